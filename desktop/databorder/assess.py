@@ -1,0 +1,207 @@
+"""The orchestrator: the one function every front-end calls to turn observations into an Assessment.
+
+Stages run in order — endpoints, resolve, attribute, evaluate — reporting progress through a small object the
+caller supplies, and checking its ``cancelled`` flag between and within stages.  Configuration (rule packs,
+databases) is opened *before* any DNS is sent, so a broken pack or database fails in a second, not after a
+minute of resolving.  A cancelled or partly failed run still returns an Assessment of everything gathered,
+marked incomplete; an incomplete assessment never says ``allow``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from databorder import TOOL_NAME, __version__
+from databorder.attribute import Attributor
+from databorder.endpoints import build_endpoints
+from databorder.model import AddressAttribution, Assessment, Endpoint, Observation, Resolution, Target, Tool
+from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, find_pack, load_pack, score
+from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names
+
+log = logging.getLogger(__name__)
+
+STAGES = ("collect", "resolve", "attribute", "evaluate")
+
+
+class Progress(Protocol):
+    """What the orchestrator needs from a front-end: somewhere to report progress, and a cancel flag."""
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        """Called as work proceeds; ``total`` is 0 when unknown."""
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the user asked to stop."""
+
+
+class NoProgress:
+    """A progress object for callers that show nothing and never cancel."""
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        """Ignore progress."""
+
+    @property
+    def cancelled(self) -> bool:
+        """Never cancelled."""
+        return False
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """How to run an assessment; every field has a default that works on a fresh install."""
+
+    nameserver: Nameserver | None = None
+    offline: bool = False
+    country_db: Path | None = None
+    asn_db: Path | None = None
+    packs: tuple[str, ...] = DEFAULT_PACKS
+    dns_timeout: float = DEFAULT_TIMEOUT
+    dns_concurrency: int = DEFAULT_CONCURRENCY
+
+
+def load_packs(names: Sequence[str]) -> list[RulePack]:
+    """Load the packs named by id or path; raises :class:`RulePackError` for the first broken one."""
+    return [load_pack(find_pack(name)) for name in names]
+
+
+def assess(
+    *,
+    target: Target,
+    observations: Sequence[Observation],
+    options: AssessOptions,
+    progress: Progress | None = None,
+    input_warnings: Sequence[str] = (),
+) -> Assessment:
+    """Assess ``observations`` (already collected for ``target``) and return the Assessment.
+
+    Raises :class:`DataBorderError` only for configuration that makes a run pointless (a broken pack or
+    database); problems met during the run become warnings in the result.
+    """
+    progress = progress or NoProgress()
+    packs = load_packs(options.packs)
+    attributor = Attributor.open(country_db=options.country_db, asn_db=options.asn_db)
+    try:
+        return _Run(target, options, progress, packs, attributor, list(input_warnings)).run(observations)
+    finally:
+        attributor.close()
+
+
+class _Run:
+    """The state of one assessment while it runs."""
+
+    def __init__(
+        self,
+        target: Target,
+        options: AssessOptions,
+        progress: Progress,
+        packs: list[RulePack],
+        attributor: Attributor,
+        warnings: list[str],
+    ) -> None:
+        self.target = target
+        self.options = options
+        self.progress = progress
+        self.packs = packs
+        self.attributor = attributor
+        self.warnings = warnings
+        self.complete = not warnings
+        self.nameserver: str | None = None
+        self.addresses: dict[str, tuple[str, ...]] = {}  # host → the addresses DNS gave it
+
+    def run(self, observations: Sequence[Observation]) -> Assessment:
+        self.progress.report("collect", len(observations), len(observations))
+        endpoints = build_endpoints(observations)
+        findings = []
+        if self.proceed("resolve"):
+            endpoints = self.resolve(endpoints)
+        if self.proceed("attribute"):
+            endpoints = self.attribute(endpoints)
+        if self.proceed("evaluate"):
+            findings = evaluate(endpoints, self.packs)
+            self.progress.report("evaluate", 1, 1)
+        total, band, verdict = score(findings)
+        if not self.complete and verdict == "allow":
+            verdict = "review"
+            self.warnings.append("the assessment is incomplete, so its verdict cannot be 'allow'")
+        return Assessment(
+            tool=Tool(name=TOOL_NAME, version=__version__),
+            created=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            target=self.target,
+            verdict=verdict,
+            score=total,
+            band=band,
+            packs=tuple(p.ref for p in self.packs),
+            databases=self.attributor.databases(),
+            endpoints=tuple(endpoints),
+            findings=tuple(findings),
+            complete=self.complete,
+            warnings=tuple(self.warnings),
+            nameserver=self.nameserver,
+            offline=self.options.offline,
+        )
+
+    def proceed(self, stage: str) -> bool:
+        if self.progress.cancelled:
+            if self.complete or not any(w.startswith("cancelled") for w in self.warnings):
+                self.warnings.append(f"cancelled by the user before the {stage} stage; results are partial")
+            self.complete = False
+            return False
+        return True
+
+    def resolve(self, endpoints: list[Endpoint]) -> list[Endpoint]:
+        names = [e.host for e in endpoints if e.host is not None]
+        if self.options.offline:
+            self.nameserver = None
+            offline = Resolution(status="skipped", detail="offline: DNS was not used")
+            return [dataclasses.replace(e, resolution=offline) if e.host else e for e in endpoints]
+        reach, results = resolve_names(
+            names,
+            self.options.nameserver,
+            timeout=self.options.dns_timeout,
+            concurrency=self.options.dns_concurrency,
+            progress=lambda done, total: self.progress.report("resolve", done, total),
+            cancelled=lambda: self.progress.cancelled,
+        )
+        self.nameserver = str(self.options.nameserver) if self.options.nameserver else "system resolver"
+        if not reach.resolves_public_names:
+            self.warnings.append(reach.sentence)
+        if any(r.resolution.detail == "cancelled" for r in results.values()):
+            self.warnings.append("cancelled by the user while resolving; some names were not resolved")
+            self.complete = False
+        resolved: list[Endpoint] = []
+        for endpoint in endpoints:
+            if endpoint.host is None:
+                resolved.append(endpoint)
+                continue
+            result = results[endpoint.host]
+            self.addresses[endpoint.host] = result.addresses
+            resolved.append(dataclasses.replace(endpoint, resolution=result.resolution))
+        return resolved
+
+    def attribute(self, endpoints: list[Endpoint]) -> list[Endpoint]:
+        cache: dict[str, AddressAttribution] = {}
+        attributed: list[Endpoint] = []
+        for index, endpoint in enumerate(endpoints, start=1):
+            ips = (endpoint.ip,) if endpoint.ip is not None else self.addresses.get(endpoint.key, ())
+            attributions = []
+            for ip in ips:
+                if ip is None:
+                    continue
+                if ip not in cache:
+                    cache[ip] = self.attributor.address(ip)
+                attributions.append(cache[ip])
+            attributed.append(
+                dataclasses.replace(
+                    endpoint, addresses=tuple(attributions), service=self.attributor.service(endpoint.host)
+                )
+            )
+            if index % 256 == 0:
+                self.progress.report("attribute", index, len(endpoints))
+        self.progress.report("attribute", len(endpoints), len(endpoints))
+        return attributed

@@ -1,0 +1,170 @@
+"""GeoIP readers: the hosting country and the ASN of an address, from MaxMind-format (.mmdb) databases.
+
+Read with ``maxminddb`` directly (its C extension does ~1 M lookups/s) rather than geoip2's typed readers,
+because the embedded no-account country database (ip-location-db's ``geo-whois-asn-country``) has records of
+its own shape (``{"country_code": "US"}``) that geoip2 refuses.  Both that shape and MaxMind's
+(GeoLite2/GeoIP2 Country and City: ``{"country": {"iso_code": …}}``) are understood; the shape is chosen once,
+when the file is opened, so a lookup costs one dictionary access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import maxminddb
+from maxminddb.errors import InvalidDatabaseError
+
+from databorder.errors import GeoIPDatabaseError, ResourceError
+from databorder.model import DatabaseRef
+from databorder.resources import resource_path
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class DatabaseOrigin:
+    """What is known about a database file beyond its own metadata: where it came from and its licence."""
+
+    source: str
+    licence: str | None = None
+    attribution: str | None = None
+
+
+class _MmdbFile:
+    """An open .mmdb file with the facts an assessment records about it."""
+
+    kind = ""
+
+    def __init__(self, path: Path, origin: DatabaseOrigin) -> None:
+        self.path = path
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise GeoIPDatabaseError(path, f"{self.kind} database does not exist") from None
+        except OSError as exc:
+            raise GeoIPDatabaseError(path, f"{self.kind} database cannot be read: {exc.strerror or exc}") from None
+        try:
+            self._reader = maxminddb.open_database(str(path), maxminddb.MODE_AUTO)
+        except (InvalidDatabaseError, ValueError, OSError) as exc:
+            raise GeoIPDatabaseError(
+                path, f"is not a valid MaxMind-format (.mmdb) database; it may be corrupt or truncated ({exc})"
+            ) from None
+        meta = self._reader.metadata()
+        self.database_type = str(meta.database_type)
+        self.build_date = dt.datetime.fromtimestamp(meta.build_epoch, dt.UTC).date().isoformat()
+        self.ref = DatabaseRef(
+            kind=self.kind,
+            source=origin.source,
+            build_date=self.build_date,
+            sha256=hashlib.sha256(data).hexdigest(),
+            file=path.name,
+            licence=origin.licence,
+            attribution=origin.attribution,
+        )
+
+    def _get(self, ip: IPAddress) -> Any:
+        try:
+            return self._reader.get(ip)
+        except InvalidDatabaseError as exc:
+            raise GeoIPDatabaseError(self.path, f"is corrupt: looking up {ip} failed ({exc})") from None
+
+    def close(self) -> None:
+        """Release the file."""
+        self._reader.close()
+
+
+class CountryDatabase(_MmdbFile):
+    """Hosting country (ISO 3166-1 alpha-2) of an address."""
+
+    kind = "country"
+
+    def __init__(self, path: Path, origin: DatabaseOrigin) -> None:
+        super().__init__(path, origin)
+        lowered = self.database_type.lower()
+        if "country" not in lowered and "city" not in lowered:
+            raise GeoIPDatabaseError(
+                path, f"is a {self.database_type!r} database, not a country (or city) database"
+            )
+        self._extract = _country_extractor(self.database_type)
+
+    def country(self, ip: IPAddress) -> str | None:
+        """The country code for ``ip``, or None where the database has no answer."""
+        record = self._get(ip)
+        return self._extract(record) if record else None
+
+
+class AsnDatabase(_MmdbFile):
+    """Autonomous system number and organisation of an address."""
+
+    kind = "asn"
+
+    def __init__(self, path: Path, origin: DatabaseOrigin) -> None:
+        super().__init__(path, origin)
+        lowered = self.database_type.lower()
+        if "asn" not in lowered and "isp" not in lowered:
+            raise GeoIPDatabaseError(path, f"is a {self.database_type!r} database, not an ASN database")
+
+    def asn(self, ip: IPAddress) -> tuple[int | None, str | None]:
+        """The ASN and AS organisation for ``ip`` (None, None where unknown)."""
+        record = self._get(ip)
+        if not record:
+            return None, None
+        number = record.get("autonomous_system_number")
+        return (int(number) if number is not None else None), record.get("autonomous_system_organization")
+
+
+def _country_extractor(database_type: str) -> Callable[[Mapping[str, Any]], str | None]:
+    if database_type.lower().startswith("country ipv"):  # ip-location-db's own record shape
+        return lambda record: record.get("country_code")
+
+    def maxmind_shape(record: Mapping[str, Any]) -> str | None:
+        country = record.get("country") or record.get("registered_country")
+        if isinstance(country, Mapping):
+            code = country.get("iso_code")
+            return str(code) if code else None
+        code = record.get("country_code")  # other vendors' flat shapes
+        return str(code) if code else None
+
+    return maxmind_shape
+
+
+def embedded_origins() -> dict[str, tuple[Path, DatabaseOrigin]]:
+    """The databases shipped in resources/geoip, by kind, with provenance read from provenance.json."""
+    folder = resource_path("geoip")
+    try:
+        provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        entries = provenance["databases"]
+        return {
+            entry["kind"]: (
+                folder / entry["file"],
+                DatabaseOrigin(
+                    source=entry["source"], licence=entry.get("licence"), attribution=entry.get("attribution")
+                ),
+            )
+            for entry in entries
+        }
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ResourceError(f"the embedded GeoIP provenance file in {folder} is missing or damaged ({exc})") from None
+
+
+def open_country_database(path: Path | None) -> CountryDatabase:
+    """The country database at ``path``, or the embedded default when ``path`` is None."""
+    if path is None:
+        default, origin = embedded_origins()["country"]
+        return CountryDatabase(default, origin)
+    return CountryDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))
+
+
+def open_asn_database(path: Path | None) -> AsnDatabase:
+    """The ASN database at ``path``, or the embedded default when ``path`` is None."""
+    if path is None:
+        default, origin = embedded_origins()["asn"]
+        return AsnDatabase(default, origin)
+    return AsnDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))

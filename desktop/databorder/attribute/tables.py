@@ -1,0 +1,95 @@
+"""The shipped lookup tables: ASN → network operator, and domain → service operator.
+
+Both are TOML data in resources/ with a source per row, so a privacy officer can read and correct them without
+touching code.  Each table is recorded in every assessment (file, version, sha256) like a GeoIP database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from databorder.errors import ResourceError
+from databorder.model import DatabaseRef, NetworkOperator, ServiceAttribution
+from databorder.resources import resource_path
+
+
+@dataclass(frozen=True)
+class OperatorEntry:
+    """A network operator as the table knows it, and whether an ASN of it is an anycast/CDN edge."""
+
+    operator: NetworkOperator
+    anycast: bool
+
+
+def _load(path: Path, kind: str) -> tuple[dict[str, Any], DatabaseRef]:
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ResourceError(f"the {kind} table {path} is missing or damaged ({exc})") from None
+    ref = DatabaseRef(
+        kind=kind,
+        source=f"DataBorder {kind} table {data.get('version', '?')} (checked {data.get('checked', '?')})",
+        build_date=None,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        file=path.name,
+    )
+    return data, ref
+
+
+class OperatorTable:
+    """ASN → network operator with parent company and the parent's home country."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        data, self.ref = _load(path or resource_path("operators.toml"), "operators")
+        self._by_asn: dict[int, OperatorEntry] = {}
+        try:
+            for row in data["operators"]:
+                operator = NetworkOperator(
+                    name=row["name"],
+                    country=row.get("country"),
+                    parent=row.get("parent"),
+                    source="; ".join(row.get("sources", [])) or None,
+                )
+                anycast_asns = set(row.get("anycast_asns", []))
+                for asn in row["asns"]:
+                    self._by_asn[int(asn)] = OperatorEntry(operator, asn in anycast_asns)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResourceError(f"the operators table has a malformed row ({exc})") from None
+
+    def lookup(self, asn: int | None) -> OperatorEntry | None:
+        """The operator running ``asn``, if the table knows it."""
+        return self._by_asn.get(asn) if asn is not None else None
+
+    def __len__(self) -> int:
+        return len(self._by_asn)
+
+
+class ServiceTable:
+    """Domain → who runs the service there and the country whose law reaches that operator."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        data, self.ref = _load(path or resource_path("services.toml"), "services")
+        self._by_domain: dict[str, ServiceAttribution] = {}
+        try:
+            for row in data["services"]:
+                service = ServiceAttribution(operator=row["operator"], country=row.get("country"), source=row["source"])
+                for domain in row["domains"]:
+                    self._by_domain[domain.lower()] = service
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ResourceError(f"the services table has a malformed row ({exc})") from None
+
+    def lookup(self, host: str | None) -> ServiceAttribution | None:
+        """The service operator of ``host``: the longest listed domain that is ``host`` or a parent of it."""
+        if host is None:
+            return None
+        labels = host.lower().split(".")
+        for start in range(len(labels)):
+            found = self._by_domain.get(".".join(labels[start:]))
+            if found is not None:
+                return found
+        return None

@@ -1,0 +1,246 @@
+"""``databorder`` — the command line; it calls the same engine as the GUI and adds no logic of its own.
+
+Exit codes (also in ``databorder --help`` and README):
+  0  the assessment ran; its verdict is below the --fail-on threshold (or none was given)
+  1  the verdict reached the --fail-on threshold
+  2  the command line was wrong
+  3  nothing could be assessed: an input file, rule pack or database could not be used
+  4  an assessment was written but is incomplete (skipped input lines, unreachable DNS, cancelled)
+ 70  an internal error (a bug); the details are in the log file
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+import platformdirs
+
+from databorder import TOOL_NAME, __version__
+from databorder.errors import DataBorderError
+from databorder.model import Assessment, Observation, Target
+
+EXIT_OK = 0
+EXIT_FAIL_ON = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_INCOMPLETE = 4
+EXIT_INTERNAL = 70
+VERDICT_ORDER = ("allow", "review", "prohibit")
+
+EPILOG = """exit codes:
+  0   the assessment ran; the verdict is below --fail-on (or no --fail-on was given)
+  1   the verdict reached the --fail-on threshold
+  2   the command line was wrong
+  3   nothing could be assessed: an input file, rule pack or database could not be used
+  4   an assessment was made but is incomplete (skipped input lines, unreachable DNS, cancelled)
+  70  internal error; details are in the log file
+"""
+
+log = logging.getLogger("databorder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (kept separate so tests and docs can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="databorder",
+        description="Where does an AI app's data go, whose law reaches it there, and does that break our rules?",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log details to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser(
+        "assess",
+        help="assess the endpoints an AI app talks to",
+        description="Resolve, attribute and judge hosts, URLs and addresses against rule packs.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("endpoints", nargs="*", metavar="HOST|URL", help="hosts, URLs or IP addresses to assess")
+    run.add_argument("--hosts", type=Path, action="append", default=[], metavar="FILE",
+                     help="a file with one host, URL or address per line (# starts a comment); repeatable")
+    run.add_argument("--nameserver", metavar="IP[:PORT]", help="ask this DNS server instead of the system resolver")
+    run.add_argument("--offline", action="store_true", help="send no DNS queries; attribute what can be attributed")
+    run.add_argument("--dns-timeout", type=float, default=None, metavar="SECONDS",
+                     help="give up on a name after this long (default 3)")
+    run.add_argument("--country-db", type=Path, metavar="PATH",
+                     help="a MaxMind-format country database (e.g. GeoLite2-Country.mmdb) instead of the embedded one")
+    run.add_argument("--asn-db", type=Path, metavar="PATH",
+                     help="a MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) instead of the embedded one")
+    run.add_argument("--pack", action="append", default=[], metavar="ID|FILE",
+                     help="rule pack to apply, by id or file; repeatable (default: us-countries-of-concern)")
+    run.add_argument("--json", type=Path, metavar="OUT", help="write the assessment as JSON to OUT ('-' for stdout)")
+    run.add_argument("--fail-on", choices=["review", "prohibit"],
+                     help="exit 1 when the verdict is at least this severe (for scripts and CI)")
+    run.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
+    return parser
+
+
+class _CliProgress:
+    """Progress on stderr (a rich progress bar when it is a terminal) and Ctrl-C as a graceful cancel."""
+
+    def __init__(self, *, show: bool) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
+        self._cancelled = False
+        self._bar: RichProgress | None = None
+        self._tasks: dict[str, int] = {}
+        console = Console(stderr=True)
+        if show and console.is_terminal:
+            self._bar = RichProgress(
+                TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=console, transient=True,
+            )
+
+    def __enter__(self) -> _CliProgress:
+        self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if self._cancelled:  # a second Ctrl-C means "stop now"
+            raise KeyboardInterrupt
+        self._cancelled = True
+        print("databorder: cancelling; results gathered so far will be kept (Ctrl-C again to abort)",
+              file=sys.stderr)
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bar.add_task(stage, total=total or None)
+        self._bar.update(self._tasks[stage], completed=done, total=total or None)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+
+def _collect(args: argparse.Namespace) -> tuple[Target, list[Observation], list[str]]:
+    from databorder.collect.hostlist import observations_from_args, read_host_list
+
+    observations, problems = observations_from_args(args.endpoints)
+    for path in args.hosts:
+        found, file_problems = read_host_list(path)
+        observations += found
+        problems += file_problems
+    sources = [str(p) for p in args.hosts] + (["command line"] if args.endpoints else [])
+    target = Target(kind="hosts", name=", ".join(sources), detail=f"{len(observations)} entries")
+    return target, observations, [str(p) for p in problems]
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from databorder.assess import AssessOptions, assess
+    from databorder.policy import DEFAULT_PACKS
+    from databorder.resolve import DEFAULT_TIMEOUT, Nameserver
+
+    if not args.endpoints and not args.hosts:
+        raise DataBorderError("nothing to assess: give hosts or URLs, or --hosts FILE")
+    options = AssessOptions(
+        nameserver=Nameserver.parse(args.nameserver) if args.nameserver else None,
+        offline=args.offline,
+        country_db=args.country_db,
+        asn_db=args.asn_db,
+        packs=tuple(args.pack) or DEFAULT_PACKS,
+        dns_timeout=args.dns_timeout if args.dns_timeout is not None else DEFAULT_TIMEOUT,
+    )
+    target, observations, problems = _collect(args)
+    for problem in problems:
+        print(f"databorder: skipped: {problem}", file=sys.stderr)
+    if not observations:
+        raise DataBorderError("nothing to assess: no usable host, URL or address was given")
+    with _CliProgress(show=not args.quiet) as progress:
+        assessment = assess(
+            target=target, observations=observations, options=options, progress=progress, input_warnings=problems
+        )
+    if args.json is not None:
+        _write_json(assessment, args.json)
+    if args.json is None or str(args.json) != "-":
+        from databorder.report.console import print_assessment
+
+        print_assessment(assessment, quiet=args.quiet)
+    if args.fail_on and VERDICT_ORDER.index(assessment.verdict) >= VERDICT_ORDER.index(args.fail_on):
+        return EXIT_FAIL_ON
+    return EXIT_OK if assessment.complete else EXIT_INCOMPLETE
+
+
+def _write_json(assessment: Assessment, path: Path) -> None:
+    text = assessment.to_json() + "\n"
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        # Write beside the target and rename, so an interrupted run never leaves half a file behind.
+        folder = path.parent if str(path.parent) else Path(".")
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, path)
+    except OSError as exc:
+        raise DataBorderError(f"{path}: cannot write the assessment JSON: {exc.strerror or exc}") from None
+
+
+def _setup_logging(verbose: bool) -> Path | None:
+    root = logging.getLogger("databorder")
+    root.setLevel(logging.DEBUG)
+    log_file: Path | None = None
+    try:
+        folder = Path(platformdirs.user_log_dir("databorder"))
+        folder.mkdir(parents=True, exist_ok=True)
+        log_file = folder / "databorder.log"
+        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    except OSError:
+        log_file = None  # a read-only home must not stop an assessment
+    if verbose:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setLevel(logging.DEBUG)
+        root.addHandler(stream)
+    return log_file
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``databorder`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log_file = _setup_logging(args.verbose)
+    try:
+        if args.command == "assess":
+            return _assess(args)
+        parser.error(f"unknown command {args.command!r}")
+    except DataBorderError as exc:
+        log.info("refused: %s", exc)
+        print(f"databorder: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("databorder: aborted", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("internal error")
+        where = f"; details are in {log_file}" if log_file else ""
+        print(f"databorder: internal error (a bug in DataBorder){where}", file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

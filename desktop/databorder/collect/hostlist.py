@@ -1,0 +1,103 @@
+"""The plain-list collector: hosts, URLs and addresses given on the command line or in a text file.
+
+A host list is one entry per line; ``#`` starts a comment (at the start of a line or after white space, so URL
+fragments survive); hosts-file lines (``0.0.0.0 name [name…]``) contribute their names.  A line that cannot be
+understood is reported with its number and skipped: one typo must not cost the rest of the list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from databorder.collect import InputProblem
+from databorder.endpoints import ParsedEndpoint, parse_endpoint
+from databorder.errors import EndpointSyntaxError, InputFileError
+from databorder.model import Evidence, Observation
+
+_COMMENT_RE = re.compile(r"(?:^|\s)#.*$")
+_EXCERPT_LIMIT = 200
+
+
+def observations_from_args(values: Iterable[str]) -> tuple[list[Observation], list[InputProblem]]:
+    """Observations for hosts/URLs typed on the command line (collector ``cli``)."""
+    observations: list[Observation] = []
+    problems: list[InputProblem] = []
+    for index, value in enumerate(values, start=1):
+        try:
+            parsed = parse_endpoint(value)
+        except EndpointSyntaxError as exc:
+            problems.append(InputProblem(source="command line", line=None, message=f"argument {index}: {exc}"))
+            continue
+        evidence = Evidence(collector="cli", source="command line", location=f"argument {index}", excerpt=value)
+        observations.append(_observation(parsed, evidence))
+    return observations, problems
+
+
+def read_host_list(path: Path) -> tuple[list[Observation], list[InputProblem]]:
+    """Observations for every entry of a host list file (collector ``list``), and the lines that were skipped.
+
+    Raises :class:`InputFileError` if the file cannot be read at all.
+    """
+    observations: list[Observation] = []
+    problems: list[InputProblem] = []
+    source = str(path)
+    try:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                _read_line(raw, number, source, observations, problems)
+    except IsADirectoryError:
+        raise InputFileError(path, "is a folder, not a host list file") from None
+    except FileNotFoundError:
+        raise InputFileError(path, "does not exist") from None
+    except PermissionError:
+        raise InputFileError(path, "cannot be read: permission denied") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    return observations, problems
+
+
+def _read_line(
+    raw: bytes, number: int, source: str, observations: list[Observation], problems: list[InputProblem]
+) -> None:
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError:
+        problems.append(InputProblem(source, number, "is not UTF-8 text; skipped"))
+        return
+    if "\x00" in text:
+        problems.append(InputProblem(source, number, "contains NUL bytes (is this a binary file?); skipped"))
+        return
+    content = _COMMENT_RE.sub("", text).strip()
+    if not content:
+        return
+    tokens = content.split()
+    if len(tokens) > 1 and _is_ip(tokens[0]):
+        tokens = tokens[1:]  # hosts-file format: the address is a local redirect, the names are the endpoints
+    elif len(tokens) > 1:
+        problems.append(InputProblem(source, number, f"holds {len(tokens)} entries; give one host or URL per line"))
+        return
+    excerpt = content if len(content) <= _EXCERPT_LIMIT else content[: _EXCERPT_LIMIT - 1] + "…"
+    for token in tokens:
+        try:
+            parsed = parse_endpoint(token)
+        except EndpointSyntaxError as exc:
+            problems.append(InputProblem(source, number, f"{exc}; skipped"))
+            continue
+        evidence = Evidence(collector="list", source=source, location=f"line {number}", excerpt=excerpt)
+        observations.append(_observation(parsed, evidence))
+
+
+def _is_ip(token: str) -> bool:
+    try:
+        return parse_endpoint(token).ip is not None
+    except EndpointSyntaxError:
+        return False
+
+
+def _observation(parsed: ParsedEndpoint, evidence: Evidence) -> Observation:
+    # The user listed this entry on purpose: it is as relevant as an endpoint can be.
+    return Observation(
+        host=parsed.host, ip=parsed.ip, port=parsed.port, scheme=parsed.scheme, evidence=evidence, relevance=1.0
+    )

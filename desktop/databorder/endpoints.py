@@ -1,0 +1,200 @@
+"""Endpoints: understand a host, URL or address as people write it, and merge sightings into endpoints.
+
+Hosts are normalised the way DNS sees them (lower case, IDNA/punycode, no trailing dot); the registrable domain
+comes from the Public Suffix List (the maintained ``publicsuffixlist`` package, private section included, so that
+``bucket.s3.amazonaws.com`` stays whole: each bucket has its own owner).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import idna
+from publicsuffixlist import PublicSuffixList
+
+from databorder.errors import EndpointSyntaxError
+from databorder.model import Endpoint, Evidence, Observation, Resolution
+
+# A DNS label as found in real host names: letters, digits, hyphen, and underscore (``_dmarc``-style service
+# labels do occur in apps); no leading or trailing hyphen.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*$")
+
+
+@dataclass(frozen=True)
+class ParsedEndpoint:
+    """A host or IP address with the port and scheme it was written with, if any."""
+
+    host: str | None
+    ip: str | None
+    port: int | None
+    scheme: str | None
+
+
+def parse_endpoint(text: str) -> ParsedEndpoint:
+    """Parse ``text`` (host, ``host:port``, URL of any scheme, IPv4/IPv6 literal) into a normalised form.
+
+    Raises :class:`EndpointSyntaxError` with a sentence saying what is wrong.
+    """
+    s = text.strip()
+    if not s:
+        raise EndpointSyntaxError("empty entry")
+    if any(ch.isspace() for ch in s):
+        raise EndpointSyntaxError(f"{_shorten(s)!r} contains spaces; give one host or URL per entry")
+    scheme: str | None = None
+    hostport = s
+    if "://" in s:
+        scheme_text, _, _rest = s.partition("://")
+        scheme = scheme_text.lower()
+        if not _SCHEME_RE.match(scheme):
+            raise EndpointSyntaxError(f"{_shorten(s)!r} has an invalid URL scheme {scheme_text!r}")
+        try:
+            hostport = urlsplit(s).netloc
+        except ValueError as exc:
+            raise EndpointSyntaxError(f"{_shorten(s)!r} is not a valid URL ({exc})") from None
+        hostport = hostport.rpartition("@")[2]  # drop user:password@
+    else:
+        hostport = re.split(r"[/?#]", s, maxsplit=1)[0]
+    host_text, port = _split_port(hostport, original=s)
+    ip = _as_ip(host_text)
+    if ip is not None:
+        return ParsedEndpoint(host=None, ip=ip, port=port, scheme=scheme)
+    return ParsedEndpoint(host=normalise_host(host_text), ip=None, port=port, scheme=scheme)
+
+
+def normalise_host(text: str) -> str:
+    """Lower-case, IDNA-encode and check a host name; raises :class:`EndpointSyntaxError` if it is not one."""
+    host = text.strip().rstrip(".")
+    if not host:
+        raise EndpointSyntaxError("empty host name")
+    if host.startswith("*."):
+        raise EndpointSyntaxError(f"{_shorten(text)!r} is a wildcard pattern, not a host name")
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        except idna.IDNAError as exc:
+            raise EndpointSyntaxError(f"{_shorten(text)!r} is not a valid internationalised name ({exc})") from None
+    host = host.lower()
+    if len(host) > 253 or not _HOST_RE.match(host):
+        raise EndpointSyntaxError(f"{_shorten(text)!r} is not a valid host name")
+    if host.rsplit(".", 1)[-1].isdigit():
+        raise EndpointSyntaxError(f"{_shorten(text)!r} is neither a valid IP address nor a host name")
+    return host
+
+
+@functools.cache
+def _public_suffix_list() -> PublicSuffixList:
+    # Parsing the list takes ~40 ms; it is immutable data, so one parsed copy per process is enough.
+    return PublicSuffixList()
+
+
+def registrable_domain(host: str) -> str | None:
+    """The registrable domain of ``host`` (e.g. ``deepseek.com`` for ``api.deepseek.com``); None for a suffix."""
+    result: str | None = _public_suffix_list().privatesuffix(host)
+    return result
+
+
+def build_endpoints(observations: Iterable[Observation]) -> list[Endpoint]:
+    """Merge sightings of the same host (or bare IP) into one endpoint carrying all their evidence.
+
+    Endpoints come out most relevant first, then by name, so the likely data endpoints lead every table.
+    The resolution is a placeholder until the resolve stage fills it in.
+    """
+    merged: dict[str, _Draft] = {}
+    for obs in observations:
+        key = obs.host if obs.host is not None else obs.ip
+        if key is None:
+            continue
+        draft = merged.get(key)
+        if draft is None:
+            draft = merged[key] = _Draft(host=obs.host, ip=obs.ip)
+        draft.add(obs)
+    endpoints = [d.freeze() for d in merged.values()]
+    endpoints.sort(key=lambda e: (-e.relevance, e.key))
+    return endpoints
+
+
+class _Draft:
+    """Mutable accumulator used only inside :func:`build_endpoints`."""
+
+    def __init__(self, *, host: str | None, ip: str | None) -> None:
+        self.host = host
+        self.ip = ip
+        self.relevance = 0.0
+        self.evidence: list[Evidence] = []
+        self.ports: set[int] = set()
+        self.schemes: set[str] = set()
+
+    def add(self, obs: Observation) -> None:
+        self.relevance = max(self.relevance, obs.relevance)
+        if obs.evidence not in self.evidence:
+            self.evidence.append(obs.evidence)
+        if obs.port is not None:
+            self.ports.add(obs.port)
+        if obs.scheme is not None:
+            self.schemes.add(obs.scheme)
+
+    def freeze(self) -> Endpoint:
+        if self.host is not None:
+            resolution = Resolution(status="skipped", detail="not resolved yet")
+            domain = registrable_domain(self.host)
+        else:
+            resolution = Resolution(status="skipped", detail="a bare IP address needs no DNS lookup")
+            domain = None
+        return Endpoint(
+            host=self.host,
+            ip=self.ip,
+            registrable_domain=domain,
+            relevance=round(self.relevance, 3),
+            evidence=tuple(self.evidence),
+            resolution=resolution,
+            ports=tuple(sorted(self.ports)),
+            schemes=tuple(sorted(self.schemes)),
+        )
+
+
+def _split_port(hostport: str, *, original: str) -> tuple[str, int | None]:
+    if hostport.startswith("["):
+        inner, sep, rest = hostport[1:].partition("]")
+        if not sep:
+            raise EndpointSyntaxError(f"{_shorten(original)!r} opens an IPv6 bracket but never closes it")
+        if _as_ip(inner) is None or ":" not in inner:
+            raise EndpointSyntaxError(f"{_shorten(original)!r} has {inner!r} in brackets, which is not an IPv6 address")
+        if rest == "":
+            return inner, None
+        if not rest.startswith(":"):
+            raise EndpointSyntaxError(f"{_shorten(original)!r} has text after the IPv6 address")
+        return inner, _port(rest[1:], original)
+    if hostport.count(":") > 1:  # a bare IPv6 address: its colons are not a port separator
+        return hostport, None
+    host, sep, port_text = hostport.partition(":")
+    return host, (_port(port_text, original) if sep else None)
+
+
+def _port(text: str, original: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise EndpointSyntaxError(f"{_shorten(original)!r} has an invalid port {text!r}")
+    return int(text)
+
+
+def _as_ip(text: str) -> str | None:
+    """The canonical text of an IP literal (IPv4-mapped IPv6 becomes IPv4), or None if ``text`` is not one."""
+    if "%" in text:
+        return None  # scoped link-local addresses are meaningless outside the machine that wrote them
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return str(addr)
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,300 @@
+"""The data every stage passes on, and its canonical JSON form (``schema_version`` 1).
+
+Frozen dataclasses only: a stage takes plain data and returns new plain data, so each stage can be tested alone
+and an :class:`Assessment` can be stored, compared and re-opened years later.  The JSON contract is documented
+in ``docs/assessment-json.md`` and enforced by ``resources/schema/assessment.schema.json``; field names here are
+the JSON names, so the (de)serialiser below needs no mapping table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+SCHEMA_VERSION = 1
+
+Verdict = Literal["allow", "review", "prohibit"]
+Severity = Literal["info", "review", "prohibit"]
+ResolutionStatus = Literal["ok", "nxdomain", "nodata", "servfail", "timeout", "skipped"]
+AddressScope = Literal["public", "local"]
+Facet = Literal["hosting", "network", "service"]
+
+#: Severity order, weakest first; the verdict is the strongest severity any finding reached.
+SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What was assessed, in the user's words: a host list, a catalog app, a folder, a process, a capture."""
+
+    kind: Literal["hosts", "catalog", "path", "process", "capture"]
+    name: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where an endpoint was seen: which collector, in which file/process/capture, at which line or offset."""
+
+    collector: str
+    source: str
+    location: str | None
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One sighting of a host or address by a collector, before sightings are merged into endpoints."""
+
+    host: str | None
+    ip: str | None
+    port: int | None
+    scheme: str | None
+    evidence: Evidence
+    relevance: float = 1.0
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The DNS outcome for one hostname; ``cname_chain`` lists every alias followed, in order."""
+
+    status: ResolutionStatus
+    cname_chain: tuple[str, ...] = ()
+    nameserver: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkOperator:
+    """Who runs the network an address sits in, and the home country of its parent company."""
+
+    name: str
+    country: str | None
+    parent: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class AddressAttribution:
+    """One IP address with its hosting country (GeoIP), ASN and network operator.
+
+    ``scope`` is ``local`` for private, loopback, link-local, CGNAT and unique-local addresses, which are never
+    geolocated.  ``anycast`` marks CDN/anycast edges whose GeoIP country says where the edge is, not where data
+    rests.
+    """
+
+    ip: str
+    scope: AddressScope
+    country: str | None
+    asn: int | None
+    as_organization: str | None
+    network_operator: NetworkOperator | None
+    anycast: bool
+
+
+@dataclass(frozen=True)
+class ServiceAttribution:
+    """Who runs the service behind a domain, and the country whose law that operator lives under."""
+
+    operator: str
+    country: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A host (or bare IP) the app talks to, with all the evidence for it and what was learnt about it."""
+
+    host: str | None
+    ip: str | None
+    registrable_domain: str | None
+    relevance: float
+    evidence: tuple[Evidence, ...]
+    resolution: Resolution
+    addresses: tuple[AddressAttribution, ...] = ()
+    service: ServiceAttribution | None = None
+    ports: tuple[int, ...] = ()
+    schemes: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The name findings use for this endpoint: the host, else the bare IP."""
+        return self.host if self.host is not None else str(self.ip)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule that one endpoint triggered, with the points it adds and the fact that triggered it."""
+
+    rule: str
+    pack: str
+    severity: Severity
+    points: int
+    endpoint: str
+    message: str
+    facet: Facet
+    fact: str
+    citation: str | None = None
+
+
+@dataclass(frozen=True)
+class Tool:
+    """The program that produced an assessment."""
+
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class PackRef:
+    """A rule pack as applied: its id, version and the sha256 of the file read."""
+
+    id: str
+    version: str
+    sha256: str
+    title: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseRef:
+    """A data source an attribution relied on (GeoIP, ASN, operator table), precisely enough to audit."""
+
+    kind: str
+    source: str
+    build_date: str | None
+    sha256: str
+    file: str = ""
+    licence: str | None = None
+    attribution: str | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The result of one run: what was assessed, with which data and rules, and what came out."""
+
+    tool: Tool
+    created: str
+    target: Target
+    verdict: Verdict
+    score: int
+    band: str
+    packs: tuple[PackRef, ...]
+    databases: tuple[DatabaseRef, ...]
+    endpoints: tuple[Endpoint, ...]
+    findings: tuple[Finding, ...]
+    complete: bool = True
+    warnings: tuple[str, ...] = ()
+    nameserver: str | None = None
+    offline: bool = False
+    schema_version: int = SCHEMA_VERSION
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The canonical JSON text of this assessment."""
+        return json.dumps(to_jsonable(self), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Assessment:
+        """Read an assessment back from its JSON text (as written by :meth:`to_json`)."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("an assessment must be a JSON object")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"unsupported assessment schema_version {version!r} (this build reads {SCHEMA_VERSION})")
+        return from_jsonable(cls, data)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn model objects into JSON-ready dicts and lists; dataclass field names are the JSON names."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+T = TypeVar("T")
+
+
+def from_jsonable(cls: type[T], data: Mapping[str, Any]) -> T:
+    """Build a model dataclass from JSON data, recursing by the type hints; unknown keys are ignored.
+
+    Ignoring unknown keys lets a newer DataBorder's JSON (fields may be added, never renamed) open here.
+    """
+    hints = _hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+_HINTS_CACHE: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS_CACHE.get(cls)
+    if hints is None:
+        hints = get_type_hints(cls)
+        _HINTS_CACHE[cls] = hints
+    return hints
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        if value is None:
+            return None
+        options = [a for a in get_args(tp) if a is not type(None)]
+        if len(options) == 1:
+            return _convert(options[0], value)
+        return value  # a union of plain JSON types: already the right value
+    if origin is tuple:
+        (item_type, _ellipsis) = get_args(tp)
+        return tuple(_convert(item_type, v) for v in value)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return from_jsonable(tp, value)
+    if origin is typing.Literal:
+        if value not in get_args(tp):
+            raise ValueError(f"{value!r} is not one of {get_args(tp)}")
+        return value
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def strongest(severities: typing.Iterable[Severity]) -> Severity | None:
+    """The strongest of some severities (``None`` for none)."""
+    best: Severity | None = None
+    for s in severities:
+        if best is None or SEVERITY_ORDER.index(s) > SEVERITY_ORDER.index(best):
+            best = s
+    return best
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SEVERITY_ORDER",
+    "AddressAttribution",
+    "Assessment",
+    "DatabaseRef",
+    "Endpoint",
+    "Evidence",
+    "Facet",
+    "Finding",
+    "NetworkOperator",
+    "Observation",
+    "PackRef",
+    "Resolution",
+    "ServiceAttribution",
+    "Target",
+    "Tool",
+    "Verdict",
+    "strongest",
+]

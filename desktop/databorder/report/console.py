@@ -1,0 +1,84 @@
+"""The assessment as a readable table on the terminal (rich), with the verdict and every finding."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from databorder.model import SEVERITY_ORDER, AddressAttribution, Assessment, Endpoint, Finding, strongest
+
+_VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "prohibit": "bold red"}
+_SEVERITY_STYLE = {"info": "cyan", "review": "yellow", "prohibit": "red"}
+
+
+def print_assessment(assessment: Assessment, *, quiet: bool = False, console: Console | None = None) -> None:
+    """Print the endpoint table, findings and verdict (only the verdict line when ``quiet``)."""
+    console = console or Console()
+    if not quiet:
+        console.print(endpoint_table(assessment))
+        for finding in sorted(assessment.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points)):
+            line = Text("• ")
+            line.append(f"{finding.severity.upper()} +{finding.points}", style=_SEVERITY_STYLE[finding.severity])
+            line.append(f" {finding.message}")
+            line.append(f"  [{finding.pack}/{finding.rule}]", style="dim")
+            console.print(line)
+        for warning in assessment.warnings:
+            console.print(Text(f"warning: {warning}", style="yellow"))
+    console.print(verdict_line(assessment))
+
+
+def endpoint_table(assessment: Assessment) -> Table:
+    """One row per endpoint: addresses, hosting country, ASN, network and service operator, findings."""
+    by_endpoint: dict[str, list[Finding]] = {}
+    for finding in assessment.findings:
+        by_endpoint.setdefault(finding.endpoint, []).append(finding)
+    table = Table(title=f"{assessment.target.name} — {len(assessment.endpoints)} endpoints", show_lines=True)
+    for header in ("Endpoint", "Addresses", "Country", "Network (AS, operator)", "Service operator", "Worst"):
+        table.add_column(header, overflow="fold")
+    for endpoint in assessment.endpoints:
+        table.add_row(*_row(endpoint, by_endpoint.get(endpoint.key, [])))
+    return table
+
+
+def verdict_line(assessment: Assessment) -> Text:
+    """``Verdict: PROHIBIT — score 80/100 (critical)`` with the packs applied."""
+    packs = ", ".join(f"{p.id} {p.version}" for p in assessment.packs)
+    line = Text("Verdict: ")
+    line.append(assessment.verdict.upper(), style=_VERDICT_STYLE[assessment.verdict])
+    line.append(f" — score {assessment.score}/100 ({assessment.band}); packs: {packs}")
+    if not assessment.complete:
+        line.append(" [incomplete]", style="yellow")
+    return line
+
+
+def _row(endpoint: Endpoint, findings: list[Finding]) -> tuple[str | Text, ...]:
+    resolution = endpoint.resolution
+    if endpoint.addresses:
+        addresses = "\n".join(a.ip for a in endpoint.addresses)
+    elif endpoint.host is not None:
+        addresses = resolution.status
+    else:
+        addresses = ""
+    if resolution.cname_chain:
+        addresses = "→ " + " → ".join(resolution.cname_chain) + "\n" + addresses
+    countries = "\n".join(
+        ("local" if a.scope == "local" else (a.country or "?")) + (" (anycast)" if a.anycast else "")
+        for a in endpoint.addresses
+    )
+    networks = "\n".join(_network(a) for a in endpoint.addresses if a.scope == "public")
+    service = f"{endpoint.service.operator} ({endpoint.service.country})" if endpoint.service else "-"
+    worst = Text()
+    severity = strongest(f.severity for f in findings)
+    if severity is not None:
+        worst.append(severity, style=_SEVERITY_STYLE[severity])
+        worst.append(f" +{sum(f.points for f in findings)}")
+    return endpoint.key, addresses, countries, networks, service, worst
+
+
+def _network(address: AddressAttribution) -> str:
+    text = f"AS{address.asn}" if address.asn is not None else "AS?"
+    operator = address.network_operator
+    if operator is not None:
+        return f"{text} {operator.name} ({operator.country or '?'})"
+    return f"{text} {address.as_organization or ''}".strip()

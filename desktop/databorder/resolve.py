@@ -1,0 +1,305 @@
+"""Resolve: real DNS for every hostname — A and AAAA, the whole CNAME chain, and a typed outcome per name.
+
+Names are resolved concurrently on one asyncio loop (dnspython's asyncio resolver) with a bound on queries in
+flight: real resolvers add 10–50 ms per query, so one-by-one resolution of a thousand names would take tens of
+seconds.  Before any name is asked, the nameserver is probed once with a query that carries no hostname (the
+root zone's NS set): if nothing answers, the run says so once and skips DNS instead of timing out name by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import dns.asyncquery
+import dns.asyncresolver
+import dns.exception
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+
+from databorder.errors import DataBorderError
+from databorder.model import Resolution, ResolutionStatus
+
+DEFAULT_TIMEOUT = 3.0
+DEFAULT_CONCURRENCY = 100
+_PROBE_TIMEOUT = 1.0
+_PROBE_TRIES = 2
+_CANCEL_POLL = 0.05
+
+
+@dataclass(frozen=True)
+class Nameserver:
+    """A DNS server to ask, as ``IP`` or ``IP:PORT`` (``[IPv6]:PORT``)."""
+
+    address: str
+    port: int = 53
+
+    @classmethod
+    def parse(cls, text: str) -> Nameserver:
+        """Parse ``IP[:PORT]``; raises :class:`DataBorderError` with a sentence if it is not one."""
+        s = text.strip()
+        address, port_text = s, ""
+        if s.startswith("["):
+            address, _, rest = s[1:].partition("]")
+            port_text = rest[1:] if rest.startswith(":") else rest
+        elif s.count(":") == 1:
+            address, _, port_text = s.partition(":")
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            raise DataBorderError(f"nameserver {text!r} is not an IP address (write IP or IP:PORT)") from None
+        port = 53
+        if port_text:
+            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+                raise DataBorderError(f"nameserver {text!r} has an invalid port {port_text!r}")
+            port = int(port_text)
+        return cls(address=str(ip), port=port)
+
+    def __str__(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return host if self.port == 53 else f"{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class NameResult:
+    """What DNS said about one name: the typed resolution and the addresses it led to."""
+
+    resolution: Resolution
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """Whether a nameserver answers at all, and whether it resolves public names."""
+
+    reachable: bool
+    resolves_public_names: bool
+    sentence: str
+
+
+ProgressCallback = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+
+def make_resolver(nameserver: Nameserver | None, *, timeout: float = DEFAULT_TIMEOUT) -> dns.asyncresolver.Resolver:
+    """A dnspython asyncio resolver for ``nameserver``, or for the system's configured resolver if None."""
+    if nameserver is None:
+        try:
+            resolver = dns.asyncresolver.Resolver(configure=True)
+        except dns.resolver.NoResolverConfiguration:
+            raise DataBorderError(
+                "this machine has no DNS resolver configured; pass --nameserver IP or use --offline"
+            ) from None
+    else:
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        resolver.nameservers = [nameserver.address]
+        resolver.port = nameserver.port
+    resolver.timeout = timeout
+    resolver.lifetime = timeout
+    resolver.search = []
+    resolver.use_search_by_default = False
+    return resolver
+
+
+def describe_nameservers(resolver: dns.resolver.BaseResolver) -> str:
+    """The nameservers a resolver asks, written as a person would (for reports and messages)."""
+    servers = [str(Nameserver(address=str(ns), port=resolver.port)) for ns in resolver.nameservers]
+    return ", ".join(servers) or "none"
+
+
+async def probe(resolver: dns.asyncresolver.Resolver) -> Reachability:
+    """Ask each nameserver for the root zone's NS set: it reveals no hostname and any resolver can answer it."""
+    query = dns.message.make_query(dns.name.root, dns.rdatatype.NS)
+    where = describe_nameservers(resolver)
+    answered_rcodes: list[str] = []
+    for server in resolver.nameservers:
+        for _ in range(_PROBE_TRIES):
+            try:
+                response = await dns.asyncquery.udp(query, str(server), timeout=_PROBE_TIMEOUT, port=resolver.port)
+            except (dns.exception.Timeout, OSError):
+                continue
+            except dns.exception.DNSException:
+                answered_rcodes.append("a malformed reply")
+                break
+            if response.rcode() == dns.rcode.NOERROR and response.answer:
+                return Reachability(True, True, f"nameserver {where} answers")
+            answered_rcodes.append(dns.rcode.to_text(response.rcode()))
+            break
+    if answered_rcodes:
+        return Reachability(
+            True,
+            False,
+            f"nameserver {where} answers but does not resolve public names "
+            f"(the root zone query gave {answered_rcodes[0]}); only names it serves itself will resolve",
+        )
+    return Reachability(
+        False,
+        False,
+        f"DNS is unreachable: nameserver {where} did not answer within "
+        f"{_PROBE_TIMEOUT * _PROBE_TRIES:.0f} s; names were not resolved",
+    )
+
+
+async def resolve_names_async(
+    names: Sequence[str],
+    resolver: dns.asyncresolver.Resolver,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+) -> dict[str, NameResult]:
+    """Resolve ``names`` (A + AAAA each) with at most ``concurrency`` queries in flight.
+
+    Every name gets a result; names not reached because the run was cancelled are ``skipped``.
+    """
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    nameserver = describe_nameservers(resolver)
+    results: dict[str, NameResult] = {}
+    total = len(names)
+
+    async def one(name: str) -> None:
+        results[name] = await _resolve_one(name, resolver, semaphore, nameserver)
+        if progress is not None:
+            progress(len(results), total)
+
+    tasks = [asyncio.ensure_future(one(name)) for name in names]
+    if tasks:
+        watcher = asyncio.ensure_future(_watch_cancel(tasks, cancelled)) if cancelled is not None else None
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if watcher is not None:
+            watcher.cancel()
+    for name in names:
+        if name not in results:
+            results[name] = NameResult(Resolution(status="skipped", nameserver=nameserver, detail="cancelled"), ())
+    return results
+
+
+def resolve_names(
+    names: Sequence[str],
+    nameserver: Nameserver | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+) -> tuple[Reachability, dict[str, NameResult]]:
+    """Probe the nameserver, then resolve ``names`` if it answers; a blocking call for non-async callers."""
+
+    async def run() -> tuple[Reachability, dict[str, NameResult]]:
+        resolver = make_resolver(nameserver, timeout=timeout)
+        reach = await probe(resolver)
+        if not reach.reachable:
+            where = describe_nameservers(resolver)
+            skipped = Resolution(status="skipped", nameserver=where, detail=reach.sentence)
+            return reach, {name: NameResult(skipped, ()) for name in names}
+        found = await resolve_names_async(
+            names, resolver, concurrency=concurrency, progress=progress, cancelled=cancelled
+        )
+        return reach, found
+
+    return asyncio.run(run())
+
+
+async def _watch_cancel(tasks: list[asyncio.Future[None]], cancelled: CancelCheck | None) -> None:
+    while cancelled is not None and not all(t.done() for t in tasks):
+        if cancelled():
+            for task in tasks:
+                task.cancel()
+            return
+        await asyncio.sleep(_CANCEL_POLL)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: ResolutionStatus
+    addresses: tuple[str, ...]
+    chain: tuple[str, ...]
+    detail: str | None
+
+
+# When neither query found an address, the name's status is the most telling of the two outcomes: NXDOMAIN is
+# about the name itself; a timeout or SERVFAIL means we do not know; NODATA only when both said "no such record".
+_NO_ADDRESS_PRIORITY: tuple[ResolutionStatus, ...] = ("nxdomain", "timeout", "servfail", "nodata")
+
+
+async def _resolve_one(
+    name: str, resolver: dns.asyncresolver.Resolver, semaphore: asyncio.Semaphore, nameserver: str
+) -> NameResult:
+    a, aaaa = await asyncio.gather(
+        _query(name, "A", resolver, semaphore), _query(name, "AAAA", resolver, semaphore)
+    )
+    addresses = a.addresses + aaaa.addresses
+    chain = a.chain if len(a.chain) >= len(aaaa.chain) else aaaa.chain
+    if addresses:
+        status: ResolutionStatus = "ok"
+    else:
+        status = next(s for s in _NO_ADDRESS_PRIORITY if s in (a.status, aaaa.status))
+    details = [f"{rdtype}: {o.detail}" for rdtype, o in (("A", a), ("AAAA", aaaa)) if o.detail]
+    return NameResult(
+        Resolution(status=status, cname_chain=chain, nameserver=nameserver, detail="; ".join(details) or None),
+        addresses,
+    )
+
+
+async def _query(
+    name: str, rdtype: str, resolver: dns.asyncresolver.Resolver, semaphore: asyncio.Semaphore
+) -> _Outcome:
+    async with semaphore:
+        started = time.monotonic()
+        try:
+            answer = await resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN as exc:
+            return _Outcome("nxdomain", (), _nxdomain_chain(exc, name), None)
+        except dns.resolver.LifetimeTimeout:
+            return _Outcome("timeout", (), (), f"no answer within {time.monotonic() - started:.1f} s")
+        except dns.resolver.NoNameservers as exc:
+            return _Outcome("servfail", (), (), _no_nameservers_detail(exc))
+        except dns.exception.DNSException as exc:  # malformed or lying answers, bad names
+            return _Outcome("servfail", (), (), f"unusable answer: {exc}")
+    chain = tuple(_chain_targets(answer.chaining_result.cnames))
+    addresses = tuple(_canonical_ip(rdata.to_text()) for rdata in (answer.rrset or ()))
+    return _Outcome("ok" if addresses else "nodata", addresses, chain, None)
+
+
+def _chain_targets(cnames: Sequence[dns.rrset.RRset]) -> list[str]:
+    """The names a CNAME chain leads through, in order, without trailing dots."""
+    targets: list[str] = []
+    for rrset in cnames:
+        for rdata in rrset:
+            targets.append(rdata.target.to_text(omit_final_dot=True).lower())
+    return targets
+
+
+def _nxdomain_chain(exc: dns.resolver.NXDOMAIN, name: str) -> tuple[str, ...]:
+    # A CNAME pointing at a name that does not exist is itself worth showing: the chain says whose name it was.
+    try:
+        canonical = exc.canonical_name.to_text(omit_final_dot=True).lower()
+    except (KeyError, AttributeError, TypeError):
+        return ()
+    return () if canonical == name.lower() else (canonical,)
+
+
+def _no_nameservers_detail(exc: dns.resolver.NoNameservers) -> str:
+    errors = exc.kwargs.get("errors") or []
+    for error in errors:
+        # dnspython records (server, tcp, port, error, answer) per attempt; the rcode is in the answer.
+        answer = error[4] if len(error) > 4 else None
+        if isinstance(answer, dns.message.Message):
+            return f"the nameserver answered {dns.rcode.to_text(answer.rcode())}"
+        if error[3] is not None:
+            return f"the nameserver failed: {error[3]}"
+    return "no nameserver could answer"
+
+
+def _canonical_ip(text: str) -> str:
+    addr = ipaddress.ip_address(text)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return str(addr)

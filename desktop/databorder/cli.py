@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import platformdirs
 
@@ -43,6 +44,9 @@ EPILOG = """exit codes:
   4   an assessment was made but is incomplete (skipped input lines, unreachable DNS, cancelled)
   70  internal error; details are in the log file
 """
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 log = logging.getLogger("databorder")
 
@@ -68,21 +72,48 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("endpoints", nargs="*", metavar="HOST|URL", help="hosts, URLs or IP addresses to assess")
-    run.add_argument("--hosts", type=Path, action="append", default=[], metavar="FILE",
-                     help="a file with one host, URL or address per line (# starts a comment); repeatable")
+    run.add_argument(
+        "--hosts",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file with one host, URL or address per line (# starts a comment); repeatable",
+    )
     run.add_argument("--nameserver", metavar="IP[:PORT]", help="ask this DNS server instead of the system resolver")
     run.add_argument("--offline", action="store_true", help="send no DNS queries; attribute what can be attributed")
-    run.add_argument("--dns-timeout", type=float, default=None, metavar="SECONDS",
-                     help="give up on a name after this long (default 3)")
-    run.add_argument("--country-db", type=Path, metavar="PATH",
-                     help="a MaxMind-format country database (e.g. GeoLite2-Country.mmdb) instead of the embedded one")
-    run.add_argument("--asn-db", type=Path, metavar="PATH",
-                     help="a MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) instead of the embedded one")
-    run.add_argument("--pack", action="append", default=[], metavar="ID|FILE",
-                     help="rule pack to apply, by id or file; repeatable (default: us-countries-of-concern)")
+    run.add_argument(
+        "--dns-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up on a name after this long (default 3)",
+    )
+    run.add_argument(
+        "--country-db",
+        type=Path,
+        metavar="PATH",
+        help="a MaxMind-format country database (e.g. GeoLite2-Country.mmdb) instead of the embedded one",
+    )
+    run.add_argument(
+        "--asn-db",
+        type=Path,
+        metavar="PATH",
+        help="a MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) instead of the embedded one",
+    )
+    run.add_argument(
+        "--pack",
+        action="append",
+        default=[],
+        metavar="ID|FILE",
+        help="rule pack to apply, by id or file; repeatable (default: us-countries-of-concern)",
+    )
     run.add_argument("--json", type=Path, metavar="OUT", help="write the assessment as JSON to OUT ('-' for stdout)")
-    run.add_argument("--fail-on", choices=["review", "prohibit"],
-                     help="exit 1 when the verdict is at least this severe (for scripts and CI)")
+    run.add_argument(
+        "--fail-on",
+        choices=["review", "prohibit"],
+        help="exit 1 when the verdict is at least this severe (for scripts and CI)",
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
     return parser
 
@@ -97,12 +128,16 @@ class _CliProgress:
 
         self._cancelled = False
         self._bar: RichProgress | None = None
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         console = Console(stderr=True)
         if show and console.is_terminal:
             self._bar = RichProgress(
-                TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=console, transient=True,
+                TextColumn("{task.description:<10}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
             )
 
     def __enter__(self) -> _CliProgress:
@@ -120,8 +155,10 @@ class _CliProgress:
         if self._cancelled:  # a second Ctrl-C means "stop now"
             raise KeyboardInterrupt
         self._cancelled = True
-        print("databorder: cancelling; results gathered so far will be kept (Ctrl-C again to abort)",
-              file=sys.stderr)
+        print(
+            "databorder: cancelling; results gathered so far will be kept (Ctrl-C again to abort)",
+            file=sys.stderr,
+        )
 
     def report(self, stage: str, done: int, total: int) -> None:
         if self._bar is None:
@@ -170,7 +207,11 @@ def _assess(args: argparse.Namespace) -> int:
         raise DataBorderError("nothing to assess: no usable host, URL or address was given")
     with _CliProgress(show=not args.quiet) as progress:
         assessment = assess(
-            target=target, observations=observations, options=options, progress=progress, input_warnings=problems
+            target=target,
+            observations=observations,
+            options=options,
+            progress=progress,
+            input_warnings=problems,
         )
     if args.json is not None:
         _write_json(assessment, args.json)

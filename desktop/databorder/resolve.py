@@ -207,7 +207,7 @@ def resolve_names(
     return asyncio.run(run())
 
 
-async def _watch_cancel(tasks: list[asyncio.Future[None]], cancelled: CancelCheck | None) -> None:
+async def _watch_cancel(tasks: Sequence[asyncio.Future[None]], cancelled: CancelCheck | None) -> None:
     while cancelled is not None and not all(t.done() for t in tasks):
         if cancelled():
             for task in tasks:
@@ -232,9 +232,7 @@ _NO_ADDRESS_PRIORITY: tuple[ResolutionStatus, ...] = ("nxdomain", "timeout", "se
 async def _resolve_one(
     name: str, resolver: dns.asyncresolver.Resolver, semaphore: asyncio.Semaphore, nameserver: str
 ) -> NameResult:
-    a, aaaa = await asyncio.gather(
-        _query(name, "A", resolver, semaphore), _query(name, "AAAA", resolver, semaphore)
-    )
+    a, aaaa = await asyncio.gather(_query(name, "A", resolver, semaphore), _query(name, "AAAA", resolver, semaphore))
     addresses = a.addresses + aaaa.addresses
     chain = a.chain if len(a.chain) >= len(aaaa.chain) else aaaa.chain
     if addresses:

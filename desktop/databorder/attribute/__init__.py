@@ -38,7 +38,12 @@ _LOCAL_V4 = [
 ]
 _LOCAL_V6 = [
     ipaddress.ip_network(n)
-    for n in ("::/127", "fe80::/10", "fc00::/7", "ff00::/8")  # unspecified + loopback, link-local, ULA, multicast
+    for n in (
+        "::/127",
+        "fe80::/10",
+        "fc00::/7",
+        "ff00::/8",
+    )  # unspecified + loopback, link-local, ULA, multicast
 ]
 _LOCAL_V4_INT = [(int(n.network_address), int(n.netmask)) for n in _LOCAL_V4]
 _LOCAL_V6_INT = [(int(n.network_address), int(n.netmask)) for n in _LOCAL_V6]
@@ -84,8 +89,8 @@ class Attributor:
     def address(self, ip: str | IPAddress) -> AddressAttribution:
         """Hosting country, ASN and network operator of one address."""
         addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
-        if addr.version == 6 and addr.ipv4_mapped is not None:  # type: ignore[union-attr]
-            addr = addr.ipv4_mapped  # type: ignore[union-attr]
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            addr = addr.ipv4_mapped
         text = str(addr)
         if is_local(addr):
             return AddressAttribution(text, "local", None, None, None, None, False)

@@ -54,7 +54,8 @@ class _MmdbFile:
             self._reader = maxminddb.open_database(str(path), maxminddb.MODE_AUTO)
         except (InvalidDatabaseError, ValueError, OSError) as exc:
             raise GeoIPDatabaseError(
-                path, f"is not a valid MaxMind-format (.mmdb) database; it may be corrupt or truncated ({exc})"
+                path,
+                f"is not a valid MaxMind-format (.mmdb) database; it may be corrupt or truncated ({exc})",
             ) from None
         meta = self._reader.metadata()
         self.database_type = str(meta.database_type)
@@ -89,9 +90,7 @@ class CountryDatabase(_MmdbFile):
         super().__init__(path, origin)
         lowered = self.database_type.lower()
         if "country" not in lowered and "city" not in lowered:
-            raise GeoIPDatabaseError(
-                path, f"is a {self.database_type!r} database, not a country (or city) database"
-            )
+            raise GeoIPDatabaseError(path, f"is a {self.database_type!r} database, not a country (or city) database")
         self._extract = _country_extractor(self.database_type)
 
     def country(self, ip: IPAddress) -> str | None:

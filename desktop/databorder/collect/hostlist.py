@@ -99,5 +99,10 @@ def _is_ip(token: str) -> bool:
 def _observation(parsed: ParsedEndpoint, evidence: Evidence) -> Observation:
     # The user listed this entry on purpose: it is as relevant as an endpoint can be.
     return Observation(
-        host=parsed.host, ip=parsed.ip, port=parsed.port, scheme=parsed.scheme, evidence=evidence, relevance=1.0
+        host=parsed.host,
+        ip=parsed.ip,
+        port=parsed.port,
+        scheme=parsed.scheme,
+        evidence=evidence,
+        relevance=1.0,
     )

@@ -11,6 +11,7 @@ not where data rests: it is capped at ``review`` and counts half its points, and
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from databorder.model import AddressAttribution, Endpoint, Finding, Verdict, strongest
 from databorder.policy.packs import Rule, RulePack
@@ -41,24 +42,30 @@ def score(findings: Iterable[Finding]) -> tuple[int, str, Verdict]:
     return total, band, verdict
 
 
+class _Value(NamedTuple):
+    """A value a condition compares (``key``, as sets store it), how to show it, and the fact stating it."""
+
+    key: str
+    shown: str
+    fact: str
+    anycast: bool
+
+
 def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
     wanted = pack.sets[rule.set_name]
     negate = rule.condition == "country_not_in"
-    matches: list[tuple[str, str, bool]] = []  # (value, fact, is anycast edge)
-    for value, fact, anycast in _facet_values(rule, endpoint):
-        if (value not in wanted) if negate else (value in wanted):
-            matches.append((value, fact, anycast))
+    matches = [v for v in _facet_values(rule, endpoint) if (v.key not in wanted if negate else v.key in wanted)]
     if not matches:
         return None
     severity = rule.severity
     points = rule.points
-    facts = [fact for _, fact, _ in matches]
-    if rule.facet == "hosting" and all(anycast for _, _, anycast in matches):
+    facts = list(dict.fromkeys(v.fact for v in matches))
+    if rule.facet == "hosting" and all(v.anycast for v in matches):
         if severity == "prohibit":
             severity = "review"
         points = (points + 1) // 2
         facts.append("every matching address is an anycast/CDN edge: its country is the edge's, not the data's")
-    values = ", ".join(sorted({value for value, _, _ in matches}))
+    values = ", ".join(sorted({v.shown for v in matches}))
     message = rule.message.format(
         endpoint=endpoint.key, facet=rule.facet, values=values, set=rule.set_name, rule=rule.id, pack=pack.id
     )
@@ -75,17 +82,17 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
     )
 
 
-def _facet_values(rule: Rule, endpoint: Endpoint) -> Iterable[tuple[str, str, bool]]:
-    """(value the condition compares, the fact stating it, whether it is an anycast edge) for one endpoint."""
+def _facet_values(rule: Rule, endpoint: Endpoint) -> Iterable[_Value]:
+    """The values ``rule``'s condition compares for one endpoint, each with the fact that states it."""
     if rule.facet == "service":
         service = endpoint.service
         if service is None:
             return
+        fact = f"service operator {service.operator} is based in {service.country or '?'} ({service.source})"
         if rule.condition == "operator_in":
-            yield service.operator.casefold(), f"service operator {service.operator} ({service.source})", False
-        elif service.country:
-            yield service.country, f"service operator {service.operator} is based in {service.country} " \
-                f"({service.source})", False
+            yield _Value(service.operator.casefold(), service.operator, fact, False)
+        elif rule.condition.startswith("country") and service.country:
+            yield _Value(service.country, service.country, fact, False)
         return
     for addr in endpoint.addresses:
         if addr.scope != "public":
@@ -96,18 +103,18 @@ def _facet_values(rule: Rule, endpoint: Endpoint) -> Iterable[tuple[str, str, bo
             yield from _network_values(rule, addr)
 
 
-def _hosting_values(rule: Rule, addr: AddressAttribution) -> Iterable[tuple[str, str, bool]]:
-    if rule.condition == "asn_in" and addr.asn is not None:
-        yield str(addr.asn), f"{addr.ip} is in AS{addr.asn} {addr.as_organization or ''}".rstrip(), addr.anycast
-    elif rule.condition.startswith("country") and addr.country:
-        yield addr.country, f"{addr.ip} is hosted in {addr.country} (GeoIP)", addr.anycast
+def _hosting_values(rule: Rule, addr: AddressAttribution) -> Iterable[_Value]:
+    if rule.condition.startswith("country") and addr.country:
+        yield _Value(addr.country, addr.country, f"{addr.ip} is hosted in {addr.country} (GeoIP)", addr.anycast)
+    elif rule.condition == "asn_in":
+        yield from _network_values(rule, addr)
 
 
-def _network_values(rule: Rule, addr: AddressAttribution) -> Iterable[tuple[str, str, bool]]:
+def _network_values(rule: Rule, addr: AddressAttribution) -> Iterable[_Value]:
     asn_text = f"AS{addr.asn} {addr.as_organization or ''}".rstrip() if addr.asn is not None else "no known AS"
     if rule.condition == "asn_in":
         if addr.asn is not None:
-            yield str(addr.asn), f"{addr.ip} is in {asn_text}", addr.anycast
+            yield _Value(str(addr.asn), str(addr.asn), f"{addr.ip} is in {asn_text}", addr.anycast)
         return
     operator = addr.network_operator
     if operator is None:
@@ -116,7 +123,7 @@ def _network_values(rule: Rule, addr: AddressAttribution) -> Iterable[tuple[str,
         f" (parent {operator.parent}, based in {operator.country})" if operator.parent else ""
     )
     if rule.condition == "operator_in":
-        for name in {operator.name.casefold(), (operator.parent or operator.name).casefold()}:
-            yield name, fact, addr.anycast
-    elif operator.country:
-        yield operator.country, fact, addr.anycast
+        for name in dict.fromkeys((operator.name, operator.parent or operator.name)):
+            yield _Value(name.casefold(), name, fact, addr.anycast)
+    elif rule.condition.startswith("country") and operator.country:
+        yield _Value(operator.country, operator.country, fact, addr.anycast)

@@ -129,14 +129,18 @@ class _PackReader:
         if unknown:
             key = sorted(unknown)[0]
             raise self.fail(f"[pack] has an unknown key {key!r}", self.key_line(key, meta_line))
+
+        def at(key: str) -> int | None:
+            return self.key_line(key, meta_line) if key in meta else meta_line
+
         for key in ("id", "title", "version"):
             if not isinstance(meta.get(key), str) or not meta[key].strip():
-                raise self.fail(f"[pack] needs a non-empty text {key!r}", meta_line)
+                raise self.fail(f"[pack] needs a non-empty text {key!r}", at(key))
         if not _ID_RE.match(meta["id"]):
-            raise self.fail(f"pack id {meta['id']!r} may hold only a-z, 0-9, '.', '_' and '-'", meta_line)
+            raise self.fail(f"pack id {meta['id']!r} may hold only a-z, 0-9, '.', '_' and '-'", at("id"))
         if meta.get("extends"):
-            raise self.fail("'extends' is not supported yet by this version of DataBorder", meta_line)
-        sources = self.sources(meta.get("sources", []), meta_line)
+            raise self.fail("'extends' is not supported yet by this version of DataBorder", at("extends"))
+        sources = self.sources(meta.get("sources", []), at("sources"))
         sets = self.sets(data.get("sets", {}))
         rules = self.rules(data.get("rules"), sets)
         unknown_top = set(data) - {"pack", "sets", "rules"}
@@ -208,7 +212,7 @@ class _PackReader:
             line = rule_lines[index] if index < len(rule_lines) else None
             rule = self.rule(body, sets, line)
             if rule.id in seen:
-                raise self.fail(f"rule id {rule.id!r} is used twice", line)
+                raise self.fail(f"rule id {rule.id!r} is used twice", self.key_line("id", line))
             seen.add(rule.id)
             rules.append(rule)
         return tuple(rules)
@@ -220,28 +224,33 @@ class _PackReader:
         if unknown:
             key = sorted(unknown)[0]
             raise self.fail(f"rule has an unknown key {key!r}", self.key_line(key, line))
+
+        def at(key: str) -> int | None:  # the line of ``key`` inside this rule, else the rule's header
+            return self.key_line(key, line) if key in body else line
+
         rule_id = body.get("id")
         if not isinstance(rule_id, str) or not _ID_RE.match(rule_id):
-            raise self.fail("a rule needs an 'id' of a-z, 0-9, '.', '_' and '-'", line)
+            raise self.fail("a rule needs an 'id' of a-z, 0-9, '.', '_' and '-'", at("id"))
         facet = body.get("facet")
         if facet not in FACETS:
-            raise self.fail(f"rule {rule_id!r}: facet must be one of {', '.join(FACETS)}, not {facet!r}", line)
+            raise self.fail(f"rule {rule_id!r}: facet must be one of {', '.join(FACETS)}, not {facet!r}", at("facet"))
         severity = body.get("severity")
         if severity not in SEVERITY_ORDER:
             raise self.fail(
-                f"rule {rule_id!r}: severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}", line
+                f"rule {rule_id!r}: severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}",
+                at("severity"),
             )
         points = body.get("points")
         if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= 100:
-            raise self.fail(f"rule {rule_id!r}: points must be a whole number from 0 to 100", line)
-        condition, set_name = self.condition(rule_id, body.get("when"), sets, facet, line)
+            raise self.fail(f"rule {rule_id!r}: points must be a whole number from 0 to 100", at("points"))
+        condition, set_name = self.condition(rule_id, body.get("when"), sets, facet, at("when"))
         message = body.get("message")
         if not isinstance(message, str) or not message.strip():
-            raise self.fail(f"rule {rule_id!r} needs a 'message'", line)
-        self.check_template(rule_id, message, line)
+            raise self.fail(f"rule {rule_id!r} needs a 'message'", at("message"))
+        self.check_template(rule_id, message, at("message"))
         cite = body.get("cite")
         if cite is not None and not isinstance(cite, str):
-            raise self.fail(f"rule {rule_id!r}: 'cite' must be text", line)
+            raise self.fail(f"rule {rule_id!r}: 'cite' must be text", at("cite"))
         return Rule(
             id=rule_id,
             facet=cast(Facet, facet),
@@ -262,21 +271,16 @@ class _PackReader:
         line: int | None,
     ) -> tuple[str, str]:
         if not isinstance(when, dict) or len(when) != 1:
-            raise self.fail(
-                f"rule {rule_id!r}: 'when' must hold exactly one condition: {', '.join(CONDITIONS)}", line
-            )
+            raise self.fail(f"rule {rule_id!r}: 'when' must hold exactly one condition: {', '.join(CONDITIONS)}", line)
         ((condition, set_name),) = when.items()
         if condition not in CONDITIONS:
-            raise self.fail(
-                f"rule {rule_id!r}: unknown condition {condition!r}; known: {', '.join(CONDITIONS)}", line
-            )
+            raise self.fail(f"rule {rule_id!r}: unknown condition {condition!r}; known: {', '.join(CONDITIONS)}", line)
         if not isinstance(set_name, str) or set_name not in sets:
             raise self.fail(f"rule {rule_id!r}: {condition} names {set_name!r}, which is not a set of this pack", line)
         kind = sets[set_name][0]
         if kind != CONDITIONS[condition]:
             raise self.fail(
-                f"rule {rule_id!r}: {condition} needs a set of {CONDITIONS[condition]}, "
-                f"but {set_name!r} holds {kind}",
+                f"rule {rule_id!r}: {condition} needs a set of {CONDITIONS[condition]}, but {set_name!r} holds {kind}",
                 line,
             )
         if facet == "service" and condition in ("asn_in",):

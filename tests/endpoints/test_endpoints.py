@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from databorder.endpoints import build_endpoints, normalise_host, parse_endpoint, registrable_domain
+from databorder.errors import EndpointSyntaxError
+from databorder.model import Evidence, Observation
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "ip", "port", "scheme"),
+    [
+        ("api.deepseek.com", "api.deepseek.com", None, None, None),
+        ("API.DeepSeek.COM.", "api.deepseek.com", None, None, None),
+        ("https://api.openai.com/v1/chat?x=1#frag", "api.openai.com", None, None, "https"),
+        ("HTTP://user:pw@Example.COM:8080/path", "example.com", None, 8080, "http"),
+        ("wss://realtime.example.test:443", "realtime.example.test", None, 443, "wss"),
+        ("api.anthropic.com:443", "api.anthropic.com", None, 443, None),
+        ("203.0.113.5", None, "203.0.113.5", None, None),
+        ("203.0.113.5:8443", None, "203.0.113.5", 8443, None),
+        ("2001:db8::1", None, "2001:db8::1", None, None),
+        ("[2001:DB8::1]:443", None, "2001:db8::1", 443, None),
+        ("https://[2001:db8::a]/x", None, "2001:db8::a", None, "https"),
+        ("::ffff:198.51.100.7", None, "198.51.100.7", None, None),
+        ("bücher.example", "xn--bcher-kva.example", None, None, None),
+        ("https://Bücher.Example/straße", "xn--bcher-kva.example", None, None, "https"),
+        ("_dmarc.example.test", "_dmarc.example.test", None, None, None),
+        ("localhost", "localhost", None, None, None),
+    ],
+)
+def test_parse_endpoint_normalises(
+    text: str, host: str | None, ip: str | None, port: int | None, scheme: str | None
+) -> None:
+    parsed = parse_endpoint(text)
+    assert (parsed.host, parsed.ip, parsed.port, parsed.scheme) == (host, ip, port, scheme)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("two words", "spaces"),
+        ("*.openai.com", "wildcard"),
+        ("api.example.com:99999", "invalid port"),
+        ("api.example.com:http", "invalid port"),
+        ("[2001:db8::1", "never closes"),
+        ("[not-ip]:80", "not an IPv6 address"),
+        ("-bad-.example", "not a valid host name"),
+        ("300.1.2.3", "neither a valid IP address nor a host name"),
+        ("a" * 64 + ".example", "not a valid host name"),
+        ("1http://x.example", "invalid URL scheme"),
+        ("fe80::1%eth0", "not a valid host name"),
+    ],
+)
+def test_parse_endpoint_rejects_with_a_sentence(text: str, fragment: str) -> None:
+    with pytest.raises(EndpointSyntaxError, match=fragment):
+        parse_endpoint(text)
+
+
+def test_registrable_domain_uses_the_public_suffix_list() -> None:
+    assert registrable_domain("api.deepseek.com") == "deepseek.com"
+    assert registrable_domain("a.b.example.co.uk") == "example.co.uk"
+    # Private-section suffixes keep each customer's name whole: a bucket is its owner's, not Amazon's.
+    assert registrable_domain("foo.s3.amazonaws.com") == "foo.s3.amazonaws.com"
+    assert registrable_domain("com") is None
+
+
+def _obs(
+    host: str | None, ip: str | None, *, line: int, relevance: float = 1.0, port: int | None = None
+) -> Observation:
+    evidence = Evidence(collector="list", source="hosts.txt", location=f"line {line}", excerpt=host or str(ip))
+    return Observation(host=host, ip=ip, port=port, scheme=None, evidence=evidence, relevance=relevance)
+
+
+def test_build_endpoints_merges_evidence_and_ranks_by_relevance() -> None:
+    endpoints = build_endpoints(
+        [
+            _obs("docs.example.test", None, line=1, relevance=0.2),
+            _obs("api.example.test", None, line=2, relevance=0.9, port=443),
+            _obs("api.example.test", None, line=3, relevance=0.5, port=8443),
+            _obs(None, "203.0.113.9", line=4, relevance=0.5),
+        ]
+    )
+    assert [e.key for e in endpoints] == ["api.example.test", "203.0.113.9", "docs.example.test"]
+    api = endpoints[0]
+    assert api.relevance == 0.9
+    assert [ev.location for ev in api.evidence] == ["line 2", "line 3"]
+    assert api.ports == (443, 8443)
+    assert api.registrable_domain == "example.test"
+    bare = endpoints[1]
+    assert bare.host is None and bare.ip == "203.0.113.9" and bare.registrable_domain is None
+    assert bare.resolution.status == "skipped"
+
+
+_label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+
+
+@given(st.lists(_label, min_size=2, max_size=5), st.booleans(), st.sampled_from(["", "https://", "ftp://"]))
+def test_valid_host_names_survive_case_and_trailing_dot(labels: list[str], upper: bool, scheme: str) -> None:
+    host = ".".join(labels)
+    if host.rsplit(".", 1)[-1].isdigit():
+        return  # an all-digit last label is not a host name (and may be an IP address)
+    text = scheme + (host.upper() if upper else host) + "."
+    assert parse_endpoint(text).host == host
+
+
+@given(st.text(max_size=60))
+def test_parse_endpoint_never_fails_with_anything_but_a_sentence(text: str) -> None:
+    try:
+        parsed = parse_endpoint(text)
+    except EndpointSyntaxError as exc:
+        assert str(exc)
+    else:
+        assert (parsed.host is None) != (parsed.ip is None)
+        if parsed.host is not None:
+            assert normalise_host(parsed.host) == parsed.host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from databorder.model import Assessment
 from databorder.resources import resource_path
+from tests.helpers.dns_servers import Dnsmasq, ServfailResponder, SilentNameserver
 from tests.helpers.mmdb import write_asn_db, write_country_db
 
 
@@ -45,3 +47,32 @@ def check_schema() -> object:
         return data  # type: ignore[no-any-return]
 
     return check
+
+
+# The .test zone every DNS test reads; names are the product's kind of data (an AI app's API, CDN, telemetry).
+ZONE_RECORDS: dict[str, list[str]] = {
+    "api.chat.test": ["203.0.113.10", "2001:db8::10"],
+    "host.cdn.test": ["198.51.100.20"],
+    "v6only.chat.test": ["2001:db8::66"],
+    "multi.chat.test": ["192.0.2.10", "192.0.2.11"],
+    "edge.chat.test": ["198.51.100.200"],
+    "lan.chat.test": ["10.20.30.40"],
+}
+ZONE_CNAMES: dict[str, str] = {"edge.cdn.test": "host.cdn.test", "www.chat.test": "edge.cdn.test"}
+ZONE_TXT: dict[str, str] = {"txtonly.chat.test": "a name with no address records"}
+
+
+@dataclass(frozen=True)
+class DnsZone:
+    """The running test nameservers: dnsmasq (with SERVFAIL and silent subdomains), and a dead server."""
+
+    nameserver: str  # dnsmasq, IP:PORT
+    silent: str  # a server that never answers anything, IP:PORT
+
+
+@pytest.fixture(scope="session")
+def dns_zone() -> Iterator[DnsZone]:
+    with ServfailResponder() as servfail, SilentNameserver() as silent:
+        forward = {"fail.test": (servfail.address, servfail.port), "slow.test": (silent.address, silent.port)}
+        with Dnsmasq(host_records=ZONE_RECORDS, cnames=ZONE_CNAMES, forward=forward, txt_records=ZONE_TXT) as dnsmasq:
+            yield DnsZone(nameserver=dnsmasq.nameserver, silent=silent.nameserver)

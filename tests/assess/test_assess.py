@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from databorder.assess import AssessOptions, assess
+from databorder.collect.hostlist import observations_from_args
+from databorder.errors import GeoIPDatabaseError, RulePackError
+from databorder.model import Target
+from databorder.resolve import Nameserver
+from tests.conftest import DnsZone, FixtureDatabases
+
+TARGET = Target(kind="hosts", name="test")
+HOSTS = ["https://api.chat.test/v1", "www.chat.test", "lan.chat.test", "nope.chat.test", "198.51.100.200",
+         "chat.deepseek.com"]
+
+
+class Recorder:
+    def __init__(self, cancel_at: str | None = None) -> None:
+        self.events: list[tuple[str, int, int]] = []
+        self.cancel_at = cancel_at
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        self.events.append((stage, done, total))
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_at is not None and any(stage == self.cancel_at for stage, _, _ in self.events)
+
+
+def options(dbs: FixtureDatabases, **kw: object) -> AssessOptions:
+    return AssessOptions(country_db=dbs.country, asn_db=dbs.asn, **kw)  # type: ignore[arg-type]
+
+
+def test_end_to_end_with_real_dns_fixture_databases_and_the_shipped_pack(
+    dns_zone: DnsZone, fixture_dbs: FixtureDatabases, check_schema: Callable[[object], dict[str, object]]
+) -> None:
+    observations, _ = observations_from_args(HOSTS)
+    progress = Recorder()
+    result = assess(
+        target=TARGET,
+        observations=observations,
+        options=options(fixture_dbs, nameserver=Nameserver.parse(dns_zone.nameserver)),
+        progress=progress,
+    )
+    check_schema(result)
+    by_key = {e.key: e for e in result.endpoints}
+    api = by_key["api.chat.test"]
+    assert [(a.ip, a.country, a.asn) for a in api.addresses] == [("203.0.113.10", "CN", 37963), ("2001:db8::10", "CN", 37963)]
+    assert api.schemes == ("https",) and api.registrable_domain == "chat.test"
+    www = by_key["www.chat.test"]
+    assert www.resolution.cname_chain == ("edge.cdn.test", "host.cdn.test")
+    assert www.addresses[0].network_operator is not None and www.addresses[0].network_operator.country == "CN"
+    assert by_key["lan.chat.test"].addresses[0].scope == "local"
+    assert by_key["nope.chat.test"].resolution.status == "nxdomain"
+    assert by_key["198.51.100.200"].addresses[0].anycast
+    assert by_key["chat.deepseek.com"].service is not None
+    rules = {(f.endpoint, f.rule) for f in result.findings}
+    assert ("api.chat.test", "hosting-in-country-of-concern") in rules
+    assert ("www.chat.test", "network-operator-from-country-of-concern") in rules
+    assert ("chat.deepseek.com", "service-operator-from-country-of-concern") in rules
+    assert (result.verdict, result.score, result.band) == ("prohibit", 100, "critical")
+    assert result.complete and result.nameserver == dns_zone.nameserver
+    assert [p.id for p in result.packs] == ["us-countries-of-concern"]
+    assert [d.kind for d in result.databases] == ["country", "asn", "operators", "services"]
+    assert [stage for stage, *_ in progress.events if stage != "resolve"] == ["collect", "attribute", "evaluate"]
+
+
+def test_offline_attributes_bare_addresses_and_services_without_dns(
+    fixture_dbs: FixtureDatabases, check_schema: Callable[[object], dict[str, object]]
+) -> None:
+    observations, _ = observations_from_args(["api.deepseek.com", "203.0.113.5", "api.mistral.ai"])
+    result = assess(target=TARGET, observations=observations, options=options(fixture_dbs, offline=True))
+    check_schema(result)
+    by_key = {e.key: e for e in result.endpoints}
+    assert by_key["api.deepseek.com"].resolution.status == "skipped"
+    assert by_key["api.deepseek.com"].resolution.detail == "offline: DNS was not used"
+    assert by_key["203.0.113.5"].addresses[0].country == "CN"
+    mistral = by_key["api.mistral.ai"].service
+    assert mistral is not None and mistral.country == "FR"
+    assert result.offline and result.nameserver is None and result.verdict == "prohibit"
+
+
+def test_cancelled_run_keeps_what_it_has_and_never_allows(fixture_dbs: FixtureDatabases, dns_zone: DnsZone) -> None:
+    observations, _ = observations_from_args(["api.chat.test"])
+    result = assess(
+        target=TARGET,
+        observations=observations,
+        options=options(fixture_dbs, nameserver=Nameserver.parse(dns_zone.nameserver)),
+        progress=Recorder(cancel_at="collect"),
+    )
+    assert not result.complete
+    assert result.endpoints[0].key == "api.chat.test" and result.findings == ()
+    assert result.verdict == "review"
+    assert any("cancelled by the user before the resolve stage" in w for w in result.warnings)
+
+
+def test_broken_pack_or_database_fails_before_any_dns_is_sent(
+    fixture_dbs: FixtureDatabases, dns_zone: DnsZone, tmp_path: Path
+) -> None:
+    observations, _ = observations_from_args([f"n{i}.slow.test" for i in range(5)])
+    bad_pack = tmp_path / "bad.toml"
+    bad_pack.write_text("[pack\n")
+    slow_ns = Nameserver.parse(dns_zone.nameserver)
+    started = time.monotonic()
+    with pytest.raises(RulePackError, match=r"bad\.toml, line 1"):
+        assess(target=TARGET, observations=observations, options=options(fixture_dbs, nameserver=slow_ns,
+                                                                           packs=(str(bad_pack),)))
+    with pytest.raises(GeoIPDatabaseError, match="not a country"):
+        assess(target=TARGET, observations=observations,
+               options=AssessOptions(country_db=fixture_dbs.asn, nameserver=slow_ns))
+    assert time.monotonic() - started < 1  # the slow names were never asked
+
+
+def test_embedded_default_databases_attribute_real_addresses() -> None:
+    observations, _ = observations_from_args(["8.8.8.8", "223.5.5.5", "1.1.1.1", "2001:4860:4860::8888"])
+    result = assess(target=TARGET, observations=observations, options=AssessOptions(offline=True))
+    by_key = {e.key: e.addresses[0] for e in result.endpoints}
+    assert (by_key["8.8.8.8"].country, by_key["8.8.8.8"].asn) == ("US", 15169)
+    alibaba = by_key["223.5.5.5"]
+    assert (alibaba.country, alibaba.asn) == ("CN", 45102)
+    assert alibaba.network_operator is not None and alibaba.network_operator.country == "CN"
+    assert by_key["1.1.1.1"].asn == 13335 and by_key["1.1.1.1"].anycast
+    assert by_key["2001:4860:4860::8888"].asn == 15169
+    country, asn = result.databases[0], result.databases[1]
+    assert country.source.startswith("npm:@ip-location-db/geo-whois-asn-country-mmdb@")
+    assert country.licence == "CC BY 4.0" and country.attribution and "NRO" in country.attribution
+    assert asn.build_date == "2026-06-17"

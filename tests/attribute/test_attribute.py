@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from databorder.attribute import Attributor, is_local
+from tests.conftest import FixtureDatabases
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "100.64.0.1", "0.0.0.0", "224.0.0.251",
+     "::1", "::", "fe80::1", "fd00::1", "ff02::1"],
+)
+def test_local_addresses(text: str) -> None:
+    assert is_local(ipaddress.ip_address(text))
+
+
+@pytest.mark.parametrize("text", ["192.0.2.1", "198.51.100.1", "203.0.113.1", "2001:db8::1", "8.8.8.8", "100.128.0.1"])
+def test_public_addresses_including_documentation_ranges(text: str) -> None:
+    # ipaddress calls the documentation ranges "private"; DataBorder must not, or no fixture could be geolocated.
+    assert not is_local(ipaddress.ip_address(text))
+
+
+def test_attributor_combines_country_asn_and_operator(fixture_dbs: FixtureDatabases) -> None:
+    attributor = Attributor.open(country_db=fixture_dbs.country, asn_db=fixture_dbs.asn)
+    a = attributor.address("198.51.100.5")
+    assert (a.scope, a.country, a.asn) == ("public", "US", 45102)
+    assert a.network_operator is not None and a.network_operator.country == "CN"
+    assert not a.anycast
+    edge = attributor.address("198.51.100.200")
+    assert edge.anycast and edge.network_operator is not None and edge.network_operator.name == "Cloudflare"
+    unknown_operator = attributor.address("192.0.2.7")
+    assert (unknown_operator.country, unknown_operator.asn, unknown_operator.network_operator) == ("RU", 64500, None)
+    local = attributor.address("192.168.0.10")
+    assert (local.scope, local.country, local.asn) == ("local", None, None)
+    mapped = attributor.address("::ffff:203.0.113.5")
+    assert (mapped.ip, mapped.country) == ("203.0.113.5", "CN")
+    assert [d.kind for d in attributor.databases()] == ["country", "asn", "operators", "services"]
+    attributor.close()

@@ -26,6 +26,7 @@ import tarfile
 import tempfile
 import time
 from collections import defaultdict
+from unittest import mock
 from pathlib import Path
 
 ASN_PACKAGE = "@ip-location-db/asn"
@@ -104,7 +105,7 @@ def copy_licences(package: Path, target: Path) -> None:
 
 def build_asn(csv_paths: list[Path], target: Path) -> None:
     """One IPSet per (ASN, organisation): inserting networks one by one into mmdb-writer is far too slow."""
-    from mmdb_writer import MMDBWriter, MmdbU32
+    from mmdb_writer import MmdbU32, MMDBWriter
     from netaddr import IPAddress, IPSet, iprange_to_cidrs
 
     groups: dict[tuple[int, str], list[object]] = defaultdict(list)
@@ -131,15 +132,9 @@ def build_asn(csv_paths: list[Path], target: Path) -> None:
         )
     # mmdb-writer stamps the wall clock as build_epoch; stamp the data's own date instead, so that a rebuild
     # from the same inputs is byte-identical and the build date says how old the data is, not the build.
-    import mmdb_writer
-
-    data_epoch = int(dt.datetime.strptime(VERSION.split(".")[-1], "%Y%m%d%H").replace(tzinfo=dt.UTC).timestamp())
-    real_time = mmdb_writer.time.time
-    mmdb_writer.time.time = lambda: float(data_epoch)
-    try:
+    data_epoch = dt.datetime.strptime(VERSION.split(".")[-1], "%Y%m%d%H").replace(tzinfo=dt.UTC).timestamp()
+    with mock.patch("mmdb_writer.time.time", return_value=data_epoch):
         writer.to_db_file(str(target))
-    finally:
-        mmdb_writer.time.time = real_time
 
 
 def entry(kind: str, file: str, package: str, inputs: list[Path], out: Path, attribution: str) -> dict[str, object]:

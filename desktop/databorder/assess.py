@@ -171,6 +171,8 @@ class _Run:
         self.nameserver = str(self.options.nameserver) if self.options.nameserver else "system resolver"
         if not reach.resolves_public_names:
             self.warnings.append(reach.sentence)
+        if not reach.reachable:
+            self.complete = False  # no name was resolved: hosting and network facets are unknown
         if any(r.resolution.detail == "cancelled" for r in results.values()):
             self.warnings.append("cancelled by the user while resolving; some names were not resolved")
             self.complete = False

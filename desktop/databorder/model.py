@@ -28,7 +28,7 @@ Facet = Literal["hosting", "network", "service"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """What was assessed, in the user's words: a host list, a catalog app, a folder, a process, a capture."""
 
@@ -37,7 +37,7 @@ class Target:
     detail: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Where an endpoint was seen: which collector, in which file/process/capture, at which line or offset."""
 
@@ -47,7 +47,7 @@ class Evidence:
     excerpt: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One sighting of a host or address by a collector, before sightings are merged into endpoints."""
 
@@ -59,7 +59,7 @@ class Observation:
     relevance: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """The DNS outcome for one hostname; ``cname_chain`` lists every alias followed, in order."""
 
@@ -69,7 +69,7 @@ class Resolution:
     detail: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkOperator:
     """Who runs the network an address sits in, and the home country of its parent company."""
 
@@ -79,7 +79,7 @@ class NetworkOperator:
     source: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddressAttribution:
     """One IP address with its hosting country (GeoIP), ASN and network operator.
 
@@ -97,7 +97,7 @@ class AddressAttribution:
     anycast: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceAttribution:
     """Who runs the service behind a domain, and the country whose law that operator lives under."""
 
@@ -106,7 +106,7 @@ class ServiceAttribution:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Endpoint:
     """A host (or bare IP) the app talks to, with all the evidence for it and what was learnt about it."""
 
@@ -127,7 +127,7 @@ class Endpoint:
         return self.host if self.host is not None else str(self.ip)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One rule that one endpoint triggered, with the points it adds and the fact that triggered it."""
 
@@ -142,7 +142,7 @@ class Finding:
     citation: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tool:
     """The program that produced an assessment."""
 
@@ -150,7 +150,7 @@ class Tool:
     version: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackRef:
     """A rule pack as applied: its id, version and the sha256 of the file read."""
 
@@ -161,7 +161,7 @@ class PackRef:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatabaseRef:
     """A data source an attribution relied on (GeoIP, ASN, operator table), precisely enough to audit."""
 
@@ -174,7 +174,7 @@ class DatabaseRef:
     attribution: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """The result of one run: what was assessed, with which data and rules, and what came out."""
 

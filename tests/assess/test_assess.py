@@ -14,8 +14,14 @@ from databorder.resolve import Nameserver
 from tests.conftest import DnsZone, FixtureDatabases
 
 TARGET = Target(kind="hosts", name="test")
-HOSTS = ["https://api.chat.test/v1", "www.chat.test", "lan.chat.test", "nope.chat.test", "198.51.100.200",
-         "chat.deepseek.com"]
+HOSTS = [
+    "https://api.chat.test/v1",
+    "www.chat.test",
+    "lan.chat.test",
+    "nope.chat.test",
+    "198.51.100.200",
+    "chat.deepseek.com",
+]
 
 
 class Recorder:
@@ -49,7 +55,10 @@ def test_end_to_end_with_real_dns_fixture_databases_and_the_shipped_pack(
     check_schema(result)
     by_key = {e.key: e for e in result.endpoints}
     api = by_key["api.chat.test"]
-    assert [(a.ip, a.country, a.asn) for a in api.addresses] == [("203.0.113.10", "CN", 37963), ("2001:db8::10", "CN", 37963)]
+    assert [(a.ip, a.country, a.asn) for a in api.addresses] == [
+        ("203.0.113.10", "CN", 37963),
+        ("2001:db8::10", "CN", 37963),
+    ]
     assert api.schemes == ("https",) and api.registrable_domain == "chat.test"
     www = by_key["www.chat.test"]
     assert www.resolution.cname_chain == ("edge.cdn.test", "host.cdn.test")
@@ -107,11 +116,17 @@ def test_broken_pack_or_database_fails_before_any_dns_is_sent(
     slow_ns = Nameserver.parse(dns_zone.nameserver)
     started = time.monotonic()
     with pytest.raises(RulePackError, match=r"bad\.toml, line 1"):
-        assess(target=TARGET, observations=observations, options=options(fixture_dbs, nameserver=slow_ns,
-                                                                           packs=(str(bad_pack),)))
+        assess(
+            target=TARGET,
+            observations=observations,
+            options=options(fixture_dbs, nameserver=slow_ns, packs=(str(bad_pack),)),
+        )
     with pytest.raises(GeoIPDatabaseError, match="not a country"):
-        assess(target=TARGET, observations=observations,
-               options=AssessOptions(country_db=fixture_dbs.asn, nameserver=slow_ns))
+        assess(
+            target=TARGET,
+            observations=observations,
+            options=AssessOptions(country_db=fixture_dbs.asn, nameserver=slow_ns),
+        )
     assert time.monotonic() - started < 1  # the slow names were never asked
 
 

@@ -220,6 +220,7 @@ class DelayProxy(_Server):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._transport: asyncio.DatagramTransport | None = None
+        self._pending: set[asyncio.Future[None]] = set()
 
     def start(self) -> None:
         self._thread.start()
@@ -234,7 +235,9 @@ class DelayProxy(_Server):
                 proxy._transport = transport  # type: ignore[assignment]
 
             def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
-                asyncio.ensure_future(proxy._relay(data, addr))
+                task = asyncio.ensure_future(proxy._relay(data, addr))
+                proxy._pending.add(task)  # the loop keeps only weak references to tasks
+                task.add_done_callback(proxy._pending.discard)
 
         await self._loop.create_datagram_endpoint(Front, local_addr=(LOOPBACK, self.port))
 

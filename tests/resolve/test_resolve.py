@@ -14,8 +14,14 @@ def ns(text: str) -> Nameserver:
 
 
 def test_a_aaaa_cname_chain_nxdomain_nodata_against_real_dnsmasq(dns_zone: DnsZone) -> None:
-    names = ["api.chat.test", "www.chat.test", "v6only.chat.test", "nope.chat.test", "txtonly.chat.test",
-             "multi.chat.test"]
+    names = [
+        "api.chat.test",
+        "www.chat.test",
+        "v6only.chat.test",
+        "nope.chat.test",
+        "txtonly.chat.test",
+        "multi.chat.test",
+    ]
     reach, results = resolve_names(names, ns(dns_zone.nameserver), timeout=2)
     assert reach.reachable and not reach.resolves_public_names  # dnsmasq serves .test only
     api = results["api.chat.test"]
@@ -58,7 +64,9 @@ def test_unreachable_nameserver_is_said_once_and_nothing_is_resolved(dns_zone: D
 def test_many_names_concurrently_with_progress(dns_zone: DnsZone) -> None:
     seen: list[tuple[int, int]] = []
     names = ["api.chat.test", "www.chat.test"] + [f"missing{i}.chat.test" for i in range(300)]
-    _, results = resolve_names(names, ns(dns_zone.nameserver), concurrency=50, progress=lambda d, t: seen.append((d, t)))
+    _, results = resolve_names(
+        names, ns(dns_zone.nameserver), concurrency=50, progress=lambda d, t: seen.append((d, t))
+    )
     assert len(results) == 302
     assert seen[-1] == (302, 302) and len(seen) == 302
     assert sum(r.resolution.status == "nxdomain" for r in results.values()) == 300

@@ -56,6 +56,18 @@ def is_local(addr: IPAddress) -> bool:
     return any(value & mask == network for network, mask in table)
 
 
+# First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
+# IPv6 text in 2000::/3; this lets the hot path skip parsing (see Attributor.address).
+_V4_MAYBE_LOCAL = frozenset(["0", "10", "100", "127", "169", "172", "192"] + [str(n) for n in range(224, 256)])
+
+
+def _is_plain_public(text: str) -> bool:
+    """True for IPv4 text outside every local range, and IPv6 text in global unicast 2000::/3 (not mapped)."""
+    if ":" in text:
+        return text[0] in "23" and "." not in text
+    return text[: text.find(".")] not in _V4_MAYBE_LOCAL
+
+
 class Attributor:
     """Attributes addresses and hosts using one set of databases and tables, recorded for the assessment."""
 
@@ -87,15 +99,24 @@ class Attributor:
         return (self.country_db.ref, self.asn_db.ref, self.operators.ref, self.services.ref)
 
     def address(self, ip: str | IPAddress) -> AddressAttribution:
-        """Hosting country, ASN and network operator of one address."""
-        addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        text = str(addr)
-        if is_local(addr):
-            return AddressAttribution(text, "local", None, None, None, None, False)
-        country = self.country_db.country(addr)
-        asn, as_org = self.asn_db.asn(addr)
+        """Hosting country, ASN and network operator of one address.
+
+        ``ip`` is an ``ipaddress`` object or canonical text (as DataBorder's parsers and resolver write it).
+        """
+        key: str | IPAddress
+        if isinstance(ip, str) and _is_plain_public(ip):
+            # Hot path: canonical public text needs no parsing here; the C reader parses it itself, and
+            # ipaddress.ip_address would cost more than both database lookups together.
+            text = key = ip
+        else:
+            addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+            if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+                addr = addr.ipv4_mapped
+            if is_local(addr):
+                return AddressAttribution(str(addr), "local", None, None, None, None, False)
+            text, key = str(addr), addr
+        country = self.country_db.country(key)
+        asn, as_org = self.asn_db.asn(key)
         entry = self.operators.lookup(asn)
         if entry is None:
             return AddressAttribution(text, "public", country, asn, as_org, None, False)

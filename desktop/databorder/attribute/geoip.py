@@ -70,11 +70,11 @@ class _MmdbFile:
             attribution=origin.attribution,
         )
 
-    def _get(self, ip: IPAddress) -> Any:
-        try:
-            return self._reader.get(ip)
-        except InvalidDatabaseError as exc:
-            raise GeoIPDatabaseError(self.path, f"is corrupt: looking up {ip} failed ({exc})") from None
+        # Bound once: lookups are the hot path of attribution. Records are plain dicts (typed Any here).
+        self._lookup: Callable[[str | IPAddress], Any] = self._reader.get
+
+    def _corrupt(self, ip: str | IPAddress, exc: Exception) -> GeoIPDatabaseError:
+        return GeoIPDatabaseError(self.path, f"is corrupt: looking up {ip} failed ({exc})")
 
     def close(self) -> None:
         """Release the file."""
@@ -91,12 +91,20 @@ class CountryDatabase(_MmdbFile):
         lowered = self.database_type.lower()
         if "country" not in lowered and "city" not in lowered:
             raise GeoIPDatabaseError(path, f"is a {self.database_type!r} database, not a country (or city) database")
-        self._extract = _country_extractor(self.database_type)
+        # ip-location-db's own record shape is flat; MaxMind's nests the code. Decided once, here.
+        self._flat = self.database_type.lower().startswith("country ipv")
 
-    def country(self, ip: IPAddress) -> str | None:
+    def country(self, ip: str | IPAddress) -> str | None:
         """The country code for ``ip``, or None where the database has no answer."""
-        record = self._get(ip)
-        return self._extract(record) if record else None
+        try:
+            record = self._lookup(ip)
+        except InvalidDatabaseError as exc:
+            raise self._corrupt(ip, exc) from None
+        if not record:
+            return None
+        if self._flat:
+            return record.get("country_code")  # type: ignore[no-any-return]
+        return _maxmind_country(record)
 
 
 class AsnDatabase(_MmdbFile):
@@ -110,28 +118,25 @@ class AsnDatabase(_MmdbFile):
         if "asn" not in lowered and "isp" not in lowered:
             raise GeoIPDatabaseError(path, f"is a {self.database_type!r} database, not an ASN database")
 
-    def asn(self, ip: IPAddress) -> tuple[int | None, str | None]:
+    def asn(self, ip: str | IPAddress) -> tuple[int | None, str | None]:
         """The ASN and AS organisation for ``ip`` (None, None where unknown)."""
-        record = self._get(ip)
+        try:
+            record = self._lookup(ip)
+        except InvalidDatabaseError as exc:
+            raise self._corrupt(ip, exc) from None
         if not record:
             return None, None
-        number = record.get("autonomous_system_number")
-        return (int(number) if number is not None else None), record.get("autonomous_system_organization")
+        return record.get("autonomous_system_number"), record.get("autonomous_system_organization")
 
 
-def _country_extractor(database_type: str) -> Callable[[Mapping[str, Any]], str | None]:
-    if database_type.lower().startswith("country ipv"):  # ip-location-db's own record shape
-        return lambda record: record.get("country_code")
-
-    def maxmind_shape(record: Mapping[str, Any]) -> str | None:
-        country = record.get("country") or record.get("registered_country")
-        if isinstance(country, Mapping):
-            code = country.get("iso_code")
-            return str(code) if code else None
-        code = record.get("country_code")  # other vendors' flat shapes
+def _maxmind_country(record: Mapping[str, Any]) -> str | None:
+    """The country code from a MaxMind-shaped record (Country/City), or another vendor's flat one."""
+    country = record.get("country") or record.get("registered_country")
+    if isinstance(country, Mapping):
+        code = country.get("iso_code")
         return str(code) if code else None
-
-    return maxmind_shape
+    code = record.get("country_code")
+    return str(code) if code else None
 
 
 def embedded_origins() -> dict[str, tuple[Path, DatabaseOrigin]]:

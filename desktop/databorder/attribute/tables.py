@@ -63,7 +63,7 @@ class OperatorTable:
 
     def lookup(self, asn: int | None) -> OperatorEntry | None:
         """The operator running ``asn``, if the table knows it."""
-        return self._by_asn.get(asn) if asn is not None else None
+        return self._by_asn.get(asn)  # type: ignore[arg-type]  # None is simply never a key
 
     def __len__(self) -> int:
         return len(self._by_asn)

@@ -14,7 +14,10 @@ _SEVERITY_STYLE = {"info": "cyan", "review": "yellow", "prohibit": "red"}
 
 def print_assessment(assessment: Assessment, *, quiet: bool = False, console: Console | None = None) -> None:
     """Print the endpoint table, findings and verdict (only the verdict line when ``quiet``)."""
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # piped to a file or a log: don't squeeze the table into 80 columns
+            console = Console(width=160)
     if not quiet:
         console.print(endpoint_table(assessment))
         for finding in sorted(assessment.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points)):

@@ -1,0 +1,90 @@
+"""Attribution throughput: country + ASN + operator per address with the embedded databases (C reader).
+
+Goal (engine walking-skeleton issue): >= 300,000 addresses/s. Printed side by side with the two raw maxminddb
+lookups alone: the ceiling any attribution can reach with these files, whatever it adds. Each figure is the best
+of 5 runs over the same seeded addresses (80 % IPv4, 20 % IPv6, all public, all distinct).
+
+    python3 benchmarks/attribution.py [--count 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import random
+import time
+from collections.abc import Callable
+
+import maxminddb
+
+from databorder.attribute import Attributor
+from databorder.attribute.geoip import embedded_origins
+
+
+def addresses(count: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Seeded random public addresses: 80 % IPv4, 20 % IPv6 in 2000::/3 (global unicast)."""
+    rng = random.Random(20261124)
+    result: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    while len(result) < count:
+        if rng.random() < 0.8:
+            result.append(ipaddress.IPv4Address(rng.randrange(1 << 24, 224 << 24)))
+        else:
+            result.append(ipaddress.IPv6Address((0x2 << 124) | rng.getrandbits(125) >> 4))
+    return result
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def rate(label: str, count: int, seconds: float) -> None:
+    print(f"{label:<62} {count / seconds:>10,.0f} addresses/s  ({seconds:.3f} s for {count:,})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=200_000)
+    args = parser.parse_args()
+    ips = addresses(args.count)
+    texts = [str(ip) for ip in ips]
+    origins = embedded_origins()
+    print(f"maxminddb C extension in use: {maxminddb.MODE_AUTO == 0 and _has_extension()}")
+
+    attributor = Attributor.open()
+    rate(
+        "DataBorder Attributor.address, canonical text (as assess)",
+        len(texts),
+        best_of(5, lambda: [attributor.address(t) for t in texts]),
+    )
+    rate(
+        "DataBorder Attributor.address, ipaddress objects",
+        len(ips),
+        best_of(5, lambda: [attributor.address(ip) for ip in ips]),
+    )
+
+    country = maxminddb.open_database(str(origins["country"][0]))
+    asn = maxminddb.open_database(str(origins["asn"][0]))
+    rate(
+        "ceiling: the two raw maxminddb lookups, nothing else",
+        len(texts),
+        best_of(5, lambda: [(country.get(t), asn.get(t)) for t in texts]),
+    )
+
+    attributor.close()
+
+
+def _has_extension() -> bool:
+    try:
+        import maxminddb.extension  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from databorder import __version__
+from databorder.cli import main
+from tests.conftest import DnsZone, FixtureDatabases
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def db_args(dbs: FixtureDatabases) -> list[str]:
+    return ["--country-db", str(dbs.country), "--asn-db", str(dbs.asn)]
+
+
+def test_assess_host_file_with_bad_lines_keeps_going_and_writes_json(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    dns_zone: DnsZone,
+    fixture_dbs: FixtureDatabases,
+    check_schema: Callable[[str], dict[str, object]],
+) -> None:
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text("api.chat.test\nthis is garbage\nwww.chat.test\n", encoding="utf-8")
+    out_json = tmp_path / "out.json"
+    code, out, err = run(
+        capsys,
+        "assess",
+        "--hosts",
+        str(hosts),
+        "--nameserver",
+        dns_zone.nameserver,
+        *db_args(fixture_dbs),
+        "--json",
+        str(out_json),
+    )
+    assert code == 4  # written, but incomplete: one line was skipped
+    assert f"{hosts}, line 2: holds 3 entries" in err
+    assert "Traceback" not in err
+    data = check_schema(out_json.read_text(encoding="utf-8"))
+    endpoints: list[dict[str, object]] = data["endpoints"]  # type: ignore[assignment]
+    assert [e["host"] for e in endpoints] == ["api.chat.test", "www.chat.test"]
+    assert data["complete"] is False and data["verdict"] == "prohibit"
+    assert "Verdict: PROHIBIT" in out and "api.chat.test" in out and "203.0.113.10" in out
+
+
+def test_fail_on_threshold_sets_exit_code(
+    capsys: pytest.CaptureFixture[str], dns_zone: DnsZone, fixture_dbs: FixtureDatabases
+) -> None:
+    common = ["assess", "--nameserver", dns_zone.nameserver, *db_args(fixture_dbs), "--quiet"]
+    assert run(capsys, *common, "api.chat.test")[0] == 0
+    assert run(capsys, *common, "api.chat.test", "--fail-on", "prohibit")[0] == 1
+    assert run(capsys, *common, "multi.chat.test", "--fail-on", "review")[0] == 1  # 192.0.2.x: RU in the fixture
+    code, out, _ = run(capsys, *common, "host.cdn.test", "--pack", "us-countries-of-concern", "--fail-on", "review")
+    assert code == 1  # US-hosted on AS45102, whose parent is Chinese: review
+    code, out, _ = run(capsys, *common, "lan.chat.test", "--fail-on", "review")
+    assert (code, out.strip()) == (0, "Verdict: ALLOW — score 0/100 (low); packs: us-countries-of-concern 1.0.0")
+
+
+def test_json_to_stdout_is_only_json(
+    capsys: pytest.CaptureFixture[str], fixture_dbs: FixtureDatabases, check_schema: Callable[[str], object]
+) -> None:
+    code, out, _ = run(capsys, "assess", "203.0.113.9", "--offline", *db_args(fixture_dbs), "--json", "-")
+    assert code == 0
+    check_schema(out)
+    assert json.loads(out)["endpoints"][0]["ip"] == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    ("make_args", "fragment"),
+    [
+        (lambda tmp, dbs: ["assess"], "nothing to assess"),
+        (lambda tmp, dbs: ["assess", "--hosts", str(tmp / "missing.txt")], "missing.txt: does not exist"),
+        (lambda tmp, dbs: ["assess", "not a host"], "no usable host"),
+        (lambda tmp, dbs: ["assess", "x.test", "--nameserver", "dns.example.test"], "is not an IP address"),
+        (lambda tmp, dbs: ["assess", "x.test", "--offline", "--country-db", str(dbs.asn)], "not a country"),
+        (lambda tmp, dbs: ["assess", "x.test", "--offline", "--asn-db", str(tmp / "no.mmdb")], "no.mmdb: asn database"),
+        (lambda tmp, dbs: ["assess", "x.test", "--offline", "--pack", "nope"], "no rule pack with this id"),
+    ],
+)
+def test_bad_input_gives_one_sentence_and_exit_3(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fixture_dbs: FixtureDatabases,
+    make_args: Callable[[Path, FixtureDatabases], list[str]],
+    fragment: str,
+) -> None:
+    code, _out, err = run(capsys, *make_args(tmp_path, fixture_dbs))
+    assert code == 3
+    assert fragment in err and err.count("databorder: error:") == 1
+    assert "Traceback" not in err
+
+
+def test_broken_pack_names_file_and_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pack = tmp_path / "org.toml"
+    pack.write_text(
+        '[pack]\nid = "org"\ntitle = "Org"\nversion = "1"\nsources = ["x"]\n[[rules]]\nid = "r"\n'
+        'facet = "hosting"\nwhen = { country_in = "nowhere" }\n',
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "assess", "x.test", "--offline", "--pack", str(pack))
+    assert code == 3
+    assert f"{pack}, line 9: rule 'r': severity must be one of" not in err  # severity is checked first…
+    assert f"{pack}, line 6: rule 'r': severity must be one of info, review, prohibit, not None" in err
+
+
+def test_unreachable_dns_is_said_once_and_the_run_goes_on(
+    capsys: pytest.CaptureFixture[str], dns_zone: DnsZone, fixture_dbs: FixtureDatabases
+) -> None:
+    names = [f"n{i}.chat.test" for i in range(50)]
+    code, out, _err = run(
+        capsys, "assess", *names, "203.0.113.7", "--nameserver", dns_zone.silent, *db_args(fixture_dbs)
+    )
+    assert code == 4
+    assert out.count("DNS is unreachable") == 1
+    assert "Verdict: PROHIBIT" in out  # the bare address is still attributed and judged
+
+
+def test_console_script_version_and_help_without_qt() -> None:
+    result = subprocess.run(["databorder", "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == f"DataBorder {__version__}"
+    probe = (
+        "import sys; from databorder.cli import build_parser; build_parser().format_help(); "
+        "print('PySide6' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
+    help_text = subprocess.run(["databorder", "assess", "--help"], capture_output=True, text=True).stdout
+    assert "exit codes:" in help_text and "--fail-on" in help_text

@@ -26,8 +26,8 @@ import tarfile
 import tempfile
 import time
 from collections import defaultdict
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 ASN_PACKAGE = "@ip-location-db/asn"
 COUNTRY_PACKAGE = "@ip-location-db/geo-whois-asn-country-mmdb"

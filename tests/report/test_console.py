@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from databorder.report.console import print_assessment
+from tests.model.test_model import sample_assessment
+
+
+def render(**kwargs: bool) -> str:
+    buffer = io.StringIO()
+    print_assessment(sample_assessment(), console=Console(file=buffer, width=200, color_system=None), **kwargs)
+    return buffer.getvalue()
+
+
+def test_table_findings_warnings_and_verdict_are_printed() -> None:
+    text = render()
+    assert "api.chat.test" in text and "→ edge.cdn.test" in text and "203.0.113.10" in text
+    assert "AS37963 Alibaba Cloud (CN)" in text and "Chat Ltd (CN)" in text and "prohibit +40" in text
+    assert "• PROHIBIT +40 m  [p/r]" in text
+    assert "warning: w" in text
+    assert text.rstrip().endswith("Verdict: PROHIBIT — score 60/100 (high); packs: p 1")
+
+
+def test_quiet_prints_only_the_verdict() -> None:
+    assert render(quiet=True).strip() == "Verdict: PROHIBIT — score 60/100 (high); packs: p 1"

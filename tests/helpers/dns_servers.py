@@ -189,6 +189,13 @@ class ServfailResponder(_UdpThreadServer):
         return response.to_wire()
 
 
+class GarbageResponder(_UdpThreadServer):
+    """Answers every query with bytes that are not DNS (keeping the query id), as a broken middlebox might."""
+
+    def answer(self, data: bytes) -> bytes | None:
+        return data[:2] + b"\x81\x80 this is not a DNS message"
+
+
 class SilentNameserver(_UdpThreadServer):
     """Reads every UDP query and never answers; a TCP listener accepts and never answers either."""
 

@@ -7,6 +7,7 @@ import pytest
 from databorder.errors import DataBorderError
 from databorder.resolve import Nameserver, resolve_names
 from tests.conftest import DnsZone
+from tests.helpers.dns_servers import GarbageResponder
 
 
 def ns(text: str) -> Nameserver:
@@ -59,6 +60,16 @@ def test_unreachable_nameserver_is_said_once_and_nothing_is_resolved(dns_zone: D
     assert "DNS is unreachable" in reach.sentence and dns_zone.silent in reach.sentence
     assert {r.resolution.status for r in results.values()} == {"skipped"}
     assert elapsed < 3, elapsed  # one probe, not 200 timeouts
+
+
+def test_a_nameserver_answering_garbage_is_reported_and_costs_one_timeout() -> None:
+    with GarbageResponder() as garbage:
+        started = time.monotonic()
+        reach, results = resolve_names([f"n{i}.chat.test" for i in range(20)], ns(garbage.nameserver), timeout=0.5)
+    assert reach.reachable and not reach.resolves_public_names
+    assert "malformed reply" in reach.sentence
+    assert {r.resolution.status for r in results.values()} == {"timeout"}
+    assert time.monotonic() - started < 2
 
 
 def test_many_names_concurrently_with_progress(dns_zone: DnsZone) -> None:

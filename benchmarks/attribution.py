@@ -57,14 +57,15 @@ def main() -> None:
 
     attributor = Attributor.open()
     rate(
-        "DataBorder Attributor.address, canonical text (as assess)",
+        "DataBorder Attributor.addresses, canonical text (as assess)",
+        len(texts),
+        best_of(5, lambda: attributor.addresses(texts)),
+    )
+    rate("DataBorder Attributor.addresses, ipaddress objects", len(ips), best_of(5, lambda: attributor.addresses(ips)))
+    rate(
+        "DataBorder Attributor.address, one call per address",
         len(texts),
         best_of(5, lambda: [attributor.address(t) for t in texts]),
-    )
-    rate(
-        "DataBorder Attributor.address, ipaddress objects",
-        len(ips),
-        best_of(5, lambda: [attributor.address(ip) for ip in ips]),
     )
 
     country = maxminddb.open_database(str(origins["country"][0]))

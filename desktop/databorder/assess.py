@@ -20,7 +20,7 @@ from typing import Protocol
 from databorder import TOOL_NAME, __version__
 from databorder.attribute import Attributor
 from databorder.endpoints import build_endpoints
-from databorder.model import AddressAttribution, Assessment, Endpoint, Observation, Resolution, Target, Tool
+from databorder.model import Assessment, Endpoint, Observation, Resolution, Target, Tool
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, find_pack, load_pack, score
 from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names
 
@@ -187,23 +187,16 @@ class _Run:
         return resolved
 
     def attribute(self, endpoints: list[Endpoint]) -> list[Endpoint]:
-        cache: dict[str, AddressAttribution] = {}
-        attributed: list[Endpoint] = []
-        for index, endpoint in enumerate(endpoints, start=1):
-            ips = (endpoint.ip,) if endpoint.ip is not None else self.addresses.get(endpoint.key, ())
-            attributions = []
-            for ip in ips:
-                if ip is None:
-                    continue
-                if ip not in cache:
-                    cache[ip] = self.attributor.address(ip)
-                attributions.append(cache[ip])
-            attributed.append(
-                dataclasses.replace(
-                    endpoint, addresses=tuple(attributions), service=self.attributor.service(endpoint.host)
-                )
+        ips_of = {e.key: ((e.ip,) if e.ip is not None else self.addresses.get(e.key, ())) for e in endpoints}
+        unique = list(dict.fromkeys(ip for ips in ips_of.values() for ip in ips))  # each address once, in order
+        self.progress.report("attribute", 0, len(unique))
+        by_ip = dict(zip(unique, self.attributor.addresses(unique), strict=True))
+        self.progress.report("attribute", len(unique), len(unique))
+        return [
+            dataclasses.replace(
+                e,
+                addresses=tuple(by_ip[ip] for ip in ips_of[e.key]),
+                service=self.attributor.service(e.host),
             )
-            if index % 256 == 0:
-                self.progress.report("attribute", index, len(endpoints))
-        self.progress.report("attribute", len(endpoints), len(endpoints))
-        return attributed
+            for e in endpoints
+        ]

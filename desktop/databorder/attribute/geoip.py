@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,15 +96,23 @@ class CountryDatabase(_MmdbFile):
 
     def country(self, ip: str | IPAddress) -> str | None:
         """The country code for ``ip``, or None where the database has no answer."""
+        return self.countries((ip,))[0]
+
+    def countries(self, ips: Sequence[str | IPAddress]) -> list[str | None]:
+        """The country code of each address, in order (a batch: the loop is the hot path of attribution)."""
+        lookup, flat = self._lookup, self._flat
+        found: list[str | None] = []
+        ip: str | IPAddress = ""
         try:
-            record = self._lookup(ip)
+            for ip in ips:
+                record = lookup(ip)
+                if not record:
+                    found.append(None)
+                else:
+                    found.append(record.get("country_code") if flat else _maxmind_country(record))
         except InvalidDatabaseError as exc:
             raise self._corrupt(ip, exc) from None
-        if not record:
-            return None
-        if self._flat:
-            return record.get("country_code")  # type: ignore[no-any-return]
-        return _maxmind_country(record)
+        return found
 
 
 class AsnDatabase(_MmdbFile):
@@ -120,13 +128,24 @@ class AsnDatabase(_MmdbFile):
 
     def asn(self, ip: str | IPAddress) -> tuple[int | None, str | None]:
         """The ASN and AS organisation for ``ip`` (None, None where unknown)."""
+        return self.asns((ip,))[0]
+
+    def asns(self, ips: Sequence[str | IPAddress]) -> list[tuple[int | None, str | None]]:
+        """ASN and AS organisation of each address, in order (a batch, like CountryDatabase.countries)."""
+        lookup = self._lookup
+        found: list[tuple[int | None, str | None]] = []
+        unknown = (None, None)
+        ip: str | IPAddress = ""
         try:
-            record = self._lookup(ip)
+            for ip in ips:
+                record = lookup(ip)
+                if not record:
+                    found.append(unknown)
+                else:
+                    found.append((record.get("autonomous_system_number"), record.get("autonomous_system_organization")))
         except InvalidDatabaseError as exc:
             raise self._corrupt(ip, exc) from None
-        if not record:
-            return None, None
-        return record.get("autonomous_system_number"), record.get("autonomous_system_organization")
+        return found
 
 
 def _maxmind_country(record: Mapping[str, Any]) -> str | None:

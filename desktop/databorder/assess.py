@@ -12,15 +12,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from databorder import TOOL_NAME, __version__
-from databorder.attribute import Attributor
+from databorder.attribute import Attributor, unattributed
 from databorder.endpoints import build_endpoints
-from databorder.model import Assessment, Endpoint, Observation, Resolution, Target, Tool
+from databorder.errors import DataBorderError
+from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, find_pack, load_pack, score
 from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names
 
@@ -117,9 +118,9 @@ class _Run:
     def run(self, observations: Sequence[Observation]) -> Assessment:
         self.progress.report("collect", len(observations), len(observations))
         endpoints = build_endpoints(observations)
-        findings = []
+        findings: list[Finding] = []
         if self.proceed("resolve"):
-            endpoints = self.resolve(endpoints)
+            endpoints = self.guarded("resolve", self.resolve, endpoints)
         if self.proceed("attribute"):
             endpoints = self.attribute(endpoints)
         if self.proceed("evaluate"):
@@ -145,6 +146,21 @@ class _Run:
             nameserver=self.nameserver,
             offline=self.options.offline,
         )
+
+    def guarded(
+        self, stage: str, work: Callable[[list[Endpoint]], list[Endpoint]], endpoints: list[Endpoint]
+    ) -> list[Endpoint]:
+        """Run one stage; if it fails with a sentence for a person, keep what earlier stages gathered."""
+        try:
+            return work(endpoints)
+        except DataBorderError as exc:
+            self.stage_failed(stage, exc)
+            return endpoints
+
+    def stage_failed(self, stage: str, exc: DataBorderError) -> None:
+        log.warning("%s stage failed: %s", stage, exc)
+        self.warnings.append(f"the {stage} stage stopped: {exc}; results from earlier stages are kept")
+        self.complete = False
 
     def proceed(self, stage: str) -> bool:
         if self.progress.cancelled:
@@ -190,7 +206,12 @@ class _Run:
         ips_of = {e.key: ((e.ip,) if e.ip is not None else self.addresses.get(e.key, ())) for e in endpoints}
         unique = list(dict.fromkeys(ip for ips in ips_of.values() for ip in ips))  # each address once, in order
         self.progress.report("attribute", 0, len(unique))
-        by_ip = dict(zip(unique, self.attributor.addresses(unique), strict=True))
+        try:
+            attributed = self.attributor.addresses(unique)
+        except DataBorderError as exc:  # e.g. a database corrupt inside: keep the addresses DNS gave
+            self.stage_failed("attribute", exc)
+            attributed = [unattributed(ip) for ip in unique]
+        by_ip = dict(zip(unique, attributed, strict=True))
         self.progress.report("attribute", len(unique), len(unique))
         return [
             dataclasses.replace(

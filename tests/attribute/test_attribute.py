@@ -4,7 +4,7 @@ import ipaddress
 
 import pytest
 
-from databorder.attribute import Attributor, is_local
+from databorder.attribute import Attributor, is_local, unattributed
 from tests.conftest import FixtureDatabases
 
 
@@ -52,3 +52,9 @@ def test_attributor_combines_country_asn_and_operator(fixture_dbs: FixtureDataba
     assert (mapped.ip, mapped.country) == ("203.0.113.5", "CN")
     assert [d.kind for d in attributor.databases()] == ["country", "asn", "operators", "services"]
     attributor.close()
+
+
+def test_unattributed_keeps_the_address_and_its_scope() -> None:
+    assert unattributed("10.0.0.1").scope == "local"
+    bare = unattributed("203.0.113.1")
+    assert (bare.ip, bare.scope, bare.country, bare.asn) == ("203.0.113.1", "public", None, None)

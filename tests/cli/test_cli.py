@@ -136,3 +136,30 @@ def test_console_script_version_and_help_without_qt() -> None:
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
     help_text = subprocess.run(["databorder", "assess", "--help"], capture_output=True, text=True).stdout
     assert "exit codes:" in help_text and "--fail-on" in help_text
+
+
+def test_database_corrupt_inside_keeps_resolved_endpoints_and_writes_json(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    dns_zone: DnsZone,
+    fixture_dbs: FixtureDatabases,
+    check_schema: Callable[[str], dict[str, object]],
+) -> None:
+    # The metadata (read at open) is intact; the search tree (read at lookup) is not.
+    data = bytearray(fixture_dbs.country.read_bytes())
+    tree_end = data.rfind(b"\xab\xcd\xefMaxMind.com") - 16
+    data[:tree_end] = b"\xff" * tree_end
+    corrupt = tmp_path / "corrupt.mmdb"
+    corrupt.write_bytes(bytes(data))
+    out_json = tmp_path / "out.json"
+    code, out, err = run(
+        capsys, "assess", "api.chat.test", "--nameserver", dns_zone.nameserver, "--country-db", str(corrupt),
+        "--asn-db", str(fixture_dbs.asn), "--json", str(out_json),
+    )  # fmt: skip
+    assert code == 4 and "Traceback" not in err
+    assert "the attribute stage stopped: " in out and "corrupt.mmdb: is corrupt" in out
+    saved = check_schema(out_json.read_text(encoding="utf-8"))
+    endpoint = saved["endpoints"][0]  # type: ignore[index]
+    assert endpoint["resolution"]["status"] == "ok"
+    assert [(a["ip"], a["country"]) for a in endpoint["addresses"]] == [("203.0.113.10", None), ("2001:db8::10", None)]
+    assert saved["verdict"] == "review" and saved["complete"] is False

@@ -19,7 +19,7 @@ from databorder.attribute.geoip import (
     open_country_database,
 )
 from databorder.attribute.tables import OperatorTable, ServiceTable
-from databorder.model import AddressAttribution, DatabaseRef, ServiceAttribution
+from databorder.model import AddressAttribution, AddressScope, DatabaseRef, ServiceAttribution
 
 # (network, mask) pairs as integers: a few integer comparisons are ~10x faster than ipaddress's is_private,
 # and is_private would wrongly call the documentation ranges (192.0.2.0/24, 2001:db8::/32) local.
@@ -67,6 +67,13 @@ def _is_plain_public(text: str) -> bool:
     if ":" in text:
         return text[0] in "23" and "." not in text
     return text[: text.find(".")] not in _V4_MAYBE_LOCAL
+
+
+def unattributed(ip: str) -> AddressAttribution:
+    """An address known only by its scope, for when the databases cannot be read."""
+    addr = ipaddress.ip_address(ip)
+    scope: AddressScope = "local" if is_local(addr) else "public"
+    return AddressAttribution(str(addr), scope, None, None, None, None, False)
 
 
 class Attributor:

@@ -22,7 +22,7 @@ from databorder.attribute import Attributor, unattributed
 from databorder.endpoints import build_endpoints
 from databorder.errors import DataBorderError
 from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
-from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, find_pack, load_pack, score
+from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
 from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names
 
 log = logging.getLogger(__name__)
@@ -64,11 +64,7 @@ class AssessOptions:
     packs: tuple[str, ...] = DEFAULT_PACKS
     dns_timeout: float = DEFAULT_TIMEOUT
     dns_concurrency: int = DEFAULT_CONCURRENCY
-
-
-def load_packs(names: Sequence[str]) -> list[RulePack]:
-    """Load the packs named by id or path; raises :class:`RulePackError` for the first broken one."""
-    return [load_pack(find_pack(name)) for name in names]
+    services: tuple[Path, ...] = ()  # extra domain → service operator tables, over the shipped one
 
 
 def assess(
@@ -85,10 +81,11 @@ def assess(
     database); problems met during the run become warnings in the result.
     """
     progress = progress or NoProgress()
-    packs = load_packs(options.packs)
-    attributor = Attributor.open(country_db=options.country_db, asn_db=options.asn_db)
+    packs, pack_notes = load_packs(options.packs)
+    attributor = Attributor.open(country_db=options.country_db, asn_db=options.asn_db, services=options.services)
     try:
-        return _Run(target, options, progress, packs, attributor, list(input_warnings)).run(observations)
+        run = _Run(target, options, progress, packs, attributor, list(input_warnings))
+        return run.run(observations, notes=pack_notes)
     finally:
         attributor.close()
 
@@ -115,7 +112,7 @@ class _Run:
         self.nameserver: str | None = None
         self.addresses: dict[str, tuple[str, ...]] = {}  # host → the addresses DNS gave it
 
-    def run(self, observations: Sequence[Observation]) -> Assessment:
+    def run(self, observations: Sequence[Observation], *, notes: Sequence[str] = ()) -> Assessment:
         self.progress.report("collect", len(observations), len(observations))
         endpoints = build_endpoints(observations)
         findings: list[Finding] = []
@@ -126,7 +123,7 @@ class _Run:
         if self.proceed("evaluate"):
             findings = evaluate(endpoints, self.packs)
             self.progress.report("evaluate", 1, 1)
-        total, band, verdict = score(findings)
+        total, points_total, band, verdict = score(findings)
         if not self.complete and verdict == "allow":
             verdict = "review"
             self.warnings.append("the assessment is incomplete, so its verdict cannot be 'allow'")
@@ -145,6 +142,8 @@ class _Run:
             warnings=tuple(self.warnings),
             nameserver=self.nameserver,
             offline=self.options.offline,
+            points_total=points_total,
+            notes=tuple(notes),
         )
 
     def guarded(

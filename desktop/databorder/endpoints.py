@@ -18,13 +18,24 @@ import idna
 from publicsuffixlist import PublicSuffixList
 
 from databorder.errors import EndpointSyntaxError
-from databorder.model import Endpoint, Evidence, Observation, Resolution
+from databorder.model import Confidence, Endpoint, Evidence, Observation, Resolution
 
 # A DNS label as found in real host names: letters, digits, hyphen, and underscore (``_dmarc``-style service
 # labels do occur in apps); no leading or trailing hyphen.
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*$")
+
+#: Confidence a collector's evidence gives (strongest first); collectors not listed saw real traffic or a list
+#: of observed hosts, so they count as observed.
+_CONFIDENCE_ORDER: tuple[Confidence, ...] = ("observed", "declared", "possible")
+_COLLECTOR_CONFIDENCE: dict[str, Confidence] = {"catalog": "declared", "static": "possible"}
+
+
+def confidence_of(evidence: Iterable[Evidence]) -> Confidence:
+    """The strongest confidence any piece of evidence gives: observed > declared (catalog) > possible (static)."""
+    levels = {_COLLECTOR_CONFIDENCE.get(e.collector, "observed") for e in evidence}
+    return next((level for level in _CONFIDENCE_ORDER if level in levels), "possible")
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,7 @@ class _Draft:
             resolution=resolution,
             ports=tuple(sorted(self.ports)),
             schemes=tuple(sorted(self.schemes)),
+            confidence=confidence_of(self.evidence),
         )
 
 

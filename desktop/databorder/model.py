@@ -22,7 +22,10 @@ Verdict = Literal["allow", "review", "prohibit"]
 Severity = Literal["info", "review", "prohibit"]
 ResolutionStatus = Literal["ok", "nxdomain", "nodata", "servfail", "timeout", "skipped"]
 AddressScope = Literal["public", "local"]
-Facet = Literal["hosting", "network", "service"]
+#: How sure we are the app talks to an endpoint: seen doing so (live, capture, a list of observed hosts),
+#: declared by the vendor (catalog), or merely possible (found in a static scan of the app's files).
+Confidence = Literal["observed", "declared", "possible"]
+Facet = Literal["hosting", "network", "service", "any"]
 
 #: Severity order, weakest first; the verdict is the strongest severity any finding reached.
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
@@ -104,6 +107,7 @@ class ServiceAttribution:
     operator: str
     country: str | None
     source: str
+    category: str | None = None  # genai, telemetry, analytics, error-reporting, feature-flags…
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,8 @@ class Endpoint:
     service: ServiceAttribution | None = None
     ports: tuple[int, ...] = ()
     schemes: tuple[str, ...] = ()
+    confidence: Confidence = "observed"
+    roles: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -140,6 +146,7 @@ class Finding:
     facet: Facet
     fact: str
     citation: str | None = None
+    adjustments: tuple[str, ...] = ()  # why severity or points differ from the rule as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +166,8 @@ class PackRef:
     sha256: str
     title: str = ""
     source: str = ""
+    origin: str = "file"  # system | user | shipped | file
+    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +201,8 @@ class Assessment:
     warnings: tuple[str, ...] = ()
     nameserver: str | None = None
     offline: bool = False
+    points_total: int = 0  # the sum of finding points; score = min(100, points_total)
+    notes: tuple[str, ...] = ()  # things a reader should know that are not problems (e.g. packs folded)
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -43,7 +43,7 @@ def endpoint(host: str, *addresses: AddressAttribution, service: ServiceAttribut
 
 
 def shipped() -> RulePack:
-    return load_pack(find_pack("us-countries-of-concern"))
+    return load_pack(*find_pack("us-countries-of-concern"))
 
 
 def test_hosting_network_and_service_facets_each_trigger_with_their_fact() -> None:
@@ -72,7 +72,7 @@ def test_hosting_network_and_service_facets_each_trigger_with_their_fact() -> No
     assert hosting.citation == "28 CFR 202.601" and hosting.pack == "us-countries-of-concern"
     network = next(f for f in findings if f.endpoint == "us-alibaba.test")
     assert "AS45102" in network.fact and "Alibaba Group Holding Ltd." in network.fact
-    assert score(findings) == (100, "critical", "prohibit")
+    assert score(findings) == (100, 120, "critical", "prohibit")
 
 
 def test_anycast_edges_are_capped_at_review_with_half_points_and_say_why() -> None:
@@ -144,8 +144,8 @@ message = "{endpoint} is behind AS{values}"
 
 
 def test_score_bands_and_verdicts() -> None:
-    assert score([]) == (0, "low", "allow")
+    assert score([]) == (0, 0, "low", "allow")
     edge = endpoint("x.test", address("198.51.100.200", "RU", 13335, CLOUDFLARE, anycast=True))
-    assert score(evaluate([edge], [shipped()])) == (20, "moderate", "review")
+    assert score(evaluate([edge], [shipped()])) == (20, 20, "moderate", "review")
     many = [endpoint(f"h{i}.test", address(f"203.0.113.{i}", "CN", 64500)) for i in range(1, 4)]
-    assert score(evaluate(many, [shipped()])) == (100, "critical", "prohibit")  # 3 x 40 capped at 100
+    assert score(evaluate(many, [shipped()])) == (100, 120, "critical", "prohibit")  # 3 x 40 capped at 100

@@ -58,7 +58,7 @@ def test_good_pack_loads_with_sets_rules_and_a_hash(tmp_path: Path) -> None:
 
 
 def test_shipped_pack_is_valid_and_cites_28_cfr_202() -> None:
-    pack = load_pack(find_pack("us-countries-of-concern"))
+    pack = load_pack(*find_pack("us-countries-of-concern"))
     assert pack.sets["countries_of_concern"] == frozenset({"CN", "HK", "MO", "CU", "IR", "KP", "RU", "VE"})
     assert {r.facet for r in pack.rules} == {"hosting", "network", "service"}
     assert any("202.601" in s for s in pack.sources)
@@ -75,7 +75,7 @@ def test_shipped_pack_is_valid_and_cites_28_cfr_202() -> None:
         (('when = { asn_in = "clouds" }', 'when = { near = "clouds" }'), 24, "unknown condition 'near'"),
         (('"{endpoint} runs on {values}"', '"{endpoint} in {country}"'), 27, "unknown placeholder {country}"),
         (("\ncite = ", "\ncitation = "), 19, "unknown key 'citation'"),
-        (('"CN", "RU"', '"CN", "Russia"'), 8, "'Russia' is not an ISO 3166-1 alpha-2 code"),
+        (('"CN", "RU"', '"CN", "Russia"'), 8, "'Russia' is not an ISO 3166-1 alpha-2 country code"),
         (('version = "2.1"', 'version = ""'), 4, "needs a non-empty text 'version'"),
         (('id = "on-cloud"', 'id = "hosted-in-concern"'), 22, "used twice"),
         (("points = 10", "points = 10\npoints = 11"), 27, "is not valid TOML"),
@@ -108,7 +108,7 @@ def test_missing_pack_table_sources_and_rules(tmp_path: Path) -> None:
 
 
 def test_unknown_pack_id_lists_the_shipped_ones() -> None:
-    with pytest.raises(RulePackError, match=r"shipped packs: .*us-countries-of-concern"):
+    with pytest.raises(RulePackError, match=r"known packs: .*us-countries-of-concern"):
         find_pack("no-such-pack")
 
 

@@ -93,18 +93,20 @@ class Attributor:
         self.services = services
 
     @classmethod
-    def open(cls, *, country_db: Path | None = None, asn_db: Path | None = None) -> Attributor:
-        """Open the given databases (the embedded defaults where None) and the shipped tables."""
+    def open(
+        cls, *, country_db: Path | None = None, asn_db: Path | None = None, services: Sequence[Path] = ()
+    ) -> Attributor:
+        """Open the given databases (the embedded defaults where None), the shipped tables and extra ones."""
         return cls(
             country_db=open_country_database(country_db),
             asn_db=open_asn_database(asn_db),
             operators=OperatorTable(),
-            services=ServiceTable(),
+            services=ServiceTable(extra=services),
         )
 
     def databases(self) -> tuple[DatabaseRef, ...]:
         """Every data source this attributor uses, as recorded in an assessment."""
-        return (self.country_db.ref, self.asn_db.ref, self.operators.ref, self.services.ref)
+        return (self.country_db.ref, self.asn_db.ref, self.operators.ref, *self.services.refs)
 
     def address(self, ip: str | IPAddress) -> AddressAttribution:
         """Hosting country, ASN and network operator of one address (see :meth:`addresses`)."""

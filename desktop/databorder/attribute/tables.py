@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from databorder.errors import ResourceError
+from databorder.errors import InputFileError, ResourceError
 from databorder.model import DatabaseRef, NetworkOperator, ServiceAttribution
 from databorder.resources import resource_path
 
@@ -25,15 +26,19 @@ class OperatorEntry:
     anycast: bool
 
 
-def _load(path: Path, kind: str) -> tuple[dict[str, Any], DatabaseRef]:
+def _load(path: Path, kind: str, *, shipped: bool = True) -> tuple[dict[str, Any], DatabaseRef]:
+    """Read one table; a broken shipped table is a broken installation, a broken user table is bad input."""
     try:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ResourceError(f"the {kind} table {path} is missing or damaged ({exc})") from None
+        if shipped:
+            raise ResourceError(f"the {kind} table {path} is missing or damaged ({exc})") from None
+        raise InputFileError(path, f"is not a readable {kind} table ({exc})") from None
     ref = DatabaseRef(
         kind=kind,
-        source=f"DataBorder {kind} table {data.get('version', '?')} (checked {data.get('checked', '?')})",
+        source=f"{'DataBorder' if shipped else 'user'} {kind} table {data.get('version', '?')} "
+        f"(checked {data.get('checked', '?')})",
         build_date=None,
         sha256=hashlib.sha256(raw).hexdigest(),
         file=path.name,
@@ -70,18 +75,34 @@ class OperatorTable:
 
 
 class ServiceTable:
-    """Domain → who runs the service there and the country whose law reaches that operator."""
+    """Domain → who runs the service there, the country whose law reaches that operator, and its category.
 
-    def __init__(self, path: Path | None = None) -> None:
-        data, self.ref = _load(path or resource_path("services.toml"), "services")
+    The shipped table comes first; extra tables (an organisation's own domains, e.g. an internal AI gateway)
+    are read after it, and their rows win for the same domain.
+    """
+
+    def __init__(self, path: Path | None = None, *, extra: Sequence[Path] = ()) -> None:
         self._by_domain: dict[str, ServiceAttribution] = {}
-        try:
-            for row in data["services"]:
-                service = ServiceAttribution(operator=row["operator"], country=row.get("country"), source=row["source"])
-                for domain in row["domains"]:
-                    self._by_domain[domain.lower()] = service
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ResourceError(f"the services table has a malformed row ({exc})") from None
+        refs = []
+        for table_path, shipped in [(path or resource_path("services.toml"), True), *((p, False) for p in extra)]:
+            data, ref = _load(table_path, "services", shipped=shipped)
+            refs.append(ref)
+            try:
+                for row in data["services"]:
+                    service = ServiceAttribution(
+                        operator=row["operator"],
+                        country=row.get("country"),
+                        source=row["source"],
+                        category=row.get("category"),
+                    )
+                    for domain in row["domains"]:
+                        self._by_domain[domain.lower()] = service
+            except (KeyError, TypeError, AttributeError) as exc:
+                sentence = f"has a malformed row (each needs domains, operator, source; problem: {exc})"
+                if shipped:
+                    raise ResourceError(f"the services table {table_path} {sentence}") from None
+                raise InputFileError(table_path, sentence) from None
+        self.refs = tuple(refs)
 
     def lookup(self, host: str | None) -> ServiceAttribution | None:
         """The service operator of ``host``: the longest listed domain that is ``host`` or a parent of it."""

@@ -1,129 +1,249 @@
 """Evaluate: apply rule packs to attributed endpoints → findings, an explained 0–100 score and a verdict.
 
 Every point of the score is a finding's points, and every finding names its rule, pack, endpoint and the fact
-(address, database, table row) that triggered it, so the score can be read back line by line.
+(address, database, table row) that triggered it, so the score can be read back line by line.  The model is
+documented in docs/rule-packs.md:
 
-Scoring: score = min(100, sum of finding points); verdict = the strongest severity among findings (``info`` or
-none → allow).  A hosting-facet hit whose every matching address is an anycast/CDN edge says where the edge is,
-not where data rests: it is capped at ``review`` and counts half its points, and the finding says so.
+- A facet yields *subjects*: ``hosting`` and ``network`` one per public address, ``service`` the service
+  operator, ``any`` all of them.  Subject conditions (country, ASN, operator, category, anycast) must all hold
+  for one subject; endpoint conditions (domain, role, unresolved, cleartext) must hold for the endpoint.
+- Points = rule points × pack weight, halved for a hosting hit on anycast/CDN edges only (the edge's country is
+  not where data rests), rounded half up.  Severity is capped at ``review`` for such edges, and for an endpoint
+  seen only in a static scan with relevance below 0.5.  Each adjustment is written into the finding.
+- Score = min(100, sum of finding points) — monotone: another violating endpoint never lowers it.  Verdict = the
+  strongest finding severity (``info`` or none → allow).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from databorder.model import AddressAttribution, Endpoint, Finding, Verdict, strongest
-from databorder.policy.packs import Rule, RulePack
+from databorder.model import Endpoint, Facet, Finding, Severity, Verdict, strongest
+from databorder.policy.packs import ENDPOINT_CONDITIONS, SUBJECT_CONDITIONS, Rule, RulePack
 
 #: Score bands, lowest first: (lower bound, name).
 BANDS: tuple[tuple[int, str], ...] = ((0, "low"), (20, "moderate"), (50, "high"), (80, "critical"))
+#: Below this relevance, a possible-only (static scan) endpoint cannot by itself prohibit an app.
+LOW_RELEVANCE = 0.5
+CLEARTEXT_SCHEMES = frozenset({"http", "ws", "ftp", "telnet"})
+UNRESOLVED = frozenset({"nxdomain", "nodata", "servfail", "timeout"})
+
+
+class _Subject(NamedTuple):
+    """One thing a facet yields for an endpoint: an address (hosting or network view) or the service."""
+
+    facet: Facet
+    country: str | None
+    asn: int | None
+    operators: tuple[str, ...]
+    category: str | None
+    anycast: bool
+    fact: str
 
 
 def evaluate(endpoints: Sequence[Endpoint], packs: Sequence[RulePack]) -> list[Finding]:
-    """All findings of ``packs`` over ``endpoints``: at most one per (pack, rule, endpoint)."""
-    findings: list[Finding] = []
+    """All findings of ``packs`` over ``endpoints``: at most one per (defining pack, rule, endpoint)."""
+    findings: dict[tuple[str, str, str], Finding] = {}
     for pack in packs:
         for rule in pack.rules:
             for endpoint in endpoints:
-                finding = _apply(rule, pack, endpoint)
-                if finding is not None:
-                    findings.append(finding)
-    return findings
+                key = (rule.pack, rule.id, endpoint.key)
+                if key not in findings:
+                    finding = _apply(rule, pack, endpoint)
+                    if finding is not None:
+                        findings[key] = finding
+    return list(findings.values())
 
 
-def score(findings: Iterable[Finding]) -> tuple[int, str, Verdict]:
-    """The assessment's score (0–100, higher is riskier), its band, and the verdict."""
+def score(findings: Iterable[Finding]) -> tuple[int, int, str, Verdict]:
+    """(score 0–100, the uncapped sum of points, band, verdict) of some findings."""
     found = list(findings)
-    total = min(100, sum(f.points for f in found))
-    band = next(name for bound, name in reversed(BANDS) if total >= bound)
+    total = sum(f.points for f in found)
+    capped = min(100, total)
+    band = next(name for bound, name in reversed(BANDS) if capped >= bound)
     worst = strongest(f.severity for f in found)
     verdict: Verdict = "allow" if worst in (None, "info") else worst  # type: ignore[assignment]
-    return total, band, verdict
-
-
-class _Value(NamedTuple):
-    """A value a condition compares (``key``, as sets store it), how to show it, and the fact stating it."""
-
-    key: str
-    shown: str
-    fact: str
-    anycast: bool
+    return capped, total, band, verdict
 
 
 def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
-    wanted = pack.sets[rule.set_name]
-    negate = rule.condition == "country_not_in"
-    matches = [v for v in _facet_values(rule, endpoint) if (v.key not in wanted if negate else v.key in wanted)]
-    if not matches:
+    endpoint_values = _endpoint_match(rule, pack.sets, endpoint)
+    if endpoint_values is None:
         return None
-    severity = rule.severity
-    points = rule.points
-    facts = list(dict.fromkeys(v.fact for v in matches))
-    if rule.facet == "hosting" and all(v.anycast for v in matches):
+    subject_conditions = {c: v for c, v in rule.when.items() if c in SUBJECT_CONDITIONS or c == "anycast"}
+    matched: list[_Subject] = []
+    values: list[str] = []
+    if subject_conditions:
+        for subject in _subjects(rule.facet, endpoint):
+            shown = _subject_match(subject, subject_conditions, pack.sets)
+            if shown is not None:
+                matched.append(subject)
+                values.extend(shown)
+        if not matched:
+            return None
+    else:
+        values = endpoint_values
+    severity: Severity = rule.severity
+    factor = pack.weight
+    adjustments: list[str] = []
+    if factor != 1:
+        adjustments.append(f"pack weight {factor:g}: points × {factor:g}")
+    edge_only = matched and all(s.facet == "hosting" and s.anycast for s in matched)
+    if edge_only and "anycast" not in rule.when:
+        factor /= 2
         if severity == "prohibit":
             severity = "review"
-        points = (points + 1) // 2
-        facts.append("every matching address is an anycast/CDN edge: its country is the edge's, not the data's")
-    values = ", ".join(sorted({v.shown for v in matches}))
+        adjustments.append(
+            "every matching address is an anycast/CDN edge, whose country is the edge's, not the data's: "
+            "capped at review, half points"
+        )
+    if severity == "prohibit" and endpoint.confidence == "possible" and endpoint.relevance < LOW_RELEVANCE:
+        severity = "review"
+        adjustments.append(
+            f"seen only in a static scan, with relevance {endpoint.relevance:g} (below {LOW_RELEVANCE:g}): "
+            "capped at review until it is observed"
+        )
+    facts = list(dict.fromkeys([s.fact for s in matched] + _endpoint_facts(rule, endpoint)))
     message = rule.message.format(
-        endpoint=endpoint.key, facet=rule.facet, values=values, set=rule.set_name, rule=rule.id, pack=pack.id
+        endpoint=endpoint.key,
+        facet=rule.facet,
+        values=", ".join(dict.fromkeys(sorted(values))),
+        set=_first_set(rule),
+        rule=rule.id,
+        pack=rule.pack,
     )
     return Finding(
         rule=rule.id,
-        pack=pack.id,
+        pack=rule.pack,
         severity=severity,
-        points=points,
+        points=math.floor(rule.points * factor + 0.5),
         endpoint=endpoint.key,
         message=message,
         facet=rule.facet,
         fact="; ".join(facts),
         citation=rule.cite,
+        adjustments=tuple(adjustments),
     )
 
 
-def _facet_values(rule: Rule, endpoint: Endpoint) -> Iterable[_Value]:
-    """The values ``rule``'s condition compares for one endpoint, each with the fact that states it."""
-    if rule.facet == "service":
-        service = endpoint.service
-        if service is None:
-            return
+def _first_set(rule: Rule) -> str:
+    return next((str(v) for c, v in rule.when.items() if not isinstance(v, bool)), "")
+
+
+def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
+    public = [a for a in endpoint.addresses if a.scope == "public"]
+    if facet in ("hosting", "any"):
+        for a in public:
+            edge = " (an anycast/CDN edge)" if a.anycast else ""
+            yield _Subject("hosting", a.country, a.asn, (), None, a.anycast,
+                           f"{a.ip} is hosted in {a.country or 'an unknown country'} (GeoIP){edge}")  # fmt: skip
+    if facet in ("network", "any"):
+        for a in public:
+            asn = f"AS{a.asn} {a.as_organization or ''}".rstrip() if a.asn is not None else "no known AS"
+            op = a.network_operator
+            if op is None:
+                yield _Subject("network", None, a.asn, (), None, a.anycast, f"{a.ip} is in {asn}")
+            else:
+                parent = f" (parent {op.parent}, based in {op.country or '?'})" if op.parent else ""
+                names = tuple(dict.fromkeys((op.name, op.parent or op.name)))
+                yield _Subject("network", op.country, a.asn, names, None, a.anycast,
+                               f"{a.ip} is in {asn}, run by {op.name}{parent}")  # fmt: skip
+    service = endpoint.service
+    if facet in ("service", "any") and service is not None:
         fact = f"service operator {service.operator} is based in {service.country or '?'} ({service.source})"
-        if rule.condition == "operator_in":
-            yield _Value(service.operator.casefold(), service.operator, fact, False)
-        elif rule.condition.startswith("country") and service.country:
-            yield _Value(service.country, service.country, fact, False)
-        return
-    for addr in endpoint.addresses:
-        if addr.scope != "public":
+        yield _Subject("service", service.country, None, (service.operator,), service.category, False, fact)
+
+
+def _subject_match(
+    subject: _Subject, conditions: Mapping[str, str | bool], sets: Mapping[str, frozenset[str]]
+) -> list[str] | None:
+    """The values to show if ``subject`` meets every condition, else None."""
+    shown: list[str] = []
+    for condition, value in conditions.items():
+        if condition == "anycast":
+            if subject.facet == "service" or subject.anycast != value:
+                return None
             continue
-        if rule.facet == "hosting":
-            yield from _hosting_values(rule, addr)
+        wanted = sets[str(value)]
+        negate = condition.endswith("_not_in")
+        if condition.startswith("country"):
+            have = [subject.country] if subject.country else []
+        elif condition.startswith("asn"):
+            have = [str(subject.asn)] if subject.asn is not None else []
+        elif condition.startswith("operator"):
+            have = list(subject.operators)
+        else:  # category_in
+            have = [subject.category] if subject.category else []
+        if not have:
+            return None  # unknown values never match, not even "not in": absence of data is not a violation
+        inside = [h for h in have if h.casefold() in wanted or h in wanted]
+        if negate:
+            if inside:
+                return None
+            shown.extend(have)
+        elif not inside:
+            return None
         else:
-            yield from _network_values(rule, addr)
+            shown.extend(inside)
+    return shown
 
 
-def _hosting_values(rule: Rule, addr: AddressAttribution) -> Iterable[_Value]:
-    if rule.condition.startswith("country") and addr.country:
-        yield _Value(addr.country, addr.country, f"{addr.ip} is hosted in {addr.country} (GeoIP)", addr.anycast)
-    elif rule.condition == "asn_in":
-        yield from _network_values(rule, addr)
+def _endpoint_match(rule: Rule, sets: Mapping[str, frozenset[str]], endpoint: Endpoint) -> list[str] | None:
+    """The values to show if ``endpoint`` meets the rule's endpoint conditions (all of them), else None."""
+    shown: list[str] = []
+    for condition, value in rule.when.items():
+        if condition == "domain_matches":
+            pattern = _matching_pattern(endpoint.host, sets[str(value)])
+            if pattern is None:
+                return None
+            shown.append(endpoint.key)
+        elif condition == "role_in":
+            roles = [r for r in endpoint.roles if r in sets[str(value)]]
+            if not roles:
+                return None
+            shown.extend(roles)
+        elif condition == "unresolved":
+            unresolved = endpoint.host is not None and endpoint.resolution.status in UNRESOLVED
+            if unresolved != value:
+                return None
+            shown.append(endpoint.resolution.status)
+        elif condition == "cleartext":
+            cleartext = sorted(CLEARTEXT_SCHEMES.intersection(endpoint.schemes))
+            if bool(cleartext) != value:
+                return None
+            shown.extend(cleartext or endpoint.schemes)
+    return shown
 
 
-def _network_values(rule: Rule, addr: AddressAttribution) -> Iterable[_Value]:
-    asn_text = f"AS{addr.asn} {addr.as_organization or ''}".rstrip() if addr.asn is not None else "no known AS"
-    if rule.condition == "asn_in":
-        if addr.asn is not None:
-            yield _Value(str(addr.asn), str(addr.asn), f"{addr.ip} is in {asn_text}", addr.anycast)
-        return
-    operator = addr.network_operator
-    if operator is None:
-        return
-    fact = f"{addr.ip} is in {asn_text}, run by {operator.name}" + (
-        f" (parent {operator.parent}, based in {operator.country})" if operator.parent else ""
-    )
-    if rule.condition == "operator_in":
-        for name in dict.fromkeys((operator.name, operator.parent or operator.name)):
-            yield _Value(name.casefold(), name, fact, addr.anycast)
-    elif rule.condition.startswith("country") and operator.country:
-        yield _Value(operator.country, operator.country, fact, addr.anycast)
+def _endpoint_facts(rule: Rule, endpoint: Endpoint) -> list[str]:
+    facts = []
+    for condition in rule.when:
+        if condition == "unresolved":
+            r = endpoint.resolution
+            facts.append(f"DNS: {r.status}" + (f" ({r.detail})" if r.detail else ""))
+        elif condition == "cleartext":
+            facts.append(f"schemes seen: {', '.join(endpoint.schemes) or 'none'}")
+        elif condition == "role_in":
+            facts.append(f"roles: {', '.join(endpoint.roles)}")
+        elif condition == "domain_matches":
+            facts.append(f"host {endpoint.host}")
+    return facts
+
+
+def _matching_pattern(host: str | None, patterns: frozenset[str]) -> str | None:
+    """The pattern ``host`` matches: ``example.com`` matches itself and subdomains, ``*.example.com`` only these."""
+    if host is None:
+        return None
+    labels = host.split(".")
+    for start in range(len(labels)):
+        suffix = ".".join(labels[start:])
+        if start == 0 and suffix in patterns:
+            return suffix
+        if start > 0 and (suffix in patterns or f"*.{suffix}" in patterns):
+            return suffix
+    return None
+
+
+__all__ = ["BANDS", "ENDPOINT_CONDITIONS", "LOW_RELEVANCE", "evaluate", "score"]

@@ -1,55 +1,71 @@
-"""Rule packs: an organisation's rules as readable, versioned, cited TOML data — loaded and checked here.
+"""Rule packs: an organisation's rules as readable, versioned, cited TOML data — found, loaded and checked here.
 
-A pack that cannot be used is refused with the file, the line and a plain sentence; nothing is guessed.  The
-format is documented in docs/rule-packs.md.  This is the walking-skeleton subset: country, ASN and operator
-sets over the hosting, network and service facets; later releases add more conditions without changing these.
+A pack that cannot be used is refused with the file, the line and a plain sentence; nothing is guessed, and an
+unknown key is an error (a typo must never silently disable a rule).  The format is documented in
+docs/rule-packs.md.  Packs are found by id in three places — the organisation's system folder, the user's
+config folder, the packs shipped with DataBorder — and may ``extends`` other packs, inheriting their sets and
+rules, replacing a rule by reusing its id, or dropping one with ``disable``.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import string
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import platformdirs
 
-from databorder.errors import RulePackError
+from databorder.errors import ResourceError, RulePackError
 from databorder.model import SEVERITY_ORDER, Facet, PackRef, Severity
-from databorder.resources import rules_dir
+from databorder.resources import resource_path, rules_dir
 
-FACETS: tuple[Facet, ...] = ("hosting", "network", "service")
-#: Conditions a rule may use, and the kind of set each one names.
-CONDITIONS: dict[str, str] = {
+PackOrigin = Literal["system", "user", "shipped", "file"]
+FACETS: tuple[Facet, ...] = ("hosting", "network", "service", "any")
+SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories")
+
+#: Conditions on the things a facet yields (an address, or the service), and the set kind each one names.
+SUBJECT_CONDITIONS: dict[str, str] = {
     "country_in": "countries",
     "country_not_in": "countries",
     "asn_in": "asns",
+    "asn_not_in": "asns",
     "operator_in": "operators",
+    "operator_not_in": "operators",
+    "category_in": "categories",
 }
+#: Conditions on the endpoint as a whole, and the set kind each one names.
+ENDPOINT_CONDITIONS: dict[str, str] = {"domain_matches": "domains", "role_in": "roles"}
+#: Conditions that take true or false rather than a set.
+FLAG_CONDITIONS = ("unresolved", "anycast", "cleartext")
+CONDITIONS = (*SUBJECT_CONDITIONS, *ENDPOINT_CONDITIONS, *FLAG_CONDITIONS)
+
 #: Placeholders a rule's message may use.
 MESSAGE_FIELDS = frozenset({"endpoint", "facet", "values", "set", "rule", "pack"})
-_PACK_KEYS = {"id", "title", "version", "description", "sources", "extends"}
+_PACK_KEYS = {"id", "title", "version", "description", "sources", "extends", "disable", "weight", "mandatory"}
 _RULE_KEYS = {"id", "facet", "when", "severity", "points", "message", "cite"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+_DOMAIN_RE = re.compile(r"^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
+_MAX_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule: a condition over one facet, the severity and points it adds, and what to tell the user."""
+    """One rule: conditions over one facet, the severity and points it adds, and what to tell the user."""
 
     id: str
     facet: Facet
-    condition: str
-    set_name: str
+    when: Mapping[str, str | bool]  # condition → set name (or a flag's value)
     severity: Severity
     points: int
     message: str
     cite: str | None
+    pack: str  # the pack that defines the rule (an inherited rule keeps its own pack's id)
 
 
 @dataclass(frozen=True)
@@ -59,37 +75,90 @@ class RulePack:
     id: str
     title: str
     version: str
+    description: str
     sources: tuple[str, ...]
     sets: Mapping[str, frozenset[str]]
+    set_kinds: Mapping[str, str]
     rules: tuple[Rule, ...]
     path: Path
     sha256: str
+    origin: PackOrigin
+    weight: float = 1.0
+    mandatory: bool = False
+    extends: tuple[str, ...] = ()
+    ancestors: frozenset[str] = field(default_factory=frozenset)  # every pack id reached through ``extends``
 
     @property
     def ref(self) -> PackRef:
         """How an assessment records this pack."""
-        return PackRef(id=self.id, version=self.version, sha256=self.sha256, title=self.title, source=self.path.name)
+        return PackRef(
+            id=self.id,
+            version=self.version,
+            sha256=self.sha256,
+            title=self.title,
+            source=self.path.name,
+            origin=self.origin,
+            weight=self.weight,
+        )
+
+
+# --- where packs come from -------------------------------------------------------------------------------------
+
+
+def system_rules_dir() -> Path:
+    """The folder an organisation deploys packs to: /etc/xdg/databorder/rules on Linux (see docs/rule-packs.md)."""
+    return Path(platformdirs.site_config_dir("databorder")) / "rules"
 
 
 def user_rules_dir() -> Path:
-    """Where a user's own packs live (the platform's config folder)."""
+    """Where a user's own packs live (the platform's per-user config folder)."""
     return Path(platformdirs.user_config_dir("databorder")) / "rules"
 
 
-def find_pack(name: str) -> Path:
-    """The file for ``name``: a path to a .toml file, or a pack id looked up in the user's then shipped packs."""
+def search_path() -> list[tuple[PackOrigin, Path]]:
+    """Folders searched for a pack id, first match wins: the organisation's, the user's, then shipped packs."""
+    return [("system", system_rules_dir()), ("user", user_rules_dir()), ("shipped", rules_dir())]
+
+
+def find_pack(name: str) -> tuple[Path, PackOrigin]:
+    """The file for ``name`` (a path to a .toml file, or a pack id) and where it was found."""
     if name.endswith(".toml") or "/" in name or "\\" in name:
-        return Path(name)
-    for folder in (user_rules_dir(), rules_dir()):
+        return Path(name), "file"
+    for origin, folder in search_path():
         candidate = folder / f"{name}.toml"
         if candidate.is_file():
-            return candidate
-    known = sorted(p.stem for p in rules_dir().glob("*.toml"))
-    raise RulePackError(name, f"no rule pack with this id; shipped packs: {', '.join(known) or 'none'}")
+            return candidate, origin
+    known = sorted({p.stem for _, folder in search_path() if folder.is_dir() for p in folder.glob("*.toml")})
+    raise RulePackError(name, f"no rule pack with this id; known packs: {', '.join(known) or 'none'}")
 
 
-def load_pack(path: Path) -> RulePack:
-    """Read and check the pack at ``path``; raises :class:`RulePackError` naming the file and line."""
+def available_packs() -> list[tuple[str, Path, PackOrigin]]:
+    """Every pack id that can be named, with the file that id resolves to (shadowed copies left out)."""
+    seen: dict[str, tuple[str, Path, PackOrigin]] = {}
+    for origin, folder in search_path():
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.toml")):
+                seen.setdefault(path.stem, (path.stem, path, origin))
+    return sorted(seen.values())
+
+
+def mandatory_packs() -> list[str]:
+    """Ids of system packs marked ``mandatory = true``: applied to every assessment on this machine."""
+    found = []
+    folder = system_rules_dir()
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue  # a broken system pack is reported when it is loaded, with its line
+            if isinstance(data.get("pack"), dict) and data["pack"].get("mandatory") is True:
+                found.append(path.stem)
+    return found
+
+
+def load_pack(path: Path, origin: PackOrigin = "file", *, _chain: tuple[str, ...] = ()) -> RulePack:
+    """Read and check the pack at ``path`` (and what it extends); raises :class:`RulePackError` with file and line."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -106,16 +175,64 @@ def load_pack(path: Path) -> RulePack:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         reason = getattr(exc, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
         raise RulePackError(path, f"is not valid TOML: {reason}", line=line) from None
-    return _PackReader(path, text, hashlib.sha256(raw).hexdigest()).read(data)
+    return _PackReader(path, text, hashlib.sha256(raw).hexdigest(), origin, _chain).read(data)
+
+
+def load_packs(names: Sequence[str]) -> tuple[list[RulePack], list[str]]:
+    """Load the named packs plus the mandatory ones, and say which were folded into a pack extending them.
+
+    A pack also reached through another applied pack's ``extends`` is applied once, through the child, so the
+    child's replaced or disabled rules are not brought back by the parent.
+    """
+    wanted = list(dict.fromkeys([*mandatory_packs(), *names]))
+    packs = [load_pack(*find_pack(name)) for name in wanted]
+    notes: list[str] = []
+    kept: list[RulePack] = []
+    for pack in packs:
+        child = next((p for p in packs if pack.id in p.ancestors), None)
+        if child is not None:
+            notes.append(f"pack {pack.id} is applied through {child.id}, which extends it")
+        elif pack.id not in {k.id for k in kept}:
+            kept.append(pack)
+    return kept, notes
+
+
+# --- regions -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Named regions (EU, EEA, continents) and the list of country codes DataBorder accepts."""
+
+    regions: Mapping[str, frozenset[str]]
+    countries: frozenset[str]
+
+
+@functools.cache
+def regions() -> Regions:
+    """The shipped region table (read once per process: it is immutable data)."""
+    path = resource_path("regions.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))["regions"]
+        table = {name: frozenset(codes) for name, codes in data.items()}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ResourceError(f"the region table {path} is missing or damaged ({exc})") from None
+    continents = ("africa", "asia", "europe", "north-america", "south-america", "oceania", "antarctica")
+    return Regions(table, frozenset().union(*(table[c] for c in continents)))
+
+
+# --- checking a pack ---------------------------------------------------------------------------------------------
 
 
 class _PackReader:
     """Checks a parsed pack, finding the line of each problem in the source text."""
 
-    def __init__(self, path: Path, text: str, sha256: str) -> None:
+    def __init__(self, path: Path, text: str, sha256: str, origin: PackOrigin, chain: tuple[str, ...]) -> None:
         self.path = path
         self.lines = text.splitlines()
         self.sha256 = sha256
+        self.origin = origin
+        self.chain = chain
 
     def fail(self, sentence: str, line: int | None) -> RulePackError:
         return RulePackError(self.path, sentence, line=line)
@@ -125,45 +242,109 @@ class _PackReader:
         if not isinstance(meta, dict):
             raise self.fail("has no [pack] table (id, title, version, sources)", 1)
         meta_line = self.header_line("[pack]")
-        unknown = set(meta) - _PACK_KEYS
-        if unknown:
-            key = sorted(unknown)[0]
-            raise self.fail(f"[pack] has an unknown key {key!r}", self.key_line(key, meta_line))
 
         def at(key: str) -> int | None:
             return self.key_line(key, meta_line) if key in meta else meta_line
 
+        self.check_keys(meta, _PACK_KEYS, "[pack]", meta_line)
         for key in ("id", "title", "version"):
             if not isinstance(meta.get(key), str) or not meta[key].strip():
                 raise self.fail(f"[pack] needs a non-empty text {key!r}", at(key))
-        if not _ID_RE.match(meta["id"]):
-            raise self.fail(f"pack id {meta['id']!r} may hold only a-z, 0-9, '.', '_' and '-'", at("id"))
-        if meta.get("extends"):
-            raise self.fail("'extends' is not supported yet by this version of DataBorder", at("extends"))
+        pack_id = meta["id"]
+        if not _ID_RE.match(pack_id):
+            raise self.fail(f"pack id {pack_id!r} may hold only a-z, 0-9, '.', '_' and '-'", at("id"))
+        if pack_id in self.chain:
+            cycle = " → ".join([*self.chain, pack_id])
+            raise self.fail(f"'extends' goes round in a circle: {cycle}", at("extends"))
+        weight = meta.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= _MAX_WEIGHT:
+            raise self.fail(f"'weight' must be a number from 0 to {_MAX_WEIGHT:g} (1 = as written)", at("weight"))
+        mandatory = meta.get("mandatory", False)
+        if not isinstance(mandatory, bool):
+            raise self.fail("'mandatory' must be true or false", at("mandatory"))
+        description = meta.get("description", "")
+        if not isinstance(description, str):
+            raise self.fail("'description' must be text", at("description"))
         sources = self.sources(meta.get("sources", []), at("sources"))
-        sets = self.sets(data.get("sets", {}))
-        rules = self.rules(data.get("rules"), sets)
+        parents = self.parents(meta, pack_id, at("extends"))
+
+        kinds: dict[str, str] = {}
+        sets: dict[str, frozenset[str]] = {}
+        rules: dict[str, Rule] = {}
+        ancestors: set[str] = set()
+        for parent in parents:
+            kinds.update(parent.set_kinds)
+            sets.update(parent.sets)
+            rules.update({r.id: r for r in parent.rules})
+            ancestors |= {parent.id, *parent.ancestors}
+        own_sets = self.sets(data.get("sets", {}))
+        kinds.update({name: kind for name, (kind, _) in own_sets.items()})
+        sets.update({name: values for name, (_, values) in own_sets.items()})
+        for rule in self.rules(data.get("rules", []), kinds, pack_id, inherited=bool(parents)):
+            rules[rule.id] = rule  # a rule reusing an inherited id replaces it
+        for rule_id in self.disabled(meta.get("disable", []), rules, at("disable")):
+            del rules[rule_id]
+        if not rules:
+            raise self.fail("has no [[rules]] (and inherits none)", None)
         unknown_top = set(data) - {"pack", "sets", "rules"}
         if unknown_top:
             key = sorted(unknown_top)[0]
             raise self.fail(f"has an unknown top-level table {key!r}", self.header_line(f"[{key}]"))
         return RulePack(
-            id=meta["id"],
+            id=pack_id,
             title=meta["title"],
             version=meta["version"],
+            description=description,
             sources=sources,
-            sets={name: values for name, (_kind, values) in sets.items()},
-            rules=rules,
+            sets=sets,
+            set_kinds=kinds,
+            rules=tuple(rules.values()),
             path=self.path,
             sha256=self.sha256,
+            origin=self.origin,
+            weight=float(weight),
+            mandatory=mandatory,
+            extends=tuple(p.id for p in parents),
+            ancestors=frozenset(ancestors),
         )
+
+    def check_keys(self, table: Mapping[str, Any], allowed: set[str], where: str, line: int | None) -> None:
+        unknown = set(table) - allowed
+        if unknown:
+            key = sorted(unknown)[0]
+            raise self.fail(
+                f"{where} has an unknown key {key!r}; allowed: {', '.join(sorted(allowed))}", self.key_line(key, line)
+            )
+
+    def parents(self, meta: Mapping[str, Any], pack_id: str, line: int | None) -> list[RulePack]:
+        extends = meta.get("extends", [])
+        if isinstance(extends, str):
+            extends = [extends]
+        if not isinstance(extends, list) or not all(isinstance(e, str) for e in extends):
+            raise self.fail("'extends' must be a pack id or a list of pack ids", line)
+        parents = []
+        for name in extends:
+            try:
+                parent_path, parent_origin = find_pack(name)
+            except RulePackError:
+                raise self.fail(f"extends {name!r}, but no pack has that id", line) from None
+            parents.append(load_pack(parent_path, parent_origin, _chain=(*self.chain, pack_id)))
+        return parents
+
+    def disabled(self, value: Any, rules: Mapping[str, Rule], line: int | None) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail("'disable' must be a list of rule ids", line)
+        for rule_id in value:
+            if rule_id not in rules:
+                raise self.fail(f"'disable' names rule {rule_id!r}, which no extended pack has", line)
+        return list(value)
 
     def sources(self, value: Any, line: int | None) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail("[pack] needs 'sources': the citations the rules rest on", line)
         cites: list[str] = []
         for item in value:
-            if isinstance(item, str):
+            if isinstance(item, str) and item.strip():
                 cites.append(item)
             elif isinstance(item, dict) and isinstance(item.get("cite"), str):
                 cites.append(item["cite"] + (f" <{item['url']}>" if isinstance(item.get("url"), str) else ""))
@@ -177,61 +358,85 @@ class _PackReader:
         result: dict[str, tuple[str, frozenset[str]]] = {}
         for name, body in value.items():
             line = self.key_line(name, self.header_line("[sets]")) or self.header_line(f"[sets.{name}]")
-            if not isinstance(body, dict) or len(body) != 1:
-                raise self.fail(f"set {name!r} must hold exactly one of: countries, asns, operators", line)
-            ((kind, items),) = body.items()
-            if kind not in ("countries", "asns", "operators") or not isinstance(items, list):
-                raise self.fail(f"set {name!r} must hold exactly one of: countries, asns, operators", line)
-            result[name] = (kind, self.set_items(name, kind, items, line))
+            result[name] = self.one_set(name, body, line)
         return result
 
-    def set_items(self, name: str, kind: str, items: list[Any], line: int | None) -> frozenset[str]:
-        values: set[str] = set()
-        for item in items:
-            if kind == "countries":
-                if not isinstance(item, str) or not _COUNTRY_RE.match(item):
-                    raise self.fail(f"set {name!r}: {item!r} is not an ISO 3166-1 alpha-2 code like 'CN'", line)
-                values.add(item)
-            elif kind == "asns":
-                if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**32:
-                    raise self.fail(f"set {name!r}: {item!r} is not an AS number", line)
-                values.add(str(item))
-            else:
-                if not isinstance(item, str) or not item.strip():
-                    raise self.fail(f"set {name!r}: {item!r} is not an operator name", line)
-                values.add(item.strip().casefold())
-        return frozenset(values)
+    def one_set(self, name: str, body: Any, line: int | None) -> tuple[str, frozenset[str]]:
+        kinds_hint = f"one of: {', '.join(SET_KINDS)} (countries may add regions)"
+        if not isinstance(body, dict) or not body:
+            raise self.fail(f"set {name!r} must be a table holding {kinds_hint}", line)
+        keys = set(body)
+        if keys - {*SET_KINDS, "regions"} or len(keys - {"regions"}) > 1:
+            raise self.fail(f"set {name!r} must hold {kinds_hint}", line)
+        kind = next(iter(keys - {"regions"}), "countries")
+        items = body.get(kind, [])
+        if not isinstance(items, list):
+            raise self.fail(f"set {name!r}: {kind} must be a list", line)
+        if kind == "countries":
+            values = self.countries(name, items, body.get("regions", []), line)
+        elif "regions" in body:
+            raise self.fail(f"set {name!r}: regions belong in a set of countries, not of {kind}", line)
+        else:
+            values = frozenset(self.set_item(name, kind, item, line) for item in items)
+        return kind, values
 
-    def rules(self, value: Any, sets: Mapping[str, tuple[str, frozenset[str]]]) -> tuple[Rule, ...]:
-        if not isinstance(value, list) or not value:
+    def countries(self, name: str, items: list[Any], region_names: Any, line: int | None) -> frozenset[str]:
+        table = regions()
+        codes: set[str] = set()
+        for item in items:
+            if not isinstance(item, str) or item not in table.countries:
+                raise self.fail(f"set {name!r}: {item!r} is not an ISO 3166-1 alpha-2 country code like 'CN'", line)
+            codes.add(item)
+        if not isinstance(region_names, list):
+            raise self.fail(f"set {name!r}: regions must be a list", line)
+        for region in region_names:
+            if region not in table.regions:
+                known = ", ".join(sorted(table.regions))
+                raise self.fail(f"set {name!r}: {region!r} is not a known region; known: {known}", line)
+            codes |= table.regions[region]
+        return frozenset(codes)
+
+    def set_item(self, name: str, kind: str, item: Any, line: int | None) -> str:
+        if kind == "asns":
+            if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**32:
+                raise self.fail(f"set {name!r}: {item!r} is not an AS number", line)
+            return str(item)
+        if not isinstance(item, str) or not item.strip():
+            raise self.fail(f"set {name!r}: {item!r} is not a text entry", line)
+        if kind == "domains":
+            pattern = item.strip().lower().rstrip(".")
+            if not _DOMAIN_RE.match(pattern):
+                raise self.fail(f"set {name!r}: {item!r} is not a domain or '*.domain' pattern", line)
+            return pattern
+        return item.strip().casefold()
+
+    def rules(self, value: Any, kinds: Mapping[str, str], pack_id: str, *, inherited: bool) -> list[Rule]:
+        if not isinstance(value, list) or (not value and not inherited):
             raise self.fail("has no [[rules]]", None)
         rule_lines = [i for i, text in enumerate(self.lines, start=1) if text.strip() == "[[rules]]"]
         rules: list[Rule] = []
         seen: set[str] = set()
         for index, body in enumerate(value):
             line = rule_lines[index] if index < len(rule_lines) else None
-            rule = self.rule(body, sets, line)
+            rule = self.rule(body, kinds, pack_id, line)
             if rule.id in seen:
                 raise self.fail(f"rule id {rule.id!r} is used twice", self.key_line("id", line))
             seen.add(rule.id)
             rules.append(rule)
-        return tuple(rules)
+        return rules
 
-    def rule(self, body: Any, sets: Mapping[str, tuple[str, frozenset[str]]], line: int | None) -> Rule:
+    def rule(self, body: Any, kinds: Mapping[str, str], pack_id: str, line: int | None) -> Rule:
         if not isinstance(body, dict):
             raise self.fail("a rule must be a table", line)
-        unknown = set(body) - _RULE_KEYS
-        if unknown:
-            key = sorted(unknown)[0]
-            raise self.fail(f"rule has an unknown key {key!r}", self.key_line(key, line))
 
         def at(key: str) -> int | None:  # the line of ``key`` inside this rule, else the rule's header
             return self.key_line(key, line) if key in body else line
 
+        self.check_keys(body, _RULE_KEYS, "rule", line)
         rule_id = body.get("id")
         if not isinstance(rule_id, str) or not _ID_RE.match(rule_id):
             raise self.fail("a rule needs an 'id' of a-z, 0-9, '.', '_' and '-'", at("id"))
-        facet = body.get("facet")
+        facet = body.get("facet", "any")
         if facet not in FACETS:
             raise self.fail(f"rule {rule_id!r}: facet must be one of {', '.join(FACETS)}, not {facet!r}", at("facet"))
         severity = body.get("severity")
@@ -243,7 +448,7 @@ class _PackReader:
         points = body.get("points")
         if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= 100:
             raise self.fail(f"rule {rule_id!r}: points must be a whole number from 0 to 100", at("points"))
-        condition, set_name = self.condition(rule_id, body.get("when"), sets, facet, at("when"))
+        when = self.conditions(rule_id, body.get("when"), kinds, facet, at("when"))
         message = body.get("message")
         if not isinstance(message, str) or not message.strip():
             raise self.fail(f"rule {rule_id!r} needs a 'message'", at("message"))
@@ -254,38 +459,46 @@ class _PackReader:
         return Rule(
             id=rule_id,
             facet=cast(Facet, facet),
-            condition=condition,
-            set_name=set_name,
+            when=when,
             severity=cast(Severity, severity),
             points=points,
             message=message,
             cite=cite,
+            pack=pack_id,
         )
 
-    def condition(
-        self,
-        rule_id: str,
-        when: Any,
-        sets: Mapping[str, tuple[str, frozenset[str]]],
-        facet: str,
-        line: int | None,
-    ) -> tuple[str, str]:
-        if not isinstance(when, dict) or len(when) != 1:
-            raise self.fail(f"rule {rule_id!r}: 'when' must hold exactly one condition: {', '.join(CONDITIONS)}", line)
-        ((condition, set_name),) = when.items()
-        if condition not in CONDITIONS:
-            raise self.fail(f"rule {rule_id!r}: unknown condition {condition!r}; known: {', '.join(CONDITIONS)}", line)
-        if not isinstance(set_name, str) or set_name not in sets:
-            raise self.fail(f"rule {rule_id!r}: {condition} names {set_name!r}, which is not a set of this pack", line)
-        kind = sets[set_name][0]
-        if kind != CONDITIONS[condition]:
-            raise self.fail(
-                f"rule {rule_id!r}: {condition} needs a set of {CONDITIONS[condition]}, but {set_name!r} holds {kind}",
-                line,
-            )
-        if facet == "service" and condition in ("asn_in",):
-            raise self.fail(f"rule {rule_id!r}: the service facet has no ASN; use the network facet", line)
-        return condition, set_name
+    def conditions(
+        self, rule_id: str, when: Any, kinds: Mapping[str, str], facet: str, line: int | None
+    ) -> dict[str, str | bool]:
+        if not isinstance(when, dict) or not when:
+            raise self.fail(f"rule {rule_id!r}: 'when' must hold one or more of: {', '.join(CONDITIONS)}", line)
+        checked: dict[str, str | bool] = {}
+        for condition, value in when.items():
+            if condition in FLAG_CONDITIONS:
+                if not isinstance(value, bool):
+                    raise self.fail(f"rule {rule_id!r}: {condition} takes true or false", line)
+                if condition == "anycast" and facet not in ("hosting", "network", "any"):
+                    raise self.fail(f"rule {rule_id!r}: anycast is about addresses; use the hosting facet", line)
+                checked[condition] = value
+                continue
+            wanted_kind = SUBJECT_CONDITIONS.get(condition) or ENDPOINT_CONDITIONS.get(condition)
+            if wanted_kind is None:
+                raise self.fail(
+                    f"rule {rule_id!r}: unknown condition {condition!r}; known: {', '.join(CONDITIONS)}", line
+                )
+            if not isinstance(value, str) or value not in kinds:
+                raise self.fail(f"rule {rule_id!r}: {condition} names {value!r}, which is not a set of this pack", line)
+            if kinds[value] != wanted_kind:
+                raise self.fail(
+                    f"rule {rule_id!r}: {condition} needs a set of {wanted_kind}, but {value!r} holds {kinds[value]}",
+                    line,
+                )
+            if condition.startswith("asn") and facet == "service":
+                raise self.fail(f"rule {rule_id!r}: the service facet has no ASN; use the network facet", line)
+            if condition == "category_in" and facet not in ("service", "any"):
+                raise self.fail(f"rule {rule_id!r}: category_in is about the service; use the service facet", line)
+            checked[condition] = value
+        return checked
 
     def check_template(self, rule_id: str, message: str, line: int | None) -> None:
         try:

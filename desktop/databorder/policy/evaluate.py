@@ -194,9 +194,9 @@ def _endpoint_match(rule: Rule, sets: Mapping[str, frozenset[str]], endpoint: En
     """The values to show if ``endpoint`` meets the rule's endpoint conditions (all of them), else None."""
     shown: list[str] = []
     for condition, value in rule.when.items():
-        if condition == "domain_matches":
-            pattern = _matching_pattern(endpoint.host, sets[str(value)])
-            if pattern is None:
+        if condition in ("domain_matches", "domain_not_matches"):
+            matches = _matching_pattern(endpoint.host, sets[str(value)]) is not None
+            if matches != (condition == "domain_matches") or endpoint.host is None:
                 return None
             shown.append(endpoint.key)
         elif condition == "role_in":
@@ -227,7 +227,7 @@ def _endpoint_facts(rule: Rule, endpoint: Endpoint) -> list[str]:
             facts.append(f"schemes seen: {', '.join(endpoint.schemes) or 'none'}")
         elif condition == "role_in":
             facts.append(f"roles: {', '.join(endpoint.roles)}")
-        elif condition == "domain_matches":
+        elif condition.startswith("domain"):
             facts.append(f"host {endpoint.host}")
     return facts
 

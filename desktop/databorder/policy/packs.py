@@ -40,7 +40,7 @@ SUBJECT_CONDITIONS: dict[str, str] = {
     "category_in": "categories",
 }
 #: Conditions on the endpoint as a whole, and the set kind each one names.
-ENDPOINT_CONDITIONS: dict[str, str] = {"domain_matches": "domains", "role_in": "roles"}
+ENDPOINT_CONDITIONS: dict[str, str] = {"domain_matches": "domains", "domain_not_matches": "domains", "role_in": "roles"}
 #: Conditions that take true or false rather than a set.
 FLAG_CONDITIONS = ("unresolved", "anycast", "cleartext")
 CONDITIONS = (*SUBJECT_CONDITIONS, *ENDPOINT_CONDITIONS, *FLAG_CONDITIONS)

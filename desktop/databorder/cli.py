@@ -106,7 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID|FILE",
-        help="rule pack to apply, by id or file; repeatable (default: us-countries-of-concern)",
+        help="rule pack to apply, by id or file; repeatable (default: us-countries-of-concern); "
+        "packs your organisation marked mandatory always apply",
+    )
+    run.add_argument(
+        "--services",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an extra domain → service operator table (TOML, like resources/services.toml); repeatable",
     )
     run.add_argument("--json", type=Path, metavar="OUT", help="write the assessment as JSON to OUT ('-' for stdout)")
     run.add_argument(
@@ -115,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when the verdict is at least this severe (for scripts and CI)",
     )
     run.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
+
+    rules = commands.add_parser("rules", help="list, validate and explain rule packs")
+    rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    rules_commands.required = True
+    rules_commands.add_parser("list", help="every pack that can be named by id, and where it comes from")
+    validate = rules_commands.add_parser("validate", help="check pack files; exit 3 if any is broken")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    explain = rules_commands.add_parser("explain", help="a pack in plain language")
+    explain.add_argument("pack", metavar="ID|FILE")
     return parser
 
 
@@ -199,6 +217,7 @@ def _assess(args: argparse.Namespace) -> int:
         asn_db=args.asn_db,
         packs=tuple(args.pack) or DEFAULT_PACKS,
         dns_timeout=args.dns_timeout if args.dns_timeout is not None else DEFAULT_TIMEOUT,
+        services=tuple(args.services),
     )
     target, observations, problems = _collect(args)
     for problem in problems:
@@ -222,6 +241,46 @@ def _assess(args: argparse.Namespace) -> int:
     if args.fail_on and VERDICT_ORDER.index(assessment.verdict) >= VERDICT_ORDER.index(args.fail_on):
         return EXIT_FAIL_ON
     return EXIT_OK if assessment.complete else EXIT_INCOMPLETE
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from databorder.errors import RulePackError
+    from databorder.policy import available_packs, find_pack, load_pack
+    from databorder.policy.explain import explain_pack
+
+    # markup=False: pack texts are data, and "[from x]" or "[mandatory]" must print as written.
+    console = Console(highlight=False, markup=False, width=None if Console().is_terminal else 160)
+    if args.rules_command == "list":
+        table = Table(title="Rule packs (by id; the first folder holding an id wins: system, user, shipped)")
+        for header in ("Id", "Version", "Title", "Origin", "File"):
+            table.add_column(header, overflow="fold")
+        for pack_id, path, origin in available_packs():
+            try:
+                pack = load_pack(path, origin)
+                row = (pack_id, pack.version, pack.title + (" [mandatory]" if pack.mandatory else ""), origin)
+            except RulePackError as exc:
+                row = (pack_id, "-", f"BROKEN: {exc}", origin)
+            table.add_row(*row, str(path))
+        console.print(table)
+        return EXIT_OK
+    if args.rules_command == "validate":
+        failed = 0
+        for path in args.files:
+            try:
+                pack = load_pack(path)
+            except RulePackError as exc:
+                failed += 1
+                print(f"databorder: error: {exc}", file=sys.stderr)
+                continue
+            print(f"ok: {path}: {pack.id} {pack.version}, {len(pack.rules)} rules, {len(pack.sets)} sets")
+        return EXIT_INPUT if failed else EXIT_OK
+    path, origin = find_pack(args.pack)
+    for line in explain_pack(load_pack(path, origin)):
+        console.print(line, soft_wrap=True)
+    return EXIT_OK
 
 
 def _write_json(assessment: Assessment, path: Path) -> None:
@@ -267,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "assess":
             return _assess(args)
+        if args.command == "rules":
+            return _rules(args)
         parser.error(f"unknown command {args.command!r}")
     except DataBorderError as exc:
         log.info("refused: %s", exc)

@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+import platformdirs
+
 from databorder.errors import ResourceError
 
 _ENV = "DATABORDER_DATA"
@@ -43,3 +45,21 @@ def resource_path(*parts: str) -> Path:
 def rules_dir() -> Path:
     """The folder of shipped rule packs."""
     return data_root() / "rules"
+
+
+def system_config_dir() -> Path:
+    """The organisation's settings folder: /etc/databorder on Linux; the platform's machine-wide config elsewhere.
+
+    ``$DATABORDER_SYSTEM_CONFIG`` relocates it (for tests, and for admins who stage a policy before deploying).
+    """
+    override = os.environ.get("DATABORDER_SYSTEM_CONFIG")
+    if override:
+        return Path(override)
+    if sys.platform.startswith("linux"):
+        return Path("/etc/databorder")
+    return Path(platformdirs.site_config_dir("DataBorder", appauthor=False))
+
+
+def user_config_dir() -> Path:
+    """The user's own settings folder (platformdirs; ~/.config/databorder on Linux)."""
+    return Path(platformdirs.user_config_dir("databorder", appauthor=False))

@@ -14,10 +14,14 @@ from netaddr import IPSet
 
 #: network → country in the fixture country database.
 FIXTURE_COUNTRIES: Mapping[str, str] = {
-    "203.0.113.0/24": "CN",
+    "203.0.113.0/25": "CN",
+    "203.0.113.128/25": "CN",  # a Cloudflare (anycast) edge in China
     "198.51.100.0/25": "US",
-    "198.51.100.128/25": "DE",
-    "192.0.2.0/24": "RU",
+    "198.51.100.128/26": "DE",
+    "198.51.100.192/26": "DE",  # a Cloudflare (anycast) edge in Germany
+    "192.0.2.0/25": "RU",
+    "192.0.2.128/26": "SG",
+    "192.0.2.192/26": "IR",
     "2001:db8::/48": "CN",
     "2001:db8:1::/48": "FR",
 }
@@ -25,10 +29,14 @@ FIXTURE_COUNTRIES: Mapping[str, str] = {
 #: network → (ASN, AS organisation) in the fixture ASN database; the ASNs are real operators' so the operator
 #: table (shipped data) applies: 45102 Alibaba (registered US, parent CN), 13335 Cloudflare (anycast).
 FIXTURE_ASNS: Mapping[str, tuple[int, str]] = {
-    "203.0.113.0/24": (37963, "Hangzhou Alibaba Advertising Co.,Ltd."),
+    "203.0.113.0/25": (37963, "Hangzhou Alibaba Advertising Co.,Ltd."),
+    "203.0.113.128/25": (13335, "Cloudflare, Inc."),
     "198.51.100.0/25": (45102, "Alibaba (US) Technology Co., Ltd."),
-    "198.51.100.128/25": (13335, "Cloudflare, Inc."),
-    "192.0.2.0/24": (64500, "Documentation AS"),
+    "198.51.100.128/26": (64503, "Example Hosting GmbH"),
+    "198.51.100.192/26": (13335, "Cloudflare, Inc."),
+    "192.0.2.0/25": (64500, "Documentation AS"),
+    "192.0.2.128/26": (64502, "Example Cloud Pte. Ltd."),
+    "192.0.2.192/26": (64504, "Example Telecom Tehran"),
     "2001:db8::/48": (37963, "Hangzhou Alibaba Advertising Co.,Ltd."),
     "2001:db8:1::/48": (64501, "Example Networks SAS"),
 }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from databorder.errors import RulePackError
-from databorder.policy import find_pack, load_pack
+from databorder.policy import available_packs, find_pack, load_pack, load_packs
 
 GOOD = """\
 [pack]
@@ -60,7 +61,7 @@ def test_good_pack_loads_with_sets_rules_and_a_hash(tmp_path: Path) -> None:
 def test_shipped_pack_is_valid_and_cites_28_cfr_202() -> None:
     pack = load_pack(*find_pack("us-countries-of-concern"))
     assert pack.sets["countries_of_concern"] == frozenset({"CN", "HK", "MO", "CU", "IR", "KP", "RU", "VE"})
-    assert {r.facet for r in pack.rules} == {"hosting", "network", "service"}
+    assert {r.facet for r in pack.rules} == {"hosting", "network", "service", "any"}
     assert any("202.601" in s for s in pack.sources)
 
 
@@ -142,3 +143,122 @@ def test_mutated_good_pack_either_loads_or_raises_a_rule_pack_error(tmp_path: Pa
         load_pack(path)
     except RulePackError as exc:
         assert str(exc).startswith(str(path))
+
+
+# --- extends, regions, new set kinds, weights, where packs come from -----------------------------------------
+
+
+@pytest.fixture
+def pack_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """Empty system and user rule folders, so tests control what shadows the shipped packs."""
+    system = tmp_path / "etc-databorder"
+    user = tmp_path / "home-config"
+    (system / "rules").mkdir(parents=True)
+    (user / "databorder" / "rules").mkdir(parents=True)
+    monkeypatch.setenv("DATABORDER_SYSTEM_CONFIG", str(system))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(user))
+    return system / "rules", user / "databorder" / "rules"
+
+
+def pack_text(pack_id: str, body: str, *, extends: str = "", extra: str = "") -> str:
+    header = f'[pack]\nid = "{pack_id}"\ntitle = "T"\nversion = "1"\nsources = ["s"]\n{extends}{extra}\n'
+    return header + body
+
+
+RULE = '[[rules]]\nid = "r"\nfacet = "hosting"\nwhen = {{ country_in = "{set}" }}\nseverity = "review"\npoints = 5\nmessage = "m"\n'
+
+
+def test_extends_inherits_overrides_and_disables(pack_dirs: tuple[Path, Path]) -> None:
+    _system, user = pack_dirs
+    child = user / "child.toml"
+    child.write_text(
+        pack_text(
+            "child",
+            '[sets]\ncountries_of_concern = { countries = ["CN"] }\n'  # narrows the parent's set
+            '[[rules]]\nid = "hosting-in-country-of-concern"\nfacet = "hosting"\n'
+            'when = { country_in = "countries_of_concern" }\nseverity = "review"\npoints = 5\nmessage = "mine"\n',
+            extends='extends = ["us-countries-of-concern"]\n',
+            extra='disable = ["network-operator-from-country-of-concern"]\n',
+        ),
+        encoding="utf-8",
+    )
+    pack = load_pack(*find_pack("child"))
+    rules = {r.id: r for r in pack.rules}
+    assert set(rules) == {"hosting-in-country-of-concern", "service-operator-from-country-of-concern", "hosting-unknown"}
+    assert (rules["hosting-in-country-of-concern"].pack, rules["hosting-in-country-of-concern"].points) == ("child", 5)
+    assert rules["service-operator-from-country-of-concern"].pack == "us-countries-of-concern"
+    assert pack.sets["countries_of_concern"] == frozenset({"CN"})
+    assert pack.ancestors == frozenset({"us-countries-of-concern"}) and pack.origin == "user"
+
+
+def test_cyclic_extends_is_refused_with_the_circle(pack_dirs: tuple[Path, Path]) -> None:
+    _system, user = pack_dirs
+    (user / "a.toml").write_text(pack_text("a", RULE.format(set="x") + '[sets]\nx = { countries = ["CN"] }\n',
+                                           extends='extends = ["b"]\n'))  # fmt: skip
+    (user / "b.toml").write_text(pack_text("b", "", extends='extends = ["a"]\n'))
+    with pytest.raises(RulePackError, match=r"a\.toml, line 6: 'extends' goes round in a circle: a → b → a"):
+        load_pack(*find_pack("a"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "body", "fragment"),
+    [
+        ('extends = ["nope"]\n', "", "extends 'nope', but no pack has that id"),
+        ('extends = ["us-countries-of-concern"]\ndisable = ["zzz"]\n', "", "'disable' names rule 'zzz'"),
+        ("weight = 11\n", RULE.format(set="x") + '[sets]\nx = { countries = ["CN"] }\n', "'weight' must be a number"),
+        ('mandatory = "yes"\n', RULE.format(set="x") + '[sets]\nx = { countries = ["CN"] }\n', "'mandatory' must be"),
+        ("", RULE.format(set="x") + '[sets]\nx = { countries = ["XX"] }\n', "'XX' is not an ISO 3166-1"),
+        ("", RULE.format(set="x") + '[sets]\nx = { regions = ["atlantis"] }\n', "'atlantis' is not a known region"),
+        ("", RULE.format(set="x") + '[sets]\nx = { domains = ["bad domain"] }\n', "not a domain or '*.domain'"),
+        ("", RULE.format(set="x") + '[sets]\nx = { asns = [1], regions = ["eea"] }\n', "regions belong in a set of countries"),
+        ("", RULE.format(set="x") + "[sets]\nx = { roles = [\"api\"] }\n", "country_in needs a set of countries"),
+    ],
+)
+def test_more_broken_packs(tmp_path: Path, extra: str, body: str, fragment: str) -> None:
+    path = write(tmp_path, pack_text("p", body, extra=extra))
+    with pytest.raises(RulePackError, match=re.escape(fragment)):
+        load_pack(path)
+
+
+def test_regions_domains_roles_categories_and_weight(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        pack_text(
+            "p",
+            "[sets]\n"
+            'home = { countries = ["CH"], regions = ["eea"] }\n'
+            'ai = { domains = ["Example.test", "*.cdn.test"] }\n'
+            'roles = { roles = ["telemetry"] }\n'
+            'kinds = { categories = ["GenAI"] }\n'
+            '[[rules]]\nid = "r"\nfacet = "service"\n'
+            'when = { country_not_in = "home", domain_matches = "ai", role_in = "roles", category_in = "kinds", '
+            "cleartext = true }\n"
+            'severity = "review"\npoints = 5\nmessage = "m"\n',
+            extra="weight = 2.5\n",
+        ),
+    )
+    pack = load_pack(path)
+    assert {"CH", "DE", "NO", "IS", "LI"} <= pack.sets["home"] and "GB" not in pack.sets["home"]
+    assert pack.sets["ai"] == frozenset({"example.test", "*.cdn.test"})
+    assert pack.sets["kinds"] == frozenset({"genai"})
+    assert pack.weight == 2.5 and pack.ref.weight == 2.5 and pack.ref.origin == "file"
+    assert set(pack.rules[0].when) == {"country_not_in", "domain_matches", "role_in", "category_in", "cleartext"}
+
+
+def test_search_order_system_then_user_then_shipped_and_mandatory_packs(pack_dirs: tuple[Path, Path]) -> None:
+    system, user = pack_dirs
+    body = RULE.format(set="x") + '[sets]\nx = { countries = ["CN"] }\n'
+    (user / "us-countries-of-concern.toml").write_text(pack_text("us-countries-of-concern", body))
+    assert find_pack("us-countries-of-concern")[1] == "user"
+    (system / "us-countries-of-concern.toml").write_text(pack_text("us-countries-of-concern", body))
+    assert find_pack("us-countries-of-concern")[1] == "system"
+    (system / "org.toml").write_text(pack_text("org", body, extra="mandatory = true\n"))
+    packs, notes = load_packs(["eu-gdpr-transfers"])
+    assert [p.id for p in packs] == ["org", "eu-gdpr-transfers"] and notes == []
+    assert {pid for pid, _, _ in available_packs()} >= {"org", "us-navy-genai", "us-countries-of-concern"}
+
+
+def test_a_parent_applied_with_its_child_is_applied_once_through_the_child(pack_dirs: tuple[Path, Path]) -> None:
+    packs, notes = load_packs(["us-countries-of-concern", "us-navy-genai"])
+    assert [p.id for p in packs] == ["us-navy-genai"]
+    assert notes == ["pack us-countries-of-concern is applied through us-navy-genai, which extends it"]

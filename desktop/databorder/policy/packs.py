@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import platformdirs
-
 from databorder.errors import ResourceError, RulePackError
 from databorder.model import SEVERITY_ORDER, Facet, PackRef, Severity
-from databorder.resources import resource_path, rules_dir
+from databorder.resources import resource_path, rules_dir, system_config_dir, user_config_dir
 
 PackOrigin = Literal["system", "user", "shipped", "file"]
 FACETS: tuple[Facet, ...] = ("hosting", "network", "service", "any")
@@ -106,13 +104,13 @@ class RulePack:
 
 
 def system_rules_dir() -> Path:
-    """The folder an organisation deploys packs to: /etc/xdg/databorder/rules on Linux (see docs/rule-packs.md)."""
-    return Path(platformdirs.site_config_dir("databorder")) / "rules"
+    """The folder an organisation deploys packs to: /etc/databorder/rules on Linux (see docs/rule-packs.md)."""
+    return system_config_dir() / "rules"
 
 
 def user_rules_dir() -> Path:
     """Where a user's own packs live (the platform's per-user config folder)."""
-    return Path(platformdirs.user_config_dir("databorder")) / "rules"
+    return user_config_dir() / "rules"
 
 
 def search_path() -> list[tuple[PackOrigin, Path]]:

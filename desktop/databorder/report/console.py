@@ -40,7 +40,10 @@ def endpoint_table(assessment: Assessment) -> Table:
     for header in ("Endpoint", "Addresses", "Country", "Network (AS, operator)", "Service operator", "Worst"):
         table.add_column(header, overflow="fold")
     for endpoint in assessment.endpoints:
-        table.add_row(*_row(endpoint, by_endpoint.get(endpoint.key, [])))
+        # Cells are data: Text keeps rich from reading "[...]" in a name as markup.
+        table.add_row(
+            *(Text(c) if isinstance(c, str) else c for c in _row(endpoint, by_endpoint.get(endpoint.key, [])))
+        )
     return table
 
 

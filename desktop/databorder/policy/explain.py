@@ -1,0 +1,113 @@
+"""Explain: a rule pack in plain language, for the compliance officer who signs it off (CLI and GUI share it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from databorder.policy.evaluate import CLEARTEXT_SCHEMES, LOW_RELEVANCE
+from databorder.policy.packs import Rule, RulePack
+
+_SUBJECT = {
+    "hosting": "the hosting country of one of its addresses (GeoIP)",
+    "network": "the home country of the parent of the network operator carrying one of its addresses",
+    "service": "the home country of the company running the service",
+    "any": "the hosting country, the network operator's home country or the service operator's home country",
+}
+_LISTED = 12
+
+
+@dataclass(frozen=True)
+class RuleExplanation:
+    """One rule as a sentence, with what it adds and where it comes from."""
+
+    rule: str
+    pack: str
+    severity: str
+    points: int
+    condition: str
+    message: str
+    cite: str | None
+
+
+def explain_rule(rule: Rule, pack: RulePack) -> RuleExplanation:
+    """A rule of ``pack`` (possibly inherited) rendered as one plain sentence of conditions."""
+    parts = [_condition(rule, name, value, pack) for name, value in rule.when.items()]
+    return RuleExplanation(
+        rule=rule.id,
+        pack=rule.pack,
+        severity=rule.severity,
+        points=rule.points,
+        condition="An endpoint matches when " + "; and ".join(parts) + ".",
+        message=rule.message,
+        cite=rule.cite,
+    )
+
+
+def explain_pack(pack: RulePack) -> list[str]:
+    """The whole pack as lines of plain text: what it is, what it rests on, its sets and its rules."""
+    lines = [f"{pack.id} {pack.version} — {pack.title}"]
+    if pack.description:
+        lines.append(pack.description)
+    lines.append(f"File: {pack.path} ({pack.origin}), sha256 {pack.sha256}")
+    if pack.extends:
+        lines.append(f"Extends: {', '.join(pack.extends)} (their sets and rules apply unless replaced or disabled)")
+    if pack.weight != 1:
+        lines.append(f"Weight: points of this pack's findings are multiplied by {pack.weight:g}")
+    if pack.mandatory:
+        lines.append("Mandatory: applied to every assessment on machines where it is deployed system-wide")
+    lines.append("Sources:")
+    lines += [f"  - {source}" for source in pack.sources]
+    lines.append("Sets:")
+    for name in sorted(pack.sets):
+        lines.append(f"  {name} ({pack.set_kinds[name]}): {_listing(pack.sets[name])}")
+    lines.append("Rules:")
+    for rule in pack.rules:
+        e = explain_rule(rule, pack)
+        origin = f"  [from {e.pack}]" if e.pack != pack.id else ""
+        lines.append(f"  {e.severity.upper()} +{e.points}  {e.rule}{origin}")
+        lines.append(f"      {e.condition}")
+        lines.append(f"      Message: {e.message}")
+        if e.cite:
+            lines.append(f"      Cites: {e.cite}")
+    lines.append("How findings count:")
+    lines += [
+        "  - score = the sum of finding points, at most 100; the verdict is the strongest severity found",
+        "  - a hosting hit on anycast/CDN edges only counts half and cannot prohibit (the edge is not where data is)",
+        f"  - an endpoint seen only in a static scan with relevance below {LOW_RELEVANCE:g} cannot prohibit",
+    ]
+    return lines
+
+
+def _condition(rule: Rule, name: str, value: str | bool, pack: RulePack) -> str:
+    if isinstance(value, bool):
+        return _flag(name, value)
+    listing = f"{value} ({_listing(pack.sets[value])})"
+    subject = _SUBJECT[rule.facet]
+    phrases = {
+        "country_in": f"{subject} is in {listing}",
+        "country_not_in": f"{subject} is known and not in {listing}",
+        "asn_in": f"one of its addresses is in an autonomous system of {listing}",
+        "asn_not_in": f"one of its addresses is in a known autonomous system outside {listing}",
+        "operator_in": f"the operator ({rule.facet} facet) or its parent is one of {listing}",
+        "operator_not_in": f"the operator ({rule.facet} facet) is known and not one of {listing}",
+        "category_in": f"the service is of a category in {listing}",
+        "domain_matches": f"its host is, or is under, one of {listing}",
+        "domain_not_matches": f"its host is not under any of {listing}",
+        "role_in": f"its role (from the catalog) is one of {listing}",
+    }
+    return phrases[name]
+
+
+def _flag(name: str, value: bool) -> str:
+    if name == "unresolved":
+        return "its host name does not resolve in DNS" if value else "its host name resolves in DNS"
+    if name == "anycast":
+        return "the address is an anycast/CDN edge" if value else "the address is not an anycast/CDN edge"
+    schemes = ", ".join(sorted(CLEARTEXT_SCHEMES))
+    return f"it is reached over unencrypted transport ({schemes})" if value else "it is reached only over encryption"
+
+
+def _listing(values: frozenset[str]) -> str:
+    items = sorted(values)
+    shown = ", ".join(items[:_LISTED])
+    return shown + (f" … and {len(items) - _LISTED} more" if len(items) > _LISTED else "")

@@ -57,6 +57,12 @@ ZONE_RECORDS: dict[str, list[str]] = {
     "multi.chat.test": ["192.0.2.10", "192.0.2.11"],
     "edge.chat.test": ["198.51.100.200"],
     "lan.chat.test": ["10.20.30.40"],
+    # One AI app's endpoints in every situation a rule pack must judge (fixture countries: tests/helpers/mmdb.py).
+    "cn-hosted.app.test": ["203.0.113.20"],  # CN, Alibaba
+    "us-edge-cn.app.test": ["203.0.113.200"],  # CN, but a Cloudflare anycast edge
+    "cn-company-sg.app.test": ["192.0.2.140"],  # SG
+    "eu.app.test": ["198.51.100.140"],  # DE
+    "ir.app.test": ["192.0.2.200"],  # IR
 }
 ZONE_CNAMES: dict[str, str] = {"edge.cdn.test": "host.cdn.test", "www.chat.test": "edge.cdn.test"}
 ZONE_TXT: dict[str, str] = {"txtonly.chat.test": "a name with no address records"}

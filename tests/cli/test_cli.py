@@ -64,7 +64,7 @@ def test_fail_on_threshold_sets_exit_code(
     code, out, _ = run(capsys, *common, "host.cdn.test", "--pack", "us-countries-of-concern", "--fail-on", "review")
     assert code == 1  # US-hosted on AS45102, whose parent is Chinese: review
     code, out, _ = run(capsys, *common, "lan.chat.test", "--fail-on", "review")
-    assert (code, out.strip()) == (0, "Verdict: ALLOW — score 0/100 (low); packs: us-countries-of-concern 1.0.0")
+    assert (code, out.strip()) == (0, "Verdict: ALLOW — score 0/100 (low); packs: us-countries-of-concern 1.1.0")
 
 
 def test_json_to_stdout_is_only_json(

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from databorder.model import (
     AddressAttribution,
+    Confidence,
     Endpoint,
     Evidence,
+    Finding,
     NetworkOperator,
     Resolution,
     ServiceAttribution,
@@ -13,6 +20,7 @@ from databorder.model import (
 from databorder.policy import evaluate, find_pack, load_pack, score
 from databorder.policy.packs import RulePack
 
+VERDICTS = ("allow", "review", "prohibit")
 ALIBABA = NetworkOperator(name="Alibaba Cloud (Aliyun)", country="CN", parent="Alibaba Group Holding Ltd.", source="t")
 CLOUDFLARE = NetworkOperator(name="Cloudflare", country="US", parent="Cloudflare, Inc.", source="t")
 
@@ -149,3 +157,188 @@ def test_score_bands_and_verdicts() -> None:
     assert score(evaluate([edge], [shipped()])) == (20, 20, "moderate", "review")
     many = [endpoint(f"h{i}.test", address(f"203.0.113.{i}", "CN", 64500)) for i in range(1, 4)]
     assert score(evaluate(many, [shipped()])) == (100, 120, "critical", "prohibit")  # 3 x 40 capped at 100
+
+
+# --- the complete language: endpoint conditions, flags, facet any, weights, confidence ------------------------
+
+LANGUAGE = """
+[pack]
+id = "lang"
+title = "Language"
+version = "1"
+sources = ["test"]
+weight = 1.5
+
+[sets]
+concern = { countries = ["CN"] }
+home = { regions = ["eea"] }
+ai = { domains = ["chat.test"] }
+approved = { domains = ["ok.chat.test"] }
+telemetry = { roles = ["telemetry"] }
+genai = { categories = ["genai"] }
+cloudflare = { asns = [13335] }
+
+[[rules]]
+id = "any-facet"
+facet = "any"
+when = { country_in = "concern" }
+severity = "review"
+points = 10
+message = "{endpoint}: {values} via {facet}"
+
+[[rules]]
+id = "unapproved-ai"
+facet = "service"
+when = { domain_matches = "ai", domain_not_matches = "approved", category_in = "genai" }
+severity = "review"
+points = 7
+message = "{endpoint} unapproved"
+
+[[rules]]
+id = "telemetry-abroad"
+facet = "hosting"
+when = { role_in = "telemetry", country_not_in = "home" }
+severity = "prohibit"
+points = 20
+message = "{endpoint} telemetry to {values}"
+
+[[rules]]
+id = "unresolved"
+when = { unresolved = true }
+severity = "info"
+points = 0
+message = "{endpoint}: {values}"
+
+[[rules]]
+id = "cleartext"
+when = { cleartext = true }
+severity = "review"
+points = 3
+message = "{endpoint} over {values}"
+
+[[rules]]
+id = "edge"
+facet = "hosting"
+when = { anycast = true, asn_in = "cloudflare" }
+severity = "info"
+points = 1
+message = "{endpoint} behind {values}"
+"""
+
+
+@pytest.fixture
+def language(tmp_path: Path) -> RulePack:
+    path = tmp_path / "lang.toml"
+    path.write_text(LANGUAGE, encoding="utf-8")
+    return load_pack(path)
+
+
+def hits(endpoints: list[Endpoint], pack: RulePack) -> dict[tuple[str, str], Finding]:
+    return {(f.endpoint, f.rule): f for f in evaluate(endpoints, [pack])}
+
+
+def test_facet_any_and_combined_endpoint_conditions(language: RulePack) -> None:
+    genai = ServiceAttribution(operator="AI Co", country="US", source="t", category="genai")
+    found = hits(
+        [
+            endpoint("api.chat.test", address("198.51.100.5", "US", 45102, ALIBABA), service=genai),
+            endpoint("ok.chat.test", address("198.51.100.6", "US", 64500), service=genai),
+            endpoint("other.test", address("198.51.100.7", "US", 64500), service=genai),
+        ],
+        language,
+    )
+    assert set(found) == {("api.chat.test", "any-facet"), ("api.chat.test", "unapproved-ai")}
+    any_facet = found[("api.chat.test", "any-facet")]
+    assert any_facet.message == "api.chat.test: CN via any" and "run by Alibaba Cloud" in any_facet.fact
+    assert any_facet.points == 15 and any_facet.adjustments == ("pack weight 1.5: points × 1.5",)
+    assert found[("api.chat.test", "unapproved-ai")].points == 11  # 7 × 1.5 = 10.5, rounded half up
+
+
+def test_roles_unresolved_cleartext_and_anycast_flags(language: RulePack) -> None:
+    telemetry = dataclasses.replace(
+        endpoint("t.example.test", address("198.51.100.5", "US", 64500)), roles=("telemetry",), schemes=("http",)
+    )
+    eu_telemetry = dataclasses.replace(endpoint("eu.example.test", address("198.51.100.130", "DE", 1)),
+                                       roles=("telemetry",))  # fmt: skip
+    dead = dataclasses.replace(
+        endpoint("dead.example.test"), resolution=Resolution(status="nxdomain", nameserver="127.0.0.1:53")
+    )
+    edge = endpoint("edge.example.test", address("198.51.100.200", "DE", 13335, CLOUDFLARE, anycast=True))
+    found = hits([telemetry, eu_telemetry, dead, edge], language)
+    assert set(found) == {
+        ("t.example.test", "telemetry-abroad"),
+        ("t.example.test", "cleartext"),
+        ("dead.example.test", "unresolved"),
+        ("edge.example.test", "edge"),
+    }
+    assert found[("t.example.test", "telemetry-abroad")].message == "t.example.test telemetry to US"
+    assert found[("t.example.test", "cleartext")].message == "t.example.test over http"
+    assert found[("dead.example.test", "unresolved")].fact == "DNS: nxdomain"
+    # A rule about anycast edges is not itself halved for being about an edge.
+    assert found[("edge.example.test", "edge")].points == 2 and found[("edge.example.test", "edge")].severity == "info"
+
+
+def test_unknown_values_never_match_not_in(language: RulePack) -> None:
+    unknown = dataclasses.replace(endpoint("x.test", address("198.51.100.5", None, None)), roles=("telemetry",))
+    assert hits([unknown], language) == {}
+
+
+@pytest.mark.parametrize(
+    ("confidence", "relevance", "severity"),
+    [("possible", 0.3, "review"), ("possible", 0.5, "prohibit"), ("declared", 0.1, "prohibit"),
+     ("observed", 0.1, "prohibit")],
+)  # fmt: skip
+def test_a_possible_low_relevance_endpoint_cannot_prohibit(
+    confidence: Confidence, relevance: float, severity: str
+) -> None:
+    cn = dataclasses.replace(
+        endpoint("cn.test", address("203.0.113.10", "CN", 64500)), confidence=confidence, relevance=relevance
+    )
+    (finding,) = [f for f in evaluate([cn], [shipped()]) if f.rule == "hosting-in-country-of-concern"]
+    assert finding.severity == severity
+    if severity == "review":
+        assert finding.adjustments == (
+            "seen only in a static scan, with relevance 0.3 (below 0.5): capped at review until it is observed",
+        )
+        assert finding.points == 40  # the points stand; only the verdict waits for an observation
+
+
+# --- scoring properties ---------------------------------------------------------------------------------------
+
+_countries = st.sampled_from(["CN", "US", "DE", "RU", "SG", "IR", None])
+_address = st.builds(
+    lambda i, country, anycast: address(f"198.51.100.{i}", country, 13335 if anycast else 64500,
+                                        CLOUDFLARE if anycast else None, anycast=anycast),
+    st.integers(1, 254), _countries, st.booleans(),
+)  # fmt: skip
+_endpoints = st.lists(
+    st.builds(
+        lambda n, addrs, svc, conf, rel: dataclasses.replace(
+            endpoint(f"h{n}.test", *addrs, service=ServiceAttribution("Op", svc, "t") if svc else None),
+            confidence=conf,
+            relevance=rel,
+        ),
+        st.integers(0, 10_000),
+        st.lists(_address, max_size=3),
+        _countries,
+        st.sampled_from(["observed", "declared", "possible"]),
+        st.sampled_from([0.1, 0.5, 1.0]),
+    ),
+    max_size=6,
+    unique_by=lambda e: e.key,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_endpoints, _endpoints)
+def test_score_is_monotone_deterministic_and_the_sum_of_points(first: list[Endpoint], more: list[Endpoint]) -> None:
+    packs = [shipped(), load_pack(*find_pack("sanctions-ofac"))]
+    more = [e for e in more if e.key not in {f.key for f in first}]
+    base = evaluate(first, packs)
+    grown = evaluate(first + more, packs)
+    s1, total1, _, verdict1 = score(base)
+    s2, total2, _, verdict2 = score(grown)
+    assert s2 >= s1 and total2 >= total1
+    assert VERDICTS.index(verdict2) >= VERDICTS.index(verdict1)
+    assert s1 == min(100, sum(f.points for f in base)) and total1 == sum(f.points for f in base)
+    assert evaluate(first, packs) == base  # deterministic

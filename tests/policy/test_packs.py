@@ -165,7 +165,10 @@ def pack_text(pack_id: str, body: str, *, extends: str = "", extra: str = "") ->
     return header + body
 
 
-RULE = '[[rules]]\nid = "r"\nfacet = "hosting"\nwhen = {{ country_in = "{set}" }}\nseverity = "review"\npoints = 5\nmessage = "m"\n'
+RULE = (
+    '[[rules]]\nid = "r"\nfacet = "hosting"\nwhen = {{ country_in = "{set}" }}\nseverity = "review"\npoints = 5\n'
+    'message = "m"\n'
+)
 
 
 def test_extends_inherits_overrides_and_disables(pack_dirs: tuple[Path, Path]) -> None:
@@ -184,7 +187,11 @@ def test_extends_inherits_overrides_and_disables(pack_dirs: tuple[Path, Path]) -
     )
     pack = load_pack(*find_pack("child"))
     rules = {r.id: r for r in pack.rules}
-    assert set(rules) == {"hosting-in-country-of-concern", "service-operator-from-country-of-concern", "hosting-unknown"}
+    assert set(rules) == {
+        "hosting-in-country-of-concern",
+        "service-operator-from-country-of-concern",
+        "hosting-unknown",
+    }
     assert (rules["hosting-in-country-of-concern"].pack, rules["hosting-in-country-of-concern"].points) == ("child", 5)
     assert rules["service-operator-from-country-of-concern"].pack == "us-countries-of-concern"
     assert pack.sets["countries_of_concern"] == frozenset({"CN"})
@@ -210,8 +217,12 @@ def test_cyclic_extends_is_refused_with_the_circle(pack_dirs: tuple[Path, Path])
         ("", RULE.format(set="x") + '[sets]\nx = { countries = ["XX"] }\n', "'XX' is not an ISO 3166-1"),
         ("", RULE.format(set="x") + '[sets]\nx = { regions = ["atlantis"] }\n', "'atlantis' is not a known region"),
         ("", RULE.format(set="x") + '[sets]\nx = { domains = ["bad domain"] }\n', "not a domain or '*.domain'"),
-        ("", RULE.format(set="x") + '[sets]\nx = { asns = [1], regions = ["eea"] }\n', "regions belong in a set of countries"),
-        ("", RULE.format(set="x") + "[sets]\nx = { roles = [\"api\"] }\n", "country_in needs a set of countries"),
+        (
+            "",
+            RULE.format(set="x") + '[sets]\nx = { asns = [1], regions = ["eea"] }\n',
+            "regions belong in a set of countries",
+        ),
+        ("", RULE.format(set="x") + '[sets]\nx = { roles = ["api"] }\n', "country_in needs a set of countries"),
     ],
 )
 def test_more_broken_packs(tmp_path: Path, extra: str, body: str, fragment: str) -> None:

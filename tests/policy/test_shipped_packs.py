@@ -1,0 +1,120 @@
+"""Each shipped pack against one AI app's endpoints, end to end: real DNS (dnsmasq), fixture GeoIP/ASN databases,
+a services table naming who runs each endpoint. The expected verdicts are written here, per pack and endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from databorder.assess import AssessOptions, assess
+from databorder.collect.hostlist import observations_from_args
+from databorder.model import SEVERITY_ORDER, Assessment, Target
+from databorder.resolve import Nameserver
+from tests.conftest import DnsZone, FixtureDatabases
+
+SERVICES = """
+[[services]]
+domains = ["cn-hosted.app.test"]
+operator = "Example Chat (Beijing) Co., Ltd."
+country = "CN"
+category = "genai"
+source = "test"
+
+[[services]]
+domains = ["us-edge-cn.app.test", "nope.app.test"]
+operator = "Example AI, Inc."
+country = "US"
+category = "genai"
+source = "test"
+
+[[services]]
+domains = ["cn-company-sg.app.test"]
+operator = "Example Hangzhou AI Co., Ltd."
+country = "CN"
+category = "genai"
+source = "test"
+
+[[services]]
+domains = ["eu.app.test"]
+operator = "Exemple IA SAS"
+country = "FR"
+category = "genai"
+source = "test"
+
+[[services]]
+domains = ["ir.app.test"]
+operator = "Example Tehran Software"
+country = "IR"
+category = "telemetry"
+source = "test"
+"""
+
+HOSTS = ["cn-hosted", "us-edge-cn", "cn-company-sg", "eu", "ir", "nope"]
+PACKS = ["us-countries-of-concern", "us-navy-genai", "eu-gdpr-transfers", "uk-gdpr-transfers", "sanctions-ofac",
+         "rules/examples/custom.toml"]  # fmt: skip
+# Rows: endpoint; columns: packs, in the order above. p = prohibit, r = review, a = allow.
+EXPECTED = {
+    "cn-hosted": "pprrap",  # hosted in CN by a CN company
+    "us-edge-cn": "rrrrar",  # a US company's endpoint served from a CN anycast edge: the edge cannot prohibit
+    "cn-company-sg": "pprrap",  # a CN company hosted in Singapore: who runs it matters
+    "eu": "araaar",  # an EU company hosted in Germany: only "every GenAI service needs review" applies
+    "ir": "pprrpp",  # hosted in Iran: a country of concern and under a comprehensive embargo
+    "nope": "arrrar",  # does not resolve: hosting unknown (said as info), the US operator still judged
+}
+LETTER = {"p": "prohibit", "r": "review", "a": "allow"}
+
+
+@pytest.fixture(scope="module")
+def assessments(
+    dns_zone: DnsZone, fixture_dbs: FixtureDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Assessment]:
+    services = tmp_path_factory.mktemp("services") / "services.toml"
+    services.write_text(SERVICES, encoding="utf-8")
+    observations, _ = observations_from_args([f"https://{host}.app.test/v1" for host in HOSTS])
+    results = {}
+    for pack in PACKS:
+        options = AssessOptions(
+            nameserver=Nameserver.parse(dns_zone.nameserver),
+            country_db=fixture_dbs.country,
+            asn_db=fixture_dbs.asn,
+            packs=(str(Path(__file__).resolve().parents[2] / pack) if pack.endswith(".toml") else pack,),
+            services=(services,),
+        )
+        results[pack] = assess(target=Target(kind="hosts", name="test app"), observations=observations, options=options)
+    return results
+
+
+def endpoint_verdict(assessment: Assessment, host: str) -> str:
+    severities = [f.severity for f in assessment.findings if f.endpoint == f"{host}.app.test"]
+    worst = max(severities, key=SEVERITY_ORDER.index, default="info")
+    return "allow" if worst == "info" else worst
+
+
+@pytest.mark.parametrize("pack", PACKS)
+@pytest.mark.parametrize("host", HOSTS)
+def test_expected_verdict_per_pack_and_endpoint(
+    assessments: dict[str, Assessment], host: str, pack: str, check_schema: Callable[[object], object]
+) -> None:
+    assessment = assessments[pack]
+    check_schema(assessment)
+    expected = LETTER[EXPECTED[host][PACKS.index(pack)]]
+    findings = [f"{f.severity} {f.rule}: {f.message}" for f in assessment.findings if f.endpoint == f"{host}.app.test"]
+    assert endpoint_verdict(assessment, host) == expected, findings
+
+
+def test_the_whole_app_gets_the_strongest_verdict_and_a_traceable_score(assessments: dict[str, Assessment]) -> None:
+    for pack, assessment in assessments.items():
+        column = PACKS.index(pack)
+        strongest = max((LETTER[row[column]] for row in EXPECTED.values()), key=("allow", "review", "prohibit").index)
+        assert assessment.verdict == strongest, pack
+        assert (
+            assessment.score
+            == min(100, assessment.points_total)
+            == min(100, sum(f.points for f in assessment.findings))
+        )
+    nope = [f for f in assessments["us-countries-of-concern"].findings if f.endpoint == "nope.app.test"]
+    assert [(f.rule, f.severity, f.points) for f in nope] == [("hosting-unknown", "info", 0)]
+    edge = next(f for f in assessments["us-countries-of-concern"].findings if f.endpoint == "us-edge-cn.app.test")
+    assert edge.severity == "review" and "anycast/CDN edge" in " ".join(edge.adjustments)

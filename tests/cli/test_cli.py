@@ -163,3 +163,58 @@ def test_database_corrupt_inside_keeps_resolved_endpoints_and_writes_json(
     assert endpoint["resolution"]["status"] == "ok"
     assert [(a["ip"], a["country"]) for a in endpoint["addresses"]] == [("203.0.113.10", None), ("2001:db8::10", None)]
     assert saved["verdict"] == "review" and saved["complete"] is False
+
+
+def test_rules_list_validate_and_explain(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "rules", "list")
+    assert code == 0
+    for pack in (
+        "us-countries-of-concern",
+        "us-navy-genai",
+        "eu-gdpr-transfers",
+        "uk-gdpr-transfers",
+        "sanctions-ofac",
+    ):
+        assert pack in out
+    broken = tmp_path / "broken.toml"
+    broken.write_text(
+        '[pack]\nid = "b"\ntitle = "B"\nversion = "1"\nsources = ["s"]\n[sets]\nx = { countries = ["ZZ"] }\n'
+    )
+    code, out, err = run(capsys, "rules", "validate", "rules/us-navy-genai.toml", str(broken))
+    assert code == 3
+    assert "ok: rules/us-navy-genai.toml: us-navy-genai 1.0.0, 6 rules, 2 sets" in out
+    assert f"{broken}, line 7: set 'x': 'ZZ' is not an ISO 3166-1 alpha-2 country code" in err
+    code, out, _ = run(capsys, "rules", "explain", "rules/examples/custom.toml")
+    assert code == 0
+    assert "Extends: us-navy-genai" in out and "unapproved-genai" in out and "[from us-countries-of-concern]" in out
+    assert run(capsys, "rules", "explain", "no-such-pack")[0] == 3
+
+
+def test_several_packs_and_an_extra_services_table(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fixture_dbs: FixtureDatabases,
+    check_schema: Callable[[str], object],
+) -> None:
+    services = tmp_path / "ours.toml"
+    services.write_text('[[services]]\ndomains = ["gateway.example.test"]\noperator = "Our AI Gateway"\n'
+                        'country = "DE"\ncategory = "genai"\nsource = "internal CMDB"\n')  # fmt: skip
+    out_json = tmp_path / "a.json"
+    code, _out, _ = run(
+        capsys, "assess", "gateway.example.test", "api.deepseek.com", "--offline", *db_args(fixture_dbs),
+        "--pack", "us-navy-genai", "--pack", "eu-gdpr-transfers", "--services", str(services), "--json", str(out_json),
+    )  # fmt: skip
+    assert code == 0
+    saved = json.loads(out_json.read_text(encoding="utf-8"))
+    check_schema(out_json.read_text(encoding="utf-8"))
+    assert [(p["id"], p["origin"]) for p in saved["packs"]] == [
+        ("us-navy-genai", "shipped"),
+        ("eu-gdpr-transfers", "shipped"),
+    ]
+    gateway = {f["rule"] for f in saved["findings"] if f["endpoint"] == "gateway.example.test"}
+    assert gateway == {"genai-service-needs-review"}
+    assert any(d["source"].startswith("user services table") for d in saved["databases"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[services]]\ndomains = 'x'\n")
+    code, _, err = run(capsys, "assess", "x.test", "--offline", "--services", str(bad))
+    assert code == 3 and "bad.toml: has a malformed row" in err

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from rich.console import Console
@@ -9,8 +10,11 @@ from tests.model.test_model import sample_assessment
 
 
 def render(**kwargs: bool) -> str:
+    sample = sample_assessment()
+    finding = dataclasses.replace(sample.findings[0], adjustments=("pack weight 2: points × 2",))
+    sample = dataclasses.replace(sample, findings=(finding,), notes=("pack a is applied through b",))
     buffer = io.StringIO()
-    print_assessment(sample_assessment(), console=Console(file=buffer, width=200, color_system=None), **kwargs)
+    print_assessment(sample, console=Console(file=buffer, width=200, color_system=None), **kwargs)
     return buffer.getvalue()
 
 
@@ -19,6 +23,7 @@ def test_table_findings_warnings_and_verdict_are_printed() -> None:
     assert "api.chat.test" in text and "→ edge.cdn.test" in text and "203.0.113.10" in text
     assert "AS37963 Alibaba Cloud (CN)" in text and "Chat Ltd (CN)" in text and "prohibit +40" in text
     assert "• PROHIBIT +40 m  [p/r]" in text
+    assert "adjusted: pack weight 2: points × 2" in text and "note: pack a is applied through b" in text
     assert "warning: w" in text
     assert text.rstrip().endswith("Verdict: PROHIBIT — score 60/100 (high); packs: p 1")
 

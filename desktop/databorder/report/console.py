@@ -25,7 +25,11 @@ def print_assessment(assessment: Assessment, *, quiet: bool = False, console: Co
             line.append(f"{finding.severity.upper()} +{finding.points}", style=_SEVERITY_STYLE[finding.severity])
             line.append(f" {finding.message}")
             line.append(f"  [{finding.pack}/{finding.rule}]", style="dim")
+            for adjustment in finding.adjustments:
+                line.append(f"\n    adjusted: {adjustment}", style="dim")
             console.print(line)
+        for note in assessment.notes:
+            console.print(Text(f"note: {note}", style="dim"))
         for warning in assessment.warnings:
             console.print(Text(f"warning: {warning}", style="yellow"))
     console.print(verdict_line(assessment))

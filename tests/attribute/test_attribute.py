@@ -58,3 +58,19 @@ def test_unattributed_keeps_the_address_and_its_scope() -> None:
     assert unattributed("10.0.0.1").scope == "local"
     bare = unattributed("203.0.113.1")
     assert (bare.ip, bare.scope, bare.country, bare.asn) == ("203.0.113.1", "public", None, None)
+
+
+def test_batches_pause_the_cyclic_collector_and_restore_its_state(fixture_dbs: FixtureDatabases) -> None:
+    import gc
+
+    attributor = Attributor.open(country_db=fixture_dbs.country, asn_db=fixture_dbs.asn)
+    assert gc.isenabled()
+    assert [a.country for a in attributor.addresses(["203.0.113.5", "10.0.0.1", "2001:db8:1::1"])] == ["CN", None, "FR"]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        attributor.addresses(["203.0.113.5"])
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+    attributor.close()

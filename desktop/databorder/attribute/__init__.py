@@ -7,6 +7,7 @@ parent → home country) and **service** (domain → service operator → legal 
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,6 +119,17 @@ class Attributor:
         Each ``ip`` is an ``ipaddress`` object or canonical text (as DataBorder's parsers and resolver write it).
         A batch, because per-address overhead matters here: the lookups themselves cost only ~2.5 µs.
         """
+        # A batch creates several objects per address and no reference cycles; the cyclic garbage collector
+        # would otherwise re-scan the growing result list many times over (measured: ~15 % of the batch).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._addresses(ips)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _addresses(self, ips: Sequence[str | IPAddress]) -> list[AddressAttribution]:
         results: list[AddressAttribution | None] = [None] * len(ips)
         positions: list[int] = []
         texts: list[str] = []

@@ -202,7 +202,11 @@ class _Run:
         return resolved
 
     def attribute(self, endpoints: list[Endpoint]) -> list[Endpoint]:
-        ips_of = {e.key: ((e.ip,) if e.ip is not None else self.addresses.get(e.key, ())) for e in endpoints}
+        # DNS's answers and the addresses the app was seen using (captures, live sockets) are both attributed.
+        ips_of = {
+            e.key: tuple(dict.fromkeys(((e.ip,) if e.ip else self.addresses.get(e.key, ())) + e.observed_addresses))
+            for e in endpoints
+        }
         unique = list(dict.fromkeys(ip for ips in ips_of.values() for ip in ips))  # each address once, in order
         self.progress.report("attribute", 0, len(unique))
         try:

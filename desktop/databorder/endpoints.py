@@ -26,6 +26,9 @@ _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*$")
 
+#: Evidence kept per endpoint and source; the rest is counted in one summary line.
+MAX_EVIDENCE_PER_SOURCE = 10
+
 #: Confidence a collector's evidence gives (strongest first); collectors not listed saw real traffic or a list
 #: of observed hosts, so they count as observed.
 _CONFIDENCE_ORDER: tuple[Confidence, ...] = ("observed", "declared", "possible")
@@ -139,13 +142,23 @@ class _Draft:
         self.ip = ip
         self.relevance = 0.0
         self.evidence: list[Evidence] = []
+        self.per_source: dict[tuple[str, str], int] = {}
         self.ports: set[int] = set()
         self.schemes: set[str] = set()
+        self.seen: dict[str, None] = {}
 
     def add(self, obs: Observation) -> None:
         self.relevance = max(self.relevance, obs.relevance)
-        if obs.evidence not in self.evidence:
+        key = (obs.evidence.collector, obs.evidence.source)
+        count = self.per_source.get(key, 0)
+        if obs.evidence.location is None:  # a collector's own summary of sightings it counted: always kept
             self.evidence.append(obs.evidence)
+        elif count >= MAX_EVIDENCE_PER_SOURCE:
+            self.per_source[key] = count + 1  # counted, not kept: a capture may show a host 100,000 times
+        elif obs.evidence not in self.evidence:
+            self.evidence.append(obs.evidence)
+            self.per_source[key] = count + 1
+        self.seen.update(dict.fromkeys(obs.seen_addresses))
         if obs.port is not None:
             self.ports.add(obs.port)
         if obs.scheme is not None:
@@ -158,16 +171,22 @@ class _Draft:
         else:
             resolution = Resolution(status="skipped", detail="a bare IP address needs no DNS lookup")
             domain = None
+        more = [
+            Evidence(collector, source, None, f"… and {count - MAX_EVIDENCE_PER_SOURCE:,} more sightings here")
+            for (collector, source), count in self.per_source.items()
+            if count > MAX_EVIDENCE_PER_SOURCE
+        ]
         return Endpoint(
             host=self.host,
             ip=self.ip,
             registrable_domain=domain,
             relevance=round(self.relevance, 3),
-            evidence=tuple(self.evidence),
+            evidence=tuple(self.evidence + more),
             resolution=resolution,
             ports=tuple(sorted(self.ports)),
             schemes=tuple(sorted(self.schemes)),
             confidence=confidence_of(self.evidence),
+            observed_addresses=tuple(self.seen),
         )
 
 

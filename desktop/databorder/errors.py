@@ -34,5 +34,13 @@ class GeoIPDatabaseError(InputFileError):
     """A GeoIP/ASN database that is missing, corrupt or of the wrong kind."""
 
 
+class CaptureFormatError(InputFileError):
+    """A capture or log (HAR, pcap, pcapng, proxy or Zeek log) that cannot be read as what it claims to be."""
+
+
+class ProcessAccessError(DataBorderError):
+    """A process to watch is gone, or its sockets may not be read by this user."""
+
+
 class ResourceError(DataBorderError):
     """Data that ships with DataBorder is missing or damaged (a broken installation)."""

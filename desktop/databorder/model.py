@@ -60,6 +60,7 @@ class Observation:
     scheme: str | None
     evidence: Evidence
     relevance: float = 1.0
+    seen_addresses: tuple[str, ...] = ()  # addresses the app was seen using for this host (captures, live)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ class Endpoint:
     schemes: tuple[str, ...] = ()
     confidence: Confidence = "observed"
     roles: tuple[str, ...] = ()
+    observed_addresses: tuple[str, ...] = ()  # seen in captures or live sockets; attributed with DNS's answers
 
     @property
     def key(self) -> str:

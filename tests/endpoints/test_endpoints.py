@@ -116,3 +116,19 @@ def test_parse_endpoint_never_fails_with_anything_but_a_sentence(text: str) -> N
         assert (parsed.host is None) != (parsed.ip is None)
         if parsed.host is not None:
             assert normalise_host(parsed.host) == parsed.host
+
+
+def test_evidence_is_capped_per_source_and_observed_addresses_merge() -> None:
+    sightings = [
+        Observation(
+            host="api.chat.test", ip=None, port=443, scheme="https",
+            evidence=Evidence("pcap", "cap.pcap", f"packet {n}", "TLS SNI api.chat.test"),
+            seen_addresses=("203.0.113.10",) if n % 2 else ("203.0.113.11",),
+        )
+        for n in range(1, 26)
+    ] + [_obs("api.chat.test", None, line=1)]  # fmt: skip
+    (endpoint,) = build_endpoints(sightings)
+    pcap = [e for e in endpoint.evidence if e.collector == "pcap"]
+    assert len(pcap) == 11 and pcap[-1].excerpt == "… and 15 more sightings here" and pcap[-1].location is None
+    assert [e.collector for e in endpoint.evidence].count("list") == 1
+    assert endpoint.observed_addresses == ("203.0.113.10", "203.0.113.11")

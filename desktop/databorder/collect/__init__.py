@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from databorder.errors import InputFileError
+from databorder.model import Evidence, Observation
+
+#: Sightings kept per endpoint by a collector; later ones are counted (a capture may show a host 100,000 times).
+KEEP_PER_ENDPOINT = 10
 
 
 @dataclass(frozen=True)
@@ -16,3 +26,81 @@ class InputProblem:
     def __str__(self) -> str:
         where = f"{self.source}, line {self.line}" if self.line is not None else self.source
         return f"{where}: {self.message}"
+
+
+@contextmanager
+def open_input(path: Path) -> Iterator[BinaryIO]:
+    """Open an input file for reading, turning OS errors into one sentence naming the file."""
+    try:
+        handle = path.open("rb")
+    except IsADirectoryError:
+        raise InputFileError(path, "is a folder, not a file") from None
+    except FileNotFoundError:
+        raise InputFileError(path, "does not exist") from None
+    except PermissionError:
+        raise InputFileError(path, "cannot be read: permission denied") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    with handle:
+        yield handle
+
+
+class Sightings:
+    """Collects observations with bounded memory: the first few per endpoint are kept whole, the rest counted.
+
+    What later sightings add is never lost: each new port/scheme combination and every address seen is carried
+    by one summary observation (whose evidence has no location), so cleartext use or a new server shows.
+    """
+
+    def __init__(self, keep: int = KEEP_PER_ENDPOINT) -> None:
+        self.keep = keep
+        self._kept: dict[str, list[Observation]] = {}
+        self._more: dict[str, dict[tuple[int | None, str | None], _Residual]] = {}
+
+    def add(self, observation: Observation) -> None:
+        key = observation.host or observation.ip
+        if key is None:
+            return
+        kept = self._kept.setdefault(key, [])
+        if len(kept) < self.keep:
+            kept.append(observation)
+            return
+        combos = self._more.setdefault(key, {})
+        combo = (observation.port, observation.scheme)
+        residual = combos.get(combo)
+        if residual is None:
+            residual = combos[combo] = _Residual(observation)
+        residual.count += 1
+        residual.addresses.update(dict.fromkeys(observation.seen_addresses))
+
+    def observations(self) -> list[Observation]:
+        """Everything collected: kept observations, then one summary per endpoint and port/scheme."""
+        result = [o for kept in self._kept.values() for o in kept]
+        for combos in self._more.values():
+            for (port, scheme), residual in combos.items():
+                first = residual.first
+                where = f" on port {port}" if port else ""
+                result.append(
+                    Observation(
+                        host=first.host,
+                        ip=first.ip,
+                        port=port,
+                        scheme=scheme,
+                        evidence=Evidence(
+                            first.evidence.collector,
+                            first.evidence.source,
+                            None,
+                            f"… and {residual.count:,} more sightings{where} here",
+                        ),
+                        relevance=first.relevance,
+                        seen_addresses=tuple(residual.addresses),
+                    )
+                )
+        return result
+
+
+class _Residual:
+    def __init__(self, first: Observation) -> None:
+        self.first = first
+        self.count = 0
+        self.addresses: dict[str, None] = {}

@@ -1,0 +1,105 @@
+"""The HAR collector: every request a browser (or an Electron app's dev tools) recorded, streamed.
+
+HAR 1.2 files from long sessions reach hundreds of megabytes; entries are read one at a time with ijson (its C
+backend), so memory does not grow with the file.  Each entry gives the request URL (host, port, scheme) and,
+where the browser recorded it, ``serverIPAddress``: the address the app really connected to.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import ijson
+
+from databorder.collect import InputProblem, Sightings, open_input
+from databorder.endpoints import parse_endpoint
+from databorder.errors import CaptureFormatError, EndpointSyntaxError
+from databorder.model import Evidence, Observation
+
+_EXCERPT = 160
+
+
+def read_har(path: Path) -> tuple[list[Observation], list[InputProblem]]:
+    """Observations for the requests in a HAR file, and what could not be read.
+
+    Raises :class:`CaptureFormatError` if the file is not a HAR at all; a HAR cut short yields the entries before
+    the cut plus a problem saying where it stopped.
+    """
+    sightings = Sightings()
+    problems: list[InputProblem] = []
+    source = str(path)
+    index = 0
+    with open_input(path) as handle:
+        try:
+            for index, entry in enumerate(ijson.items(handle, "log.entries.item", use_float=True), start=1):
+                _entry(entry, index, source, sightings, problems)
+        except ijson.JSONError as exc:
+            if index == 0 and not _looks_like_har(path):
+                raise CaptureFormatError(path, "is not a HAR file (no JSON object with a 'log')") from None
+            problems.append(InputProblem(source, None, f"the HAR stops being valid JSON after entry {index} ({exc})"))
+    if index == 0 and not problems:
+        if not _looks_like_har(path):
+            raise CaptureFormatError(path, "is not a HAR file (no 'log' object with 'entries')")
+        problems.append(InputProblem(source, None, "the HAR has no entries"))
+    return sightings.observations(), problems
+
+
+def _entry(entry: Any, index: int, source: str, sightings: Sightings, problems: list[InputProblem]) -> None:
+    request = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(request, dict) or not isinstance(request.get("url"), str):
+        problems.append(InputProblem(source, None, f"entry {index} has no request URL; skipped"))
+        return
+    url: str = request["url"]
+    if url.startswith(("data:", "blob:", "about:", "chrome-extension:")):
+        return  # not network traffic
+    try:
+        parsed = parse_endpoint(url)
+    except EndpointSyntaxError as exc:
+        problems.append(InputProblem(source, None, f"entry {index}: {exc}; skipped"))
+        return
+    server = _server_ip(entry.get("serverIPAddress"))
+    method = request.get("method") if isinstance(request.get("method"), str) else "GET"
+    excerpt = f"{method} {url}"
+    excerpt = excerpt if len(excerpt) <= _EXCERPT else excerpt[: _EXCERPT - 1] + "…"
+    if server:
+        excerpt += f" → {server}"
+    started = entry.get("startedDateTime")
+    location = f"entry {index}" + (f" ({started})" if isinstance(started, str) else "")
+    sightings.add(
+        Observation(
+            host=parsed.host,
+            ip=parsed.ip,
+            port=parsed.port,
+            scheme=parsed.scheme,
+            evidence=Evidence(collector="har", source=source, location=location, excerpt=excerpt),
+            seen_addresses=(server,) if server and parsed.host else (),
+        )
+    )
+
+
+def _server_ip(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        addr = ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return str(addr)
+
+
+def _looks_like_har(path: Path) -> bool:
+    """True when the top-level JSON object has a 'log' key (looked for in the first events only)."""
+    try:
+        with path.open("rb") as handle:
+            for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
+                if prefix == "" and event == "map_key" and value == "log":
+                    return True
+                if count > 10_000:
+                    return False
+    except ijson.JSONError:
+        return False
+    return False

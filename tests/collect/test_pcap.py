@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from databorder.collect.pcap import read_pcap
+from databorder.errors import CaptureFormatError
+from databorder.model import Observation
+from tests.helpers.packets import app_session, client_hello, ethernet, linux_cooked, tcp, write_pcap
+
+
+def by_host(observations: list[Observation]) -> dict[str, list[Observation]]:
+    found: dict[str, list[Observation]] = {}
+    for o in observations:
+        found.setdefault(o.host or str(o.ip), []).append(o)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("linktype", "frame", "ng"),
+    [(1, ethernet, False), (1, ethernet, True), (113, linux_cooked, False), (101, lambda p: p, True),
+     (1, lambda p: ethernet(p, vlan=True), False)],
+    ids=["ethernet-pcap", "ethernet-pcapng", "linux-cooked", "raw-ip-pcapng", "vlan"],
+)  # fmt: skip
+def test_dns_sni_http_and_nameless_flows(tmp_path: Path, linktype: int, frame: object, ng: bool) -> None:
+    capture = write_pcap(tmp_path / "app.pcap", [frame(p) for p in app_session()], linktype=linktype, ng=ng)  # type: ignore[operator]
+    observations, problems = read_pcap(capture)
+    assert problems == []
+    hosts = by_host(observations)
+    assert set(hosts) == {"www.chat.test", "api.chat.test", "telemetry.app.test", "203.0.113.99",
+                          "198.51.100.140", "v6.app.test"}  # fmt: skip
+    www = hosts["www.chat.test"]
+    assert any(o.evidence.excerpt == "DNS answer www.chat.test (via edge.cdn.test): 198.51.100.20" for o in www)
+    assert any(o.evidence.excerpt == "TLS ClientHello SNI www.chat.test → 198.51.100.20:443" for o in www)
+    assert any(o.evidence.excerpt.startswith("TCP connection to 198.51.100.20:443 (www.chat.test") for o in www)
+    assert {a for o in www for a in o.seen_addresses} == {"198.51.100.20"}
+    api = hosts["api.chat.test"][0]
+    assert (api.port, api.scheme, api.seen_addresses, api.evidence.location) == (
+        443,
+        "https",
+        ("203.0.113.10",),
+        "packet 5",
+    )
+    telemetry = hosts["telemetry.app.test"][0]
+    assert (telemetry.scheme, telemetry.port) == ("http", 80) and "(cleartext)" in telemetry.evidence.excerpt
+    assert hosts["203.0.113.99"][0].evidence.excerpt == "TCP connection to 203.0.113.99:8443 (no name seen for it)"
+    assert hosts["198.51.100.140"][0].scheme == "quic"
+    assert hosts["v6.app.test"][0].seen_addresses == ("2001:db8:1::5",)
+    assert all(o.evidence.collector == "pcap" and o.evidence.source == str(capture) for o in observations)
+
+
+def test_a_client_hello_split_over_segments_is_reassembled(tmp_path: Path) -> None:
+    hello = client_hello("split.app.test")
+    packets = [
+        tcp("10.0.0.2", "203.0.113.50", 40000, 443, hello[:40]),
+        tcp("10.0.0.2", "203.0.113.50", 40000, 443, hello[40:]),
+    ]
+    observations, _ = read_pcap(write_pcap(tmp_path / "split.pcap", [ethernet(p) for p in packets]))
+    assert [o.host for o in observations] == ["split.app.test"]
+    assert observations[0].evidence.location == "packet 2"
+
+
+def test_truncated_capture_keeps_what_was_read(tmp_path: Path) -> None:
+    capture = write_pcap(tmp_path / "app.pcap", [ethernet(p) for p in app_session()])
+    data = capture.read_bytes()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(data[: len(data) - 30])
+    observations, problems = read_pcap(cut)
+    assert "www.chat.test" in by_host(observations)
+    assert len(problems) == 1 and "cut short after packet 8" in problems[0].message
+    assert "what was read before is kept" in problems[0].message
+
+
+def test_repeated_sightings_are_counted_not_kept(tmp_path: Path) -> None:
+    hello = client_hello("busy.app.test")
+    packets = [tcp("10.0.0.2", "203.0.113.50", 40000 + i, 443, hello) for i in range(500)]
+    observations, _ = read_pcap(write_pcap(tmp_path / "busy.pcap", [ethernet(p) for p in packets]))
+    assert len(observations) == 11
+    assert observations[-1].evidence.excerpt == "… and 490 more sightings on port 443 here"
+
+
+def test_not_a_capture(tmp_path: Path) -> None:
+    path = tmp_path / "x.pcap"
+    path.write_bytes(b"GIF89a" + b"\x00" * 100)
+    with pytest.raises(CaptureFormatError, match=r"x\.pcap: is not a pcap or pcapng capture"):
+        read_pcap(path)
+    path.write_bytes(b"\xd4\xc3\xb2\xa1\x02\x00")
+    with pytest.raises(CaptureFormatError, match="cut short inside its header"):
+        read_pcap(path)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400), st.sampled_from([b"\xd4\xc3\xb2\xa1", b"\x0a\x0d\x0d\x0a", b""]))
+def test_random_bytes_raise_only_capture_errors(tmp_path: Path, body: bytes, magic: bytes) -> None:
+    path = tmp_path / "fuzz.pcap"
+    path.write_bytes(magic + body)
+    with contextlib.suppress(CaptureFormatError):
+        read_pcap(path)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_damaged_real_captures_never_crash(tmp_path: Path, data: st.DataObject) -> None:
+    good = write_pcap(tmp_path / "good.pcapng", [ethernet(p) for p in app_session()], ng=data.draw(st.booleans()))
+    raw = bytearray(good.read_bytes())
+    for _ in range(data.draw(st.integers(1, 8))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(raw)))
+    path = tmp_path / "bad.pcap"
+    path.write_bytes(bytes(raw[:cut]))
+    with contextlib.suppress(CaptureFormatError):
+        read_pcap(path)

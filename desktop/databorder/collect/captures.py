@@ -1,0 +1,58 @@
+"""Imported captures: recognise what a file is from its content, then hand it to the collector that reads it.
+
+Formats: ``har``, ``pcap`` (pcap and pcapng), ``squid``, ``zeek``, ``csv`` (CSV/TSV with a host column) and
+``hosts`` (a plain list).  Detection reads the first few kilobytes; ``--capture-format`` overrides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from databorder.collect import InputProblem, open_input
+from databorder.collect.har import read_har
+from databorder.collect.hostlist import read_host_list
+from databorder.collect.logs import LOG_READERS, looks_like_squid, looks_like_table
+from databorder.collect.pcap import PCAP_MAGICS, PCAPNG_MAGIC, read_pcap
+from databorder.errors import CaptureFormatError
+from databorder.model import Observation
+
+Reader = Callable[[Path], tuple[list[Observation], list[InputProblem]]]
+READERS: dict[str, Reader] = {"har": read_har, "pcap": read_pcap, **LOG_READERS, "hosts": read_host_list}
+FORMATS = tuple(READERS)
+
+
+def detect_format(path: Path) -> str:
+    """The format of the file at ``path``, judged from its first bytes."""
+    with open_input(path) as handle:
+        head = handle.read(8192)
+    if head[:4] in PCAP_MAGICS or head[:4] == PCAPNG_MAGIC:
+        return "pcap"
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("{") and '"log"' in text[:4096] and ('"entries"' in text or '"creator"' in text):
+        return "har"
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    if first.startswith("#separator") or first.startswith("#fields") or _zeek_json(first):
+        return "zeek"
+    if looks_like_squid(first):
+        return "squid"
+    if ("," in first or "\t" in first) and looks_like_table(first):
+        return "csv"
+    return "hosts"
+
+
+def read_capture(path: Path, fmt: str | None = None) -> tuple[list[Observation], list[InputProblem], str]:
+    """Observations and problems from one capture or log, and the format it was read as."""
+    chosen = fmt or detect_format(path)
+    reader = READERS.get(chosen)
+    if reader is None:
+        raise CaptureFormatError(
+            path, f"format {chosen!r} is not one DataBorder reads; use one of {', '.join(FORMATS)}"
+        )
+    observations, problems = reader(path)
+    return observations, problems, chosen
+
+
+def _zeek_json(line: str) -> bool:
+    return line.startswith("{") and any(key in line for key in ('"id.resp_h"', '"query"', '"server_name"', '"uid"'))

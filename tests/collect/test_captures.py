@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from databorder.collect.captures import detect_format, read_capture
+from databorder.errors import CaptureFormatError
+from tests.collect.test_logs import SQUID, ZEEK_DNS
+from tests.helpers.packets import app_session, ethernet, write_pcap
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("a.har", json.dumps({"log": {"version": "1.2", "creator": {}, "entries": []}}), "har"),
+        ("access.log", SQUID, "squid"),
+        ("dns.log", ZEEK_DNS, "zeek"),
+        ("ssl.json", '{"ts": 1, "uid": "C1", "server_name": "x.test"}\n', "zeek"),
+        ("export.csv", "host,count\napi.chat.test,3\n", "csv"),
+        ("hosts.txt", "# list\napi.chat.test\n", "hosts"),
+    ],
+)
+def test_formats_are_recognised_from_content_not_name(tmp_path: Path, name: str, content: str, expected: str) -> None:
+    path = tmp_path / ("renamed-" + name.replace(".", "_"))
+    path.write_text(content)
+    assert detect_format(path) == expected
+
+
+def test_pcap_and_pcapng_are_recognised_and_read(tmp_path: Path) -> None:
+    for ng in (False, True):
+        path = write_pcap(tmp_path / f"c{ng}", [ethernet(p) for p in app_session()], ng=ng)
+        observations, problems, fmt = read_capture(path)
+        assert fmt == "pcap" and problems == [] and observations
+
+
+def test_format_override_and_unknown_format(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("host,count\napi.chat.test,3\n")
+    assert read_capture(path, "hosts")[2] == "hosts"  # read as a list: the header line is reported, not a host
+    with pytest.raises(CaptureFormatError, match="format 'xml' is not one DataBorder reads"):
+        read_capture(path, "xml")

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+import resource
+from pathlib import Path
+
+import pytest
+
+from databorder.collect.har import read_har
+from databorder.errors import CaptureFormatError
+
+
+def har(entries: list[dict[str, object]]) -> dict[str, object]:
+    return {"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}}
+
+
+def entry(url: str, server: str | None = None, method: str = "GET") -> dict[str, object]:
+    item: dict[str, object] = {
+        "startedDateTime": "2026-11-24T10:00:00.000Z",
+        "request": {"method": method, "url": url, "headers": []},
+        "response": {"status": 200},
+        "timings": {"send": 1, "wait": 20, "receive": 3},
+    }
+    if server is not None:
+        item["serverIPAddress"] = server
+    return item
+
+
+def test_requests_become_observations_with_server_addresses(tmp_path: Path) -> None:
+    path = tmp_path / "session.har"
+    path.write_text(json.dumps(har([
+        entry("https://api.chat.test/v1/chat", "203.0.113.10", "POST"),
+        entry("http://telemetry.app.test:8080/log", "[2001:db8::7]"),
+        entry("data:image/png;base64,AAAA"),
+        entry("https://198.51.100.5/raw"),
+        {"request": {}},
+        entry("https://bad host/"),
+    ])))  # fmt: skip
+    observations, problems = read_har(path)
+    got = [(o.host, o.ip, o.port, o.scheme, o.seen_addresses) for o in observations]
+    assert got == [
+        ("api.chat.test", None, None, "https", ("203.0.113.10",)),
+        ("telemetry.app.test", None, 8080, "http", ("2001:db8::7",)),
+        (None, "198.51.100.5", None, "https", ()),
+    ]
+    first = observations[0].evidence
+    assert (first.collector, first.location) == ("har", "entry 1 (2026-11-24T10:00:00.000Z)")
+    assert first.excerpt == "POST https://api.chat.test/v1/chat → 203.0.113.10"
+    assert [p.message.split(";")[0] for p in problems] == [
+        "entry 5 has no request URL",
+        "entry 6: 'https://bad host/' contains spaces",
+    ]
+
+
+def test_truncated_har_keeps_the_entries_before_the_cut(tmp_path: Path) -> None:
+    text = json.dumps(har([entry(f"https://h{i}.app.test/") for i in range(5)]))
+    path = tmp_path / "cut.har"
+    path.write_text(text[: text.index("h4.app.test") - 20])
+    observations, problems = read_har(path)
+    assert [o.host for o in observations] == ["h0.app.test", "h1.app.test", "h2.app.test", "h3.app.test"]
+    assert len(problems) == 1 and "stops being valid JSON after entry 4" in problems[0].message
+
+
+def test_not_a_har(tmp_path: Path) -> None:
+    path = tmp_path / "x.har"
+    path.write_text('{"hello": [1, 2, 3]}')
+    with pytest.raises(CaptureFormatError, match="is not a HAR file"):
+        read_har(path)
+    path.write_text("garbage{")
+    with pytest.raises(CaptureFormatError, match="is not a HAR file"):
+        read_har(path)
+
+
+def test_a_large_har_streams_in_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "big.har"
+    padding = "x" * 2000
+    with path.open("w") as handle:  # ~120 MB: far more than the memory growth allowed below
+        handle.write('{"log": {"version": "1.2", "entries": [')
+        for i in range(60_000):
+            if i:
+                handle.write(",")
+            handle.write(json.dumps(entry(f"https://h{i % 50}.app.test/{padding}", "203.0.113.9")))
+        handle.write("]}}")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    observations, problems = read_har(path)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert problems == [] and len({o.host for o in observations}) == 50
+    assert len(observations) == 50 * 11  # ten kept per host and one summary
+    assert grown_mb < 60, grown_mb

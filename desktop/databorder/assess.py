@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,16 +19,18 @@ from pathlib import Path
 from typing import Protocol
 
 from databorder import TOOL_NAME, __version__
-from databorder.attribute import Attributor, unattributed
-from databorder.endpoints import build_endpoints
+from databorder.attribute import Attributor, is_local, unattributed
+from databorder.endpoints import build_endpoints, confidence_of, registrable_domain
 from databorder.errors import DataBorderError
 from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
-from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names
+from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names, reverse_names
 
 log = logging.getLogger(__name__)
 
 STAGES = ("collect", "resolve", "attribute", "evaluate")
+#: Collectors whose bare addresses may be given a name (what a user typed as an address stays an address).
+_NAMEABLE = frozenset({"live", "pcap", "zeek"})
 
 
 class Progress(Protocol):
@@ -110,7 +113,9 @@ class _Run:
         self.warnings = warnings
         self.complete = not warnings
         self.nameserver: str | None = None
+        self.dns_usable = False
         self.addresses: dict[str, tuple[str, ...]] = {}  # host → the addresses DNS gave it
+        self.ptr_resolutions: dict[str, Resolution] = {}  # hosts first met as a PTR name
 
     def run(self, observations: Sequence[Observation], *, notes: Sequence[str] = ()) -> Assessment:
         self.progress.report("collect", len(observations), len(observations))
@@ -118,6 +123,7 @@ class _Run:
         findings: list[Finding] = []
         if self.proceed("resolve"):
             endpoints = self.guarded("resolve", self.resolve, endpoints)
+            endpoints = self.guarded("resolve", self.name_addresses, endpoints)
         if self.proceed("attribute"):
             endpoints = self.attribute(endpoints)
         if self.proceed("evaluate"):
@@ -188,6 +194,7 @@ class _Run:
             self.warnings.append(reach.sentence)
         if not reach.reachable:
             self.complete = False  # no name was resolved: hosting and network facets are unknown
+        self.dns_usable = reach.reachable
         if any(r.resolution.detail == "cancelled" for r in results.values()):
             self.warnings.append("cancelled by the user while resolving; some names were not resolved")
             self.complete = False
@@ -200,6 +207,46 @@ class _Run:
             self.addresses[endpoint.host] = result.addresses
             resolved.append(dataclasses.replace(endpoint, resolution=result.resolution))
         return resolved
+
+    def name_addresses(self, endpoints: list[Endpoint]) -> list[Endpoint]:
+        """Give addresses seen live or in a capture without a name the host they belong to, where it is sure.
+
+        A host resolved in this assessment to exactly that address names it; otherwise its PTR name, if that
+        name resolves back to the address (forward-confirmed).  Anything less sure stays a bare address.
+        """
+        by_address: dict[str, list[str]] = {}
+        for host, addresses in self.addresses.items():
+            for address in addresses:
+                by_address.setdefault(address, []).append(host)
+        nameless = [e for e in endpoints if e.ip and any(ev.collector in _NAMEABLE for ev in e.evidence)]
+        names: dict[str, tuple[str, str]] = {}  # address → (host, how it was named)
+        for endpoint in nameless:
+            hosts = by_address.get(str(endpoint.ip), [])
+            if len(hosts) == 1:
+                names[str(endpoint.ip)] = (hosts[0], f"named {hosts[0]}: it resolved to this address")
+        unnamed = [
+            str(e.ip) for e in nameless if str(e.ip) not in names and not is_local(ipaddress.ip_address(str(e.ip)))
+        ]
+        if unnamed and self.dns_usable and not self.options.offline:
+            resolved = self.confirm_ptr(unnamed)
+            names.update(resolved)
+        if not names:
+            return endpoints
+        return _rename(endpoints, names, self.ptr_resolutions)
+
+    def confirm_ptr(self, addresses: list[str]) -> dict[str, tuple[str, str]]:
+        ptr = reverse_names(addresses, self.options.nameserver, timeout=self.options.dns_timeout)
+        candidates = sorted({name for name in ptr.values() if name})
+        if not candidates:
+            return {}
+        _, forward = resolve_names(candidates, self.options.nameserver, timeout=self.options.dns_timeout)
+        confirmed: dict[str, tuple[str, str]] = {}
+        for address, name in ptr.items():
+            if name and address in forward[name].addresses:
+                confirmed[address] = (name, f"named {name}: its PTR name, which resolves back to it")
+                self.addresses.setdefault(name, forward[name].addresses)
+                self.ptr_resolutions[name] = forward[name].resolution
+        return confirmed
 
     def attribute(self, endpoints: list[Endpoint]) -> list[Endpoint]:
         # DNS's answers and the addresses the app was seen using (captures, live sockets) are both attributed.
@@ -224,3 +271,55 @@ class _Run:
             )
             for e in endpoints
         ]
+
+
+def _rename(
+    endpoints: list[Endpoint], names: dict[str, tuple[str, str]], resolutions: dict[str, Resolution]
+) -> list[Endpoint]:
+    """Move the evidence of named addresses onto their hosts, creating host endpoints where needed."""
+    result: list[Endpoint] = []
+    moved: dict[str, list[Endpoint]] = {}
+    for endpoint in endpoints:
+        named = names.get(str(endpoint.ip)) if endpoint.host is None else None
+        if named is None:
+            result.append(endpoint)
+        else:
+            moved.setdefault(named[0], []).append(endpoint)
+    for host, sources in moved.items():
+        evidence = tuple(
+            dataclasses.replace(ev, excerpt=f"{ev.excerpt} — {names[str(src.ip)][1]}")
+            for src in sources
+            for ev in src.evidence
+        )
+        observed = tuple(dict.fromkeys(str(src.ip) for src in sources))
+        ports = {p for src in sources for p in src.ports}
+        schemes = {s for src in sources for s in src.schemes}
+        relevance = max(src.relevance for src in sources)
+        index = next((i for i, e in enumerate(result) if e.host == host), None)
+        if index is not None:
+            target = result[index]
+            result[index] = dataclasses.replace(
+                target,
+                evidence=target.evidence + evidence,
+                observed_addresses=tuple(dict.fromkeys(target.observed_addresses + observed)),
+                ports=tuple(sorted(ports.union(target.ports))),
+                schemes=tuple(sorted(schemes.union(target.schemes))),
+                relevance=max(relevance, target.relevance),
+                confidence=confidence_of(target.evidence + evidence),
+            )
+        else:
+            result.append(
+                Endpoint(
+                    host=host,
+                    ip=None,
+                    registrable_domain=registrable_domain(host),
+                    relevance=relevance,
+                    evidence=evidence,
+                    resolution=resolutions.get(host, Resolution(status="skipped", detail="named from an address")),
+                    ports=tuple(sorted(ports)),
+                    schemes=tuple(sorted(schemes)),
+                    confidence=confidence_of(evidence),
+                    observed_addresses=observed,
+                )
+            )
+    return result

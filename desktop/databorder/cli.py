@@ -80,6 +80,41 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a file with one host, URL or address per line (# starts a comment); repeatable",
     )
+    run.add_argument(
+        "--capture",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a HAR, pcap/pcapng, Squid or Zeek log, or CSV/TSV with a host column; repeatable",
+    )
+    run.add_argument(
+        "--capture-format",
+        choices=["har", "pcap", "squid", "zeek", "csv", "hosts"],
+        help="read every --capture as this format instead of recognising it",
+    )
+    run.add_argument(
+        "--pid",
+        type=int,
+        action="append",
+        default=[],
+        metavar="PID",
+        help="watch this running process and its children; repeatable",
+    )
+    run.add_argument(
+        "--process",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="watch every running process with this name, and their children; repeatable",
+    )
+    run.add_argument(
+        "--duration",
+        type=_duration,
+        default=30.0,
+        metavar="TIME",
+        help="how long to watch processes (30s, 2m; default 30s); Ctrl-C stops early",
+    )
     run.add_argument("--nameserver", metavar="IP[:PORT]", help="ask this DNS server instead of the system resolver")
     run.add_argument("--offline", action="store_true", help="send no DNS queries; attribute what can be attributed")
     run.add_argument(
@@ -190,17 +225,55 @@ class _CliProgress:
         return self._cancelled
 
 
-def _collect(args: argparse.Namespace) -> tuple[Target, list[Observation], list[str]]:
+def _collect(args: argparse.Namespace, progress: _CliProgress) -> tuple[Target, list[Observation], list[str]]:
+    """Run every collector the command line asked for; their observations are assessed together."""
+    from databorder.collect.captures import read_capture
     from databorder.collect.hostlist import observations_from_args, read_host_list
+    from databorder.collect.live import find_processes, watch
 
     observations, problems = observations_from_args(args.endpoints)
+    sources: list[str] = ["command line"] if args.endpoints else []
+    kinds: list[str] = ["hosts"] if args.endpoints else []
     for path in args.hosts:
         found, file_problems = read_host_list(path)
         observations += found
         problems += file_problems
-    sources = [str(p) for p in args.hosts] + (["command line"] if args.endpoints else [])
-    target = Target(kind="hosts", name=", ".join(sources), detail=f"{len(observations)} entries")
+        sources.append(str(path))
+        kinds.append("hosts")
+    for path in args.capture:
+        found, file_problems, fmt = read_capture(path, args.capture_format)
+        observations += found
+        problems += file_problems
+        sources.append(f"{path} ({fmt})")
+        kinds.append("capture")
+    if args.pid or args.process:
+        processes = find_processes(pids=args.pid, names=args.process)
+        found, live_problems = watch(
+            processes,
+            duration=args.duration,
+            progress=lambda done, total: progress.report("collect", round(done), round(total)),
+            cancelled=lambda: progress.cancelled,
+        )
+        observations += found
+        problems += live_problems
+        sources += [f"process {p.name} (pid {p.pid})" for p in processes]
+        kinds.append("process")
+    kind = kinds[0] if len(set(kinds)) == 1 else ("process" if "process" in kinds else "capture")
+    target = Target(kind=kind, name=", ".join(sources), detail=f"{len(observations)} observations")  # type: ignore[arg-type]
     return target, observations, [str(p) for p in problems]
+
+
+def _duration(text: str) -> float:
+    """``30``, ``30s``, ``2m`` or ``1h`` as seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30s, 2m or 45") from None
+    if not 0 < seconds <= 24 * 3600:
+        raise argparse.ArgumentTypeError("a duration must be more than 0 and at most 24 hours")
+    return seconds
 
 
 def _assess(args: argparse.Namespace) -> int:
@@ -208,8 +281,8 @@ def _assess(args: argparse.Namespace) -> int:
     from databorder.policy import DEFAULT_PACKS
     from databorder.resolve import DEFAULT_TIMEOUT, Nameserver
 
-    if not args.endpoints and not args.hosts:
-        raise DataBorderError("nothing to assess: give hosts or URLs, or --hosts FILE")
+    if not (args.endpoints or args.hosts or args.capture or args.pid or args.process):
+        raise DataBorderError("nothing to assess: give hosts or URLs, --hosts FILE, --capture FILE, --pid or --process")
     options = AssessOptions(
         nameserver=Nameserver.parse(args.nameserver) if args.nameserver else None,
         offline=args.offline,
@@ -219,12 +292,12 @@ def _assess(args: argparse.Namespace) -> int:
         dns_timeout=args.dns_timeout if args.dns_timeout is not None else DEFAULT_TIMEOUT,
         services=tuple(args.services),
     )
-    target, observations, problems = _collect(args)
-    for problem in problems:
-        print(f"databorder: skipped: {problem}", file=sys.stderr)
-    if not observations:
-        raise DataBorderError("nothing to assess: no usable host, URL or address was given")
     with _CliProgress(show=not args.quiet) as progress:
+        target, observations, problems = _collect(args, progress)
+        for problem in problems:
+            print(f"databorder: skipped: {problem}", file=sys.stderr)
+        if not observations:
+            raise DataBorderError("nothing to assess: no usable host, URL or address was found")
         assessment = assess(
             target=target,
             observations=observations,

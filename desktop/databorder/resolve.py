@@ -23,6 +23,7 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
+import dns.reversename
 
 from databorder.errors import DataBorderError
 from databorder.model import Resolution, ResolutionStatus
@@ -203,6 +204,30 @@ def resolve_names(
             names, resolver, concurrency=concurrency, progress=progress, cancelled=cancelled
         )
         return reach, found
+
+    return asyncio.run(run())
+
+
+def reverse_names(
+    addresses: Sequence[str], nameserver: Nameserver | None, *, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, str | None]:
+    """The PTR name of each address (None where there is none), asked concurrently; no hostname is sent."""
+
+    async def run() -> dict[str, str | None]:
+        resolver = make_resolver(nameserver, timeout=timeout)
+        semaphore = asyncio.Semaphore(DEFAULT_CONCURRENCY)
+
+        async def one(address: str) -> str | None:
+            async with semaphore:
+                try:
+                    answer = await resolver.resolve(dns.reversename.from_address(address), "PTR", search=False)
+                except (dns.exception.DNSException, ValueError):
+                    return None
+            names = [rdata.target.to_text(omit_final_dot=True).lower() for rdata in answer]
+            return names[0] if names else None
+
+        found = await asyncio.gather(*(one(a) for a in addresses))
+        return dict(zip(addresses, found, strict=True))
 
     return asyncio.run(run())
 

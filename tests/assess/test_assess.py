@@ -146,3 +146,35 @@ def test_embedded_default_databases_attribute_real_addresses() -> None:
     assert country.source.startswith("npm:@ip-location-db/geo-whois-asn-country-mmdb@")
     assert country.licence == "CC BY 4.0" and country.attribution and "NRO" in country.attribution
     assert asn.build_date == "2026-06-17"
+
+
+def test_nameless_capture_addresses_get_names_only_when_sure(
+    dns_zone: DnsZone, fixture_dbs: FixtureDatabases, tmp_path: Path
+) -> None:
+    from databorder.collect.pcap import read_pcap
+    from tests.helpers.packets import ethernet, tcp, write_pcap
+
+    capture = write_pcap(
+        tmp_path / "flows.pcap",
+        [
+            ethernet(tcp("10.0.0.2", "203.0.113.10", 50000, 443, syn=True)),  # api.chat.test resolves to it
+            ethernet(tcp("10.0.0.2", "198.51.100.20", 50001, 443, syn=True)),  # PTR host.cdn.test, forward-confirmed
+            ethernet(tcp("10.0.0.2", "203.0.113.99", 50002, 443, syn=True)),  # no PTR: stays an address
+        ],
+    )
+    observations, _ = read_pcap(capture)
+    listed, _ = observations_from_args(["api.chat.test"])
+    result = assess(
+        target=TARGET,
+        observations=listed + observations,
+        options=options(fixture_dbs, nameserver=Nameserver.parse(dns_zone.nameserver)),
+    )
+    by_key = {e.key: e for e in result.endpoints}
+    assert set(by_key) == {"api.chat.test", "host.cdn.test", "203.0.113.99"}
+    api = by_key["api.chat.test"]
+    assert {ev.collector for ev in api.evidence} == {"cli", "pcap"}
+    assert any(ev.excerpt.endswith("— named api.chat.test: it resolved to this address") for ev in api.evidence)
+    cdn = by_key["host.cdn.test"]
+    assert cdn.resolution.status == "ok" and cdn.observed_addresses == ("198.51.100.20",)
+    assert cdn.evidence[0].excerpt.endswith("its PTR name, which resolves back to it")
+    assert cdn.addresses[0].ip == "198.51.100.20" and cdn.confidence == "observed"

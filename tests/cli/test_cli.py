@@ -218,3 +218,43 @@ def test_several_packs_and_an_extra_services_table(
     bad.write_text("[[services]]\ndomains = 'x'\n")
     code, _, err = run(capsys, "assess", "x.test", "--offline", "--services", str(bad))
     assert code == 3 and "bad.toml: has a malformed row" in err
+
+
+def test_captures_and_a_live_process_in_one_assessment(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fixture_dbs: FixtureDatabases,
+    check_schema: Callable[[str], object],
+) -> None:
+    import sys as _sys
+
+    from tests.helpers.packets import app_session, ethernet, write_pcap
+
+    capture = write_pcap(tmp_path / "app.pcapng", [ethernet(p) for p in app_session()], ng=True)
+    har = tmp_path / "app.har"
+    request = {"request": {"method": "GET", "url": "https://api.chat.test/v1"}, "serverIPAddress": "203.0.113.10"}
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t"}, "entries": [request]}}))
+    sleeper = subprocess.Popen([_sys.executable, "-c", "import time; time.sleep(20)"])
+    out_json = tmp_path / "a.json"
+    try:
+        code, _, err = run(
+            capsys, "assess", "--capture", str(capture), "--capture", str(har), "--pid", str(sleeper.pid),
+            "--duration", "0.3s", "--offline", *db_args(fixture_dbs), "--json", str(out_json),
+        )  # fmt: skip
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert code == 0, err
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    check_schema(out_json.read_text(encoding="utf-8"))
+    assert data["target"]["kind"] == "process"
+    assert f"{capture} (pcap)" in data["target"]["name"] and f"(pid {sleeper.pid})" in data["target"]["name"]
+    api = next(e for e in data["endpoints"] if e["host"] == "api.chat.test")
+    assert {ev["collector"] for ev in api["evidence"]} == {"pcap", "har"}
+    assert api["observed_addresses"] == ["203.0.113.10"] and api["addresses"][0]["country"] == "CN"
+    telemetry = next(e for e in data["endpoints"] if e["host"] == "telemetry.app.test")
+    assert telemetry["schemes"] == ["http"]
+    code, _, err = run(capsys, "assess", "--pid", "999999", "--duration", "1")
+    assert code == 3 and "process 999999 is not running" in err
+    code, _, err = run(capsys, "assess", "--capture", str(tmp_path / "nope.pcap"))
+    assert code == 3 and "nope.pcap: does not exist" in err

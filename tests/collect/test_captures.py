@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from databorder.collect.captures import detect_format, read_capture
-from databorder.errors import CaptureFormatError
+from databorder.errors import CaptureFormatError, DataBorderError
 from tests.collect.test_logs import SQUID, ZEEK_DNS
 from tests.helpers.packets import app_session, ethernet, write_pcap
 
@@ -41,3 +44,24 @@ def test_format_override_and_unknown_format(tmp_path: Path) -> None:
     assert read_capture(path, "hosts")[2] == "hosts"  # read as a list: the header line is reported, not a host
     with pytest.raises(CaptureFormatError, match="format 'xml' is not one DataBorder reads"):
         read_capture(path, "xml")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.builds(lambda t, cut: t[:cut], st.sampled_from([
+            json.dumps({"log": {"entries": [{"request": {"url": "https://a.test/"}, "serverIPAddress": "1.2.3.4"}]}}),
+            "#separator \\x09\n#fields\tquery\tanswers\na.test\t1.2.3.4\n",
+            "1732450000.1 1 10.0.0.5 TCP_MISS/200 1 GET http://a.test/ - HIER_DIRECT/1.2.3.4 -\n",
+            "host,count\na.test,1\n",
+        ]).map(str.encode), st.integers(0, 200)),
+    ),
+    st.sampled_from([None, "har", "zeek", "squid", "csv", "hosts", "pcap"]),
+)  # fmt: skip
+def test_any_bytes_in_any_format_raise_only_databorder_errors(tmp_path: Path, data: bytes, fmt: str | None) -> None:
+    path = tmp_path / "fuzz.bin"
+    path.write_bytes(data)
+    with contextlib.suppress(DataBorderError):
+        observations, _, _ = read_capture(path, fmt)
+        assert all(o.evidence.source == str(path) for o in observations)

@@ -45,7 +45,7 @@ def test_requests_become_observations_with_server_addresses(tmp_path: Path) -> N
     ]
     first = observations[0].evidence
     assert (first.collector, first.location) == ("har", "entry 1 (2026-11-24T10:00:00.000Z)")
-    assert first.excerpt == "POST https://api.chat.test/v1/chat → 203.0.113.10"
+    assert first.excerpt == "POST https://api.chat.test/v1/chat → 203.0.113.10 (24 ms)"
     assert [p.message.split(";")[0] for p in problems] == [
         "entry 5 has no request URL",
         "entry 6: 'https://bad host/' contains spaces",

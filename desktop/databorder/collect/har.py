@@ -65,6 +65,10 @@ def _entry(entry: Any, index: int, source: str, sightings: Sightings, problems: 
     excerpt = excerpt if len(excerpt) <= _EXCERPT else excerpt[: _EXCERPT - 1] + "…"
     if server:
         excerpt += f" → {server}"
+    timings = entry.get("timings")
+    if isinstance(timings, dict):
+        total = sum(v for v in timings.values() if isinstance(v, int | float) and v > 0)
+        excerpt += f" ({total:.0f} ms)"
     started = entry.get("startedDateTime")
     location = f"entry {index}" + (f" ({started})" if isinstance(started, str) else "")
     sightings.add(

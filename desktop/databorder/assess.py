@@ -268,6 +268,7 @@ class _Run:
                 e,
                 addresses=tuple(by_ip[ip] for ip in ips_of[e.key]),
                 service=self.attributor.service(e.host),
+                roles=tuple(sorted(set(e.roles).union(self.attributor.roles(e.host)))),
             )
             for e in endpoints
         ]

@@ -71,7 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("endpoints", nargs="*", metavar="HOST|URL", help="hosts, URLs or IP addresses to assess")
+    run.add_argument(
+        "endpoints",
+        nargs="*",
+        metavar="APP|HOST|URL",
+        help="a catalog app id (see `databorder catalog list`), or hosts, URLs or IP addresses to assess",
+    )
     run.add_argument(
         "--hosts",
         type=Path,
@@ -160,6 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
 
+    catalog = commands.add_parser("catalog", help="the AI apps DataBorder knows: vendor, jurisdiction, endpoints")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", metavar="ACTION")
+    catalog_commands.required = True
+    listing = catalog_commands.add_parser("list", help="every app (optionally only those matching a text)")
+    listing.add_argument(
+        "--search", metavar="TEXT", help="keep apps whose id, name, vendor, jurisdiction or kind holds TEXT"
+    )
+    show = catalog_commands.add_parser("show", help="one app in full")
+    show.add_argument("app", metavar="ID")
+
     rules = commands.add_parser("rules", help="list, validate and explain rule packs")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rules_commands.required = True
@@ -227,13 +242,21 @@ class _CliProgress:
 
 def _collect(args: argparse.Namespace, progress: _CliProgress) -> tuple[Target, list[Observation], list[str]]:
     """Run every collector the command line asked for; their observations are assessed together."""
+    from databorder.catalog import load_catalog
     from databorder.collect.captures import read_capture
     from databorder.collect.hostlist import observations_from_args, read_host_list
     from databorder.collect.live import find_processes, watch
 
-    observations, problems = observations_from_args(args.endpoints)
-    sources: list[str] = ["command line"] if args.endpoints else []
-    kinds: list[str] = ["hosts"] if args.endpoints else []
+    catalog = load_catalog()
+    apps = [catalog.apps[value.lower()] for value in args.endpoints if value.lower() in catalog.apps]
+    hosts = [value for value in args.endpoints if value.lower() not in catalog.apps]
+    observations, problems = observations_from_args(hosts)
+    sources: list[str] = ["command line"] if hosts else []
+    kinds: list[str] = ["hosts"] if hosts else []
+    for app in apps:
+        observations += app.observations()
+        sources.append(f"{app.name} (catalog)")
+        kinds.append("catalog")
     for path in args.hosts:
         found, file_problems = read_host_list(path)
         observations += found
@@ -247,7 +270,11 @@ def _collect(args: argparse.Namespace, progress: _CliProgress) -> tuple[Target, 
         sources.append(f"{path} ({fmt})")
         kinds.append("capture")
     if args.pid or args.process:
-        processes = find_processes(pids=args.pid, names=args.process)
+        # A catalog app id stands for the process names the catalog knows for that app.
+        names = [
+            n for value in args.process for n in (catalog.apps[value].processes if value in catalog.apps else [value])
+        ]
+        processes = find_processes(pids=args.pid, names=names)
         found, live_problems = watch(
             processes,
             duration=args.duration,
@@ -314,6 +341,44 @@ def _assess(args: argparse.Namespace) -> int:
     if args.fail_on and VERDICT_ORDER.index(assessment.verdict) >= VERDICT_ORDER.index(args.fail_on):
         return EXIT_FAIL_ON
     return EXIT_OK if assessment.complete else EXIT_INCOMPLETE
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from databorder.catalog import load_catalog
+
+    catalog = load_catalog()
+    console = Console(highlight=False, markup=False, width=None if Console().is_terminal else 160)
+    if args.catalog_command == "list":
+        apps = catalog.search(args.search) if args.search else list(catalog.apps.values())
+        table = Table(title=f"AI-app catalog ({len(apps)} of {len(catalog.apps)} apps)")
+        for header in ("Id", "Name", "Kind", "Vendor", "Jurisdiction", "Declared data location"):
+            table.add_column(header, overflow="fold")
+        for app in apps:
+            table.add_row(app.id, app.name, app.kind, app.vendor, app.jurisdiction, app.data_location)
+        console.print(table)
+        return EXIT_OK
+    app = catalog.get(args.app)
+    lines = [
+        f"{app.name} ({app.id}) — {app.kind}" + (", runs locally" if app.local_only else ""),
+        f"Vendor: {app.vendor}, home jurisdiction {app.jurisdiction}",
+        f"Declared data location: {app.data_location}",
+        f"Domains: {', '.join(app.domains)}",
+        "Endpoints:",
+        *[f"  {role}: {', '.join(hosts)}" for role, hosts in app.endpoints.items()],
+        f"Processes: {', '.join(app.processes) or '-'}",
+        *[f"Packages ({kind}): {', '.join(names)}" for kind, names in app.packages.items() if names],
+        *[f"Install path ({system}): {', '.join(paths)}" for system, paths in app.paths.items() if paths],
+        *([f"Notes: {app.notes}"] if app.notes else []),
+        f"Checked: {app.checked}",
+        "Sources:",
+        *[f"  - {source}" for source in app.sources],
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True)
+    return EXIT_OK
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -401,6 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _assess(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "catalog":
+            return _catalog(args)
         parser.error(f"unknown command {args.command!r}")
     except DataBorderError as exc:
         log.info("refused: %s", exc)

@@ -50,7 +50,7 @@ def test_attributor_combines_country_asn_and_operator(fixture_dbs: FixtureDataba
     assert (local.scope, local.country, local.asn) == ("local", None, None)
     mapped = attributor.address("::ffff:203.0.113.5")
     assert (mapped.ip, mapped.country) == ("203.0.113.5", "CN")
-    assert [d.kind for d in attributor.databases()] == ["country", "asn", "operators", "services"]
+    assert [d.kind for d in attributor.databases()] == ["country", "asn", "operators", "catalog", "services"]
     attributor.close()
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from databorder.attribute.tables import OperatorTable, ServiceTable
+from databorder.catalog import load_catalog
 from databorder.errors import ResourceError
 
 
@@ -23,7 +24,7 @@ def test_shipped_operator_table_knows_registrant_versus_parent_country() -> None
 
 
 def test_service_table_matches_the_longest_listed_parent_domain() -> None:
-    table = ServiceTable()
+    table = ServiceTable(base=load_catalog().service_rows())
     deepseek = table.lookup("chat.deepseek.com")
     assert deepseek is not None and deepseek.country == "CN" and "DeepSeek" in deepseek.operator
     apm = table.lookup("apmplus.volces.com")
@@ -41,3 +42,10 @@ def test_damaged_tables_are_reported_as_a_broken_installation(tmp_path: Path) ->
     bad.write_text("not toml =")
     with pytest.raises(ResourceError, match="missing or damaged"):
         ServiceTable(bad)
+
+
+def test_third_party_vendors_come_from_the_services_table_alone() -> None:
+    table = ServiceTable()
+    sentry = table.lookup("o123.ingest.sentry.io")
+    assert sentry is not None and sentry.category == "error-reporting" and sentry.country == "US"
+    assert table.lookup("api.deepseek.com") is None  # AI apps' own domains come from the catalog

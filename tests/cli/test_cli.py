@@ -258,3 +258,21 @@ def test_captures_and_a_live_process_in_one_assessment(
     assert code == 3 and "process 999999 is not running" in err
     code, _, err = run(capsys, "assess", "--capture", str(tmp_path / "nope.pcap"))
     assert code == 3 and "nope.pcap: does not exist" in err
+
+
+def test_catalog_list_show_and_assess_an_app_by_id(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fixture_dbs: FixtureDatabases
+) -> None:
+    code, out, _ = run(capsys, "catalog", "list")
+    assert code == 0 and "deepseek" in out and "ollama" in out and "26 of 26 apps" in out
+    code, out, _ = run(capsys, "catalog", "show", "deepseek")
+    assert code == 0 and "home jurisdiction CN" in out and "api: api.deepseek.com" in out
+    assert run(capsys, "catalog", "show", "deepsek")[0] == 3
+    out_json = tmp_path / "d.json"
+    code, out, _ = run(capsys, "assess", "deepseek", "--offline", *db_args(fixture_dbs), "--json", str(out_json))
+    assert code == 0 and "Verdict: PROHIBIT" in out
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert data["target"] == {"kind": "catalog", "name": "DeepSeek (catalog)", "detail": data["target"]["detail"]}
+    api = next(e for e in data["endpoints"] if e["host"] == "api.deepseek.com")
+    assert api["confidence"] == "declared" and api["roles"] == ["api"]
+    assert api["service"]["source"].startswith("DataBorder catalog: DeepSeek")

@@ -20,6 +20,7 @@ from databorder.attribute.geoip import (
     open_country_database,
 )
 from databorder.attribute.tables import OperatorTable, ServiceTable
+from databorder.catalog import Catalog, load_catalog
 from databorder.model import AddressAttribution, AddressScope, DatabaseRef, ServiceAttribution
 
 # (network, mask) pairs as integers: a few integer comparisons are ~10x faster than ipaddress's is_private,
@@ -87,7 +88,9 @@ class Attributor:
         asn_db: AsnDatabase,
         operators: OperatorTable,
         services: ServiceTable,
+        catalog: Catalog | None = None,
     ) -> None:
+        self.catalog = catalog
         self.country_db = country_db
         self.asn_db = asn_db
         self.operators = operators
@@ -97,17 +100,20 @@ class Attributor:
     def open(
         cls, *, country_db: Path | None = None, asn_db: Path | None = None, services: Sequence[Path] = ()
     ) -> Attributor:
-        """Open the given databases (the embedded defaults where None), the shipped tables and extra ones."""
+        """Open the given databases (the embedded defaults where None), the catalog, shipped tables and extra ones."""
+        catalog = load_catalog()
         return cls(
             country_db=open_country_database(country_db),
             asn_db=open_asn_database(asn_db),
             operators=OperatorTable(),
-            services=ServiceTable(extra=services),
+            services=ServiceTable(extra=services, base=catalog.service_rows()),
+            catalog=catalog,
         )
 
     def databases(self) -> tuple[DatabaseRef, ...]:
         """Every data source this attributor uses, as recorded in an assessment."""
-        return (self.country_db.ref, self.asn_db.ref, self.operators.ref, *self.services.refs)
+        catalog = (self.catalog.ref,) if self.catalog is not None else ()
+        return (self.country_db.ref, self.asn_db.ref, self.operators.ref, *catalog, *self.services.refs)
 
     def address(self, ip: str | IPAddress) -> AddressAttribution:
         """Hosting country, ASN and network operator of one address (see :meth:`addresses`)."""
@@ -164,6 +170,10 @@ class Attributor:
                     text, "public", country, asn, as_org, entry.operator, entry.anycast
                 )
         return results  # type: ignore[return-value]  # every position was filled above
+
+    def roles(self, host: str | None) -> tuple[str, ...]:
+        """The roles the catalog declares for this host (api, auth, telemetry…)."""
+        return self.catalog.roles_of(host) if self.catalog is not None else ()
 
     def service(self, host: str | None) -> ServiceAttribution | None:
         """Who runs the service at ``host``, if the services table knows its domain."""

@@ -81,8 +81,15 @@ class ServiceTable:
     are read after it, and their rows win for the same domain.
     """
 
-    def __init__(self, path: Path | None = None, *, extra: Sequence[Path] = ()) -> None:
-        self._by_domain: dict[str, ServiceAttribution] = {}
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        extra: Sequence[Path] = (),
+        base: Sequence[tuple[str, ServiceAttribution]] = (),
+    ) -> None:
+        # ``base`` rows (the AI-app catalog's domains) come first; the tables read after them win for a domain.
+        self._by_domain: dict[str, ServiceAttribution] = {domain: service for domain, service in base}
         refs = []
         for table_path, shipped in [(path or resource_path("services.toml"), True), *((p, False) for p in extra)]:
             data, ref = _load(table_path, "services", shipped=shipped)

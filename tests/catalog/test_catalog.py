@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from databorder.catalog import KINDS, ROLES, load_catalog
+from databorder.errors import DataBorderError, ResourceError
+
+
+def test_catalog_has_twenty_apps_of_every_kind_with_dated_sources() -> None:
+    catalog = load_catalog()
+    assert len(catalog.apps) >= 20
+    assert {app.kind for app in catalog.apps.values()} == set(KINDS)
+    for app in catalog.apps.values():
+        assert app.sources and app.checked.startswith("20"), app.id
+        assert app.endpoints and set(app.endpoints) <= set(ROLES), app.id
+        assert app.vendor and len(app.jurisdiction) == 2 and app.data_location, app.id
+    local = [app for app in catalog.apps.values() if app.local_only]
+    assert {app.id for app in local} >= {"ollama", "lm-studio"}
+    assert catalog.ref.kind == "catalog" and len(catalog.ref.sha256) == 64
+
+
+def test_deepseek_entry_and_its_observations() -> None:
+    catalog = load_catalog()
+    deepseek = catalog.get("DeepSeek")
+    assert (deepseek.vendor, deepseek.jurisdiction) == (
+        "Hangzhou DeepSeek Artificial Intelligence Basic Technology Research Co., Ltd.",
+        "CN",
+    )
+    observations = deepseek.observations()
+    assert {o.host for o in observations} >= {"api.deepseek.com", "chat.deepseek.com"}
+    api = next(o for o in observations if o.host == "api.deepseek.com")
+    assert (api.evidence.collector, api.evidence.source, api.evidence.location) == (
+        "catalog",
+        "catalog deepseek",
+        "api",
+    )
+    assert catalog.roles_of("api.deepseek.com") == ("api",)
+    assert catalog.roles_of("statsig.anthropic.com") == ("telemetry",)
+    assert dict(catalog.service_rows())["deepseek.com"].country == "CN"
+
+
+def test_unknown_ids_suggest_near_ones_and_search_finds_by_jurisdiction() -> None:
+    catalog = load_catalog()
+    with pytest.raises(DataBorderError, match="did you mean deepseek"):
+        catalog.get("deepsek")
+    assert {app.id for app in catalog.search("CN")} >= {"deepseek", "qwen", "kimi", "doubao", "ernie", "chatglm"}
+
+
+def test_a_broken_entry_names_its_file(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").write_text('id = "x"\nname = "X"\n')
+    with pytest.raises(ResourceError, match=r"catalog entry x\.toml: lacks kind"):
+        load_catalog(tmp_path)
+    (tmp_path / "x.toml").write_text(
+        'id = "x"\nname = "X"\nkind = "chat"\nvendor = "V"\njurisdiction = "ZZ"\ndata_location = "?"\n'
+        'domains = ["x.test"]\nchecked = "2026-11-24"\nsources = ["s"]\n'
+    )
+    with pytest.raises(ResourceError, match="jurisdiction 'ZZ' is not an ISO"):
+        load_catalog(tmp_path)

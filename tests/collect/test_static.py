@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import struct
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from databorder.collect.static import scan_path
+from databorder.errors import InputFileError
+from databorder.model import Observation
+
+MINIFIED_JS = (
+    b'var a=function(){return{baseURL:"https://api.chatvendor.com/v1/chat/completions",t:"telemetry.chatvendor.com"'
+    b',x:res.map(e=>e.name),k:"settings.help",d:"https://developer.mozilla.org/en-US/docs/Web/API/fetch",'
+    b'l:"https://www.apache.org/licenses/LICENSE-2.0",s:"//cdn.chatvendor.com/app.js",e:"https://example.com/x",'
+    b'u:"api.example.test",i:"http://203.0.113.50:8080/upload"}};'
+)
+
+
+def best(observations: list[Observation]) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for o in observations:
+        key = o.host or str(o.ip)
+        found[key] = max(found.get(key, 0), o.relevance)
+    return found
+
+
+def elf_like(strings: dict[int, bytes], size: int = 4096) -> bytes:
+    data = bytearray(b"\x7fELF\x02\x01\x01" + b"\x00" * (size - 7))
+    for offset, text in strings.items():
+        data[offset - 1] = 0
+        data[offset : offset + len(text)] = text
+        data[offset + len(text)] = 0
+    return bytes(data)
+
+
+def asar(files: dict[str, bytes]) -> bytes:
+    index: dict[str, Any] = {"files": {}}
+    offset = 0
+    blobs = b""
+    for path, content in files.items():
+        node = index["files"]
+        *folders, name = path.split("/")
+        for folder in folders:
+            node = node.setdefault(folder, {"files": {}})["files"]
+        node[name] = {"offset": str(offset), "size": len(content)}
+        offset += len(content)
+        blobs += content
+    header = json.dumps(index).encode()
+    padded = header + b"\x00" * (-len(header) % 4)
+    pickle = struct.pack("<II", len(padded) + 4, len(header)) + padded
+    return struct.pack("<II", 4, len(pickle)) + pickle + blobs
+
+
+def test_minified_javascript_ranks_data_endpoints_above_docs_and_identifiers(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    (app / "dist").mkdir(parents=True)
+    (app / "dist" / "main.js").write_bytes(MINIFIED_JS)
+    observations, problems = scan_path(app)
+    ranks = best(observations)
+    assert problems == []
+    assert "res.map" not in ranks  # an unquoted property access is no host
+    assert ranks["api.chatvendor.com"] >= 0.8  # a URL with /v1/ after baseURL
+    assert ranks["telemetry.chatvendor.com"] > ranks["settings.help"]
+    assert ranks["cdn.chatvendor.com"] >= 0.3
+    for noise in ("developer.mozilla.org", "www.apache.org", "example.com", "api.example.test"):
+        assert ranks[noise] <= 0.1, noise
+    assert ranks["203.0.113.50"] > 0.3
+    api = next(o for o in observations if o.host == "api.chatvendor.com")
+    assert api.evidence.source == "app/dist/main.js"
+    assert api.evidence.location == f"offset {MINIFIED_JS.index(b'https://api.chatvendor.com')}"
+    assert "baseURL" in api.evidence.excerpt and api.scheme == "https" and api.evidence.collector == "static"
+
+
+def test_binaries_give_offsets_for_ascii_and_utf16_strings(tmp_path: Path) -> None:
+    data = bytearray(elf_like({1000: b"https://api.chatvendor.com/v2/messages", 2000: b"metrics.chatvendor.com"}))
+    utf16 = "https://upload.chatvendor.com/files".encode("utf-16-le")
+    data[3000 : 3000 + len(utf16)] = utf16
+    binary = tmp_path / "agent"
+    binary.write_bytes(bytes(data))
+    observations, _ = scan_path(binary)
+    where = {o.host: o.evidence.location for o in observations}
+    assert where["api.chatvendor.com"] == "offset 1000"
+    assert where["metrics.chatvendor.com"] == "offset 2000"
+    assert where["upload.chatvendor.com"] == "offset 3000"
+
+
+def test_big_files_are_read_in_chunks_without_losing_names_on_boundaries(tmp_path: Path) -> None:
+    from databorder.collect import static
+
+    name = b'"https://api.chatvendor.com/v1/x"'
+    blob = bytearray(b"\x00" * (static.CHUNK * 2 + 100))
+    at = static.CHUNK - 10  # straddles the first chunk boundary
+    blob[at : at + len(name)] = name
+    path = tmp_path / "big.bin"
+    path.write_bytes(bytes(blob))
+    observations, _ = scan_path(path)
+    assert [(o.host, o.evidence.location) for o in observations] == [("api.chatvendor.com", f"offset {at + 1}")]
+
+
+def test_archives_nested_in_archives_name_their_members(tmp_path: Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("lib/sdk.js", b'x="https://api.innervendor.com/v1/chat"')
+    tgz = tmp_path / "pkg.tgz"
+    with tarfile.open(tgz, "w:gz") as t:
+        members = {
+            "package/dist/cli.js": MINIFIED_JS,
+            "package/vendor/sdk.zip": inner.getvalue(),
+            "package/app.asar": asar({"out/main.js": b'h="https://api.asarvendor.com/v1/x"'}),
+        }
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            t.addfile(info, io.BytesIO(content))
+    observations, problems = scan_path(tgz)
+    sources = {o.host: o.evidence.source for o in observations}
+    assert problems == []
+    assert sources["api.chatvendor.com"] == "pkg.tgz!package/dist/cli.js"
+    assert sources["api.innervendor.com"] == "pkg.tgz!package/vendor/sdk.zip!lib/sdk.js"
+    assert sources["api.asarvendor.com"] == "pkg.tgz!package/app.asar!out/main.js"
+
+
+def test_hostile_archives_are_refused_member_by_member(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("zeros.bin", b"\x00" * (64 * 1024 * 1024))
+        z.writestr("../../etc/evil.js", b'u="https://api.evilvendor.com/v1"')  # a path-traversal name
+    observations, problems = scan_path(bomb)
+    assert any("a zip bomb?" in p.message for p in problems)
+    assert [o.evidence.source for o in observations] == ["bomb.zip!../../etc/evil.js"]  # read, never extracted
+    assert not (tmp_path.parent / "etc").exists()
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(bomb.read_bytes()[:200])
+    _, problems = scan_path(corrupt)
+    assert problems and "is a damaged zip archive" in problems[0].message
+    with pytest.raises(InputFileError, match="does not exist"):
+        scan_path(tmp_path / "nope")
+
+
+def test_symlink_loops_are_not_followed(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "a.js").write_bytes(b'"https://api.chatvendor.com/v1"')
+    (app / "loop").symlink_to(app)
+    observations, _ = scan_path(app)
+    assert [o.evidence.source for o in observations] == ["app/a.js"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2000), st.sampled_from([b"", b"PK\x03\x04", b"\x1f\x8b", b"\x04\x00\x00\x00"]))
+def test_random_bytes_never_crash_the_scanner(tmp_path: Path, body: bytes, magic: bytes) -> None:
+    path = tmp_path / "fuzz.bin"
+    path.write_bytes(magic + body)
+    scan_path(path, workers=1)
+
+
+def test_gzip_of_a_tar_is_read_as_a_stream(tmp_path: Path) -> None:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as t:
+        info = tarfile.TarInfo("x.js")
+        info.size = len(MINIFIED_JS)
+        t.addfile(info, io.BytesIO(MINIFIED_JS))
+    path = tmp_path / "x.tar.gz"
+    path.write_bytes(gzip.compress(raw.getvalue()))
+    assert "api.chatvendor.com" in best(scan_path(path)[0])

@@ -77,6 +77,7 @@ def assess(
     options: AssessOptions,
     progress: Progress | None = None,
     input_warnings: Sequence[str] = (),
+    input_notes: Sequence[str] = (),
 ) -> Assessment:
     """Assess ``observations`` (already collected for ``target``) and return the Assessment.
 
@@ -88,7 +89,7 @@ def assess(
     attributor = Attributor.open(country_db=options.country_db, asn_db=options.asn_db, services=options.services)
     try:
         run = _Run(target, options, progress, packs, attributor, list(input_warnings))
-        return run.run(observations, notes=pack_notes)
+        return run.run(observations, notes=[*input_notes, *pack_notes])
     finally:
         attributor.close()
 

@@ -75,8 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
         "endpoints",
         nargs="*",
         metavar="APP|HOST|URL",
-        help="a catalog app id (see `databorder catalog list`), or hosts, URLs or IP addresses to assess",
+        help="a catalog app id (see `databorder catalog list`), an installed app's folder, file or archive to "
+        "scan, or hosts, URLs or IP addresses",
     )
+    run.add_argument(
+        "--min-relevance",
+        type=float,
+        default=0.2,
+        metavar="R",
+        help="from a scanned app, assess names at least this likely to be data endpoints (default 0.2)",
+    )
+    run.add_argument("--all", action="store_true", help="from a scanned app, assess every name found")
     run.add_argument(
         "--hosts",
         type=Path,
@@ -240,16 +249,21 @@ class _CliProgress:
         return self._cancelled
 
 
-def _collect(args: argparse.Namespace, progress: _CliProgress) -> tuple[Target, list[Observation], list[str]]:
+def _collect(
+    args: argparse.Namespace, progress: _CliProgress, notes: list[str]
+) -> tuple[Target, list[Observation], list[str]]:
     """Run every collector the command line asked for; their observations are assessed together."""
+    from databorder.attribute.tables import ServiceTable
     from databorder.catalog import load_catalog
     from databorder.collect.captures import read_capture
     from databorder.collect.hostlist import observations_from_args, read_host_list
     from databorder.collect.live import find_processes, watch
+    from databorder.collect.static import scan_path
 
     catalog = load_catalog()
     apps = [catalog.apps[value.lower()] for value in args.endpoints if value.lower() in catalog.apps]
-    hosts = [value for value in args.endpoints if value.lower() not in catalog.apps]
+    paths = [Path(v) for v in args.endpoints if v.lower() not in catalog.apps and Path(v).exists()]
+    hosts = [v for v in args.endpoints if v.lower() not in catalog.apps and not Path(v).exists()]
     observations, problems = observations_from_args(hosts)
     sources: list[str] = ["command line"] if hosts else []
     kinds: list[str] = ["hosts"] if hosts else []
@@ -257,6 +271,26 @@ def _collect(args: argparse.Namespace, progress: _CliProgress) -> tuple[Target, 
         observations += app.observations()
         sources.append(f"{app.name} (catalog)")
         kinds.append("catalog")
+    if paths:
+        known = ServiceTable(base=catalog.service_rows()).domains
+        threshold = 0.0 if args.all else args.min_relevance
+        for path in paths:
+            found, scan_problems = scan_path(
+                path,
+                known_domains=known,
+                progress=lambda done, total: progress.report("collect", done, total),
+                cancelled=lambda: progress.cancelled,
+            )
+            kept = [o for o in found if o.relevance >= threshold]
+            hidden = len({o.host or o.ip for o in found}) - len({o.host or o.ip for o in kept})
+            if hidden:
+                notes.append(
+                    f"{path}: {hidden} names below relevance {threshold:g} are not assessed (--all shows them)"
+                )
+            observations += kept
+            problems += scan_problems
+            sources.append(str(path))
+            kinds.append("path")
     for path in args.hosts:
         found, file_problems = read_host_list(path)
         observations += found
@@ -285,7 +319,9 @@ def _collect(args: argparse.Namespace, progress: _CliProgress) -> tuple[Target, 
         problems += live_problems
         sources += [f"process {p.name} (pid {p.pid})" for p in processes]
         kinds.append("process")
-    kind = kinds[0] if len(set(kinds)) == 1 else ("process" if "process" in kinds else "capture")
+    kind = (
+        kinds[0] if len(set(kinds)) == 1 else next(k for k in ("process", "capture", "path", "catalog") if k in kinds)
+    )
     target = Target(kind=kind, name=", ".join(sources), detail=f"{len(observations)} observations")  # type: ignore[arg-type]
     return target, observations, [str(p) for p in problems]
 
@@ -320,7 +356,8 @@ def _assess(args: argparse.Namespace) -> int:
         services=tuple(args.services),
     )
     with _CliProgress(show=not args.quiet) as progress:
-        target, observations, problems = _collect(args, progress)
+        notes: list[str] = []
+        target, observations, problems = _collect(args, progress, notes)
         for problem in problems:
             print(f"databorder: skipped: {problem}", file=sys.stderr)
         if not observations:
@@ -331,6 +368,7 @@ def _assess(args: argparse.Namespace) -> int:
             options=options,
             progress=progress,
             input_warnings=problems,
+            input_notes=notes,
         )
     if args.json is not None:
         _write_json(assessment, args.json)

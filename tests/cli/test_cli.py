@@ -276,3 +276,25 @@ def test_catalog_list_show_and_assess_an_app_by_id(
     api = next(e for e in data["endpoints"] if e["host"] == "api.deepseek.com")
     assert api["confidence"] == "declared" and api["roles"] == ["api"]
     assert api["service"]["source"].startswith("DataBorder catalog: DeepSeek")
+
+
+def test_assess_an_installed_app_folder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fixture_dbs: FixtureDatabases
+) -> None:
+    from tests.collect.test_static import MINIFIED_JS
+
+    app = tmp_path / "ChatVendor"
+    (app / "resources").mkdir(parents=True)
+    (app / "resources" / "main.js").write_bytes(MINIFIED_JS + b'q="https://api.deepseek.com/chat/completions"')
+    out_json = tmp_path / "s.json"
+    code, out, _ = run(capsys, "assess", str(app), "--offline", *db_args(fixture_dbs), "--json", str(out_json))
+    assert code == 0 and "Verdict: PROHIBIT" in out and "names below relevance 0.2 are not assessed" in out
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert data["target"]["kind"] == "path"
+    hosts = [e["host"] or e["ip"] for e in data["endpoints"]]
+    assert hosts[0] in ("api.deepseek.com", "api.chatvendor.com")  # most relevant first
+    assert "developer.mozilla.org" not in hosts
+    deepseek = next(e for e in data["endpoints"] if e["host"] == "api.deepseek.com")
+    assert deepseek["confidence"] == "possible" and deepseek["evidence"][0]["source"] == "ChatVendor/resources/main.js"
+    code, out, _ = run(capsys, "assess", str(app), "--offline", "--all", *db_args(fixture_dbs), "--quiet")
+    assert code == 0

@@ -111,6 +111,11 @@ class ServiceTable:
                 raise InputFileError(table_path, sentence) from None
         self.refs = tuple(refs)
 
+    @property
+    def domains(self) -> frozenset[str]:
+        """Every domain the table knows a service operator for."""
+        return frozenset(self._by_domain)
+
     def lookup(self, host: str | None) -> ServiceAttribution | None:
         """The service operator of ``host``: the longest listed domain that is ``host`` or a parent of it."""
         if host is None:

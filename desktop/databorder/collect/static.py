@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol, cast
 
+import re2
 from publicsuffixlist import PublicSuffixList
 
 from databorder.collect import InputProblem, Sightings
@@ -55,6 +56,18 @@ _HOST = (
 )
 PATTERN = re.compile(b"(?i)" + _URL + b"|" + _HOST)
 TEXT_PATTERN = re.compile(PATTERN.pattern.decode("latin-1"))
+
+# The same search for RE2 (a DFA, ~10x faster than Python's backtracking engine on binaries). RE2 has no
+# lookaround: the leading delimiter is part of the match (group 2 is the name) and the trailing one is checked
+# after the match, so that the delimiter between two adjacent strings can lead the second.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.max_mem = 256 << 20
+FAST = re2.compile(
+    rb"(?i)([a-z][a-z0-9+.-]{1,20}://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]{3,1000})|(?:[\"'`\x00]|//)"
+    rb"((?:[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?\.){1,10}[a-z][a-z0-9-]{0,61}[a-z0-9])",
+    _RE2_OPTIONS,
+)
+_TRAILING = frozenset(b"\"'`\x00/:?")
 UTF16 = re.compile(rb"(?:[\x20-\x7e]\x00){8,}")
 
 # Top-level domains that are also common file extensions: as bare words they are almost always file names.
@@ -168,8 +181,16 @@ class Scanner:
 
     def scan_bytes(self, data: bytes, source: str, base: int, *, binary: bool) -> Iterator[Hit]:
         """Hits in one buffer; ``base`` is its offset in the file."""
-        for match in PATTERN.finditer(data):
-            hit = self._hit(match.group("url"), match.group("host"), data, match.start(), source, base)
+        size = len(data)
+        for match in FAST.finditer(data):
+            url = match.group(1)
+            if url is None:
+                end = match.end(2)
+                if end < size and data[end] not in _TRAILING:
+                    continue  # a dotted word running on: not a quoted host name
+                hit = self._hit(None, match.group(2), data, match.start(2), source, base)
+            else:
+                hit = self._hit(url, None, data, match.start(1), source, base)
             if hit is not None:
                 yield hit
         if binary:  # Windows binaries keep many strings as UTF-16LE

@@ -98,12 +98,14 @@ def test_big_files_are_read_in_chunks_without_losing_names_on_boundaries(tmp_pat
 
     name = b'"https://api.chatvendor.com/v1/x"'
     blob = bytearray(b"\x00" * (static.CHUNK * 2 + 100))
-    at = static.CHUNK - 10  # straddles the first chunk boundary
-    blob[at : at + len(name)] = name
+    places = [static.CHUNK - 10, static.CHUNK - static.OVERLAP - 5]  # across the chunk and the report cut-off
+    for at in places:
+        blob[at : at + len(name)] = name
     path = tmp_path / "big.bin"
     path.write_bytes(bytes(blob))
     observations, _ = scan_path(path)
-    assert [(o.host, o.evidence.location) for o in observations] == [("api.chatvendor.com", f"offset {at + 1}")]
+    found = sorted((o.host or "", o.evidence.location or "") for o in observations)
+    assert found == sorted(("api.chatvendor.com", f"offset {at + 1}") for at in places)
 
 
 def test_archives_nested_in_archives_name_their_members(tmp_path: Path) -> None:
@@ -172,3 +174,20 @@ def test_gzip_of_a_tar_is_read_as_a_stream(tmp_path: Path) -> None:
     path = tmp_path / "x.tar.gz"
     path.write_bytes(gzip.compress(raw.getvalue()))
     assert "api.chatvendor.com" in best(scan_path(path)[0])
+
+
+def test_big_plain_files_are_split_into_ranges_without_losing_or_doubling_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from databorder.collect import static
+
+    monkeypatch.setattr(static, "SPLIT", 1 << 20)  # 1 MB ranges for the test (workers fork and inherit it)
+    name = b'"https://api.chatvendor.com/v1/x"'
+    blob = bytearray(b"\x00" * (5 << 20))
+    places = [(1 << 20) - 5, (3 << 20) + 7, (5 << 20) - 100]  # across two range boundaries, and near the end
+    for at in places:
+        blob[at : at + len(name)] = name
+    path = tmp_path / "big.bin"
+    path.write_bytes(bytes(blob))
+    observations, _ = scan_path(path, workers=2)
+    assert sorted(o.evidence.location or "" for o in observations) == sorted(f"offset {at + 1}" for at in places)

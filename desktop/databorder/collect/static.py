@@ -81,15 +81,17 @@ UTF16 = re.compile(rb"(?:[\x20-\x7e]\x00){8,}")
 _FILE_TLDS = frozenset({"py", "md", "sh", "rs", "so", "pl", "pm", "cc", "zip", "mov", "ps"})
 # Documentation, code hosting, badges and specs; "=" means this exact host only (api.github.com is a real API).
 _NOISE_HOSTS = (
-    "=github.com", "=www.github.com", "=gitlab.com", "=bitbucket.org", "shields.io", "badgen.net", "travis-ci.org",
-    "codecov.io", "opencollective.com", "docs.microsoft.com", "learn.microsoft.com", "developer.apple.com",
-    "oreilly.com", "medium.com", "gist.github.com", "raw.githubusercontent.com", "w3.org", "schema.org",
-    "json-schema.org", "apache.org", "opensource.org", "creativecommons.org", "mozilla.org", "ietf.org",
-    "rfc-editor.org", "unicode.org", "ecma-international.org", "tc39.es", "npmjs.com", "npmjs.org", "yarnpkg.com",
-    "nodejs.org", "python.org", "pypi.org", "readthedocs.io", "stackoverflow.com", "wikipedia.org", "gnu.org",
-    "fsf.org", "spdx.org", "semver.org", "jquery.com", "reactjs.org", "react.dev", "typescriptlang.org",
-    "babeljs.io", "webpack.js.org", "electronjs.org", "chromium.org", "example.com", "example.org", "example.net",
-    "localhost",
+    "whatwg.org", "crbug.com", "googlesource.com", "w3c.github.io", "tc39.github.io", "wicg.github.io", "v8.dev",
+    "esdiscuss.org", "hackerone.com", "nextjs.org", "bun.sh", "bun.com", "playwright.dev", "opentelemetry.io",
+    "aip.dev", "about.gitlab.com", "=git-lfs.github.com", "=docs.github.com", "=github.com", "=www.github.com",
+    "=gitlab.com", "=bitbucket.org", "shields.io", "badgen.net", "travis-ci.org", "codecov.io",
+    "opencollective.com", "docs.microsoft.com", "learn.microsoft.com", "developer.apple.com", "oreilly.com",
+    "medium.com", "gist.github.com", "raw.githubusercontent.com", "w3.org", "schema.org", "json-schema.org",
+    "apache.org", "opensource.org", "creativecommons.org", "mozilla.org", "ietf.org", "rfc-editor.org",
+    "unicode.org", "ecma-international.org", "tc39.es", "npmjs.com", "npmjs.org", "yarnpkg.com", "nodejs.org",
+    "python.org", "pypi.org", "readthedocs.io", "stackoverflow.com", "wikipedia.org", "gnu.org", "fsf.org",
+    "spdx.org", "semver.org", "jquery.com", "reactjs.org", "react.dev", "typescriptlang.org", "babeljs.io",
+    "webpack.js.org", "electronjs.org", "chromium.org", "example.com", "example.org", "example.net", "localhost",
 )  # fmt: skip
 # Top-level domains real service endpoints mostly use; a *bare* quoted name under another gTLD ("markdown.link",
 # "progress.download", "settings.help") is far more often an identifier than a host. Country codes count too.

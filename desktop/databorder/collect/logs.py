@@ -138,7 +138,10 @@ def read_table(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     lines = _lines(path)
     header_number, header_line = next(lines, (1, ""))
     dialect = _dialect(header_line)
-    header = [h.strip().lower() for h in next(csv.reader([header_line], dialect))]
+    try:
+        header = [h.strip().lower() for h in next(csv.reader([header_line], dialect), [])]
+    except csv.Error as exc:
+        raise CaptureFormatError(path, f"has an unreadable header ({exc})", line=header_number) from None
     column = next((header.index(name) for name in HOST_COLUMNS if name in header), None)
     if column is None:
         raise CaptureFormatError(
@@ -147,7 +150,11 @@ def read_table(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     for number, line in lines:
         if not line.strip():
             continue
-        row = next(csv.reader([line], dialect), [])
+        try:
+            row = next(csv.reader([line], dialect), [])
+        except csv.Error as exc:
+            reader.problems.append(InputProblem(reader.source, number, f"is not a valid CSV line ({exc}); skipped"))
+            continue
         if column >= len(row) or not row[column].strip():
             reader.problems.append(InputProblem(reader.source, number, f"has no value in column {header[column]!r}"))
             continue
@@ -173,7 +180,10 @@ def looks_like_squid(line: str) -> bool:
 
 def looks_like_table(line: str) -> bool:
     """A CSV/TSV header naming a host column."""
-    header = [h.strip().lower() for h in next(csv.reader(io.StringIO(line), _dialect(line)), [])]
+    try:
+        header = [h.strip().lower() for h in next(csv.reader(io.StringIO(line), _dialect(line)), [])]
+    except csv.Error:
+        return False
     return any(name in header for name in HOST_COLUMNS)
 
 

@@ -324,7 +324,8 @@ def scan_stream(
                 if handle is not None:
                     reader = _zip if kind == "zip" else _asar
                     yield from reader(scanner, handle, source, budget, depth)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, struct.error, KeyError) as exc:
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, struct.error, KeyError,
+            TypeError) as exc:  # TypeError: tarfile's gzip reader on a stream cut short  # fmt: skip
         budget.problem(source, f"is a damaged {kind} archive ({exc}); what was read before is kept")
 
 

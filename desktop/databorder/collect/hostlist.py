@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from databorder.collect import InputProblem
+from databorder.collect import InputProblem, open_input
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
-from databorder.errors import EndpointSyntaxError, InputFileError
+from databorder.errors import EndpointSyntaxError
 from databorder.model import Evidence, Observation
 
 _COMMENT_RE = re.compile(r"(?:^|\s)#.*$")
@@ -43,18 +43,9 @@ def read_host_list(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     observations: list[Observation] = []
     problems: list[InputProblem] = []
     source = str(path)
-    try:
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                _read_line(raw, number, source, observations, problems)
-    except IsADirectoryError:
-        raise InputFileError(path, "is a folder, not a host list file") from None
-    except FileNotFoundError:
-        raise InputFileError(path, "does not exist") from None
-    except PermissionError:
-        raise InputFileError(path, "cannot be read: permission denied") from None
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    with open_input(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            _read_line(raw, number, source, observations, problems)
     return observations, problems
 
 

@@ -414,14 +414,23 @@ class _seekable:
             self.spool.close()
 
 
-class _Prefixed(io.RawIOBase):
+class _Reader(io.RawIOBase):
+    """A read-only stream defined by its ``read``; ``readinto`` lets tarfile and zipfile use it too."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Prefixed(_Reader):
     """A stream that first returns bytes already read (the sniffed head), then the rest of the original."""
 
     def __init__(self, head: bytes, rest: Readable) -> None:
         self.head, self.rest = head, rest
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int = -1) -> bytes:
         if self.head:
@@ -432,31 +441,18 @@ class _Prefixed(io.RawIOBase):
             return data if len(data) == size else data + self.rest.read(size - len(data))
         return self.rest.read(size)
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
-
-class _Capped(io.RawIOBase):
+class _Capped(_Reader):
     """At most ``size`` bytes of a stream: an archive's claim about a member's size is the most it may yield."""
 
     def __init__(self, stream: Readable, size: int) -> None:
         self.stream, self.left = stream, size
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int = -1) -> bytes:
         want = self.left if size < 0 else min(size, self.left)
         data = self.stream.read(want) if want else b""
         self.left -= len(data)
         return data
-
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 # --- the scan --------------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from databorder.model import Confidence, Endpoint, Evidence, Observation, Resolu
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*$")
+_SPACE_RE = re.compile(r"\s")
 
 #: Evidence kept per endpoint and source; the rest is counted in one summary line.
 MAX_EVIDENCE_PER_SOURCE = 10
@@ -59,7 +60,7 @@ def parse_endpoint(text: str) -> ParsedEndpoint:
     s = text.strip()
     if not s:
         raise EndpointSyntaxError("empty entry")
-    if any(ch.isspace() for ch in s):
+    if _SPACE_RE.search(s):
         raise EndpointSyntaxError(f"{_shorten(s)!r} contains spaces; give one host or URL per entry")
     scheme: str | None = None
     hostport = s
@@ -216,8 +217,8 @@ def _port(text: str, original: str) -> int:
 
 def _as_ip(text: str) -> str | None:
     """The canonical text of an IP literal (IPv4-mapped IPv6 becomes IPv4), or None if ``text`` is not one."""
-    if "%" in text:
-        return None  # scoped link-local addresses are meaningless outside the machine that wrote them
+    if "%" in text or not (text[:1].isdigit() or ":" in text):
+        return None  # scoped link-local addresses mean nothing elsewhere; other text without a digit or ':' is a name
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:

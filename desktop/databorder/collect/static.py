@@ -34,7 +34,7 @@ import re2
 from publicsuffixlist import PublicSuffixList
 
 from databorder.collect import InputProblem, Sightings
-from databorder.endpoints import parse_endpoint
+from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError, InputFileError
 from databorder.model import Evidence, Observation
 
@@ -159,6 +159,16 @@ class Scanner:
         from databorder.policy.packs import regions
 
         self.country_codes = regions().countries
+        self._suffix_cache: dict[str, bool] = {}
+
+    def _known_suffix(self, host: str) -> bool:
+        """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
+        known = self._suffix_cache.get(host)
+        if known is None:
+            known = self._suffix_cache[host] = self.psl.privatesuffix(host) is not None
+            if len(self._suffix_cache) > 200_000:
+                self._suffix_cache.clear()
+        return known
 
     def _common_tld(self, host: str) -> bool:
         tld = host.rsplit(".", 1)[-1]
@@ -226,21 +236,20 @@ class Scanner:
         elif host is not None and len(host) > 253:
             return None
         text = (url or host or b"").decode("ascii", "replace")
-        try:
-            parsed = parse_endpoint(text.rstrip(".,;:)]}") if url else text.rstrip("."))
-        except EndpointSyntaxError:
+        parsed = _parse(text.rstrip(".,;:)]}") if url else text.rstrip("."))
+        if parsed is None:
             return None
         name = parsed.host
         if name is not None:
             tld = name.rsplit(".", 1)[-1]
             if tld in _NOISE_TLDS:
                 pass  # reserved names (RFC 6761) are kept, but rank as noise below
-            elif self.psl.privatesuffix(name) is None or (not url and tld in _FILE_TLDS):
+            elif not self._known_suffix(name) or (not url and tld in _FILE_TLDS):
                 return None
         elif parsed.ip is None or not url:
             return None
         context = data[max(0, at - EXCERPT_SIDE) : at + len(url or host or b"") + EXCERPT_SIDE]
-        excerpt = "".join(ch if 32 <= ord(ch) < 127 else "." for ch in context.decode("latin-1")).strip(".")
+        excerpt = context.translate(_PRINTABLE).decode("ascii").strip(".")
         relevance = self._relevance(name, text if url else None, parsed.scheme, _lead_in(data, at), source)
         return Hit(name, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance)
 
@@ -253,7 +262,7 @@ class Scanner:
             score += 0.25
         if _DATA_CONTEXT.search(before):
             score += 0.15
-        if host and any(host == d or host.endswith("." + d) for d in self.known):
+        if host and _under(host, self.known):
             score += 0.2
         noise = host is None and url is None
         if host and (host.rsplit(".", 1)[-1] in _NOISE_TLDS or _is_noise_host(host)):
@@ -279,14 +288,28 @@ def _lead_in(data: bytes, at: int) -> bytes:
     return before[cut + 1 :] if cut >= 0 else before
 
 
+_NOISE_EXACT = frozenset(entry[1:] for entry in _NOISE_HOSTS if entry.startswith("="))
+_NOISE_DOMAINS = frozenset(entry for entry in _NOISE_HOSTS if not entry.startswith("="))
+_PRINTABLE = bytes(b if 32 <= b < 127 else ord(".") for b in range(256))
+
+
+def _under(host: str, domains: frozenset[str]) -> bool:
+    """Whether ``host`` is one of ``domains`` or below one: a few set lookups, whatever the set's size."""
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels) - 1))
+
+
 def _is_noise_host(host: str) -> bool:
-    for entry in _NOISE_HOSTS:
-        if entry.startswith("="):
-            if host == entry[1:]:
-                return True
-        elif host == entry or host.endswith("." + entry):
-            return True
-    return False
+    return host in _NOISE_EXACT or _under(host, _NOISE_DOMAINS)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse(text: str) -> ParsedEndpoint | None:
+    """parse_endpoint, or None; cached because bundles repeat the same names thousands of times."""
+    try:
+        return parse_endpoint(text)
+    except EndpointSyntaxError:
+        return None
 
 
 # --- containers ----------------------------------------------------------------------------------------------------

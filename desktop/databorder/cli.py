@@ -174,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
 
+    report = commands.add_parser("report", help="the PDF or CSV of a saved assessment (JSON)")
+    report.add_argument("assessment", type=Path, metavar="ASSESSMENT.json")
+    report.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF risk report to OUT")
+    report.add_argument("--pdf-a", action="store_true", help="write the PDF as PDF/A-1b (for archiving)")
+    report.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default a4)")
+    report.add_argument("--csv", type=Path, metavar="OUT", help="write one CSV row per endpoint address to OUT")
+
     catalog = commands.add_parser("catalog", help="the AI apps DataBorder knows: vendor, jurisdiction, endpoints")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", metavar="ACTION")
     catalog_commands.required = True
@@ -372,6 +379,7 @@ def _assess(args: argparse.Namespace) -> int:
         )
     if args.json is not None:
         _write_json(assessment, args.json)
+    _write_reports(assessment, args)
     if args.json is None or str(args.json) != "-":
         from databorder.report.console import print_assessment
 
@@ -379,6 +387,31 @@ def _assess(args: argparse.Namespace) -> int:
     if args.fail_on and VERDICT_ORDER.index(assessment.verdict) >= VERDICT_ORDER.index(args.fail_on):
         return EXIT_FAIL_ON
     return EXIT_OK if assessment.complete else EXIT_INCOMPLETE
+
+
+def _write_reports(assessment: Assessment, args: argparse.Namespace) -> None:
+    """The PDF and CSV the command line asked for (the GUI's Export calls the same functions)."""
+    if args.csv is not None:
+        from databorder.report.csvout import write_csv
+
+        write_csv(assessment, args.csv)
+    if args.pdf is not None:
+        from databorder.report.pdf import render_pdf
+
+        render_pdf(assessment, args.pdf, paper=args.paper, pdf_a=args.pdf_a)
+
+
+def _report(args: argparse.Namespace) -> int:
+    if args.pdf is None and args.csv is None:
+        raise DataBorderError("say what to write: --pdf OUT and/or --csv OUT")
+    try:
+        assessment = Assessment.from_json(args.assessment.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataBorderError(f"{args.assessment}: cannot be read: {exc.strerror or exc}") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DataBorderError(f"{args.assessment}: is not a DataBorder assessment ({exc})") from None
+    _write_reports(assessment, args)
+    return EXIT_OK
 
 
 def _catalog(args: argparse.Namespace) -> int:
@@ -506,6 +539,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         if args.command == "catalog":
             return _catalog(args)
+        if args.command == "report":
+            return _report(args)
         parser.error(f"unknown command {args.command!r}")
     except DataBorderError as exc:
         log.info("refused: %s", exc)

@@ -1,0 +1,273 @@
+"""The PDF risk report, drawn with Qt's own PDF engine (QPdfWriter + QTextDocument): no browser involved.
+
+The one engine module allowed to import Qt (QtGui only), imported lazily when a PDF is asked for; it works
+headless (the offscreen platform is chosen when there is no display).  Every string from outside — host names,
+evidence excerpts, pack messages — is escaped, stripped of control characters, shortened with an ellipsis and
+isolated for bidirectional text, so it can neither inject markup nor break the layout.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from databorder.errors import DataBorderError
+from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding
+
+PAPERS = ("a4", "letter")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SEVERITY_COLOUR = {"prohibit": "#b3261e", "review": "#a15c00", "info": "#38598b", "allow": "#1e6b35"}
+_VERDICT_WORDS = {
+    "prohibit": "PROHIBIT — this app must not be used under the rules applied",
+    "review": "REVIEW — a person must decide before this app is used",
+    "allow": "ALLOW — nothing in the rules applied stands against this app",
+}
+_STYLE = """
+body { font-family: 'DejaVu Sans', 'Noto Sans', 'Droid Sans Fallback', sans-serif; font-size: 9pt; color: #1b1b1b; }
+h1 { font-size: 20pt; margin: 0 0 6pt 0; }
+h2 { font-size: 13pt; margin: 14pt 0 4pt 0; color: #18324a; }
+h3 { font-size: 10pt; margin: 8pt 0 2pt 0; }
+table.data { border-collapse: collapse; width: 100%; }
+table.data th { background: #e8edf2; text-align: left; padding: 2pt 3pt; font-size: 8pt; }
+table.data td { padding: 2pt 3pt; border-bottom: 1px solid #d6dde4; font-size: 8pt; vertical-align: top; }
+.small { font-size: 7.5pt; color: #4a4a4a; }
+.mono { font-family: 'DejaVu Sans Mono', monospace; font-size: 7.5pt; }
+"""
+
+
+def text(value: object, limit: int = 160) -> str:
+    """Outside text made safe for the report: no controls, at most ``limit`` characters, escaped, bidi-isolated."""
+    raw = _CONTROL.sub("", "" if value is None else str(value))
+    if len(raw) > limit:
+        raw = raw[: limit - 1] + "…"
+    # First-strong isolate: a right-to-left name cannot reorder the text around it.
+    return "\u2068" + html.escape(raw, quote=True) + "\u2069"
+
+
+def render_pdf(
+    assessment: Assessment, path: Path, *, paper: str = "a4", pdf_a: bool = False, author: str | None = None
+) -> int:
+    """Write the report to ``path``; returns the page count. Raises DataBorderError if it cannot be written."""
+    if paper not in PAPERS:
+        raise DataBorderError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    _ensure_gui_application()
+    from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+    from PySide6.QtGui import QFont, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+
+    writer = QPdfWriter(str(path))
+    size = QPageSize(QPageSize.PageSizeId.A4 if paper == "a4" else QPageSize.PageSizeId.Letter)
+    writer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(16, 16, 16, 18),
+                                     QPageLayout.Unit.Millimeter))  # fmt: skip
+    writer.setResolution(300)
+    writer.setTitle(f"DataBorder risk report: {assessment.target.name}")
+    writer.setCreator(f"{assessment.tool.name} {assessment.tool.version}")
+    writer.setAuthor(author or os.environ.get("USER") or "DataBorder")
+    if pdf_a:
+        writer.setPdfVersion(QPagedPaintDevice.PdfVersion.PdfVersion_A1b)
+
+    document = QTextDocument()
+    # Lay out with the writer's metrics (300 dpi), or point sizes would be taken at screen resolution.
+    document.documentLayout().setPaintDevice(writer)
+    document.setDefaultStyleSheet(_STYLE)
+    document.setDefaultFont(QFont("DejaVu Sans", 9))
+    page_rect = writer.pageLayout().paintRectPixels(writer.resolution())
+    footer = 60  # pixels at 300 dpi, about 5 mm
+    body = QSizeF(page_rect.width(), page_rect.height() - footer)
+    document.setPageSize(body)
+    document.setHtml(report_html(assessment))
+    pages = document.pageCount()
+
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise DataBorderError(f"{path}: cannot be written (is the folder writable?)")
+    try:
+        small = QFont("DejaVu Sans", 7)
+        for page in range(pages):
+            if page:
+                writer.newPage()
+            painter.save()
+            painter.translate(0, -page * body.height())
+            document.drawContents(painter, QRectF(0, page * body.height(), body.width(), body.height()))
+            painter.restore()
+            painter.setFont(small)
+            painter.setPen(Qt.GlobalColor.darkGray)
+            line = QRectF(0, body.height() + 10, body.width(), footer - 10)
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft,
+                             f"DataBorder — {assessment.target.name[:80]} — {assessment.created}")  # fmt: skip
+            painter.drawText(line, Qt.AlignmentFlag.AlignRight, f"Page {page + 1} of {pages}")
+    finally:
+        painter.end()
+    return pages
+
+
+def _ensure_gui_application() -> None:
+    """QtGui needs an application object; without a display, the offscreen platform draws just as well."""
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        QGuiApplication(["databorder"])
+
+
+def report_html(assessment: Assessment) -> str:
+    """The report as the HTML subset QTextDocument lays out; every outside string goes through :func:`text`."""
+    parts = [_cover(assessment), _summary(assessment), _endpoints(assessment), _findings(assessment),
+             _method(assessment), _limits(assessment), _appendix(assessment)]  # fmt: skip
+    return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+def _cover(a: Assessment) -> str:
+    colour = _SEVERITY_COLOUR[a.verdict]
+    packs = ", ".join(f"{text(p.id)} {text(p.version)}" for p in a.packs)
+    incomplete = "" if a.complete else "<p><b>This assessment is incomplete</b> (see Limits).</p>"
+    return (
+        "<h1>DataBorder risk report</h1>"
+        f"<p style='font-size:12pt'>{text(a.target.name, 200)}</p>"
+        f"<table cellpadding='6' style='background:{colour}; color:white; width:100%'><tr><td>"
+        f"<span style='font-size:16pt; font-weight:bold'>{_VERDICT_WORDS[a.verdict]}</span><br/>"
+        f"Risk score {a.score}/100 ({text(a.band)}) from {len(a.findings)} findings on {len(a.endpoints)} endpoints"
+        "</td></tr></table>"
+        f"<p>Rule packs applied: {packs}<br/>Assessed {text(a.created)} with {text(a.tool.name)} "
+        f"{text(a.tool.version)}; DNS: {text(a.nameserver or ('not used (offline)' if a.offline else 'none'))}</p>"
+        f"{incomplete}"
+    )
+
+
+def _summary(a: Assessment) -> str:
+    strongest = sorted(a.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points, f.endpoint))[:3]
+    countries = Counter(addr.country for e in a.endpoints for addr in e.addresses if addr.country)
+    operators = Counter(e.service.operator for e in a.endpoints if e.service)
+    items = "".join(f"<li><b>{f.severity.upper()}</b>: {text(f.message, 300)}</li>" for f in strongest)
+    where = ", ".join(f"{text(c)} ({n})" for c, n in countries.most_common(8)) or "no hosting country known"
+    who = ", ".join(f"{text(o, 80)} ({n})" for o, n in operators.most_common(6)) or "no service operator known"
+    return (
+        "<h2>Summary</h2>"
+        + (f"<p>The strongest reasons:</p><ul>{items}</ul>" if items else "<p>No rule was triggered.</p>")
+        + f"<p>Data goes to servers in: {where}.<br/>Services are run by: {who}.</p>"
+    )
+
+
+def _table(headers: list[str], rows: str) -> str:
+    """A data table whose header row repeats on every page it spans (QTextDocument honours <thead>)."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    table = "<table class='data' width='100%' cellpadding='24' cellspacing='0'>"
+    return f"{table}<thead><tr>{head}</tr></thead>{rows}</table>"
+
+
+def _worst(findings: Iterable[Finding]) -> str:
+    severities = [f.severity for f in findings]
+    return max(severities, key=SEVERITY_ORDER.index) if severities else ""
+
+
+def _endpoints(a: Assessment) -> str:
+    by_endpoint: dict[str, list[Finding]] = {}
+    for f in a.findings:
+        by_endpoint.setdefault(f.endpoint, []).append(f)
+
+    def order(e: Endpoint) -> tuple[int, float, str]:
+        worst = _worst(by_endpoint.get(e.key, []))
+        return (-(SEVERITY_ORDER.index(worst) + 1 if worst else 0), -e.relevance, e.key)
+
+    rows = []
+    for e in sorted(a.endpoints, key=order):
+        worst = _worst(by_endpoint.get(e.key, []))
+        places = [("local" if x.scope == "local" else (x.country or "?")) + (" (edge)" if x.anycast else "")
+                  for x in e.addresses]  # fmt: skip
+        countries = ", ".join(dict.fromkeys(places)) or e.resolution.status
+        networks = ", ".join(dict.fromkeys(
+            (x.network_operator.name if x.network_operator else (x.as_organization or "")) for x in e.addresses
+        ))  # fmt: skip
+        service = f"{e.service.operator} ({e.service.country or '?'})" if e.service else ""
+        colour = _SEVERITY_COLOUR.get(worst, "#1b1b1b")
+        rows.append(
+            f"<tr><td>{text(e.key, 70)}</td><td>{text(', '.join(e.roles))}</td><td>{text(countries, 60)}</td>"
+            f"<td>{text(networks, 60)}</td><td>{text(service, 70)}</td>"
+            f"<td style='color:{colour}'><b>{worst}</b></td></tr>"
+        )
+    headers = ["Endpoint", "Role", "Hosting", "Network operator", "Service operator", "Worst"]
+    return "<h2>Endpoints</h2>" + _table(headers, "".join(rows))
+
+
+def _findings(a: Assessment) -> str:
+    if not a.findings:
+        return "<h2>Findings</h2><p>None.</p>"
+    ordered = sorted(a.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points, f.endpoint))
+    rows = "".join(
+        f"<tr><td style='color:{_SEVERITY_COLOUR[f.severity]}'><b>{f.severity}</b> +{f.points}</td>"
+        f"<td>{text(f.message, 400)}<br/><span class='small'>{text(f.fact, 300)}"
+        + "".join(f"<br/>adjusted: {text(adj, 200)}" for adj in f.adjustments)
+        + f"</span></td><td class='small'>{text(f.pack)}/{text(f.rule)}<br/>{text(f.citation or '')}</td></tr>"
+        for f in ordered
+    )
+    return (
+        "<h2>Findings</h2>"
+        + _table(["Severity", "What and why", "Rule and citation"], rows)
+        + f"<p class='small'>Score = min(100, sum of finding points = {a.points_total}).</p>"
+    )
+
+
+def _method(a: Assessment) -> str:
+    collectors = sorted({ev.collector for e in a.endpoints for ev in e.evidence})
+    databases = "".join(
+        f"<tr><td>{text(d.kind)}</td><td>{text(d.source, 120)}<br/><span class='small'>{text(d.attribution or '', 300)}"
+        f"</span></td><td>{text(d.build_date or '')}</td><td class='mono'>{text(d.sha256[:16])}…</td>"
+        f"<td>{text(d.licence or '')}</td></tr>"
+        for d in a.databases
+    )
+    packs = "".join(
+        f"<tr><td>{text(p.id)}</td><td>{text(p.version)}</td><td>{text(p.origin)}</td>"
+        f"<td class='mono'>{text(p.sha256[:16])}…</td><td>{text(p.title, 120)}</td></tr>"
+        for p in a.packs
+    )
+    return (
+        "<h2>Method and provenance</h2>"
+        f"<p>Collectors: {text(', '.join(collectors) or 'none')}. DNS: "
+        f"{text(a.nameserver or ('not used (offline)' if a.offline else 'none'))}.</p>"
+        "<h3>Data sources</h3>"
+        + _table(["Kind", "Source", "Built", "sha256", "Licence"], databases)
+        + "<h3>Rule packs</h3>"
+        + _table(["Pack", "Version", "Origin", "sha256", "Title"], packs)
+    )
+
+
+def _limits(a: Assessment) -> str:
+    edges = sorted({e.key for e in a.endpoints for x in e.addresses if x.anycast})
+    unresolved = sorted(e.key for e in a.endpoints if e.resolution.status in ("nxdomain", "nodata", "servfail",
+                                                                               "timeout"))  # fmt: skip
+    possible = sorted(e.key for e in a.endpoints if e.confidence == "possible")
+    items = [
+        f"Anycast/CDN edges ({len(edges)}): the country shown is the edge's, not where data rests: "
+        f"{text(', '.join(edges[:30]), 600)}"
+        if edges
+        else "",
+        f"Names that did not resolve ({len(unresolved)}): their hosting is unknown: "
+        f"{text(', '.join(unresolved[:30]), 600)}"
+        if unresolved
+        else "",
+        f"Endpoints seen only in a static scan ({len(possible)}): the app can reach them; nothing shows it does."
+        if possible
+        else "",
+        *(text(w, 400) for w in a.warnings),
+    ]
+    body = "".join(f"<li>{item}</li>" for item in items if item)
+    return "<h2>Limits</h2>" + (f"<ul>{body}</ul>" if body else "<p>None noted.</p>")
+
+
+def _appendix(a: Assessment) -> str:
+    rows = "".join(
+        f"<tr><td>{text(e.key, 60)}</td><td>{text(ev.collector)}</td><td>{text(ev.source, 90)}</td>"
+        f"<td>{text(ev.location or '')}</td><td class='mono'>{text(ev.excerpt, 140)}</td></tr>"
+        for e in a.endpoints
+        for ev in e.evidence[:3]
+    )
+    return (
+        "<h2>Appendix: evidence</h2>"
+        + _table(["Endpoint", "Collector", "Source", "Where", "Excerpt"], rows)
+        + "<p class='small'>Up to three pieces of evidence per endpoint; the JSON assessment holds all of them.</p>"
+    )

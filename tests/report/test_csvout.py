@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+from databorder.model import AddressAttribution
+from databorder.report.csvout import COLUMNS, write_csv
+from tests.model.test_model import sample_assessment
+
+
+def test_one_row_per_address_and_formulas_stay_text(tmp_path: Path) -> None:
+    sample = sample_assessment()
+    endpoint = sample.endpoints[0]
+    second = AddressAttribution("=HYPERLINK(1)", "public", "US", 1, "+evil", None, False)
+    sample = dataclasses.replace(
+        sample, endpoints=(dataclasses.replace(endpoint, addresses=(*endpoint.addresses, second)),)
+    )
+    path = tmp_path / "out.csv"
+    assert write_csv(sample, path) == 2
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == COLUMNS
+    assert (rows[0]["endpoint"], rows[0]["address"], rows[0]["hosting_country"]) == (
+        "api.chat.test",
+        "203.0.113.10",
+        "CN",
+    )
+    assert rows[0]["network_operator"] == "Alibaba Cloud" and rows[0]["worst_finding"] == "prohibit"
+    assert rows[0]["service_operator"] == "Chat Ltd" and rows[0]["points"] == "40"
+    assert rows[1]["address"] == "'=HYPERLINK(1)" and rows[1]["network_operator"] == "'+evil"

@@ -1,0 +1,105 @@
+"""The PDF read back with poppler-utils, as an auditor's tools would read it."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from databorder.model import AddressAttribution, Assessment, Endpoint, Evidence, Finding, Resolution
+from databorder.report.pdf import render_pdf, text
+from tests.model.test_model import sample_assessment
+
+
+def pdftotext(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return unicodedata.normalize("NFKC", out)
+
+
+def pdfinfo(path: Path, *extra: str) -> str:
+    return subprocess.run(["pdfinfo", *extra, str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def many(count: int, hostile: bool = False) -> Assessment:
+    base = sample_assessment()
+    template = base.endpoints[0]
+    endpoints = []
+    findings = []
+    for i in range(count):
+        host = f"h{i:04d}.chat.test"
+        endpoints.append(dataclasses.replace(template, host=host))
+        findings.append(dataclasses.replace(base.findings[0], endpoint=host, message=f"{host} is hosted in CN"))
+    if hostile:
+        nasty = "<b>bold</b>&amp;" + "x" * 500
+        short = "<b>bold</b>&amp; 中文测试 \u202e\u0627\u0644\u0639\u0631\u0628\u064a\u0629 \x07"
+        endpoints.append(
+            Endpoint(host="evil.test", ip=None, registrable_domain=None, relevance=0.5,
+                     evidence=(Evidence("static", nasty, "offset 1", nasty),), resolution=Resolution("ok"),
+                     addresses=(AddressAttribution("203.0.113.9", "public", "CN", None, nasty, None, False),))
+        )  # fmt: skip
+        findings.append(Finding("r", "p", "review", 5, "evil.test", short, "hosting", nasty, "<i>cite</i>"))
+    return dataclasses.replace(base, endpoints=tuple(endpoints), findings=tuple(findings))
+
+
+def test_report_contents_metadata_and_citations(tmp_path: Path) -> None:
+    path = tmp_path / "r.pdf"
+    pages = render_pdf(sample_assessment(), path)
+    content = pdftotext(path)
+    for expected in (
+        "DataBorder risk report",
+        "PROHIBIT",
+        "Risk score 60/100 (high)",
+        "api.chat.test",
+        "Chat Ltd",
+        "CN",
+        "Method and provenance",
+        "Limits",
+        "Appendix: evidence",
+        f"Page 1 of {pages}",
+    ):
+        assert expected in content, expected  # fmt: skip
+    info = pdfinfo(path)
+    assert "Title:           DataBorder risk report: hosts.txt" in info
+    assert "Creator:         DataBorder 0.1.0" in info and f"Pages:           {pages}" in info
+
+
+def test_pages_grow_with_endpoints_and_headers_repeat(tmp_path: Path) -> None:
+    small, large = tmp_path / "s.pdf", tmp_path / "l.pdf"
+    few = render_pdf(many(5), small)
+    lots = render_pdf(many(300), large)
+    assert lots > few + 3
+    content = pdftotext(large)
+    assert content.count("Endpoint") > 5  # the table header repeats on the pages it spans
+    assert "h0299.chat.test" in content
+
+
+def test_hostile_strings_are_escaped_shortened_and_cannot_inject_markup(tmp_path: Path) -> None:
+    path = tmp_path / "h.pdf"
+    render_pdf(many(1, hostile=True), path)
+    content = pdftotext(path)
+    assert "<b>bold</" in content  # shown as text, not interpreted (and wrapped where it is long)
+    assert "x" * 600 not in content.replace("\n", "")
+    assert "..." in content  # the ellipsis, after NFKC
+    assert "中文测试" in content  # CJK glyphs exist (a font with them is installed)
+    assert text("a\x07b<c") == "\u2068ab&lt;c\u2069"
+
+
+def test_pdf_a_and_letter_paper(tmp_path: Path) -> None:
+    path = tmp_path / "a.pdf"
+    render_pdf(sample_assessment(), path, pdf_a=True, paper="letter")
+    meta = pdfinfo(path, "-meta")
+    assert "pdfaid:part" in meta and "1" in meta.split("pdfaid:part")[1][:10]
+    assert "pdfaid:conformance" in meta
+    assert "612 x 792 pts (letter)" in pdfinfo(path)
+
+
+def test_unwritable_target_is_one_sentence(tmp_path: Path) -> None:
+    from databorder.errors import DataBorderError
+
+    with pytest.raises(DataBorderError, match="cannot be written"):
+        render_pdf(sample_assessment(), tmp_path / "missing-folder" / "r.pdf")
+    with pytest.raises(DataBorderError, match="paper must be one of"):
+        render_pdf(sample_assessment(), tmp_path / "r.pdf", paper="a5")

@@ -167,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="an extra domain → service operator table (TOML, like resources/services.toml); repeatable",
     )
     run.add_argument("--json", type=Path, metavar="OUT", help="write the assessment as JSON to OUT ('-' for stdout)")
+    run.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF risk report to OUT")
+    run.add_argument("--csv", type=Path, metavar="OUT", help="write one CSV row per endpoint address to OUT")
+    run.add_argument("--pdf-a", action="store_true", help="write the PDF as PDF/A-1b (for archiving)")
+    run.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default a4)")
     run.add_argument(
         "--fail-on",
         choices=["review", "prohibit"],

@@ -298,3 +298,23 @@ def test_assess_an_installed_app_folder(
     assert deepseek["confidence"] == "possible" and deepseek["evidence"][0]["source"] == "ChatVendor/resources/main.js"
     code, out, _ = run(capsys, "assess", str(app), "--offline", "--all", *db_args(fixture_dbs), "--quiet")
     assert code == 0
+
+
+def test_pdf_and_csv_from_assess_and_from_a_saved_assessment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fixture_dbs: FixtureDatabases
+) -> None:
+    saved, pdf, csv_path = tmp_path / "a.json", tmp_path / "a.pdf", tmp_path / "a.csv"
+    code, _, err = run(capsys, "assess", "deepseek", "--offline", *db_args(fixture_dbs), "--json", str(saved),
+                       "--pdf", str(pdf), "--csv", str(csv_path), "--quiet")  # fmt: skip
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF") and csv_path.read_text().startswith("endpoint,roles,address")
+    again = tmp_path / "b.pdf"
+    code, _, err = run(capsys, "report", str(saved), "--pdf", str(again), "--pdf-a", "--paper", "letter")
+    assert code == 0, err
+    meta = subprocess.run(["pdfinfo", "-meta", str(again)], capture_output=True, text=True).stdout
+    assert "pdfaid:part" in meta
+    code, _, err = run(capsys, "report", str(tmp_path / "nope.json"), "--pdf", str(again))
+    assert code == 3 and "nope.json: cannot be read" in err
+    (tmp_path / "bad.json").write_text("{}")
+    code, _, err = run(capsys, "report", str(tmp_path / "bad.json"), "--csv", str(csv_path))
+    assert code == 3 and "is not a DataBorder assessment" in err

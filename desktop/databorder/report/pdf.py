@@ -15,9 +15,14 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from databorder.errors import DataBorderError
 from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QFont, QPainter
 
 PAPERS = ("a4", "letter")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -56,7 +61,7 @@ def render_pdf(
     if paper not in PAPERS:
         raise DataBorderError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
     _ensure_gui_application()
-    from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+    from PySide6.QtCore import QMarginsF, QRectF, QSizeF
     from PySide6.QtGui import QFont, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 
     writer = QPdfWriter(str(path))
@@ -85,8 +90,10 @@ def render_pdf(
     painter = QPainter()
     if not painter.begin(writer):
         raise DataBorderError(f"{path}: cannot be written (is the folder writable?)")
+    total = pages + 1  # the world map gets a page of its own, after the cover
     try:
         small = QFont("DejaVu Sans", 7)
+        printed = 0
         for page in range(pages):
             if page:
                 writer.newPage()
@@ -94,15 +101,53 @@ def render_pdf(
             painter.translate(0, -page * body.height())
             document.drawContents(painter, QRectF(0, page * body.height(), body.width(), body.height()))
             painter.restore()
-            painter.setFont(small)
-            painter.setPen(Qt.GlobalColor.darkGray)
-            line = QRectF(0, body.height() + 10, body.width(), footer - 10)
-            painter.drawText(line, Qt.AlignmentFlag.AlignLeft,
-                             f"DataBorder — {assessment.target.name[:80]} — {assessment.created}")  # fmt: skip
-            painter.drawText(line, Qt.AlignmentFlag.AlignRight, f"Page {page + 1} of {pages}")
+            printed += 1
+            _footer(painter, assessment, body, footer, printed, total, small)
+            if page == 0:
+                writer.newPage()
+                _map_page(painter, assessment, body)
+                printed += 1
+                _footer(painter, assessment, body, footer, printed, total, small)
     finally:
         painter.end()
-    return pages
+    return total
+
+
+def _footer(painter: QPainter, assessment: Assessment, body: QSizeF, footer: int, page: int, total: int,
+            font: QFont) -> None:  # fmt: skip
+    from PySide6.QtCore import QRectF, Qt
+
+    painter.setFont(font)
+    painter.setPen(Qt.GlobalColor.darkGray)
+    line = QRectF(0, body.height() + 10, body.width(), footer - 10)
+    painter.drawText(
+        line, Qt.AlignmentFlag.AlignLeft, f"DataBorder — {assessment.target.name[:80]} — {assessment.created}"
+    )
+    painter.drawText(line, Qt.AlignmentFlag.AlignRight, f"Page {page} of {total}")
+
+
+def _map_page(painter: QPainter, assessment: Assessment, body: QSizeF) -> None:
+    """The world map page: where data lands, shaded by the worst finding there (vector, the GUI's painter)."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QFont
+
+    from databorder.report.worldmap import country_severities, paint_world_map
+
+    title = QFont("DejaVu Sans", 13)
+    title.setBold(True)
+    painter.setFont(title)
+    painter.setPen(Qt.GlobalColor.black)
+    painter.drawText(QRectF(0, 0, body.width(), 120), Qt.AlignmentFlag.AlignLeft, "Where the data goes")
+    levels = country_severities(assessment)
+    paint_world_map(painter, QRectF(0, 150, body.width(), body.width() * 0.55), levels)
+    note = QFont("DejaVu Sans", 8)
+    painter.setFont(note)
+    painter.setPen(Qt.GlobalColor.darkGray)
+    listed = ", ".join(f"{code} ({level})" for code, level in sorted(levels.items())) or "no hosting country known"
+    text_top = 150 + body.width() * 0.55 + 40
+    painter.drawText(QRectF(0, text_top, body.width(), body.height() - text_top), Qt.TextFlag.TextWordWrap,
+                     f"Hosting countries (GeoIP of the addresses seen): {listed}. A CDN/anycast edge is shaded where "
+                     "the edge stands, which need not be where data rests; see Limits.")  # fmt: skip
 
 
 def _ensure_gui_application() -> None:

@@ -1,0 +1,121 @@
+"""The world map: countries shaded by the worst finding on data hosted there — one painter for PDF and GUI.
+
+Allowed to use QtGui (like the PDF renderer, DESIGN.md), imported only when a map is drawn. Outlines: Natural
+Earth 1:110m (public domain) via resources/map/, drawn in an equirectangular projection cut at 58° S.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from databorder.errors import ResourceError
+from databorder.model import SEVERITY_ORDER, Assessment, Severity
+from databorder.resources import resource_path
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+
+SOUTH, NORTH = -58.0, 84.0
+COLOURS = {"prohibit": "#b3261e", "review": "#e0a100", "info": "#6f8fb8", "clean": "#7fb07f", "none": "#e3e6ea"}
+LABELS = {"prohibit": "prohibit", "review": "review", "info": "information only", "clean": "data here, no finding",
+          "none": "no data seen here"}  # fmt: skip
+
+
+def country_severities(assessment: Assessment) -> dict[str, str]:
+    """For each hosting country of the assessment: the worst severity of findings on endpoints hosted there."""
+    worst: dict[str, list[Severity]] = {}
+    for f in assessment.findings:
+        worst.setdefault(f.endpoint, []).append(f.severity)
+    result: dict[str, str] = {}
+    for endpoint in assessment.endpoints:
+        severities = worst.get(endpoint.key, [])
+        level = max(severities, key=SEVERITY_ORDER.index) if severities else "clean"
+        for address in endpoint.addresses:
+            if address.country:
+                current = result.get(address.country, "clean")
+                result[address.country] = _stronger(current, level)
+    return result
+
+
+def _unwrapped(ring: list[list[float]]) -> list[tuple[float, float]]:
+    """A ring whose longitudes never jump across the antimeridian.
+
+    A jump over 180° continues past the map edge instead (clipped there) rather than banding across the map.
+    """
+    result: list[tuple[float, float]] = []
+    shift = 0.0
+    previous: float | None = None
+    for lon, lat in ring:
+        if previous is not None and abs(lon - previous) > 180:
+            shift += 360.0 if previous > lon else -360.0
+        previous = lon
+        result.append((lon + shift, lat))
+    return result
+
+
+def _stronger(a: str, b: str) -> str:
+    order = ("clean", *SEVERITY_ORDER)
+    return a if order.index(a) >= order.index(b) else b
+
+
+@functools.cache
+def outlines() -> Mapping[str, list[list[list[float]]]]:
+    """Country polygons (lon, lat) by ISO code, read once per process."""
+    path = resource_path("map", "countries-110m.json")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["countries"]  # type: ignore[no-any-return]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ResourceError(f"the world map outlines {path} are missing or damaged ({exc})") from None
+
+
+def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str]) -> None:
+    """Draw the map into ``rect`` (vector paths), with a legend along its bottom edge."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
+
+    legend_height = rect.height() * 0.08
+    area = QRectF(rect.x(), rect.y(), rect.width(), rect.height() - legend_height)
+    scale = min(area.width() / 360.0, area.height() / (NORTH - SOUTH))
+    left = area.x() + (area.width() - 360.0 * scale) / 2
+
+    def point(lon: float, lat: float) -> QPointF:
+        return QPointF(left + (lon + 180.0) * scale, area.y() + (NORTH - max(SOUTH, min(NORTH, lat))) * scale)
+
+    painter.save()
+    painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+    pen = QPen(QColor("#ffffff"))
+    pen.setWidthF(max(0.5, scale * 0.08))
+    painter.setPen(pen)
+    painter.setClipRect(QRectF(left, area.y(), 360.0 * scale, (NORTH - SOUTH) * scale))
+    for code, rings in outlines().items():
+        if code == "AQ":
+            continue  # below the map's southern edge
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.OddEvenFill)
+        for ring in rings:
+            # One call per ring: PySide6 6.12 on Python 3.11 mis-counts references to None returned by void
+            # methods such as lineTo, and ten thousand calls free None itself (the interpreter aborts).
+            path.addPolygon(QPolygonF([point(lon, lat) for lon, lat in _unwrapped(ring)]))
+            path.closeSubpath()
+        painter.setBrush(QBrush(QColor(COLOURS[levels.get(code, "none")])))
+        painter.drawPath(path)
+    painter.setClipping(False)
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(8, int(legend_height * 0.4)))
+    painter.setFont(font)
+    x = area.x()
+    y = area.y() + (NORTH - SOUTH) * scale + legend_height * 0.25
+    box = legend_height * 0.45
+    for key in ("prohibit", "review", "info", "clean", "none"):
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor(COLOURS[key])))
+        painter.drawRect(QRectF(x, y, box, box))
+        painter.setPen(QColor("#333333"))
+        label = LABELS[key]
+        painter.drawText(QPointF(x + box * 1.4, y + box * 0.85), label)
+        x += box * 2 + painter.fontMetrics().horizontalAdvance(label)
+    painter.restore()

@@ -84,7 +84,8 @@ def test_hostile_strings_are_escaped_shortened_and_cannot_inject_markup(tmp_path
     assert "x" * 600 not in content.replace("\n", "")
     assert "..." in content  # the ellipsis, after NFKC
     assert "中文测试" in content  # CJK glyphs exist (a font with them is installed)
-    assert text("a\x07b<c") == "\u2068ab&lt;c\u2069"
+    assert text("a\x07b<c") == "ab&lt;c"
+    assert text("\u0627<") == "\u2068\u0627&lt;\u2069"  # right-to-left text is isolated
 
 
 def test_pdf_a_and_letter_paper(tmp_path: Path) -> None:

@@ -50,8 +50,11 @@ def text(value: object, limit: int = 160) -> str:
     raw = _CONTROL.sub("", "" if value is None else str(value))
     if len(raw) > limit:
         raw = raw[: limit - 1] + "…"
+    escaped = html.escape(raw, quote=True)
+    if raw.isascii():
+        return escaped  # nothing in it can change text direction; isolates would only slow the layout
     # First-strong isolate: a right-to-left name cannot reorder the text around it.
-    return "\u2068" + html.escape(raw, quote=True) + "\u2069"
+    return "\u2068" + escaped + "\u2069"
 
 
 def render_pdf(

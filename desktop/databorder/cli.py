@@ -167,10 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an extra domain → service operator table (TOML, like resources/services.toml); repeatable",
     )
     run.add_argument("--json", type=Path, metavar="OUT", help="write the assessment as JSON to OUT ('-' for stdout)")
-    run.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF risk report to OUT")
-    run.add_argument("--csv", type=Path, metavar="OUT", help="write one CSV row per endpoint address to OUT")
-    run.add_argument("--pdf-a", action="store_true", help="write the PDF as PDF/A-1b (for archiving)")
-    run.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default a4)")
+    _add_report_options(run)
     run.add_argument(
         "--fail-on",
         choices=["review", "prohibit"],
@@ -180,10 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="the PDF or CSV of a saved assessment (JSON)")
     report.add_argument("assessment", type=Path, metavar="ASSESSMENT.json")
-    report.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF risk report to OUT")
-    report.add_argument("--pdf-a", action="store_true", help="write the PDF as PDF/A-1b (for archiving)")
-    report.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default a4)")
-    report.add_argument("--csv", type=Path, metavar="OUT", help="write one CSV row per endpoint address to OUT")
+    _add_report_options(report)
 
     catalog = commands.add_parser("catalog", help="the AI apps DataBorder knows: vendor, jurisdiction, endpoints")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", metavar="ACTION")
@@ -204,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain = rules_commands.add_parser("explain", help="a pack in plain language")
     explain.add_argument("pack", metavar="ID|FILE")
     return parser
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    """The export options, declared once for `assess` and `report`."""
+    parser.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF risk report to OUT")
+    parser.add_argument("--pdf-a", action="store_true", help="write the PDF as PDF/A-1b (for archiving)")
+    parser.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default a4)")
+    parser.add_argument("--csv", type=Path, metavar="OUT", help="write one CSV row per endpoint address to OUT")
 
 
 class _CliProgress:

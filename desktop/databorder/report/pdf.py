@@ -38,8 +38,8 @@ h1 { font-size: 20pt; margin: 0 0 6pt 0; }
 h2 { font-size: 13pt; margin: 14pt 0 4pt 0; color: #18324a; }
 h3 { font-size: 10pt; margin: 8pt 0 2pt 0; }
 table.data { border-collapse: collapse; width: 100%; }
-table.data th { background: #e8edf2; text-align: left; padding: 2pt 3pt; font-size: 8pt; }
-table.data td { padding: 2pt 3pt; border-bottom: 1px solid #d6dde4; font-size: 8pt; vertical-align: top; }
+table.data th { background: #e8edf2; text-align: left; font-size: 8pt; }
+table.data td { border-bottom: 1px solid #d6dde4; font-size: 8pt; vertical-align: top; }
 .small { font-size: 7.5pt; color: #4a4a4a; }
 .mono { font-family: 'DejaVu Sans Mono', monospace; font-size: 7.5pt; }
 """
@@ -204,7 +204,7 @@ def _summary(a: Assessment) -> str:
 def _table(headers: list[str], rows: str) -> str:
     """A data table whose header row repeats on every page it spans (QTextDocument honours <thead>)."""
     head = "".join(f"<th>{h}</th>" for h in headers)
-    table = "<table class='data' width='100%' cellpadding='24' cellspacing='0'>"
+    table = "<table class='data' width='100%' cellpadding='3' cellspacing='0'>"
     return f"{table}<thead><tr>{head}</tr></thead>{rows}</table>"
 
 

@@ -8,8 +8,10 @@ isolated for bidirectional text, so it can neither inject markup nor break the l
 
 from __future__ import annotations
 
+import getpass
 import html
 import os
+import platform
 import re
 import sys
 from collections import Counter
@@ -74,7 +76,7 @@ def render_pdf(
     writer.setResolution(300)
     writer.setTitle(f"DataBorder risk report: {assessment.target.name}")
     writer.setCreator(f"{assessment.tool.name} {assessment.tool.version}")
-    writer.setAuthor(author or os.environ.get("USER") or "DataBorder")
+    writer.setAuthor(author or _who())
     if pdf_a:
         writer.setPdfVersion(QPagedPaintDevice.PdfVersion.PdfVersion_A1b)
 
@@ -182,9 +184,17 @@ def _cover(a: Assessment) -> str:
         f"Risk score {a.score}/100 ({text(a.band)}) from {len(a.findings)} findings on {len(a.endpoints)} endpoints"
         "</td></tr></table>"
         f"<p>Rule packs applied: {packs}<br/>Assessed {text(a.created)} with {text(a.tool.name)} "
-        f"{text(a.tool.version)}; DNS: {text(a.nameserver or ('not used (offline)' if a.offline else 'none'))}</p>"
+        f"{text(a.tool.version)}; DNS: {text(a.nameserver or ('not used (offline)' if a.offline else 'none'))}"
+        f"<br/>Report made by {text(_who())} on {text(platform.node() or 'an unnamed machine')}</p>"
         f"{incomplete}"
     )
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (some containers): say so rather than fail the report
+        return "an unknown user"
 
 
 def _summary(a: Assessment) -> str:

@@ -30,7 +30,9 @@ from databorder.model import Resolution, ResolutionStatus
 
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_CONCURRENCY = 100
-_PROBE_TIMEOUT = 1.0
+# A probe try waits as long as a query may (a slow resolver is still a resolver), but never more than 1.5 s:
+# a dead one must cost seconds once, not minutes.
+_PROBE_TIMEOUT_MAX = 1.5
 _PROBE_TRIES = 2
 _CANCEL_POLL = 0.05
 
@@ -118,12 +120,13 @@ def describe_nameservers(resolver: dns.resolver.BaseResolver) -> str:
 async def probe(resolver: dns.asyncresolver.Resolver) -> Reachability:
     """Ask each nameserver for the root zone's NS set: it reveals no hostname and any resolver can answer it."""
     query = dns.message.make_query(dns.name.root, dns.rdatatype.NS)
+    wait = min(float(resolver.lifetime), _PROBE_TIMEOUT_MAX)
     where = describe_nameservers(resolver)
     answered_rcodes: list[str] = []
     for server in resolver.nameservers:
-        for _ in range(_PROBE_TRIES):
+        for _ in range(_PROBE_TRIES):  # UDP may lose one datagram
             try:
-                response = await dns.asyncquery.udp(query, str(server), timeout=_PROBE_TIMEOUT, port=resolver.port)
+                response = await dns.asyncquery.udp(query, str(server), timeout=wait, port=resolver.port)
             except (dns.exception.Timeout, OSError):
                 continue
             except dns.exception.DNSException:
@@ -144,7 +147,7 @@ async def probe(resolver: dns.asyncresolver.Resolver) -> Reachability:
         False,
         False,
         f"DNS is unreachable: nameserver {where} did not answer within "
-        f"{_PROBE_TIMEOUT * _PROBE_TRIES:.0f} s; names were not resolved",
+        f"{wait * _PROBE_TRIES:g} s; names were not resolved",
     )
 
 

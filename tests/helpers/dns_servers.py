@@ -271,6 +271,9 @@ class DelayProxy(_Server):
 
     def stop(self) -> None:
         async def close() -> None:
+            for task in list(self._pending):
+                task.cancel()
+            await asyncio.gather(*self._pending, return_exceptions=True)
             if self._transport is not None:
                 self._transport.close()
 

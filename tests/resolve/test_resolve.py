@@ -59,7 +59,7 @@ def test_unreachable_nameserver_is_said_once_and_nothing_is_resolved(dns_zone: D
     assert not reach.reachable
     assert "DNS is unreachable" in reach.sentence and dns_zone.silent in reach.sentence
     assert {r.resolution.status for r in results.values()} == {"skipped"}
-    assert elapsed < 3, elapsed  # one probe, not 200 timeouts
+    assert elapsed < 3.5, elapsed  # one probe (2 x 1.5 s), not 200 timeouts
 
 
 def test_a_nameserver_answering_garbage_is_reported_and_costs_one_timeout() -> None:

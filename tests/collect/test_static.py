@@ -191,3 +191,37 @@ def test_big_plain_files_are_split_into_ranges_without_losing_or_doubling_names(
     path.write_bytes(bytes(blob))
     observations, _ = scan_path(path, workers=2)
     assert sorted(o.evidence.location or "" for o in observations) == sorted(f"offset {at + 1}" for at in places)
+
+
+def test_links_in_code_comments_rank_as_documentation(tmp_path: Path) -> None:
+    source = (
+        b"// See https://api.docvendor.com/v1/spec for the protocol\n"
+        b" * https://tracker.docvendor.com/issues/1\n"
+        b'const base = "https://api.datavendor.com/v1/chat"; // https://api.commentvendor.com/v1/x\n'
+        b'fetch("//cdn.datavendor.com/app.js")\n'
+    )
+    path = tmp_path / "lib.js"
+    path.write_bytes(source)
+    ranks = best(scan_path(path)[0])
+    assert ranks["api.datavendor.com"] >= 0.8
+    assert ranks["cdn.datavendor.com"] >= 0.3  # protocol-relative, not a comment
+    for documented in ("api.docvendor.com", "tracker.docvendor.com", "api.commentvendor.com"):
+        assert ranks[documented] < ranks["api.datavendor.com"] - 0.25, documented
+
+
+def test_a_gzip_with_corrupt_deflate_data_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    data = bytearray(gzip.compress(MINIFIED_JS * 50))
+    data[30:60] = b"\xff" * 30
+    path = tmp_path / "broken.gz"
+    path.write_bytes(bytes(data))
+    _, problems = scan_path(path)
+    assert problems and "damaged gzip archive" in problems[0].message
+
+
+def test_a_gzip_that_is_not_a_tar_is_read_as_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.js.gz"
+    path.write_bytes(gzip.compress(MINIFIED_JS))
+    observations, problems = scan_path(path)
+    assert problems == []
+    api = next(o for o in observations if o.host == "api.chatvendor.com")
+    assert api.evidence.source == "bundle.js.gz!(gunzipped)"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gzip
 import io
 import json
 import os
@@ -24,6 +25,7 @@ import struct
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -275,6 +277,8 @@ class Scanner:
             score = min(score, 0.1)  # probably a dotted identifier in a string, not a host
         if _NOISE_CONTEXT.search(before):
             score -= 0.2
+        if _in_comment(before):
+            score -= 0.3  # a link in a code comment documents something; code does not send data to it
         if noise:
             score = min(score, 0.1) * 0.5
         if _NOISE_PATH.search(source.replace("\\", "/").rsplit("!", 1)[-1]):
@@ -283,13 +287,24 @@ class Scanner:
 
 
 def _lead_in(data: bytes, at: int) -> bytes:
-    """What precedes a match in its own statement: back to the previous string's closing quote, at most 80 bytes.
+    """What precedes a match in its own statement: back to the previous quote or line break, at most 80 bytes.
 
     So a neighbouring licence URL in a minified bundle does not colour this match.
     """
     before = data[max(0, at - 80) : at]
-    cut = max(before.rfind(q, 0, max(0, len(before) - 1)) for q in (b'"', b"'", b"`", b"\x00"))
+    cut = max(before.rfind(q, 0, max(0, len(before) - 1)) for q in (b'"', b"'", b"`", b"\x00", b"\n"))
     return before[cut + 1 :] if cut >= 0 else before
+
+
+_COMMENT_AFTER_CODE = re.compile(rb"(?:^|[\s;{}(),])//")
+
+
+def _in_comment(before: bytes) -> bool:
+    """Whether the match sits in a source comment: its line starts with //, /*, * or #, or has a // comment."""
+    if before.endswith(b"//"):
+        before = before[:-2]  # a protocol-relative //host is not a comment
+    line = before.rsplit(b"\n", 1)[-1]
+    return line.lstrip().startswith((b"//", b"/*", b"*", b"#")) or _COMMENT_AFTER_CODE.search(line) is not None
 
 
 _NOISE_EXACT = frozenset(entry[1:] for entry in _NOISE_HOSTS if entry.startswith("="))
@@ -344,20 +359,34 @@ def scan_stream(
     try:
         if kind == "file":
             yield from scanner.scan_stream(rest, source)
-        elif kind in ("gzip", "tar"):
-            yield from _tar(scanner, rest, source, budget, depth)
+        elif kind == "tar":
+            yield from _tar(scanner, rest, source, budget, depth, mode="r|")
+        elif kind == "gzip":
+            yield from _gzip(scanner, rest, source, budget, depth)
         elif kind in ("zip", "asar"):
             with _seekable(rest, seekable, stream, head, size, source, budget) as handle:
                 if handle is not None:
                     reader = _zip if kind == "zip" else _asar
                     yield from reader(scanner, handle, source, budget, depth)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, struct.error, KeyError,
-            TypeError) as exc:  # TypeError: tarfile's gzip reader on a stream cut short  # fmt: skip
+            TypeError, zlib.error) as exc:  # TypeError: tarfile's gzip reader on a stream cut short  # fmt: skip
         budget.problem(source, f"is a damaged {kind} archive ({exc}); what was read before is kept")
 
 
-def _tar(scanner: Scanner, stream: Readable, source: str, budget: Budget, depth: int) -> Iterator[Hit]:
-    with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|*") as archive:
+def _gzip(scanner: Scanner, stream: Readable, source: str, budget: Budget, depth: int) -> Iterator[Hit]:
+    """A gzip stream: an npm-style .tgz is read as the tar inside; any other .gz as the one file it holds."""
+    # Decompressed bytes count against the scan's bound, so a gzip bomb stops there.
+    inner = _Capped(gzip.GzipFile(fileobj=cast(IO[bytes], stream)), max(0, MAX_TOTAL_BYTES - budget.total))
+    head = inner.read(512)
+    rest = _Prefixed(head, inner)
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        yield from _tar(scanner, rest, source, budget, depth, mode="r|")
+    else:
+        yield from scan_stream(scanner, rest, f"{source}!(gunzipped)", 0, budget, depth + 1, seekable=False)
+
+
+def _tar(scanner: Scanner, stream: Readable, source: str, budget: Budget, depth: int, *, mode: str) -> Iterator[Hit]:
+    with tarfile.open(fileobj=cast(IO[bytes], stream), mode=mode) as archive:  # type: ignore[call-overload]
         for member in archive:
             if not member.isfile():
                 continue  # links, devices, folders: nothing to read, nothing to follow

@@ -273,7 +273,7 @@ class Scanner:
         noise = host is None and url is None
         if host and (host.rsplit(".", 1)[-1] in _NOISE_TLDS or _is_noise_host(host)):
             noise = True
-        if host and not url and not self._common_tld(host):
+        if host and not url and (not self._common_tld(host) or _identifier_shaped(host)):
             score = min(score, 0.1)  # probably a dotted identifier in a string, not a host
         if _NOISE_CONTEXT.search(before):
             score -= 0.2
@@ -294,6 +294,22 @@ def _lead_in(data: bytes, at: int) -> bytes:
     before = data[max(0, at - 80) : at]
     cut = max(before.rfind(q, 0, max(0, len(before) - 1)) for q in (b'"', b"'", b"`", b"\x00", b"\n"))
     return before[cut + 1 :] if cut >= 0 else before
+
+
+# First labels that, in a quoted dotted word, name a program object rather than a host (console.info,
+# options.ca, module.exports…), and WebAssembly-style type prefixes (i32.ne, f64.lt).
+_CODE_WORDS = frozenset({"console", "window", "document", "this", "self", "options", "opts", "args", "props",
+                         "state", "config", "process", "module", "exports", "math", "json", "object", "array",
+                         "string", "number", "promise", "error", "event", "algorithm", "temporal", "intl",
+                         "reflect", "symbol", "buffer", "stream", "util", "path", "crypto"})  # fmt: skip
+_TYPE_PREFIX = re.compile(r"^[a-z]\d{1,3}$")
+
+
+def _identifier_shaped(host: str) -> bool:
+    labels = host.split(".")
+    return (
+        labels[0] in _CODE_WORDS or "prototype" in labels or (len(labels) == 2 and bool(_TYPE_PREFIX.match(labels[0])))
+    )
 
 
 _COMMENT_AFTER_CODE = re.compile(rb"(?:^|[\s;{}(),])//")

@@ -230,9 +230,9 @@ def test_a_gzip_that_is_not_a_tar_is_read_as_one_file(tmp_path: Path) -> None:
 def test_quoted_program_identifiers_with_real_tlds_rank_as_noise(tmp_path: Path) -> None:
     path = tmp_path / "runtime"
     path.write_bytes(
-        b'\x00"console.info"\x00"f32.ne"\x00"Temporal.Calendar.prototype.id"\x00"telemetry.vendorx.com"\x00'
+        b'\x00"console.info"\x00"f32.ne"\x00"i32x4.lt"\x00"Temporal.Calendar.prototype.id"\x00"telemetry.vendorx.com"\x00'
     )
     ranks = best(scan_path(path)[0])
     assert ranks["telemetry.vendorx.com"] >= 0.3
-    for identifier in ("console.info", "f32.ne", "temporal.calendar.prototype.id"):
+    for identifier in ("console.info", "f32.ne", "i32x4.lt", "temporal.calendar.prototype.id"):
         assert ranks[identifier] <= 0.1, identifier

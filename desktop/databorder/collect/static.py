@@ -302,7 +302,7 @@ _CODE_WORDS = frozenset({"console", "window", "document", "this", "self", "optio
                          "state", "config", "process", "module", "exports", "math", "json", "object", "array",
                          "string", "number", "promise", "error", "event", "algorithm", "temporal", "intl",
                          "reflect", "symbol", "buffer", "stream", "util", "path", "crypto"})  # fmt: skip
-_TYPE_PREFIX = re.compile(r"^[a-z]\d{1,3}$")
+_TYPE_PREFIX = re.compile(r"^[a-z]\d{1,3}(x\d{1,2})?$")  # also SIMD lanes: i32x4, f64x2
 
 
 def _identifier_shaped(host: str) -> bool:

@@ -311,7 +311,7 @@ def _dns(state: _State, message: bytes) -> None:
         return
     for address in addresses:
         state.names_of.setdefault(address, {})[host] = None
-    _observe(state, host, None, None, None, tuple(addresses), excerpt)
+    _observe(state, host, None, None, tuple(addresses), excerpt)
 
 
 def _named(state: _State, name: str, address: str | None, port: int | None, scheme: str | None, excerpt: str) -> None:
@@ -321,7 +321,7 @@ def _named(state: _State, name: str, address: str | None, port: int | None, sche
     if address is not None:
         state.named.add(address)
         state.names_of.setdefault(address, {})[host] = None
-    _observe(state, host, port, scheme, None, (address,) if address else (), excerpt)
+    _observe(state, host, port, scheme, (address,) if address else (), excerpt)
 
 
 def _host(name: str) -> str | None:
@@ -332,17 +332,11 @@ def _host(name: str) -> str | None:
 
 
 def _observe(
-    state: _State,
-    host: str | None,
-    port: int | None,
-    scheme: str | None,
-    ip: str | None,
-    addresses: tuple[str, ...],
-    excerpt: str,
+    state: _State, host: str, port: int | None, scheme: str | None, addresses: tuple[str, ...], excerpt: str
 ) -> None:
     evidence = Evidence(collector="pcap", source=state.source, location=f"packet {state.packets}", excerpt=excerpt)
     state.sightings.add(
-        Observation(host=host, ip=ip, port=port, scheme=scheme, evidence=evidence, seen_addresses=addresses)
+        Observation(host=host, ip=None, port=port, scheme=scheme, evidence=evidence, seen_addresses=addresses)
     )
 
 

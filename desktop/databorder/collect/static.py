@@ -79,7 +79,6 @@ FAST_UTF16 = re2.compile(rb"(?:[\x20-\x7e]\x00){8,}", _RE2_OPTIONS)
 _MAX_URL = 1500
 _MAX_SCHEME = 20
 _TRAILING = frozenset(b"\"'`\x00/:?")
-UTF16 = re.compile(rb"(?:[\x20-\x7e]\x00){8,}")
 
 # Top-level domains that are also common file extensions: as bare words they are almost always file names.
 _FILE_TLDS = frozenset({"py", "md", "sh", "rs", "so", "pl", "pm", "cc", "zip", "mov", "ps"})
@@ -380,7 +379,7 @@ def scan_stream(
         elif kind == "gzip":
             yield from _gzip(scanner, rest, source, budget, depth)
         elif kind in ("zip", "asar"):
-            with _seekable(rest, seekable, stream, head, size, source, budget) as handle:
+            with _seekable(rest, seekable, stream, size, source, budget) as handle:
                 if handle is not None:
                     reader = _zip if kind == "zip" else _asar
                     yield from reader(scanner, handle, source, budget, depth)
@@ -461,7 +460,7 @@ def _asar_files(tree: dict[str, dict[str, object]], prefix: str) -> Iterator[tup
 class _seekable:
     """A seekable handle for archives that need one: the file itself, or a private spool of a nested member."""
 
-    def __init__(self, rest: Readable, seekable: bool, original: Readable, head: bytes, size: int, source: str,
+    def __init__(self, rest: Readable, seekable: bool, original: Readable, size: int, source: str,
                  budget: Budget) -> None:  # fmt: skip
         self.rest, self.is_seekable, self.original, self.size = rest, seekable, original, size
         self.source, self.budget = source, budget

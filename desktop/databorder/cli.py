@@ -175,6 +175,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
 
+    geoip = commands.add_parser("geoip", help="the GeoIP/ASN databases in use")
+    geoip_commands = geoip.add_subparsers(dest="geoip_command", metavar="ACTION")
+    geoip_commands.required = True
+    status = geoip_commands.add_parser("status", help="each database in use: source, build date, age, sha256, licence")
+    status.add_argument(
+        "--country-db", type=Path, metavar="PATH", help="a country database instead of the embedded one"
+    )
+    status.add_argument("--asn-db", type=Path, metavar="PATH", help="an ASN database instead of the embedded one")
+    status.add_argument(
+        "--max-age",
+        type=int,
+        default=90,
+        metavar="DAYS",
+        help="warn about databases built longer ago than this (default 90)",
+    )
+
     report = commands.add_parser("report", help="the PDF or CSV of a saved assessment (JSON)")
     report.add_argument("assessment", type=Path, metavar="ASSESSMENT.json")
     _add_report_options(report)
@@ -420,6 +436,31 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _geoip(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from databorder.attribute.geoip import open_asn_database, open_country_database
+
+    today = dt.datetime.now(dt.UTC).date()
+    stale = 0
+    for database in (open_country_database(args.country_db), open_asn_database(args.asn_db)):
+        ref = database.ref
+        age = (today - dt.date.fromisoformat(ref.build_date)).days if ref.build_date else None
+        print(f"{ref.kind}: {ref.source}")
+        print(f"  file:     {database.path}")
+        print(f"  type:     {database.database_type}")
+        print(f"  built:    {ref.build_date} ({age} days ago)")
+        print(f"  sha256:   {ref.sha256}")
+        print(f"  licence:  {ref.licence or 'not recorded (a file you supplied)'}")
+        if ref.attribution:
+            print(f"  credit:   {ref.attribution}")
+        if age is not None and age > args.max_age:
+            stale += 1
+            print(f"  warning:  older than {args.max_age} days; attributions may be out of date")
+        database.close()
+    return EXIT_INCOMPLETE if stale else EXIT_OK
+
+
 def _catalog(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -545,6 +586,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         if args.command == "catalog":
             return _catalog(args)
+        if args.command == "geoip":
+            return _geoip(args)
         if args.command == "report":
             return _report(args)
         parser.error(f"unknown command {args.command!r}")

@@ -318,3 +318,17 @@ def test_pdf_and_csv_from_assess_and_from_a_saved_assessment(
     (tmp_path / "bad.json").write_text("{}")
     code, _, err = run(capsys, "report", str(tmp_path / "bad.json"), "--csv", str(csv_path))
     assert code == 3 and "is not a DataBorder assessment" in err
+
+
+def test_geoip_status_names_each_database_its_age_and_warns_when_old(
+    capsys: pytest.CaptureFixture[str], fixture_dbs: FixtureDatabases
+) -> None:
+    code, out, _ = run(capsys, "geoip", "status", "--max-age", "100000")
+    assert code == 0
+    assert "country: npm:@ip-location-db/geo-whois-asn-country-mmdb@" in out and "built:    2026-06-17" in out
+    assert "licence:  CC BY 4.0" in out and "warning" not in out
+    code, out, _ = run(capsys, "geoip", "status", "--country-db", str(fixture_dbs.country), "--max-age", "0")
+    assert code == 4 and "user-supplied file country.mmdb" in out and "type:     GeoLite2-Country" in out
+    assert out.count("warning:  older than 0 days") >= 1
+    code, _, err = run(capsys, "geoip", "status", "--asn-db", str(fixture_dbs.country))
+    assert code == 3 and "not an ASN database" in err

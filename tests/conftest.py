@@ -16,6 +16,16 @@ from tests.helpers.dns_servers import Dnsmasq, ServfailResponder, SilentNameserv
 from tests.helpers.mmdb import write_asn_db, write_country_db
 
 
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets empty user, system and data folders: nothing on the developer's machine leaks in or out."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("DATABORDER_SYSTEM_CONFIG", str(home / "etc-databorder"))
+
+
 @dataclass(frozen=True)
 class FixtureDatabases:
     country: Path

@@ -191,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn about databases built longer ago than this (default 90)",
     )
 
+    use = geoip_commands.add_parser("use", help="adopt a MaxMind-format file (e.g. GeoLite2) after checking it")
+    use.add_argument("path", type=Path, metavar="PATH")
+    use.add_argument("--kind", choices=["country", "asn"], help="what the file is (default: read from the file)")
+    use.add_argument("--licence", metavar="TEXT", help="the file's licence, to show in reports")
+    rollback = geoip_commands.add_parser("rollback", help="put the previous database of a kind back")
+    rollback.add_argument("kind", choices=["country", "asn"])
+
     report = commands.add_parser("report", help="the PDF or CSV of a saved assessment (JSON)")
     report.add_argument("assessment", type=Path, metavar="ASSESSMENT.json")
     _add_report_options(report)
@@ -439,7 +446,16 @@ def _report(args: argparse.Namespace) -> int:
 def _geoip(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from databorder.attribute import store
     from databorder.attribute.geoip import open_asn_database, open_country_database
+
+    if args.geoip_command == "use":
+        ref = store.adopt(args.path, kind=args.kind, licence=args.licence)
+        print(f"now in use for {ref.kind}: {args.path.name} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
+        return EXIT_OK
+    if args.geoip_command == "rollback":
+        print(store.rollback(args.kind))
+        return EXIT_OK
 
     today = dt.datetime.now(dt.UTC).date()
     stale = 0

@@ -332,3 +332,14 @@ def test_geoip_status_names_each_database_its_age_and_warns_when_old(
     assert out.count("warning:  older than 0 days") >= 1
     code, _, err = run(capsys, "geoip", "status", "--asn-db", str(fixture_dbs.country))
     assert code == 3 and "not an ASN database" in err
+
+
+def test_geoip_use_and_rollback(capsys: pytest.CaptureFixture[str], fixture_dbs: FixtureDatabases) -> None:
+    code, out, _ = run(capsys, "geoip", "use", str(fixture_dbs.country), "--licence", "test data")
+    assert code == 0 and out.startswith("now in use for country: country.mmdb")
+    code, out, _ = run(capsys, "assess", "203.0.113.5", "--offline", "--json", "-")
+    assert json.loads(out)["endpoints"][0]["addresses"][0]["country"] == "CN"
+    code, out, _ = run(capsys, "geoip", "rollback", "country")
+    assert code == 0 and "embedded one is in use again" in out
+    code, _, err = run(capsys, "geoip", "use", str(fixture_dbs.country), "--kind", "asn")
+    assert code == 3 and "not an ASN database" in err

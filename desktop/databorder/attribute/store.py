@@ -1,0 +1,115 @@
+"""The databases this user adopted in place of the embedded ones, swapped in safely and kept for rollback.
+
+A file is adopted only after the same checks as any database (it opens, its type fits its kind) plus a sane build
+date; it is copied beside the active one and renamed over it atomically, so an assessment never sees half a file,
+and the file it replaces is kept as ``KIND.previous.mmdb`` for `databorder geoip rollback`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import platformdirs
+
+from databorder.attribute.geoip import AsnDatabase, CountryDatabase, DatabaseOrigin
+from databorder.errors import DataBorderError, GeoIPDatabaseError
+from databorder.model import DatabaseRef
+
+KINDS = ("country", "asn")
+_OLDEST = dt.date(2000, 1, 1)
+
+
+def store_dir() -> Path:
+    """Where adopted databases live: the platform's per-user data folder."""
+    return Path(platformdirs.user_data_dir("databorder", appauthor=False)) / "geoip"
+
+
+def active(kind: str) -> tuple[Path, DatabaseOrigin] | None:
+    """The adopted database of ``kind`` and where it came from, or None (the embedded one is used)."""
+    folder = store_dir()
+    path = folder / f"{kind}.mmdb"
+    if not path.is_file():
+        return None
+    try:
+        note = json.loads((folder / f"{kind}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        note = {}
+    source = str(note.get("source") or f"adopted file {path.name}")
+    return path, DatabaseOrigin(source=source, licence=note.get("licence"), attribution=note.get("attribution"))
+
+
+def adopt(source: Path, *, kind: str | None = None, licence: str | None = None) -> DatabaseRef:
+    """Check ``source`` and make it the active database of its kind; returns what is now in use."""
+    checked_kind, ref = _check(source, kind)
+    folder = store_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{checked_kind}.mmdb"
+    staging = folder / f"{checked_kind}.new.mmdb"
+    try:
+        shutil.copyfile(source, staging)
+        with staging.open("rb") as handle:
+            os.fsync(handle.fileno())
+        if target.exists():
+            os.replace(target, folder / f"{checked_kind}.previous.mmdb")
+            _move_note(folder, checked_kind, "previous")
+        os.replace(staging, target)  # atomic: readers see the old file or the new one, never a mixture
+        note = {"source": f"adopted file {source.name} ({dt.date.today().isoformat()})", "sha256": ref.sha256,
+                "build_date": ref.build_date, "licence": licence}  # fmt: skip
+        (folder / f"{checked_kind}.json").write_text(json.dumps(note, indent=2), encoding="utf-8")
+    except OSError as exc:
+        staging.unlink(missing_ok=True)
+        raise DataBorderError(f"{folder}: cannot store the database: {exc.strerror or exc}") from None
+    return ref
+
+
+def rollback(kind: str) -> str:
+    """Put the previous database of ``kind`` back (or, with none kept, return to the embedded one)."""
+    if kind not in KINDS:
+        raise DataBorderError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    folder = store_dir()
+    target, previous = folder / f"{kind}.mmdb", folder / f"{kind}.previous.mmdb"
+    if previous.exists():
+        os.replace(previous, target)
+        _move_note(folder, kind, "", source="previous")
+        return f"the previous {kind} database is back in use"
+    if target.exists():
+        target.unlink()
+        (folder / f"{kind}.json").unlink(missing_ok=True)
+        return f"no previous {kind} database was kept; the embedded one is in use again"
+    raise DataBorderError(f"nothing to roll back: the embedded {kind} database is already in use")
+
+
+def _check(source: Path, kind: str | None) -> tuple[str, DatabaseRef]:
+    origin = DatabaseOrigin(source=f"file {source.name}")
+    errors = []
+    for candidate, reader in (("country", CountryDatabase), ("asn", AsnDatabase)):
+        if kind not in (None, candidate):
+            continue
+        try:
+            database = reader(source, origin)
+        except GeoIPDatabaseError as exc:
+            errors.append(exc)
+            continue
+        ref = database.ref
+        database.close()
+        built = dt.date.fromisoformat(ref.build_date) if ref.build_date else None
+        if built is None or not _OLDEST <= built <= dt.date.today() + dt.timedelta(days=1):
+            raise GeoIPDatabaseError(source, f"has an implausible build date ({ref.build_date}); not adopted")
+        return candidate, ref
+    raise (
+        errors[-1]
+        if len(errors) == 1 or kind
+        else GeoIPDatabaseError(source, "is neither a country nor an ASN database (MaxMind format); not adopted")
+    )
+
+
+def _move_note(folder: Path, kind: str, to: str, *, source: str = "") -> None:
+    suffix = f".{to}" if to else ""
+    from_suffix = f".{source}" if source else ""
+    note = folder / f"{kind}{from_suffix}.json"
+    if note.exists():
+        os.replace(note, folder / f"{kind}{suffix}.json")

@@ -195,6 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     use.add_argument("path", type=Path, metavar="PATH")
     use.add_argument("--kind", choices=["country", "asn"], help="what the file is (default: read from the file)")
     use.add_argument("--licence", metavar="TEXT", help="the file's licence, to show in reports")
+    download = geoip_commands.add_parser(
+        "update",
+        help="download MaxMind databases (account ID and licence key from MAXMIND_ACCOUNT_ID/MAXMIND_LICENSE_KEY)",
+    )
+    download.add_argument(
+        "--edition",
+        action="append",
+        default=[],
+        metavar="EDITION",
+        help="GeoLite2-Country, GeoLite2-ASN, … (repeatable; default: both of those)",
+    )
+    download.add_argument(
+        "--download-url-base", default=None, metavar="URL", help="a mirror or proxy of MaxMind's download server"
+    )
     rollback = geoip_commands.add_parser("rollback", help="put the previous database of a kind back")
     rollback.add_argument("kind", choices=["country", "asn"])
 
@@ -452,6 +466,19 @@ def _geoip(args: argparse.Namespace) -> int:
     if args.geoip_command == "use":
         ref = store.adopt(args.path, kind=args.kind, licence=args.licence)
         print(f"now in use for {ref.kind}: {args.path.name} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
+        return EXIT_OK
+    if args.geoip_command == "update":
+        from databorder.attribute.update import DEFAULT_BASE, update
+
+        account, key = os.environ.get("MAXMIND_ACCOUNT_ID"), os.environ.get("MAXMIND_LICENSE_KEY")
+        if not account or not key:
+            raise DataBorderError(
+                "no MaxMind account given: set MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY for this run "
+                "(keeping them in the system keyring is not available yet)"
+            )
+        for edition in args.edition or ["GeoLite2-Country", "GeoLite2-ASN"]:
+            ref = update(edition, account_id=account, licence_key=key, base_url=args.download_url_base or DEFAULT_BASE)
+            print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "rollback":
         print(store.rollback(args.kind))

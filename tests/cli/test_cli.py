@@ -343,3 +343,19 @@ def test_geoip_use_and_rollback(capsys: pytest.CaptureFixture[str], fixture_dbs:
     assert code == 0 and "embedded one is in use again" in out
     code, _, err = run(capsys, "geoip", "use", str(fixture_dbs.country), "--kind", "asn")
     assert code == 3 and "not an ASN database" in err
+
+
+def test_geoip_update_needs_an_account_and_never_prints_the_key(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MAXMIND_ACCOUNT_ID", raising=False)
+    monkeypatch.delenv("MAXMIND_LICENSE_KEY", raising=False)
+    code, _, err = run(capsys, "geoip", "update")
+    assert code == 3 and "set MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY" in err
+    monkeypatch.setenv("MAXMIND_ACCOUNT_ID", "1")
+    monkeypatch.setenv("MAXMIND_LICENSE_KEY", "very-secret-key")
+    code, out, err = run(
+        capsys, "geoip", "update", "--edition", "GeoLite2-ASN", "--download-url-base", "http://127.0.0.1:9"
+    )
+    assert code == 3 and "cannot reach the download server" in err
+    assert "very-secret-key" not in out + err

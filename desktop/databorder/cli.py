@@ -212,6 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     rollback = geoip_commands.add_parser("rollback", help="put the previous database of a kind back")
     rollback.add_argument("kind", choices=["country", "asn"])
 
+    secrets = commands.add_parser("secrets", help="the MaxMind account, kept in the system keyring")
+    secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="ACTION")
+    secrets_commands.required = True
+    put = secrets_commands.add_parser("set", help="store an account (prompts, or reads two lines with --stdin)")
+    put.add_argument("name", choices=["maxmind"])
+    put.add_argument("--stdin", action="store_true", help="read the account ID, then the licence key, from stdin")
+    secrets_commands.add_parser("show", help="say what is stored, without the key")
+    forget = secrets_commands.add_parser("delete", help="remove the stored account")
+    forget.add_argument("name", choices=["maxmind"])
+
     report = commands.add_parser("report", help="the PDF or CSV of a saved assessment (JSON)")
     report.add_argument("assessment", type=Path, metavar="ASSESSMENT.json")
     _add_report_options(report)
@@ -469,15 +479,17 @@ def _geoip(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.geoip_command == "update":
         from databorder.attribute.update import DEFAULT_BASE, update
+        from databorder.secrets import maxmind_account
 
-        account, key = os.environ.get("MAXMIND_ACCOUNT_ID"), os.environ.get("MAXMIND_LICENSE_KEY")
-        if not account or not key:
+        account = maxmind_account()
+        if account is None:
             raise DataBorderError(
-                "no MaxMind account given: set MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY for this run "
-                "(keeping them in the system keyring is not available yet)"
+                "no MaxMind account: store one with `databorder secrets set maxmind`, or set MAXMIND_ACCOUNT_ID "
+                "and MAXMIND_LICENSE_KEY for this run"
             )
         for edition in args.edition or ["GeoLite2-Country", "GeoLite2-ASN"]:
-            ref = update(edition, account_id=account, licence_key=key, base_url=args.download_url_base or DEFAULT_BASE)
+            ref = update(edition, account_id=account.account_id, licence_key=account.licence_key,
+                         base_url=args.download_url_base or DEFAULT_BASE)  # fmt: skip
             print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "rollback":
@@ -502,6 +514,27 @@ def _geoip(args: argparse.Namespace) -> int:
             print(f"  warning:  older than {args.max_age} days; attributions may be out of date")
         database.close()
     return EXIT_INCOMPLETE if stale else EXIT_OK
+
+
+def _secrets(args: argparse.Namespace) -> int:
+    from databorder import secrets
+
+    if args.secrets_command == "show":
+        print(secrets.describe_maxmind())
+    elif args.secrets_command == "delete":
+        print("removed the stored MaxMind account" if secrets.delete_maxmind() else "no MaxMind account was stored")
+    else:
+        if args.stdin:
+            lines = sys.stdin.read().splitlines()
+            account, key = [*lines, "", ""][:2]
+        else:
+            import getpass
+
+            account = input("MaxMind account ID: ")
+            key = getpass.getpass("MaxMind licence key (not shown): ")
+        secrets.store_maxmind(account, key)
+        print("stored the MaxMind account in the system keyring")
+    return EXIT_OK
 
 
 def _catalog(args: argparse.Namespace) -> int:
@@ -631,6 +664,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _catalog(args)
         if args.command == "geoip":
             return _geoip(args)
+        if args.command == "secrets":
+            return _secrets(args)
         if args.command == "report":
             return _report(args)
         parser.error(f"unknown command {args.command!r}")

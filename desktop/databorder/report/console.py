@@ -20,7 +20,8 @@ def print_assessment(assessment: Assessment, *, quiet: bool = False, console: Co
             console = Console(width=160)
     if not quiet:
         console.print(endpoint_table(assessment))
-        for finding in sorted(assessment.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points)):
+        ordered = sorted(assessment.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points))
+        for finding in (f for f in ordered if f.severity != "info"):
             line = Text("• ")
             line.append(f"{finding.severity.upper()} +{finding.points}", style=_SEVERITY_STYLE[finding.severity])
             line.append(f" {finding.message}")
@@ -28,11 +29,29 @@ def print_assessment(assessment: Assessment, *, quiet: bool = False, console: Co
             for adjustment in finding.adjustments:
                 line.append(f"\n    adjusted: {adjustment}", style="dim")
             console.print(line)
+        _print_info(console, [f for f in ordered if f.severity == "info"])
         for note in assessment.notes:
             console.print(Text(f"note: {note}", style="dim"))
         for warning in assessment.warnings:
             console.print(Text(f"warning: {warning}", style="yellow"))
     console.print(verdict_line(assessment))
+
+
+def _print_info(console: Console, findings: list[Finding]) -> None:
+    """Information-only findings, one line per rule: they add no points, and many hosts may share one."""
+    by_rule: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        by_rule.setdefault((finding.pack, finding.rule), []).append(finding)
+    for (pack, rule), group in by_rule.items():
+        line = Text("• ")
+        line.append("INFO", style=_SEVERITY_STYLE["info"])
+        if len(group) == 1:
+            line.append(f" {group[0].message}")
+        else:
+            names = ", ".join(f.endpoint for f in group[:6]) + (f" and {len(group) - 6} more" if len(group) > 6 else "")
+            line.append(f" {len(group)} endpoints: {names} — e.g. {group[0].message}")
+        line.append(f"  [{pack}/{rule}]", style="dim")
+        console.print(line)
 
 
 def endpoint_table(assessment: Assessment) -> Table:

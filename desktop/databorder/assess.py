@@ -68,6 +68,7 @@ class AssessOptions:
     dns_timeout: float = DEFAULT_TIMEOUT
     dns_concurrency: int = DEFAULT_CONCURRENCY
     services: tuple[Path, ...] = ()  # extra domain → service operator tables, over the shipped one
+    pack_dirs: tuple[Path, ...] = ()  # extra folders whose packs can be named by id
 
 
 def assess(
@@ -85,7 +86,7 @@ def assess(
     database); problems met during the run become warnings in the result.
     """
     progress = progress or NoProgress()
-    packs, pack_notes = load_packs(options.packs)
+    packs, pack_notes = load_packs(options.packs, options.pack_dirs)
     attributor = Attributor.open(country_db=options.country_db, asn_db=options.asn_db, services=options.services)
     try:
         run = _Run(target, options, progress, packs, attributor, list(input_warnings))

@@ -12,6 +12,7 @@ Exit codes (also in ``databorder --help`` and README):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
@@ -25,8 +26,10 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from databorder import TOOL_NAME, __version__
+from databorder.collect.targets import DEFAULT_MIN_RELEVANCE, DEFAULT_WATCH_SECONDS
 from databorder.errors import DataBorderError
-from databorder.model import Assessment, Observation, Target
+from databorder.model import Assessment
+from databorder.options import add_arguments as add_option_arguments
 
 EXIT_OK = 0
 EXIT_FAIL_ON = 1
@@ -81,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--min-relevance",
         type=float,
-        default=0.2,
+        default=DEFAULT_MIN_RELEVANCE,
         metavar="R",
         help="from a scanned app, assess names at least this likely to be data endpoints (default 0.2)",
     )
@@ -125,47 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--duration",
         type=_duration,
-        default=30.0,
+        default=DEFAULT_WATCH_SECONDS,
         metavar="TIME",
         help="how long to watch processes (30s, 2m; default 30s); Ctrl-C stops early",
     )
-    run.add_argument("--nameserver", metavar="IP[:PORT]", help="ask this DNS server instead of the system resolver")
-    run.add_argument("--offline", action="store_true", help="send no DNS queries; attribute what can be attributed")
-    run.add_argument(
-        "--dns-timeout",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="give up on a name after this long (default 3)",
-    )
-    run.add_argument(
-        "--country-db",
-        type=Path,
-        metavar="PATH",
-        help="a MaxMind-format country database (e.g. GeoLite2-Country.mmdb) instead of the embedded one",
-    )
-    run.add_argument(
-        "--asn-db",
-        type=Path,
-        metavar="PATH",
-        help="a MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) instead of the embedded one",
-    )
-    run.add_argument(
-        "--pack",
-        action="append",
-        default=[],
-        metavar="ID|FILE",
-        help="rule pack to apply, by id or file; repeatable (default: us-countries-of-concern); "
-        "packs your organisation marked mandatory always apply",
-    )
-    run.add_argument(
-        "--services",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="an extra domain → service operator table (TOML, like resources/services.toml); repeatable",
-    )
+    add_option_arguments(run)  # --nameserver, --offline, --pack, ... declared once in databorder.options
     run.add_argument("--json", type=Path, metavar="OUT", help="write the assessment as JSON to OUT ('-' for stdout)")
     _add_report_options(run)
     run.add_argument(
@@ -309,83 +276,6 @@ class _CliProgress:
         return self._cancelled
 
 
-def _collect(
-    args: argparse.Namespace, progress: _CliProgress, notes: list[str]
-) -> tuple[Target, list[Observation], list[str]]:
-    """Run every collector the command line asked for; their observations are assessed together."""
-    from databorder.attribute.tables import ServiceTable
-    from databorder.catalog import load_catalog
-    from databorder.collect.captures import read_capture
-    from databorder.collect.hostlist import observations_from_args, read_host_list
-    from databorder.collect.live import find_processes, watch
-    from databorder.collect.static import scan_path
-
-    catalog = load_catalog()
-    apps = [catalog.apps[value.lower()] for value in args.endpoints if value.lower() in catalog.apps]
-    paths = [Path(v) for v in args.endpoints if v.lower() not in catalog.apps and Path(v).exists()]
-    hosts = [v for v in args.endpoints if v.lower() not in catalog.apps and not Path(v).exists()]
-    observations, problems = observations_from_args(hosts)
-    sources: list[str] = ["command line"] if hosts else []
-    kinds: list[str] = ["hosts"] if hosts else []
-    for app in apps:
-        observations += app.observations()
-        sources.append(f"{app.name} (catalog)")
-        kinds.append("catalog")
-    if paths:
-        known = ServiceTable(base=catalog.service_rows()).domains
-        threshold = 0.0 if args.all else args.min_relevance
-        for path in paths:
-            found, scan_problems = scan_path(
-                path,
-                known_domains=known,
-                progress=lambda done, total: progress.report("collect", done, total),
-                cancelled=lambda: progress.cancelled,
-            )
-            kept = [o for o in found if o.relevance >= threshold]
-            hidden = len({o.host or o.ip for o in found}) - len({o.host or o.ip for o in kept})
-            if hidden:
-                notes.append(
-                    f"{path}: {hidden} names below relevance {threshold:g} are not assessed (--all shows them)"
-                )
-            observations += kept
-            problems += scan_problems
-            sources.append(str(path))
-            kinds.append("path")
-    for path in args.hosts:
-        found, file_problems = read_host_list(path)
-        observations += found
-        problems += file_problems
-        sources.append(str(path))
-        kinds.append("hosts")
-    for path in args.capture:
-        found, file_problems, fmt = read_capture(path, args.capture_format)
-        observations += found
-        problems += file_problems
-        sources.append(f"{path} ({fmt})")
-        kinds.append("capture")
-    if args.pid or args.process:
-        # A catalog app id stands for the process names the catalog knows for that app.
-        names = [
-            n for value in args.process for n in (catalog.apps[value].processes if value in catalog.apps else [value])
-        ]
-        processes = find_processes(pids=args.pid, names=names)
-        found, live_problems = watch(
-            processes,
-            duration=args.duration,
-            progress=lambda done, total: progress.report("collect", round(done), round(total)),
-            cancelled=lambda: progress.cancelled,
-        )
-        observations += found
-        problems += live_problems
-        sources += [f"process {p.name} (pid {p.pid})" for p in processes]
-        kinds.append("process")
-    kind = (
-        kinds[0] if len(set(kinds)) == 1 else next(k for k in ("process", "capture", "path", "catalog") if k in kinds)
-    )
-    target = Target(kind=kind, name=", ".join(sources), detail=f"{len(observations)} observations")  # type: ignore[arg-type]
-    return target, observations, [str(p) for p in problems]
-
-
 def _duration(text: str) -> float:
     """``30``, ``30s``, ``2m`` or ``1h`` as seconds."""
     units = {"s": 1, "m": 60, "h": 3600}
@@ -400,35 +290,41 @@ def _duration(text: str) -> float:
 
 
 def _assess(args: argparse.Namespace) -> int:
-    from databorder.assess import AssessOptions, assess
-    from databorder.policy import DEFAULT_PACKS
-    from databorder.resolve import DEFAULT_TIMEOUT, Nameserver
+    from databorder.assess import assess
+    from databorder.collect.targets import collect_target, split_arguments
+    from databorder.options import assess_options, given, load_settings, merged
 
-    if not (args.endpoints or args.hosts or args.capture or args.pid or args.process):
-        raise DataBorderError("nothing to assess: give hosts or URLs, --hosts FILE, --capture FILE, --pid or --process")
-    options = AssessOptions(
-        nameserver=Nameserver.parse(args.nameserver) if args.nameserver else None,
-        offline=args.offline,
-        country_db=args.country_db,
-        asn_db=args.asn_db,
-        packs=tuple(args.pack) or DEFAULT_PACKS,
-        dns_timeout=args.dns_timeout if args.dns_timeout is not None else DEFAULT_TIMEOUT,
-        services=tuple(args.services),
+    request = dataclasses.replace(
+        split_arguments(args.endpoints),
+        host_files=tuple(args.hosts),
+        captures=tuple(args.capture),
+        capture_format=args.capture_format,
+        pids=tuple(args.pid),
+        process_names=tuple(args.process),
+        duration=args.duration,
+        min_relevance=args.min_relevance,
+        all_names=args.all,
     )
+    if request.empty:
+        raise DataBorderError("nothing to assess: give hosts or URLs, --hosts FILE, --capture FILE, --pid or --process")
+    options = assess_options(merged(load_settings(), given(args)))
     with _CliProgress(show=not args.quiet) as progress:
-        notes: list[str] = []
-        target, observations, problems = _collect(args, progress, notes)
-        for problem in problems:
+        collected = collect_target(
+            request,
+            progress=lambda done, total: progress.report("collect", done, total),
+            cancelled=lambda: progress.cancelled,
+        )
+        for problem in collected.problems:
             print(f"databorder: skipped: {problem}", file=sys.stderr)
-        if not observations:
+        if not collected.observations:
             raise DataBorderError("nothing to assess: no usable host, URL or address was found")
         assessment = assess(
-            target=target,
-            observations=observations,
+            target=collected.target,
+            observations=collected.observations,
             options=options,
             progress=progress,
-            input_warnings=problems,
-            input_notes=notes,
+            input_warnings=collected.problems,
+            input_notes=collected.notes,
         )
     if args.json is not None:
         _write_json(assessment, args.json)

@@ -23,7 +23,7 @@ from databorder.errors import ResourceError, RulePackError
 from databorder.model import SEVERITY_ORDER, Facet, PackRef, Severity
 from databorder.resources import resource_path, rules_dir, system_config_dir, user_config_dir
 
-PackOrigin = Literal["system", "user", "shipped", "file"]
+PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
 FACETS: tuple[Facet, ...] = ("hosting", "network", "service", "any")
 SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories")
 
@@ -113,27 +113,31 @@ def user_rules_dir() -> Path:
     return user_config_dir() / "rules"
 
 
-def search_path() -> list[tuple[PackOrigin, Path]]:
-    """Folders searched for a pack id, first match wins: the organisation's, the user's, then shipped packs."""
-    return [("system", system_rules_dir()), ("user", user_rules_dir()), ("shipped", rules_dir())]
+def search_path(extra: Sequence[Path] = ()) -> list[tuple[PackOrigin, Path]]:
+    """Folders searched for a pack id, first match wins.
+
+    The organisation's, the user's, extra folders the user named (``--pack-dir``), then shipped packs.
+    """
+    folders: list[tuple[PackOrigin, Path]] = [("system", system_rules_dir()), ("user", user_rules_dir())]
+    return [*folders, *(("folder", Path(f)) for f in extra), ("shipped", rules_dir())]
 
 
-def find_pack(name: str) -> tuple[Path, PackOrigin]:
+def find_pack(name: str, extra: Sequence[Path] = ()) -> tuple[Path, PackOrigin]:
     """The file for ``name`` (a path to a .toml file, or a pack id) and where it was found."""
     if name.endswith(".toml") or "/" in name or "\\" in name:
         return Path(name), "file"
-    for origin, folder in search_path():
+    for origin, folder in search_path(extra):
         candidate = folder / f"{name}.toml"
         if candidate.is_file():
             return candidate, origin
-    known = sorted({p.stem for _, folder in search_path() if folder.is_dir() for p in folder.glob("*.toml")})
+    known = sorted({p.stem for _, folder in search_path(extra) if folder.is_dir() for p in folder.glob("*.toml")})
     raise RulePackError(name, f"no rule pack with this id; known packs: {', '.join(known) or 'none'}")
 
 
-def available_packs() -> list[tuple[str, Path, PackOrigin]]:
+def available_packs(extra: Sequence[Path] = ()) -> list[tuple[str, Path, PackOrigin]]:
     """Every pack id that can be named, with the file that id resolves to (shadowed copies left out)."""
     seen: dict[str, tuple[str, Path, PackOrigin]] = {}
-    for origin, folder in search_path():
+    for origin, folder in search_path(extra):
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
                 seen.setdefault(path.stem, (path.stem, path, origin))
@@ -176,14 +180,14 @@ def load_pack(path: Path, origin: PackOrigin = "file", *, _chain: tuple[str, ...
     return _PackReader(path, text, hashlib.sha256(raw).hexdigest(), origin, _chain).read(data)
 
 
-def load_packs(names: Sequence[str]) -> tuple[list[RulePack], list[str]]:
+def load_packs(names: Sequence[str], extra: Sequence[Path] = ()) -> tuple[list[RulePack], list[str]]:
     """Load the named packs plus the mandatory ones, and say which were folded into a pack extending them.
 
     A pack also reached through another applied pack's ``extends`` is applied once, through the child, so the
     child's replaced or disabled rules are not brought back by the parent.
     """
     wanted = list(dict.fromkeys([*mandatory_packs(), *names]))
-    packs = [load_pack(*find_pack(name)) for name in wanted]
+    packs = [load_pack(*find_pack(name, extra)) for name in wanted]
     notes: list[str] = []
     kept: list[RulePack] = []
     for pack in packs:
@@ -323,7 +327,8 @@ class _PackReader:
         parents = []
         for name in extends:
             try:
-                parent_path, parent_origin = find_pack(name)
+                # A pack's own folder is searched too, so packs kept together can extend each other.
+                parent_path, parent_origin = find_pack(name, (self.path.parent,))
             except RulePackError:
                 raise self.fail(f"extends {name!r}, but no pack has that id", line) from None
             parents.append(load_pack(parent_path, parent_origin, _chain=(*self.chain, pack_id)))

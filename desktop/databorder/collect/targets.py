@@ -1,0 +1,192 @@
+"""From what the user picked to observations: one function both the CLI and the GUI call.
+
+A request may mix kinds (a catalog app plus a capture of it, say); every collector it names runs in turn and
+their observations are assessed together.  What a collector skips becomes a problem in the result — a sentence
+naming the file and line — and never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from databorder.catalog import Catalog, CatalogApp
+from databorder.collect import InputProblem
+from databorder.model import Observation, ServiceAttribution, Target
+
+#: Default relevance a name found by a static scan needs to be assessed (``--min-relevance``).
+DEFAULT_MIN_RELEVANCE = 0.2
+#: Default time to watch a running app's sockets (``--duration``).
+DEFAULT_WATCH_SECONDS = 30.0
+
+CaptureFormat = Literal["har", "pcap", "squid", "zeek", "csv", "hosts"]
+TargetKind = Literal["hosts", "catalog", "path", "process", "capture"]
+
+
+@dataclass(frozen=True)
+class TargetRequest:
+    """What to collect from, in the user's terms; any mix of fields may be set."""
+
+    apps: tuple[str, ...] = ()  # catalog app ids
+    paths: tuple[Path, ...] = ()  # installed app folders, files or archives to scan
+    hosts: tuple[str, ...] = ()  # hosts, URLs or addresses typed by the user
+    host_files: tuple[Path, ...] = ()  # files with one host per line
+    captures: tuple[Path, ...] = ()  # HAR, pcap/pcapng, proxy logs, CSV
+    capture_format: CaptureFormat | None = None  # read every capture as this instead of recognising it
+    pids: tuple[int, ...] = ()  # running processes to watch (with their children)
+    process_names: tuple[str, ...] = ()  # process names (or catalog ids standing for theirs) to watch
+    duration: float = DEFAULT_WATCH_SECONDS
+    min_relevance: float = DEFAULT_MIN_RELEVANCE
+    all_names: bool = False  # assess every name a scan found, whatever its relevance
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing at all was asked for."""
+        return (
+            not (self.apps or self.paths or self.hosts or self.host_files or self.captures or self.pids)
+            and not self.process_names
+        )
+
+
+@dataclass
+class Collected:
+    """What the collectors gathered, ready for :func:`databorder.assess.assess`."""
+
+    target: Target
+    observations: list[Observation]
+    problems: list[str] = field(default_factory=list)  # skipped input, one sentence each
+    notes: list[str] = field(default_factory=list)  # what was deliberately left out, and why
+
+
+def split_arguments(values: list[str]) -> TargetRequest:
+    """Sort free-form arguments into catalog ids, existing paths and hosts (the CLI's positional arguments)."""
+    from databorder.catalog import load_catalog
+
+    apps = load_catalog().apps
+    ids = tuple(v.lower() for v in values if v.lower() in apps)
+    rest = [v for v in values if v.lower() not in apps]
+    return TargetRequest(
+        apps=ids,
+        paths=tuple(Path(v) for v in rest if Path(v).exists()),
+        hosts=tuple(v for v in rest if not Path(v).exists()),
+    )
+
+
+def collect_target(
+    request: TargetRequest,
+    *,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Collected:
+    """Run every collector ``request`` names; progress is reported as (done, total) of the current collector."""
+    from databorder.catalog import load_catalog
+    from databorder.collect.hostlist import observations_from_args
+
+    catalog = load_catalog()
+    observations, problems = observations_from_args(list(request.hosts))
+    gathered = _Gathered(observations, list(problems))
+    if request.hosts:
+        gathered.source("command line", "hosts")
+    for app_id in request.apps:
+        app = catalog.apps[app_id]
+        gathered.observations += app.observations()
+        gathered.source(f"{app.name} (catalog)", "catalog")
+    if request.paths:
+        _scan(request, gathered, catalog, progress, cancelled)
+    _read_files(request, gathered)
+    if request.pids or request.process_names:
+        _watch(request, gathered, catalog.apps, progress, cancelled)
+    return gathered.result()
+
+
+class _Gathered:
+    """Observations, problems, notes and a description of the sources, built up collector by collector."""
+
+    def __init__(self, observations: list[Observation], problems: list[InputProblem | str]) -> None:
+        self.observations = observations
+        self.problems = problems
+        self.notes: list[str] = []
+        self.sources: list[str] = []
+        self.kinds: list[TargetKind] = []
+
+    def source(self, name: str, kind: TargetKind) -> None:
+        self.sources.append(name)
+        self.kinds.append(kind)
+
+    def result(self) -> Collected:
+        # One word for a mixed target: the most specific kind wins (a process watched beats its catalog entry).
+        kinds = self.kinds or ["hosts"]
+        specific = ("process", "capture", "path", "catalog")
+        kind = kinds[0] if len(set(kinds)) == 1 else next(k for k in specific if k in kinds)
+        target = Target(kind=kind, name=", ".join(self.sources), detail=f"{len(self.observations)} observations")
+        return Collected(target, self.observations, [str(p) for p in self.problems], self.notes)
+
+
+def _scan(
+    request: TargetRequest,
+    gathered: _Gathered,
+    catalog: Catalog,
+    progress: Callable[[int, int], None],
+    cancelled: Callable[[], bool],
+) -> None:
+    from databorder.attribute.tables import ServiceTable
+    from databorder.collect.static import scan_path
+
+    rows: list[tuple[str, ServiceAttribution]] = catalog.service_rows()
+    known = ServiceTable(base=rows).domains
+    threshold = 0.0 if request.all_names else request.min_relevance
+    for path in request.paths:
+        found, scan_problems = scan_path(path, known_domains=known, progress=progress, cancelled=cancelled)
+        kept = [o for o in found if o.relevance >= threshold]
+        hidden = len({o.host or o.ip for o in found}) - len({o.host or o.ip for o in kept})
+        if hidden:
+            gathered.notes.append(
+                f"{path}: {hidden} names below relevance {threshold:g} are not assessed (--all shows them)"
+            )
+        gathered.observations += kept
+        gathered.problems += scan_problems
+        gathered.source(str(path), "path")
+
+
+def _read_files(request: TargetRequest, gathered: _Gathered) -> None:
+    from databorder.collect.captures import read_capture
+    from databorder.collect.hostlist import read_host_list
+
+    for path in request.host_files:
+        found, file_problems = read_host_list(path)
+        gathered.observations += found
+        gathered.problems += file_problems
+        gathered.source(str(path), "hosts")
+    for path in request.captures:
+        found, file_problems, fmt = read_capture(path, request.capture_format)
+        gathered.observations += found
+        gathered.problems += file_problems
+        gathered.source(f"{path} ({fmt})", "capture")
+
+
+def _watch(
+    request: TargetRequest,
+    gathered: _Gathered,
+    apps: dict[str, CatalogApp],
+    progress: Callable[[int, int], None],
+    cancelled: Callable[[], bool],
+) -> None:
+    from databorder.collect.live import find_processes, watch
+
+    # A catalog app id stands for the process names the catalog knows for that app.
+    names = [n for value in request.process_names for n in (apps[value].processes if value in apps else [value])]
+    processes = find_processes(pids=list(request.pids), names=names)
+    found, live_problems = watch(
+        processes,
+        duration=request.duration,
+        progress=lambda done, total: progress(round(done), round(total)),
+        cancelled=cancelled,
+    )
+    gathered.observations += found
+    gathered.problems += live_problems
+    for p in processes:
+        gathered.source(f"process {p.name} (pid {p.pid})", "process")
+    if not processes:
+        gathered.kinds.append("process")

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from databorder import TOOL_NAME, __version__
 from databorder.attribute import Attributor, is_local, unattributed
@@ -25,6 +25,9 @@ from databorder.errors import DataBorderError
 from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
 from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names, reverse_names
+
+if TYPE_CHECKING:
+    from databorder.collect.targets import TargetRequest
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +186,7 @@ class _Run:
             self.nameserver = None
             offline = Resolution(status="skipped", detail="offline: DNS was not used")
             return [dataclasses.replace(e, resolution=offline) if e.host else e for e in endpoints]
+        self.progress.report("resolve", 0, len(names))  # shown at once, before the first name comes back
         reach, results = resolve_names(
             names,
             self.options.nameserver,
@@ -326,3 +330,29 @@ def _rename(
                 )
             )
     return result
+
+
+def assess_request(request: TargetRequest, options: AssessOptions, progress: Progress | None = None) -> Assessment:
+    """Collect from what the user picked, then assess it: the whole job, as the GUI runs it."""
+    from databorder.collect.targets import collect_target
+
+    progress = progress or NoProgress()
+    watching = progress
+    collected = collect_target(
+        request,
+        progress=lambda done, total: watching.report("collect", done, total),
+        cancelled=lambda: watching.cancelled,
+    )
+    if not collected.observations:
+        problems = "; ".join(collected.problems[:3])
+        raise DataBorderError(
+            "nothing to assess: no usable host, URL or address was found" + (f" ({problems})" if problems else "")
+        )
+    return assess(
+        target=collected.target,
+        observations=collected.observations,
+        options=options,
+        progress=progress,
+        input_warnings=collected.problems,
+        input_notes=collected.notes,
+    )

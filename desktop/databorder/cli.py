@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 import signal
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -189,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     forget = secrets_commands.add_parser("delete", help="remove the stored account")
     forget.add_argument("name", choices=["maxmind"])
 
+    gui = commands.add_parser("gui", help="open the desktop app (same as databorder-gui)")
+    gui.add_argument("file", nargs="?", help="a saved assessment to open, or an app or capture to assess")
+
     report = commands.add_parser("report", help="the PDF or CSV of a saved assessment (JSON)")
     report.add_argument("assessment", type=Path, metavar="ASSESSMENT.json")
     _add_report_options(report)
@@ -353,12 +354,9 @@ def _write_reports(assessment: Assessment, args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> int:
     if args.pdf is None and args.csv is None:
         raise DataBorderError("say what to write: --pdf OUT and/or --csv OUT")
-    try:
-        assessment = Assessment.from_json(args.assessment.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataBorderError(f"{args.assessment}: cannot be read: {exc.strerror or exc}") from None
-    except (ValueError, TypeError, KeyError) as exc:
-        raise DataBorderError(f"{args.assessment}: is not a DataBorder assessment ({exc})") from None
+    from databorder.report.jsonout import read_json
+
+    assessment = read_json(args.assessment)
     _write_reports(assessment, args)
     return EXIT_OK
 
@@ -512,21 +510,13 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _write_json(assessment: Assessment, path: Path) -> None:
-    text = assessment.to_json() + "\n"
-    if str(path) == "-":
-        sys.stdout.write(text)
-        return
-    try:
-        # Write beside the target and rename, so an interrupted run never leaves half a file behind.
-        folder = path.parent if str(path.parent) else Path(".")
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, path)
-    except OSError as exc:
-        raise DataBorderError(f"{path}: cannot write the assessment JSON: {exc.strerror or exc}") from None
+    from databorder.report.jsonout import write_json
+
+    write_json(assessment, path)
 
 
-def _setup_logging(verbose: bool) -> Path | None:
+def setup_logging(verbose: bool) -> Path | None:
+    """Log to the log file (and stderr with --verbose); returns the log file, or None if it cannot be written."""
     root = logging.getLogger("databorder")
     root.setLevel(logging.DEBUG)
     log_file: Path | None = None
@@ -550,7 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``databorder`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    log_file = _setup_logging(args.verbose)
+    log_file = setup_logging(args.verbose)
     try:
         if args.command == "assess":
             return _assess(args)
@@ -564,6 +554,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _secrets(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "gui":
+            from databorder.gui.app import main as gui_main  # only here: the CLI never loads Qt otherwise
+
+            return gui_main([args.file] if args.file else [])
         parser.error(f"unknown command {args.command!r}")
     except DataBorderError as exc:
         log.info("refused: %s", exc)

@@ -13,6 +13,7 @@ import ipaddress
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import dns.asyncquery
 import dns.asyncresolver
@@ -198,7 +199,17 @@ def resolve_names(
 
     async def run() -> tuple[Reachability, dict[str, NameResult]]:
         resolver = make_resolver(nameserver, timeout=timeout)
-        reach = await probe(resolver)
+        probing = asyncio.ensure_future(probe(resolver))
+        watcher = asyncio.ensure_future(_watch_cancel([probing], cancelled)) if cancelled is not None else None
+        try:
+            reach = await probing
+        except asyncio.CancelledError:  # the user cancelled while the (up to 3 s) probe waited
+            where = describe_nameservers(resolver)
+            skipped = Resolution(status="skipped", nameserver=where, detail="cancelled")
+            return Reachability(True, True, "cancelled"), {name: NameResult(skipped, ()) for name in names}
+        finally:
+            if watcher is not None:
+                watcher.cancel()
         if not reach.reachable:
             where = describe_nameservers(resolver)
             skipped = Resolution(status="skipped", nameserver=where, detail=reach.sentence)
@@ -235,7 +246,7 @@ def reverse_names(
     return asyncio.run(run())
 
 
-async def _watch_cancel(tasks: Sequence[asyncio.Future[None]], cancelled: CancelCheck | None) -> None:
+async def _watch_cancel(tasks: Sequence[asyncio.Future[Any]], cancelled: CancelCheck | None) -> None:
     while cancelled is not None and not all(t.done() for t in tasks):
         if cancelled():
             for task in tasks:

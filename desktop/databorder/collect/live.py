@@ -33,6 +33,16 @@ class WatchedProcess:
     name: str
 
 
+def running_processes() -> list[WatchedProcess]:
+    """Every process this user may inspect, by name (for a picker); ones that vanish meanwhile are skipped."""
+    found = []
+    for proc in psutil.process_iter(["pid", "name"]):
+        name = proc.info.get("name")
+        if name:
+            found.append(WatchedProcess(pid=proc.info["pid"], name=name))
+    return sorted(found, key=lambda p: (p.name.lower(), p.pid))
+
+
 def find_processes(*, pids: Iterable[int] = (), names: Iterable[str] = ()) -> list[WatchedProcess]:
     """The processes to watch: by pid, and every process whose name or executable matches a name.
 

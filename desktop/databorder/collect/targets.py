@@ -190,3 +190,26 @@ def _watch(
         gathered.source(f"process {p.name} (pid {p.pid})", "process")
     if not processes:
         gathered.kinds.append("process")
+
+
+#: File endings that are captures or logs rather than an app to scan.
+CAPTURE_SUFFIXES = frozenset({".har", ".pcap", ".pcapng", ".cap", ".log", ".csv", ".tsv"})
+
+
+def request_for_path(path: Path) -> TargetRequest:
+    """What to do with a file or folder a person dropped or opened: import a capture, or scan an app."""
+    if path.is_file() and path.suffix.lower() in CAPTURE_SUFFIXES:
+        return TargetRequest(captures=(path,))
+    return TargetRequest(paths=(path,))
+
+
+def is_assessment_file(path: Path) -> bool:
+    """True if ``path`` looks like a saved DataBorder assessment (JSON with a verdict and a schema version)."""
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return head.lstrip().startswith("{") and '"verdict"' in head and '"tool"' in head

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from databorder.model import SEVERITY_ORDER, Assessment
 from databorder.policy.evaluate import CLEARTEXT_SCHEMES, LOW_RELEVANCE
 from databorder.policy.packs import Rule, RulePack
 
@@ -111,3 +112,17 @@ def _listing(values: frozenset[str]) -> str:
     items = sorted(values)
     shown = ", ".join(items[:_LISTED])
     return shown + (f" … and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
+
+
+def verdict_reason(assessment: Assessment) -> str:
+    """One sentence saying why the verdict is what it is: the strongest finding, or why nothing was found."""
+    if not assessment.findings:
+        reason = f"No rule was triggered by the {len(assessment.endpoints)} endpoints assessed."
+    else:
+        strongest = max(assessment.findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.points))
+        others = len(assessment.findings) - 1
+        more = f" (and {others} more finding{'s' if others != 1 else ''})" if others else ""
+        reason = f"{strongest.endpoint}: {strongest.message}{more}."
+    if not assessment.complete:
+        reason += " The assessment is incomplete, so it cannot say 'allow'."
+    return reason

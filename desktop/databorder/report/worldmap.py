@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from databorder.errors import ResourceError
@@ -72,15 +73,63 @@ def outlines() -> Mapping[str, list[list[list[float]]]]:
         raise ResourceError(f"the world map outlines {path} are missing or damaged ({exc})") from None
 
 
+@dataclass(frozen=True)
+class MapFrame:
+    """Where the map sits in a rectangle: its left and top edges, degrees → pixels, and the legend's height."""
+
+    left: float
+    top: float
+    scale: float
+    legend_height: float
+
+    @classmethod
+    def within(cls, x: float, y: float, width: float, height: float) -> MapFrame:
+        """The frame of a map drawn into the rectangle (x, y, width, height), legend included."""
+        legend_height = height * 0.08
+        scale = min(width / 360.0, (height - legend_height) / (NORTH - SOUTH))
+        return cls(x + (width - 360.0 * scale) / 2, y, scale, legend_height)
+
+    def to_lonlat(self, x: float, y: float) -> tuple[float, float] | None:
+        """The longitude and latitude under a point, or None outside the map."""
+        lon = (x - self.left) / self.scale - 180.0
+        lat = NORTH - (y - self.top) / self.scale
+        return (lon, lat) if -180.0 <= lon <= 180.0 and SOUTH <= lat <= NORTH else None
+
+
+def country_at(lon: float, lat: float) -> str | None:
+    """The ISO code of the country whose outline holds (lon, lat), or None (sea)."""
+    for code, rings in outlines().items():
+        inside = False
+        for ring in rings:  # even-odd rule, as the painter fills: holes cancel out
+            for shift in (0.0, 360.0, -360.0):  # rings unwrapped across the antimeridian
+                if _ring_contains(_unwrapped(ring), lon + shift, lat):
+                    inside = not inside
+                    break
+        if inside:
+            return code
+    return None
+
+
+def _ring_contains(ring: list[tuple[float, float]], x: float, y: float) -> bool:
+    """Ray casting: True when the polygon ``ring`` contains the point."""
+    inside = False
+    j = len(ring) - 1
+    for i, (xi, yi) in enumerate(ring):
+        xj, yj = ring[j]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
 def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str]) -> None:
     """Draw the map into ``rect`` (vector paths), with a legend along its bottom edge."""
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
 
-    legend_height = rect.height() * 0.08
+    frame = MapFrame.within(rect.x(), rect.y(), rect.width(), rect.height())
+    legend_height, scale, left = frame.legend_height, frame.scale, frame.left
     area = QRectF(rect.x(), rect.y(), rect.width(), rect.height() - legend_height)
-    scale = min(area.width() / 360.0, area.height() / (NORTH - SOUTH))
-    left = area.x() + (area.width() - 360.0 * scale) / 2
 
     def point(lon: float, lat: float) -> QPointF:
         return QPointF(left + (lon + 180.0) * scale, area.y() + (NORTH - max(SOUTH, min(NORTH, lat))) * scale)

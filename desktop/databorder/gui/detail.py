@@ -1,0 +1,119 @@
+"""The detail pane's content for one endpoint: evidence, DNS, attribution with sources, and triggered rules."""
+
+from __future__ import annotations
+
+from html import escape
+
+from databorder.model import Assessment, Endpoint, Finding
+
+_MAX_EVIDENCE = 20
+
+
+def endpoint_html(assessment: Assessment, endpoint: Endpoint) -> str:
+    """Rich text (Qt's HTML subset) describing ``endpoint`` within ``assessment``; every value is escaped."""
+    findings = [f for f in assessment.findings if f.endpoint == endpoint.key]
+    parts = [f"<h2>{escape(endpoint.key)}</h2>", _summary(endpoint)]
+    parts += _findings(findings)
+    parts += _dns(endpoint)
+    parts += _addresses(assessment, endpoint)
+    parts += _service(endpoint)
+    parts += _evidence(endpoint)
+    return "\n".join(parts)
+
+
+def _summary(endpoint: Endpoint) -> str:
+    bits = [f"confidence: {escape(endpoint.confidence)}", f"relevance {endpoint.relevance:.2f}"]
+    if endpoint.roles:
+        bits.append("role: " + escape(", ".join(endpoint.roles)))
+    if endpoint.ports:
+        bits.append("ports " + ", ".join(str(p) for p in endpoint.ports))
+    if endpoint.schemes:
+        bits.append("schemes " + escape(", ".join(endpoint.schemes)))
+    return "<p>" + " · ".join(bits) + "</p>"
+
+
+def _findings(findings: list[Finding]) -> list[str]:
+    if not findings:
+        return ["<h3>Rules triggered</h3><p>None.</p>"]
+    rows = ["<h3>Rules triggered</h3><ul>"]
+    for f in sorted(findings, key=lambda f: (-("info", "review", "prohibit").index(f.severity), -f.points)):
+        cite = f"<br/><i>Source: {escape(f.citation)}</i>" if f.citation else ""
+        adjusted = "".join(f"<br/>Adjusted: {escape(a)}" for a in f.adjustments)
+        rows.append(
+            f"<li><b>{escape(f.severity)}</b> (+{f.points}) — {escape(f.message)}"
+            f"<br/>rule <code>{escape(f.rule)}</code> of pack <code>{escape(f.pack)}</code>, "
+            f"{escape(f.facet)} facet: {escape(f.fact)}{adjusted}{cite}</li>"
+        )
+    rows.append("</ul>")
+    return rows
+
+
+def _dns(endpoint: Endpoint) -> list[str]:
+    if endpoint.host is None:
+        return []
+    r = endpoint.resolution
+    text = f"status <b>{escape(r.status)}</b>"
+    if r.cname_chain:
+        text += "<br/>CNAME chain: " + " → ".join(escape(c) for c in (endpoint.host, *r.cname_chain))
+    if r.nameserver:
+        text += f"<br/>asked {escape(r.nameserver)}"
+    if r.detail:
+        text += f"<br/>{escape(r.detail)}"
+    return [f"<h3>DNS</h3><p>{text}</p>"]
+
+
+def _addresses(assessment: Assessment, endpoint: Endpoint) -> list[str]:
+    if not endpoint.addresses:
+        return ["<h3>Addresses</h3><p>None known.</p>"]
+    sources = {
+        d.kind: f"{d.source}" + (f", built {d.build_date}" if d.build_date else "") for d in assessment.databases
+    }
+    rows = ["<h3>Addresses</h3><ul>"]
+    for a in endpoint.addresses:
+        if a.scope == "local":
+            rows.append(f"<li>{escape(a.ip)}: local network, not geolocated</li>")
+            continue
+        lines = [f"<b>{escape(a.ip)}</b>"]
+        country = escape(a.country or "unknown")
+        lines.append(f"hosting country {country}" + _source(sources, "country"))
+        if a.asn is not None:
+            lines.append(f"AS{a.asn} {escape(a.as_organization or '')}" + _source(sources, "asn"))
+        if a.network_operator:
+            op = a.network_operator
+            parent = f", part of {escape(op.parent)}" if op.parent else ""
+            home = f", home country {escape(op.country)}" if op.country else ""
+            lines.append(
+                f"network operator {escape(op.name)}{parent}{home}"
+                + (f" <i>({escape(op.source)})</i>" if op.source else "")
+            )
+        if a.anycast:
+            lines.append("anycast/CDN edge: the country says where the edge is, not where data rests")
+        rows.append("<li>" + "<br/>".join(lines) + "</li>")
+    rows.append("</ul>")
+    return rows
+
+
+def _source(sources: dict[str, str], kind: str) -> str:
+    return f" <i>({escape(sources[kind])})</i>" if kind in sources else ""
+
+
+def _service(endpoint: Endpoint) -> list[str]:
+    s = endpoint.service
+    if s is None:
+        return ["<h3>Service operator</h3><p>Not known for this domain.</p>"]
+    country = f", under the law of {escape(s.country)}" if s.country else ""
+    category = f" ({escape(s.category)})" if s.category else ""
+    return [
+        f"<h3>Service operator</h3><p>{escape(s.operator)}{category}{country}<br/><i>Source: {escape(s.source)}</i></p>"
+    ]
+
+
+def _evidence(endpoint: Endpoint) -> list[str]:
+    rows = [f"<h3>Evidence ({len(endpoint.evidence)})</h3><ul>"]
+    for ev in endpoint.evidence[:_MAX_EVIDENCE]:
+        where = escape(ev.source) + (f" @ {escape(ev.location)}" if ev.location else "")
+        rows.append(f"<li>{escape(ev.collector)}: {where}<br/><code>{escape(ev.excerpt)}</code></li>")
+    if len(endpoint.evidence) > _MAX_EVIDENCE:
+        rows.append(f"<li>… and {len(endpoint.evidence) - _MAX_EVIDENCE} more</li>")
+    rows.append("</ul>")
+    return rows

@@ -1,0 +1,189 @@
+"""The endpoints table: a model over an Assessment's endpoints and a proxy that filters them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
+
+from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding
+
+COLUMNS = (
+    "Endpoint",
+    "Role",
+    "Hosting country",
+    "Network operator",
+    "Service operator",
+    "Worst finding",
+    "Relevance",
+)
+SEVERITY_COLOURS = {"prohibit": "#b3261e", "review": "#9a6b00", "info": "#3d5f8a"}
+LOW_RELEVANCE = 0.5
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row: the endpoint, what the table shows of it, and text a filter searches."""
+
+    endpoint: Endpoint
+    cells: tuple[str, ...]
+    countries: frozenset[str]
+    roles: frozenset[str]
+    worst: str  # "" when no finding
+    haystack: str  # lower-case text the text filter searches
+
+    @property
+    def severity_rank(self) -> int:
+        return SEVERITY_ORDER.index(self.worst) + 1 if self.worst else 0
+
+
+def build_rows(assessment: Assessment) -> list[Row]:
+    """The table's rows, worked out once per assessment (so sorting and filtering stay fast)."""
+    by_endpoint: dict[str, list[Finding]] = {}
+    for finding in assessment.findings:
+        by_endpoint.setdefault(finding.endpoint, []).append(finding)
+    return [_row(endpoint, by_endpoint.get(endpoint.key, [])) for endpoint in assessment.endpoints]
+
+
+def _row(endpoint: Endpoint, findings: list[Finding]) -> Row:
+    countries = sorted({a.country for a in endpoint.addresses if a.country})
+    operators = sorted({a.network_operator.name for a in endpoint.addresses if a.network_operator})
+    if not operators:
+        operators = sorted({a.as_organization for a in endpoint.addresses if a.as_organization})
+    service = ""
+    if endpoint.service:
+        service = endpoint.service.operator + (f" ({endpoint.service.country})" if endpoint.service.country else "")
+    worst = max((f.severity for f in findings), key=SEVERITY_ORDER.index, default="")
+    worst_text = ""
+    if worst:
+        top = max(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.points))
+        worst_text = f"{worst}: {top.message}"
+    hosting = ", ".join(countries) or _unplaced(endpoint)
+    if any(a.anycast for a in endpoint.addresses):
+        hosting += " (anycast edge)"
+    cells = (
+        endpoint.key,
+        ", ".join(endpoint.roles),
+        hosting,
+        ", ".join(operators),
+        service,
+        worst_text,
+        f"{endpoint.relevance:.2f}",
+    )
+    return Row(
+        endpoint=endpoint,
+        cells=cells,
+        countries=frozenset(countries),
+        roles=frozenset(endpoint.roles),
+        worst=worst,
+        haystack=" ".join((*cells, *(f.rule for f in findings))).lower(),
+    )
+
+
+def _unplaced(endpoint: Endpoint) -> str:
+    if any(a.scope == "local" for a in endpoint.addresses):
+        return "local network"
+    status = endpoint.resolution.status
+    return "" if status == "ok" else f"not resolved ({status})"
+
+
+class EndpointTableModel(QAbstractTableModel):
+    """Read-only rows of one assessment; replaced wholesale when a new assessment is shown."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Row] = []
+
+    def show(self, rows: Sequence[Row]) -> None:
+        """Show these rows instead of the current ones."""
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's names)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return row.cells[column]
+        if role == Qt.ItemDataRole.UserRole:  # the sort key
+            if column == 5:
+                return row.severity_rank
+            if column == 6:
+                return row.endpoint.relevance
+            return row.cells[column].lower()
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.worst in SEVERITY_COLOURS:
+            return QColor(SEVERITY_COLOURS[row.worst])
+        return None
+
+
+@dataclass(frozen=True)
+class EndpointFilter:
+    """What the user narrowed the table to; empty fields do not filter."""
+
+    text: str = ""
+    country: str = ""
+    severity: str = ""  # at least this severity
+    role: str = ""
+    hide_low_relevance: bool = False
+
+    def accepts(self, row: Row) -> bool:
+        """True when ``row`` passes every part of the filter."""
+        if self.hide_low_relevance and row.endpoint.relevance < LOW_RELEVANCE:
+            return False
+        if self.country and self.country not in row.countries:
+            return False
+        if self.role and self.role not in row.roles:
+            return False
+        if self.severity and row.severity_rank < SEVERITY_ORDER.index(self.severity) + 1:
+            return False
+        return not self.text or self.text.lower() in row.haystack
+
+
+class EndpointFilterProxy(QSortFilterProxyModel):
+    """Sorting by each column's natural order and filtering by :class:`EndpointFilter`."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.criteria = EndpointFilter()
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def set_filter(self, criteria: EndpointFilter) -> None:
+        """Filter by ``criteria`` (re-filters at once)."""
+        if hasattr(self, "beginFilterChange"):  # Qt ≥ 6.10; invalidateRowsFilter() is deprecated there
+            self.beginFilterChange()
+            self.criteria = criteria
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            self.criteria = criteria
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, EndpointTableModel)
+        return self.criteria.accepts(model.rows[source_row])
+
+    def endpoint_at(self, index: QModelIndex) -> Endpoint | None:
+        """The endpoint shown at a view index, or None."""
+        if not index.isValid():
+            return None
+        model = self.sourceModel()
+        assert isinstance(model, EndpointTableModel)
+        return model.rows[self.mapToSource(index).row()].endpoint

@@ -1,0 +1,498 @@
+"""The main window: picker → running → result, menus, exports, settings, drag and drop.
+
+Every slot here only moves data between widgets and engine calls; engine work runs through
+:class:`~databorder.gui.operations.BackgroundOperation`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QGridLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from databorder import __version__
+from databorder.collect.targets import TargetRequest
+from databorder.errors import DataBorderError
+from databorder.model import Assessment
+
+if TYPE_CHECKING:
+    from databorder.orgpolicy import OrgPolicy
+
+from databorder.gui.errors import show_error
+from databorder.gui.operations import BackgroundOperation, OperationProgress, StageProgress
+from databorder.gui.picker import PackChoice, ProcessDialog, TargetPicker
+from databorder.gui.results import ResultView
+
+log = logging.getLogger(__name__)
+
+STAGE_TITLES = {
+    "collect": "Collect endpoints",
+    "resolve": "Resolve names (DNS)",
+    "attribute": "Attribute: country, network, operator",
+    "evaluate": "Evaluate rule packs",
+}
+
+
+class RunningView(QWidget):
+    """Stage-by-stage progress of a running assessment, and Cancel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("<h2>Assessing…</h2>")
+        self.title.setObjectName("runningTitle")
+        grid = QGridLayout()
+        self.bars: dict[str, QProgressBar] = {}
+        for row, (stage, title) in enumerate(STAGE_TITLES.items()):
+            bar = QProgressBar()
+            bar.setObjectName(f"progress:{stage}")
+            bar.setAccessibleName(title)
+            bar.setTextVisible(True)
+            grid.addWidget(QLabel(title), row, 0)
+            grid.addWidget(bar, row, 1)
+            self.bars[stage] = bar
+        self.cancel = QPushButton("&Cancel")
+        self.cancel.setObjectName("cancelButton")
+        self.note = QLabel("Cancel stops within a second and keeps what was gathered.")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(grid)
+        layout.addWidget(self.note)
+        layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+
+    def reset(self, description: str) -> None:
+        """Empty bars for a new run."""
+        self.title.setText(f"<h2>Assessing {description}…</h2>")
+        self.cancel.setEnabled(True)
+        self.cancel.setText("&Cancel")
+        for bar in self.bars.values():
+            bar.setRange(0, 1)
+            bar.setValue(0)
+            bar.setFormat("waiting")
+
+    def show_progress(self, latest: StageProgress) -> None:
+        """Fill the bars of finished stages and show the current one (busy when its total is unknown)."""
+        stages = list(STAGE_TITLES)
+        if latest.stage not in self.bars:
+            return
+        current = stages.index(latest.stage)
+        for stage in stages[:current]:
+            bar = self.bars[stage]
+            bar.setRange(0, 1)
+            bar.setValue(1)
+            bar.setFormat("done")
+        bar = self.bars[latest.stage]
+        if latest.total > 0:
+            bar.setRange(0, latest.total)
+            bar.setValue(min(latest.done, latest.total))
+            bar.setFormat(f"{latest.done:,} of {latest.total:,}")
+        else:
+            bar.setRange(0, 0)  # busy indicator
+            bar.setFormat("working")
+
+
+class MainWindow(QMainWindow):
+    """DataBorder's one window."""
+
+    def __init__(self, *, log_file: Path | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("DataBorder")
+        self.resize(1280, 800)
+        self.log_file = log_file
+        self.assessment: Assessment | None = None
+        self.operation: BackgroundOperation[Any] | None = None
+        self.policy: OrgPolicy | None = None  # read in load_data(), after the window shows
+        self.policy_error: DataBorderError | None = None
+        self.last_error: QMessageBox | None = None
+
+        self.picker = TargetPicker()
+        self.running = RunningView()
+        self.results = ResultView()
+        self.pages = QStackedWidget()
+        for page in (self.picker, self.running, self.results):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+        self.picker.assess_requested.connect(self.start_assessment)
+        self.picker.watch_requested.connect(self.choose_process)
+        self.running.cancel.clicked.connect(self.cancel)
+        self._menus()
+        self.setAcceptDrops(True)
+        self.statusBar().showMessage("Loading the catalog…")
+        QTimer.singleShot(0, self.load_data)  # after the window shows: start-up stays fast
+
+    # --- menus --------------------------------------------------------------------------------------------------
+
+    def _menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        self._action(file, "&New assessment", self.new_assessment, QKeySequence.StandardKey.New)
+        self._action(file, "&Open assessment…", self.choose_open, QKeySequence.StandardKey.Open)
+        file.addSeparator()
+        self.export_actions = [
+            self._action(file, "Export &PDF report…", lambda: self.export("pdf"), QKeySequence("Ctrl+P")),
+            self._action(file, "Export &JSON…", lambda: self.export("json"), QKeySequence("Ctrl+S")),
+            self._action(file, "Export &CSV…", lambda: self.export("csv"), QKeySequence("Ctrl+E")),
+        ]
+        for action in self.export_actions:
+            action.setEnabled(False)
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        tools = self.menuBar().addMenu("&Tools")
+        self._action(tools, "&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About DataBorder", self.open_about)
+
+    def _action(self, menu: Any, text: str, slot: Callable[[], object], shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    # --- start-up -----------------------------------------------------------------------------------------------
+
+    def load_data(self) -> None:
+        """Load the organisation's policy, the catalog and the rule packs (after the window is shown)."""
+        import importlib.util
+
+        from databorder.catalog import load_catalog
+
+        try:
+            if importlib.util.find_spec("databorder.orgpolicy") is not None:  # TEMP until orgpolicy lands
+                from databorder.orgpolicy import load_org_policy
+
+                self.policy = load_org_policy()
+            self.policy_error = None
+        except DataBorderError as exc:
+            self.policy_error = exc
+            self.report_error(exc, "reading your organisation's policy")
+        try:
+            self.picker.show_catalog(load_catalog())
+            self.refresh_packs()
+        except DataBorderError as exc:
+            self.report_error(exc, "loading the catalog and rule packs")
+        self.statusBar().showMessage("Ready", 3000)
+
+    def refresh_packs(self) -> None:
+        """Offer every pack that can be named; mandatory ones locked, the user's saved choice ticked."""
+        from databorder.options import load_settings, merged
+        from databorder.policy import available_packs
+        from databorder.policy.packs import mandatory_packs
+
+        values = merged(load_settings())
+        policy = self.policy
+        mandatory = set(mandatory_packs()) | set(policy.mandatory_packs if policy else ())
+        wanted = set(values["packs"]) | set(policy.default_packs or () if policy else ())
+        choices = []
+        for pack_id, path, origin in available_packs(values["pack_dirs"]):
+            name = pack_id if origin != "folder" else str(path)
+            choices.append(
+                PackChoice(
+                    name=pack_id,
+                    title=pack_id,
+                    origin=origin,
+                    locked=pack_id in mandatory,
+                    checked=name in wanted or pack_id in wanted,
+                )
+            )
+        note = ""
+        if policy is not None and policy.source is not None and policy.mandatory_packs:
+            note = f"Packs marked as required are managed by your organisation ({policy.source})."
+        self.picker.show_packs(choices, note)
+
+    # --- running an assessment ----------------------------------------------------------------------------------
+
+    def start_assessment(self, request: TargetRequest, packs: tuple[str, ...]) -> None:
+        """Assess ``request`` with ``packs`` in the background; progress shows after a short delay."""
+        from databorder.assess import assess_request
+        from databorder.options import assess_options, load_settings, merged
+
+        if self.operation is not None and self.operation.running:
+            return
+        try:
+            if self.policy_error is not None:
+                raise self.policy_error
+            options = assess_options(merged(load_settings(), {"packs": packs or None}))
+            notes: list[str] = []
+            if self.policy is not None:
+                from databorder.orgpolicy import apply_org_policy
+
+                options, notes = apply_org_policy(options, self.policy)
+        except DataBorderError as exc:
+            self.report_error(exc, "preparing the assessment")
+            return
+        for note in notes:
+            log.info("%s", note)
+
+        def work(progress: OperationProgress) -> Assessment:
+            return assess_request(request, options, progress)
+
+        self.run_operation(work, self.show_assessment, "assessing")
+        self.running.reset(self.picker.chosen.text().replace("<b>Target:</b> ", ""))
+        self.picker.assess_button.setEnabled(False)
+        assert self.operation is not None
+        self.operation.show_progress.connect(lambda: self.pages.setCurrentWidget(self.running))
+        self.operation.progress_changed.connect(self.running.show_progress)
+
+    def run_operation(self, work: Callable[[OperationProgress], Any], done: Callable[[Any], None], doing: str) -> None:
+        """Run engine work off the UI thread; ``done`` gets its result, errors get a dialog."""
+        operation: BackgroundOperation[Any] = BackgroundOperation(work, self)
+        operation.done.connect(done)
+        operation.failed.connect(lambda exc: self._failed(exc, doing))
+        self.operation = operation
+        operation.start()
+
+    def cancel(self) -> None:
+        """Stop the running assessment; what was gathered is shown, marked incomplete."""
+        if self.operation is not None and self.operation.running:
+            self.operation.cancel()
+            self.running.cancel.setEnabled(False)
+            self.running.cancel.setText("Cancelling…")
+
+    def _failed(self, exc: object, doing: str) -> None:
+        self.pages.setCurrentWidget(self.picker)
+        self.picker.assess_button.setEnabled(not self.picker.request.empty)
+        if isinstance(exc, BaseException):
+            self.report_error(exc, doing)
+
+    def show_assessment(self, assessment: Assessment) -> None:
+        """Show a finished or opened assessment in the result view."""
+        self.assessment = assessment
+        self.results.show_assessment(assessment)
+        self.pages.setCurrentWidget(self.results)
+        self.picker.assess_button.setEnabled(not self.picker.request.empty)
+        for action in self.export_actions:
+            action.setEnabled(True)
+        self.setWindowTitle(f"DataBorder — {assessment.target.name}")
+        self.statusBar().showMessage(f"{len(assessment.endpoints)} endpoints, {len(assessment.findings)} findings")
+        if not assessment.complete:
+            self.warn_incomplete(assessment)
+
+    def warn_incomplete(self, assessment: Assessment) -> None:
+        """Say plainly that the result is partial (unreachable DNS, cancelled, skipped input), and why."""
+        box = QMessageBox(self)
+        box.setObjectName("incompleteDialog")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("DataBorder")
+        first = assessment.warnings[0] if assessment.warnings else "some stages did not finish"
+        box.setText(f"This assessment is incomplete: {first}.\n\nWhat was gathered is shown; it cannot say 'allow'.")
+        box.setDetailedText("\n".join(assessment.warnings))
+        box.open()
+        self.last_error = box
+
+    def new_assessment(self) -> None:
+        """Back to the picker."""
+        self.pages.setCurrentWidget(self.picker)
+
+    def choose_process(self) -> None:
+        """Pick a running process to watch."""
+        from databorder.collect.live import running_processes
+
+        dialog = ProcessDialog(running_processes(), self)
+        if dialog.exec() and (chosen := dialog.chosen()) is not None:
+            self.picker.choose(*chosen)
+
+    # --- files ----------------------------------------------------------------------------------------------------
+
+    def open_path(self, path: Path, *, assess_now: bool = True) -> None:
+        """A saved assessment opens in the result view; an app folder, archive or capture is assessed."""
+        from databorder.collect.targets import is_assessment_file
+        from databorder.report.jsonout import read_json
+
+        if is_assessment_file(path):
+            try:
+                self.show_assessment(read_json(path))
+            except DataBorderError as exc:
+                self.report_error(exc, f"opening {path.name}")
+            return
+        if not path.exists():
+            self.report_error(DataBorderError(f"{path}: does not exist"), "opening a file")
+            return
+        self.picker.choose_path(path)
+        self.pages.setCurrentWidget(self.picker)
+        if assess_now:
+            self.start_assessment(self.picker.request, self.picker.selected_packs())
+
+    def choose_open(self) -> None:
+        """File → Open: a saved assessment (JSON)."""
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open a saved assessment", "", "Assessments (*.json);;All files (*)"
+        )
+        if name:
+            self.open_path(Path(name), assess_now=False)
+
+    def export(self, kind: str) -> None:
+        """Save the shown assessment as a PDF report, JSON or CSV."""
+        if self.assessment is None:
+            return
+        filters = {"pdf": "PDF report (*.pdf)", "json": "Assessment JSON (*.json)", "csv": "CSV (*.csv)"}
+        name, _ = QFileDialog.getSaveFileName(
+            self, f"Export {kind.upper()}", f"databorder-assessment.{kind}", filters[kind]
+        )
+        if name:
+            self.export_to(kind, Path(name))
+
+    def export_to(self, kind: str, path: Path) -> None:
+        """Write the shown assessment to ``path`` as ``kind`` (pdf, json or csv)."""
+        assert self.assessment is not None
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            if kind == "pdf":
+                from databorder.report.pdf import render_pdf
+
+                render_pdf(self.assessment, path)
+            elif kind == "json":
+                from databorder.report.jsonout import write_json
+
+                write_json(self.assessment, path)
+            else:
+                from databorder.report.csvout import write_csv
+
+                write_csv(self.assessment, path)
+        except DataBorderError as exc:
+            self.report_error(exc, f"exporting the {kind.upper()}")
+        else:
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            event.acceptProposedAction()
+            self.open_path(Path(urls[0].toLocalFile()), assess_now=False)
+
+    # --- settings and about -------------------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        """The settings page; saved values apply to the next assessment (and to the CLI)."""
+        from databorder.gui.settings import SettingsDialog
+        from databorder.options import load_settings, save_settings
+
+        try:
+            values = load_settings()
+        except DataBorderError as exc:
+            self.report_error(exc, "reading your settings")
+            values = {}
+        dialog = SettingsDialog(values, self.policy, self.geoip_status(), self)
+        dialog.maxmind_account_requested.connect(lambda: self.ask_maxmind_account(dialog))
+        dialog.maxmind_update_requested.connect(self.update_geoip)
+        if dialog.exec():
+            try:
+                save_settings(dialog.chosen())
+            except DataBorderError as exc:
+                self.report_error(exc, "saving your settings")
+            self.refresh_packs()
+
+    def geoip_status(self) -> str:
+        """One line per database in use: kind, source, build date."""
+        from databorder.attribute.geoip import open_asn_database, open_country_database
+        from databorder.options import load_settings, merged
+
+        lines = []
+        try:
+            values = merged(load_settings())
+            for opener, key in ((open_country_database, "country_db"), (open_asn_database, "asn_db")):
+                database = opener(values[key])
+                ref = database.ref
+                lines.append(f"{ref.kind}: {ref.source}, built {ref.build_date}")
+                database.close()
+        except DataBorderError as exc:
+            lines.append(f"cannot be used: {exc}")
+        return "\n".join(lines)
+
+    def ask_maxmind_account(self, parent: QWidget) -> None:
+        """Store a MaxMind account ID and licence key in the system keyring (never in a file)."""
+        from databorder import secrets
+
+        account, ok = QInputDialog.getText(parent, "MaxMind account", "Account ID:")
+        if not ok or not account.strip():
+            return
+        key, ok = QInputDialog.getText(parent, "MaxMind account", "Licence key:", QLineEdit.EchoMode.Password)
+        if not ok or not key.strip():
+            return
+        try:
+            secrets.store_maxmind(account.strip(), key.strip())
+        except DataBorderError as exc:
+            self.report_error(exc, "storing the MaxMind account")
+        else:
+            self.statusBar().showMessage("Stored the MaxMind account in the system keyring", 5000)
+
+    def update_geoip(self) -> None:
+        """Download GeoLite2 Country and ASN with the stored account, in the background."""
+        from databorder import secrets
+        from databorder.attribute.update import update
+
+        def work(progress: OperationProgress) -> list[str]:
+            account = secrets.maxmind_account()
+            if account is None:
+                raise DataBorderError('no MaxMind account is stored: use "MaxMind account…" first')
+            done = []
+            for edition in ("GeoLite2-Country", "GeoLite2-ASN"):
+
+                def report(got: int, total: int, edition: str = edition) -> None:
+                    progress.report(edition, got, total)
+
+                ref = update(edition, account_id=account.account_id, licence_key=account.licence_key, progress=report)
+                done.append(f"{edition} built {ref.build_date}")
+            return done
+
+        self.statusBar().showMessage("Downloading GeoLite2 from MaxMind…")
+        self.run_operation(
+            work,
+            lambda done: self.statusBar().showMessage("Now in use: " + ", ".join(done), 8000),
+            "updating the GeoIP databases",
+        )
+
+    def open_about(self) -> None:
+        """Versions, database build dates and the data licences."""
+        from databorder.attribute.geoip import open_asn_database, open_country_database
+        from databorder.gui.settings import AboutDialog, about_html, runtime_versions
+
+        databases = []
+        for opener in (open_country_database, open_asn_database):
+            try:
+                database = opener(None)
+            except DataBorderError as exc:
+                databases.append(("database", str(exc), "?", ""))
+                continue
+            ref = database.ref
+            databases.append((ref.kind, ref.source, ref.build_date or "unknown", ref.attribution or ref.licence or ""))
+            database.close()
+        AboutDialog(about_html(runtime_versions(__version__), databases), self).exec()
+
+    # --- errors and closing -------------------------------------------------------------------------------------
+
+    def report_error(self, exc: BaseException, doing: str) -> None:
+        """A dialog with a sentence and details; never a traceback."""
+        self.statusBar().showMessage(f"Could not finish {doing}", 8000)
+        self.last_error = show_error(self, exc, doing=doing, log_file=self.log_file)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.operation is not None and self.operation.running:
+            self.operation.cancel()  # the worker notices within a second; the process then exits
+        event.accept()

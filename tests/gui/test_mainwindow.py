@@ -1,0 +1,209 @@
+"""The real window driven through whole assessments: pick, run, result, filter, detail, map, cancel, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from databorder.collect.targets import TargetRequest
+from databorder.gui.mainwindow import MainWindow
+from databorder.options import save_settings
+from databorder.report.worldmap import MapFrame
+from tests.conftest import DnsZone, FixtureDatabases
+
+pytestmark = pytest.mark.gui
+
+
+def run_to_result(qtbot: QtBot, win: MainWindow, request: TargetRequest, timeout: int = 20_000) -> None:
+    win.picker.choose(request, "the test hosts")
+    qtbot.mouseClick(win.picker.assess_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: win.assessment is not None and win.operation is not None and not win.operation.running, timeout=timeout
+    )
+
+
+def test_catalog_search_and_pick_by_keyboard(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClicks(window.picker.search, "hangzhou")
+    assert window.picker.filtered.rowCount() >= 1
+    names = {window.picker.filtered.index(r, 0).data() for r in range(window.picker.filtered.rowCount())}
+    assert "DeepSeek" in names
+    window.picker.select_app("deepseek")
+    assert window.picker.request == TargetRequest(apps=("deepseek",))
+    assert "DeepSeek" in window.picker.chosen.text()
+    assert window.picker.assess_button.isEnabled()
+    window.picker.search.clear()
+    assert window.picker.filtered.rowCount() == window.picker.apps.rowCount() >= 20
+
+
+def test_a_whole_assessment_shows_verdict_table_map_and_detail(
+    qtbot: QtBot, window: MainWindow, host_file: Path
+) -> None:
+    assert window.picker.pack_box("us-countries-of-concern").isChecked()
+    run_to_result(qtbot, window, TargetRequest(host_files=(host_file,)))
+    results = window.results
+    assert window.pages.currentWidget() is results
+    assert window.assessment is not None and window.assessment.verdict == "prohibit"
+    assert "PROHIBIT" in results.verdict.text() and "score" in results.verdict.text()
+    assert results.reason.text()
+    assert results.model.rowCount() == 6
+    # Worst first: the China-hosted endpoints lead the table.
+    first = results.proxy.index(0, 0).data()
+    assert first in {"api.chat.test", "cn-hosted.app.test", "ir.app.test"}
+    assert results.proxy.index(0, 5).data().startswith("prohibit")
+    # The map shades countries by the worst severity landing there.
+    assert results.map.levels["CN"] == "prohibit"
+    assert results.map.levels["DE"] in {"clean", "info"}
+    assert "CN prohibit" in results.map.accessibleDescription()
+    # The detail pane: evidence, DNS chain, attribution with its source database, rules with messages.
+    row = next(r for r in range(results.proxy.rowCount()) if results.proxy.index(r, 0).data() == "www.chat.test")
+    results.table.selectRow(row)
+    html = results.detail.toPlainText()
+    assert "www.chat.test → edge.cdn.test → host.cdn.test" in html
+    assert "198.51.100.20" in html and "hosting country US" in html
+    assert "list:" in html and "hosts.txt" in html  # evidence: the host list and its line
+    assert "AS45102" in html
+    window.export_to("json", Path(qtbot.tmp_path if hasattr(qtbot, "tmp_path") else host_file.parent) / "saved.json")
+    assert all(action.isEnabled() for action in window.export_actions)
+
+
+def test_filters_narrow_the_table_and_a_map_click_filters_by_country(
+    qtbot: QtBot, window: MainWindow, host_file: Path
+) -> None:
+    run_to_result(qtbot, window, TargetRequest(host_files=(host_file,)))
+    results = window.results
+    qtbot.keyClicks(results.text_filter, "app.test")
+    assert results.proxy.rowCount() == 3
+    assert results.shown.text() == "3 of 6 endpoints"
+    results.text_filter.clear()
+    results.severity.setCurrentIndex(results.severity.findData("prohibit"))
+    prohibited = {results.proxy.index(r, 0).data() for r in range(results.proxy.rowCount())}
+    assert "eu.app.test" not in prohibited and "cn-hosted.app.test" in prohibited
+    results.severity.setCurrentIndex(0)
+    # Click on Germany in the map (lon 10, lat 51): only the DE-hosted endpoint remains.
+    frame = MapFrame.within(0, 0, results.map.width(), results.map.height())
+    x = frame.left + (10 + 180) * frame.scale
+    y = frame.top + (84 - 51) * frame.scale
+    qtbot.mouseClick(results.map, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert results.country.currentData() == "DE"
+    assert [results.proxy.index(r, 0).data() for r in range(results.proxy.rowCount())] == ["eu.app.test"]
+    qtbot.mouseClick(results.map, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))  # again: clears
+    assert results.proxy.rowCount() == 6
+
+
+def test_cancel_mid_run_keeps_what_was_gathered(
+    qtbot: QtBot, window: MainWindow, dns_zone: DnsZone, fixture_dbs: FixtureDatabases, tmp_path: Path
+) -> None:
+    # dnsmasq forwards *.slow.test to a server that never answers: resolving hangs until cancelled.
+    save_settings(
+        {
+            "nameserver": dns_zone.nameserver,
+            "country_db": fixture_dbs.country,
+            "asn_db": fixture_dbs.asn,
+            "dns_timeout": 20.0,
+        }
+    )
+    names = tmp_path / "many.txt"
+    names.write_text("".join(f"n{i}.slow.test\n" for i in range(40)) + "203.0.113.7\n", encoding="utf-8")
+    window.picker.choose(TargetRequest(host_files=(names,)), "names that never answer")
+    qtbot.mouseClick(window.picker.assess_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.running, timeout=5000)
+    qtbot.waitUntil(lambda: "0 of 40" in window.running.bars["resolve"].format(), timeout=5000)
+    assert window.running.bars["collect"].format() == "done"
+    qtbot.mouseClick(window.running.cancel, Qt.MouseButton.LeftButton)
+    import time
+
+    clicked = time.monotonic()
+    qtbot.waitUntil(lambda: window.assessment is not None, timeout=5000)
+    assert time.monotonic() - clicked < 1.5
+    assert window.assessment is not None
+    assert window.assessment.complete is False
+    assert window.assessment.verdict != "allow"
+    assert any("cancel" in w for w in window.assessment.warnings)
+    assert window.results.model.rowCount() == 41
+    assert window.last_error is not None and window.last_error.objectName() == "incompleteDialog"
+
+
+def error_text(window: MainWindow) -> str:
+    box = window.last_error
+    assert isinstance(box, QMessageBox)
+    text = box.text() + "\n" + box.detailedText()
+    assert "Traceback" not in text
+    return text
+
+
+def test_a_broken_rule_pack_gives_a_dialog_naming_file_and_line(
+    qtbot: QtBot, window: MainWindow, host_file: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    (folder / "broken.toml").write_text(
+        '[pack]\nid = "broken"\ntitle = "x"\nversion = "1"\n[[rules]\n', encoding="utf-8"
+    )
+    from databorder.options import load_settings
+
+    save_settings({**load_settings(), "pack_dirs": (folder,)})
+    window.refresh_packs()
+    window.picker.pack_box("broken").setChecked(True)
+    window.picker.choose(TargetRequest(host_files=(host_file,)), "hosts")
+    qtbot.mouseClick(window.picker.assess_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10_000)
+    text = error_text(window)
+    assert "broken.toml, line 5" in text
+    assert window.pages.currentWidget() is window.picker
+    assert window.picker.assess_button.isEnabled()
+
+
+def test_a_corrupt_database_gives_a_dialog(
+    qtbot: QtBot, window: MainWindow, host_file: Path, tmp_path: Path, dns_zone: DnsZone
+) -> None:
+    corrupt = tmp_path / "corrupt.mmdb"
+    corrupt.write_bytes(b"\x00" * 4096)
+    save_settings({"nameserver": dns_zone.nameserver, "country_db": corrupt})
+    run = window.picker
+    run.choose(TargetRequest(host_files=(host_file,)), "hosts")
+    qtbot.mouseClick(run.assess_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10_000)
+    assert "corrupt.mmdb" in error_text(window)
+
+
+def test_unreachable_dns_is_said_plainly(
+    qtbot: QtBot, window: MainWindow, host_file: Path, fixture_dbs: FixtureDatabases
+) -> None:
+    save_settings(
+        {"nameserver": "127.0.0.1:9", "country_db": fixture_dbs.country, "asn_db": fixture_dbs.asn, "dns_timeout": 0.5}
+    )
+    run_to_result(qtbot, window, TargetRequest(host_files=(host_file,)))
+    assert window.assessment is not None
+    assert window.assessment.complete is False
+    assert "DNS" in error_text(window) or "nameserver" in error_text(window).lower()
+
+
+def test_a_capture_that_cannot_be_parsed_gives_a_dialog(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    capture = tmp_path / "cut.pcap"
+    capture.write_bytes(b"\xd4\xc3\xb2\xa1\x02\x00")  # a pcap header cut short
+    window.open_path(capture)
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10_000)
+    assert "cut.pcap" in error_text(window)
+
+
+def test_a_saved_assessment_opens_straight_into_the_result_view(
+    qtbot: QtBot, window: MainWindow, host_file: Path, tmp_path: Path
+) -> None:
+    run_to_result(qtbot, window, TargetRequest(host_files=(host_file,)))
+    saved = tmp_path / "saved.json"
+    window.export_to("json", saved)
+    window.export_to("csv", tmp_path / "saved.csv")
+    window.export_to("pdf", tmp_path / "saved.pdf")
+    assert (tmp_path / "saved.pdf").read_bytes().startswith(b"%PDF")
+    assert "api.chat.test" in (tmp_path / "saved.csv").read_text(encoding="utf-8")
+    other = MainWindow(log_file=None)
+    qtbot.addWidget(other)
+    other.open_path(saved)
+    assert other.pages.currentWidget() is other.results
+    assert other.results.model.rowCount() == 6
+    other.open_path(tmp_path / "not-json.json")
+    assert other.last_error is not None

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from databorder.model import AddressAttribution
 from databorder.report.pdf import _ensure_gui_application
-from databorder.report.worldmap import COLOURS, country_severities, outlines, paint_world_map
+from databorder.report.worldmap import COLOURS, MapFrame, country_at, country_severities, outlines, paint_world_map
 from tests.model.test_model import sample_assessment
 
 
@@ -42,3 +44,27 @@ def test_the_painter_shades_countries_where_they_are() -> None:
     assert pixel(-50, -10) == COLOURS["review"]  # Brazil
     assert pixel(-100, 40) == COLOURS["none"]  # the United States: no data seen there
     assert pixel(-30, 0) == "#ffffff"  # the Atlantic
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "code"),
+    [(2.35, 48.85, "FR"), (116.4, 39.9, "CN"), (-100.0, 40.0, "US"), (139.7, 35.7, "JP"), (170.0, -45.0, "NZ"),
+     (0.0, 0.0, None), (-30.0, 30.0, None)],
+)  # fmt: skip
+def test_country_at_finds_the_outline_under_a_point(lon: float, lat: float, code: str | None) -> None:
+    assert country_at(lon, lat) == code
+
+
+def test_country_at_handles_outlines_that_cross_the_antimeridian() -> None:
+    assert country_at(179.0, 66.0) == "RU"  # Chukotka, drawn past the map's right edge
+    assert country_at(-179.5, 67.0) == "RU"
+
+
+def test_the_frame_turns_positions_back_into_longitude_and_latitude() -> None:
+    frame = MapFrame.within(0, 0, 720, 300)
+    x = frame.left + (10 + 180) * frame.scale
+    y = frame.top + (84 - 51) * frame.scale
+    lon, lat = frame.to_lonlat(x, y) or (None, None)
+    assert lon == pytest.approx(10) and lat == pytest.approx(51)
+    assert frame.to_lonlat(frame.left - 5, 10) is None  # left of the map
+    assert frame.to_lonlat(x, 299) is None  # in the legend band

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import dataclasses
+
+from databorder.gui.detail import endpoint_html
+from databorder.model import Evidence
+from tests.model.test_model import sample_assessment
+
+
+def test_the_detail_names_evidence_dns_attribution_sources_and_rules() -> None:
+    assessment = sample_assessment()
+    html = endpoint_html(assessment, assessment.endpoints[0])
+    for expected in (
+        "api.chat.test → edge.cdn.test",  # the CNAME chain
+        "hosting country CN",
+        "(fixture, built 2026-06-17)",  # the database the country came from
+        "AS37963",
+        "network operator Alibaba Cloud, part of Alibaba Group, home country CN",
+        "Chat Ltd",
+        "rule <code>r</code> of pack <code>p</code>",
+        "203.0.113.10 is hosted in CN",
+        "hosts.txt @ line 2",
+    ):
+        assert expected in html, expected
+
+
+def test_everything_from_outside_is_escaped_and_long_evidence_is_cut() -> None:
+    assessment = sample_assessment()
+    hostile = Evidence("static", "<script>alert(1)</script>.js", "offset 1", "<b>not bold</b>")
+    endpoint = dataclasses.replace(assessment.endpoints[0], evidence=(hostile,) * 25)
+    html = endpoint_html(assessment, endpoint)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>not bold</b>" not in html
+    assert "… and 5 more" in html

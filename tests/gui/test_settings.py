@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QTextBrowser
+from pytestqt.qtbot import QtBot
+
+from databorder.gui.settings import AboutDialog, SettingsDialog, about_html, runtime_versions
+from databorder.options import ASSESS_OPTIONS
+
+pytestmark = pytest.mark.gui
+
+
+class LockingPolicy:
+    """Stands in for the organisation's policy: locks the nameserver."""
+
+    source = Path("/etc/databorder/policy.toml")
+
+    def locked(self, setting: str) -> bool:
+        return setting == "nameserver"
+
+
+def test_every_declared_option_but_packs_has_a_field_and_edits_come_back_typed(qtbot: QtBot) -> None:
+    dialog = SettingsDialog({"offline": True, "pack_dirs": (Path("a"),)}, None, "country: fixture", None)
+    qtbot.addWidget(dialog)
+    assert set(dialog.fields) == {s.name for s in ASSESS_OPTIONS} - {"packs"}
+    offline = dialog.fields["offline"]
+    assert isinstance(offline, QCheckBox) and offline.isChecked()
+    timeout = dialog.fields["dns_timeout"]
+    assert isinstance(timeout, QDoubleSpinBox)
+    timeout.setValue(1.5)
+    nameserver = dialog.fields["nameserver"]
+    assert isinstance(nameserver, QLineEdit)
+    nameserver.setText("192.0.2.53")
+    dialog.fields["pack_dirs"].edit.setText("a; b")  # type: ignore[attr-defined]
+    dialog.fields["country_db"].edit.setText("")  # type: ignore[attr-defined]
+    values = dialog.chosen()
+    assert values["offline"] is True and values["dns_timeout"] == 1.5 and values["nameserver"] == "192.0.2.53"
+    assert values["pack_dirs"] == (Path("a"), Path("b")) and values["country_db"] is None
+
+
+def test_settings_the_organisation_fixes_are_locked_and_say_so(qtbot: QtBot) -> None:
+    dialog = SettingsDialog({}, LockingPolicy(), "", None)
+    qtbot.addWidget(dialog)
+    assert not dialog.fields["nameserver"].isEnabled()
+    assert "Managed by your organisation" in dialog.fields["nameserver"].toolTip()
+    assert dialog.fields["offline"].isEnabled()
+
+
+def test_the_about_box_names_versions_build_dates_and_attributions(qtbot: QtBot) -> None:
+    html = about_html(runtime_versions("9.9"), [("country", "embedded", "2026-06-17", "CC BY 4.0 by the NRO")])
+    dialog = AboutDialog(html)
+    qtbot.addWidget(dialog)
+    text = dialog.findChild(QTextBrowser, "aboutText")
+    assert isinstance(text, QTextBrowser)
+    plain = text.toPlainText()
+    for expected in ("DataBorder 9.9", "PySide6", "Qt", "built 2026-06-17", "CC BY 4.0 by the NRO", "Natural Earth"):
+        assert expected in plain

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from databorder.errors import DataBorderError
+from databorder.report.jsonout import read_json, write_json
+from tests.helpers.assessments import varied_assessment
+
+
+def test_a_written_assessment_reads_back_equal(tmp_path: Path) -> None:
+    assessment = varied_assessment(30)
+    path = tmp_path / "a.json"
+    write_json(assessment, path)
+    assert read_json(path) == assessment
+    assert not list(tmp_path.glob("*.tmp"))  # the temporary file was renamed, not left behind
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'{"schema_version": 99}', "schema_version"),
+        (b"[1, 2]", "JSON object"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"{", "not a DataBorder"),
+    ],
+)
+def test_files_that_are_not_assessments_get_a_sentence(tmp_path: Path, content: bytes, problem: str) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(content)
+    with pytest.raises(DataBorderError, match=problem):
+        read_json(path)
+
+
+def test_an_unwritable_place_gets_a_sentence(tmp_path: Path) -> None:
+    with pytest.raises(DataBorderError, match="cannot write the assessment JSON"):
+        write_json(varied_assessment(1), tmp_path / "missing-folder" / "a.json")
+    with pytest.raises(DataBorderError, match="cannot be read"):
+        read_json(tmp_path / "missing.json")

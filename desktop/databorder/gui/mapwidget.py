@@ -22,7 +22,7 @@ class WorldMapWidget(QWidget):
         self.selected = ""
         self.setObjectName("worldMap")
         self.setAccessibleName("World map of hosting countries")
-        self.setMinimumSize(320, 160)
+        self.setMinimumSize(320, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)

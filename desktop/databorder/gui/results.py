@@ -87,6 +87,8 @@ class ResultView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setResizeContentsPrecision(200)  # size columns from the first rows, not all 5,000
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.selectionModel().selectionChanged.connect(self._selected)
 
         self.detail = QTextBrowser()
@@ -108,7 +110,8 @@ class ResultView(QWidget):
         body.addWidget(top)
         body.addWidget(self.map)
         body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 2)
+        body.setStretchFactor(1, 1)
+        body.setSizes([520, 240])  # the table is what people read; the map is the overview
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -150,7 +153,7 @@ class ResultView(QWidget):
         self.text_filter.clear()
         self.hide_low.setChecked(False)
         self.map.show_levels(country_severities(assessment))
-        self.proxy.sort(5, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)  # worst first, and the header shows it
         self.table.resizeColumnsToContents()
         for column in range(self.model.columnCount()):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))

@@ -40,10 +40,14 @@ class _PathField(QWidget):
 
     def __init__(self, spec: OptionSpec, *, folder: bool = False) -> None:
         super().__init__()
+        self.several = spec.kind == "paths"
         self.edit = QLineEdit()
         self.edit.setObjectName(f"setting:{spec.name}")
         self.edit.setAccessibleName(spec.label)
-        self.edit.setPlaceholderText("the default" if not folder else "")
+        if spec.kind == "path":
+            self.edit.setPlaceholderText("empty: the embedded database, or the one adopted with 'geoip use'")
+        else:
+            self.edit.setPlaceholderText("none; separate several with ;")
         browse = QPushButton("Browse…")
         browse.setAccessibleName(f"Browse for {spec.label}")
         browse.clicked.connect(lambda: self._browse(spec.label, folder))
@@ -59,7 +63,7 @@ class _PathField(QWidget):
             chosen, _ = QFileDialog.getOpenFileName(self, title, "", "MaxMind databases (*.mmdb);;All files (*)")
         if chosen:
             current = self.edit.text().strip()
-            self.edit.setText(f"{current}; {chosen}" if folder and current else chosen)
+            self.edit.setText(f"{current}; {chosen}" if self.several and current else chosen)
 
 
 class SettingsDialog(QDialog):

@@ -1,0 +1,106 @@
+"""Open the desktop app on a fixture assessment and save screenshots of its main states, for a person to look at.
+
+Run under a real X server, not the offscreen platform (it is what users see)::
+
+    xvfb-run -a -s "-screen 0 1280x800x24" python3 docs/screenshots/make.py --out shots/
+
+States: picker, running, result, detail, settings, error, about. The assessment is built by code (the same
+varied fixture the GUI tests use), so no network or DNS is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # tests.helpers: the fixture assessment
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the PNG files")
+    parser.add_argument("--endpoints", type=int, default=60, help="endpoints in the fixture assessment")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from databorder.collect.targets import TargetRequest
+    from databorder.errors import RulePackError
+    from databorder.gui.mainwindow import MainWindow
+    from databorder.gui.operations import StageProgress
+    from tests.helpers.assessments import varied_assessment
+
+    app = QApplication(sys.argv[:1])
+    window = MainWindow(log_file=None)
+    window.show()
+
+    def settle(ms: int = 300) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def shot(widget: QWidget, name: str) -> None:
+        settle()
+        path = args.out / f"{name}.png"
+        widget.grab().save(str(path))
+        print(path)
+
+    settle(800)  # catalog and packs load after the window shows
+    window.picker.search.setText("deep")
+    window.picker.select_app("deepseek")
+    shot(window, "1-picker")
+
+    window.picker.search.clear()
+    window.running.reset("DeepSeek (DeepSeek, CN) from the catalog")
+    for progress in (StageProgress("collect", 12, 12), StageProgress("resolve", 7, 12)):
+        window.running.show_progress(progress)
+    window.pages.setCurrentWidget(window.running)
+    shot(window, "2-running")
+
+    assessment = varied_assessment(args.endpoints)
+    window.show_assessment(assessment)
+    shot(window, "3-result")
+
+    row = next(r for r in range(window.results.proxy.rowCount()) if window.results.proxy.index(r, 2).data() == "SG")
+    window.results.table.selectRow(row)
+    window.results.country.setCurrentIndex(0)
+    shot(window, "4-detail")
+
+    window.results.country.setCurrentIndex(window.results.country.findData("CN"))
+    shot(window, "5-filtered-by-map-country")
+    window.results.country.setCurrentIndex(0)
+
+    from databorder.gui.settings import SettingsDialog
+
+    settings = SettingsDialog({}, window.policy, window.geoip_status(), window)
+    settings.show()
+    shot(settings, "6-settings")
+    settings.close()
+
+    window.picker.choose(TargetRequest(hosts=("x.test",)), "x.test")
+    window.report_error(
+        RulePackError(Path("rules/org.toml"), "'severity' must be one of info, review, prohibit", line=12),
+        "preparing the assessment",
+    )
+    assert window.last_error is not None
+    shot(window.last_error, "7-error")
+    window.last_error.close()
+
+    from databorder import __version__
+    from databorder.gui.settings import AboutDialog, about_html, runtime_versions
+
+    about = AboutDialog(about_html(runtime_versions(__version__), [("country", "embedded", "2026-06-17", "credit")]))
+    about.show()
+    shot(about, "8-about")
+    about.close()
+    window.close()
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

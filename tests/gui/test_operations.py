@@ -17,10 +17,13 @@ pytestmark = pytest.mark.gui
 
 def test_the_result_arrives_on_the_ui_thread_and_quick_work_shows_no_progress(qtbot: QtBot) -> None:
     ui_thread = QThread.currentThread()
-    worker_threads: list[object] = []
-    operation: BackgroundOperation[int] = BackgroundOperation(
-        lambda p: worker_threads.append(threading.get_ident()) or 42
-    )
+    worker_threads: list[int] = []
+
+    def work(progress: OperationProgress) -> int:
+        worker_threads.append(threading.get_ident())
+        return 42
+
+    operation: BackgroundOperation[int] = BackgroundOperation(work)
     shown: list[bool] = []
     operation.show_progress.connect(lambda: shown.append(True))
     with qtbot.waitSignal(operation.done, timeout=5000) as blocker:

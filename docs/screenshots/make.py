@@ -22,19 +22,34 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the PNG files")
     parser.add_argument("--endpoints", type=int, default=60, help="endpoints in the fixture assessment")
+    parser.add_argument("--dark", action="store_true", help="ask Qt for the dark colour scheme (Fusion style)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
+    from tests.helpers.assessments import varied_assessment
 
     from databorder.collect.targets import TargetRequest
     from databorder.errors import RulePackError
     from databorder.gui.mainwindow import MainWindow
     from databorder.gui.operations import StageProgress
-    from tests.helpers.assessments import varied_assessment
 
     app = QApplication(sys.argv[:1])
+    if args.dark:  # what a dark desktop hands Qt (Xvfb has no platform theme to ask)
+        from PySide6.QtGui import QColor, QPalette
+
+        app.setStyle("Fusion")
+        dark = QPalette()
+        for role, colour in (
+            (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+            (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#262626"),
+            (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#353535"),
+            (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d7bd9"),
+            (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
+        ):  # fmt: skip
+            dark.setColor(role, QColor(colour))
+        app.setPalette(dark)
     window = MainWindow(log_file=None)
     window.show()
 

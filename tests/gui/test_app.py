@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from databorder.report.jsonout import write_json
 from tests.helpers.assessments import varied_assessment
@@ -41,3 +42,25 @@ def test_the_cli_help_and_assessments_do_not_import_qt() -> None:
 def test_databorder_gui_subcommand_is_listed() -> None:
     result = run("-m", "databorder.cli", "--help")
     assert " gui " in result.stdout or "gui" in result.stdout.split("COMMAND")[1]
+
+
+def test_an_exception_escaping_a_slot_becomes_a_dialog_and_a_log_entry(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    from databorder.gui.app import install_error_hook
+    from databorder.gui.mainwindow import MainWindow
+
+    window = MainWindow(log_file=None)
+    qtbot.addWidget(window)
+    previous = sys.excepthook
+    try:
+        install_error_hook(window)
+        try:
+            raise ZeroDivisionError("boom")
+        except ZeroDivisionError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    finally:
+        sys.excepthook = previous
+    assert window.last_error is not None
+    assert "a bug" in window.last_error.text() and "Traceback" not in window.last_error.text()
+    assert any(record.exc_info for record in caplog.records)

@@ -11,6 +11,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from databorder.gui.mainwindow import MainWindow
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the time to a shown, usable window and quit (for start-up measurements and smoke tests)",
     )
     return parser
+
+
+def install_error_hook(window: MainWindow) -> None:
+    """An exception escaping a slot becomes a dialog (traceback in the log file), never a silent or dead window."""
+    import logging
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        logging.getLogger("databorder.gui").error("unexpected error", exc_info=(kind, exc, tb))
+        if isinstance(exc, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        window.report_error(exc, "doing what you asked")
+
+    sys.excepthook = hook
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationDisplayName("DataBorder")
     app.setDesktopFileName("databorder")
     window = MainWindow(log_file=log_file)
+    install_error_hook(window)
     window.show()
     if args.file is not None:
         QTimer.singleShot(0, lambda: window.open_path(args.file.resolve()))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding
 
@@ -21,6 +21,7 @@ COLUMNS = (
     "Relevance",
 )
 SEVERITY_COLOURS = {"prohibit": "#b3261e", "review": "#9a6b00", "info": "#3d5f8a"}
+SEVERITY_COLOURS_ON_DARK = {"prohibit": "#ff8a80", "review": "#ffd166", "info": "#9ec5ff"}
 LOW_RELEVANCE = 0.5
 
 Index = QModelIndex | QPersistentModelIndex
@@ -149,7 +150,8 @@ class EndpointTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return row.cells[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.worst in SEVERITY_COLOURS:
-            return QColor(SEVERITY_COLOURS[row.worst])
+            dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+            return QColor((SEVERITY_COLOURS_ON_DARK if dark else SEVERITY_COLOURS)[row.worst])
         return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from databorder.report.worldmap import LABELS, MapFrame, country_at, paint_world_map
@@ -52,6 +52,8 @@ class WorldMapWidget(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         try:
+            # The map is a light card in light and dark themes alike: its colours and legend are the PDF's.
+            painter.fillRect(self.rect(), QColor("#f7f8fa"))
             paint_world_map(painter, QRectF(self.rect()), self.levels)
         finally:
             painter.end()

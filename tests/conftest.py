@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# No display on test machines: Qt (the PDF renderer, the GUI tests) draws offscreen. Set before any Qt import.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +19,13 @@ from databorder.model import Assessment
 from databorder.resources import resource_path
 from tests.helpers.dns_servers import Dnsmasq, ServfailResponder, SilentNameserver
 from tests.helpers.mmdb import write_asn_db, write_country_db
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_qt_application(qapp: object) -> object:
+    """One QApplication (widgets included) for the whole run, made before any test can make a plain
+    QGuiApplication (the PDF renderer does, when it runs alone), which widget tests could not use."""
+    return qapp
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists: no display here
-
 from collections.abc import Iterator
 from pathlib import Path
 

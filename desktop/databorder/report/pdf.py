@@ -64,6 +64,11 @@ def render_pdf(
     """Write the report to ``path``; returns the page count. Raises DataBorderError if it cannot be written."""
     if paper not in PAPERS:
         raise DataBorderError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    try:  # ask the OS first: its reason (no such folder, permission denied) says more than Qt's "false"
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise DataBorderError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     _ensure_gui_application()
     from PySide6.QtCore import QMarginsF, QRectF, QSizeF
     from PySide6.QtGui import QFont, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument

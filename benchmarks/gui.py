@@ -95,6 +95,7 @@ def stall_during_scan(path: Path) -> None:
     operation: BackgroundOperation[int] = BackgroundOperation(work)
     loop = QEventLoop()
     operation.done.connect(lambda _: loop.quit())
+
     def failed(exc: object) -> None:
         print("scan failed:", exc)
         loop.quit()

@@ -332,7 +332,9 @@ def _rename(
     return result
 
 
-def assess_request(request: TargetRequest, options: AssessOptions, progress: Progress | None = None) -> Assessment:
+def assess_request(
+    request: TargetRequest, options: AssessOptions, progress: Progress | None = None, *, notes: Sequence[str] = ()
+) -> Assessment:
     """Collect from what the user picked, then assess it: the whole job, as the GUI runs it."""
     from databorder.collect.targets import collect_target
 
@@ -354,5 +356,5 @@ def assess_request(request: TargetRequest, options: AssessOptions, progress: Pro
         options=options,
         progress=progress,
         input_warnings=collected.problems,
-        input_notes=collected.notes,
+        input_notes=[*notes, *collected.notes],
     )

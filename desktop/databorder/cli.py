@@ -308,7 +308,14 @@ def _assess(args: argparse.Namespace) -> int:
     )
     if request.empty:
         raise DataBorderError("nothing to assess: give hosts or URLs, --hosts FILE, --capture FILE, --pid or --process")
-    options = assess_options(merged(load_settings(), given(args)))
+    from databorder.orgpolicy import apply_org_policy, load_org_policy
+
+    policy = load_org_policy()
+    flags = given(args)
+    for name in flags:
+        if policy.locked(name):
+            print(f"databorder: {name.replace('_', '-')} is set by {policy.managed_by()}; using that", file=sys.stderr)
+    options, policy_notes = apply_org_policy(assess_options(merged(policy.defaults(), load_settings(), flags)), policy)
     with _CliProgress(show=not args.quiet) as progress:
         collected = collect_target(
             request,
@@ -325,7 +332,7 @@ def _assess(args: argparse.Namespace) -> int:
             options=options,
             progress=progress,
             input_warnings=collected.problems,
-            input_notes=collected.notes,
+            input_notes=[*policy_notes, *collected.notes],
         )
     if args.json is not None:
         _write_json(assessment, args.json)
@@ -346,9 +353,18 @@ def _write_reports(assessment: Assessment, args: argparse.Namespace) -> None:
 
         write_csv(assessment, args.csv)
     if args.pdf is not None:
+        from databorder.orgpolicy import load_org_policy
         from databorder.report.pdf import render_pdf
 
-        render_pdf(assessment, args.pdf, paper=args.paper, pdf_a=args.pdf_a)
+        policy = load_org_policy()
+        render_pdf(
+            assessment,
+            args.pdf,
+            paper=args.paper,
+            pdf_a=args.pdf_a,
+            organisation=policy.report_organisation,
+            logo=policy.report_logo,
+        )
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -207,3 +207,43 @@ def test_a_saved_assessment_opens_straight_into_the_result_view(
     assert other.results.model.rowCount() == 6
     other.open_path(tmp_path / "not-json.json")
     assert other.last_error is not None
+
+
+def test_the_organisations_policy_locks_packs_and_settings_it_fixes(
+    qtbot: QtBot, use_test_network: DnsZone, host_file: Path
+) -> None:
+    from databorder.orgpolicy import policy_path
+
+    policy_path().parent.mkdir(parents=True, exist_ok=True)
+    policy_path().write_text(
+        f'[packs]\nmandatory = ["sanctions-ofac"]\n[dns]\nnameserver = "{use_test_network.nameserver}"\n',
+        encoding="utf-8",
+    )
+    win = MainWindow(log_file=None)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.picker.apps.rowCount() > 0, timeout=5000)
+    box = win.picker.pack_box("sanctions-ofac")
+    assert box.isChecked() and not box.isEnabled() and "required by your organisation" in box.text()
+    run_to_result(qtbot, win, TargetRequest(host_files=(host_file,)))
+    assert win.assessment is not None
+    assert {p.id for p in win.assessment.packs} == {"us-countries-of-concern", "sanctions-ofac"}
+    assert win.policy is not None and win.policy.locked("nameserver")
+
+
+def test_a_broken_policy_is_a_dialog_and_refuses_to_assess(
+    qtbot: QtBot, use_test_network: DnsZone, host_file: Path
+) -> None:
+    from databorder.orgpolicy import policy_path
+
+    policy_path().parent.mkdir(parents=True, exist_ok=True)
+    policy_path().write_text("[packs]\nmandatory = 'x'\n", encoding="utf-8")
+    win = MainWindow(log_file=None)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.last_error is not None, timeout=5000)
+    assert "policy.toml, line 2" in error_text(win)
+    win.last_error = None
+    win.picker.choose(TargetRequest(host_files=(host_file,)), "hosts")
+    qtbot.mouseClick(win.picker.assess_button, Qt.MouseButton.LeftButton)
+    assert win.last_error is not None and win.assessment is None

@@ -8,17 +8,9 @@ from pytestqt.qtbot import QtBot
 
 from databorder.gui.settings import AboutDialog, SettingsDialog, about_html, runtime_versions
 from databorder.options import ASSESS_OPTIONS
+from databorder.orgpolicy import OrgPolicy
 
 pytestmark = pytest.mark.gui
-
-
-class LockingPolicy:
-    """Stands in for the organisation's policy: locks the nameserver."""
-
-    source = Path("/etc/databorder/policy.toml")
-
-    def locked(self, setting: str) -> bool:
-        return setting == "nameserver"
 
 
 def test_every_declared_option_but_packs_has_a_field_and_edits_come_back_typed(qtbot: QtBot) -> None:
@@ -41,7 +33,8 @@ def test_every_declared_option_but_packs_has_a_field_and_edits_come_back_typed(q
 
 
 def test_settings_the_organisation_fixes_are_locked_and_say_so(qtbot: QtBot) -> None:
-    dialog = SettingsDialog({}, LockingPolicy(), "", None)
+    policy = OrgPolicy(source=Path("/etc/databorder/policy.toml"), nameserver="192.0.2.53")
+    dialog = SettingsDialog({}, policy, "", None)
     qtbot.addWidget(dialog)
     assert not dialog.fields["nameserver"].isEnabled()
     assert "Managed by your organisation" in dialog.fields["nameserver"].toolTip()

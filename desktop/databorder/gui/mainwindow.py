@@ -173,15 +173,11 @@ class MainWindow(QMainWindow):
 
     def load_data(self) -> None:
         """Load the organisation's policy, the catalog and the rule packs (after the window is shown)."""
-        import importlib.util
-
         from databorder.catalog import load_catalog
+        from databorder.orgpolicy import load_org_policy
 
         try:
-            if importlib.util.find_spec("databorder.orgpolicy") is not None:  # TEMP until orgpolicy lands
-                from databorder.orgpolicy import load_org_policy
-
-                self.policy = load_org_policy()
+            self.policy = load_org_policy()
             self.policy_error = None
         except DataBorderError as exc:
             self.policy_error = exc
@@ -199,8 +195,8 @@ class MainWindow(QMainWindow):
         from databorder.policy import available_packs
         from databorder.policy.packs import mandatory_packs
 
-        values = merged(load_settings())
         policy = self.policy
+        values = merged(policy.defaults() if policy else {}, load_settings())
         mandatory = set(mandatory_packs()) | set(policy.mandatory_packs if policy else ())
         wanted = set(values["packs"]) | set(policy.default_packs or () if policy else ())
         choices = []
@@ -226,26 +222,22 @@ class MainWindow(QMainWindow):
         """Assess ``request`` with ``packs`` in the background; progress shows after a short delay."""
         from databorder.assess import assess_request
         from databorder.options import assess_options, load_settings, merged
+        from databorder.orgpolicy import OrgPolicy, apply_org_policy
 
         if self.operation is not None and self.operation.running:
             return
         try:
             if self.policy_error is not None:
                 raise self.policy_error
-            options = assess_options(merged(load_settings(), {"packs": packs or None}))
-            notes: list[str] = []
-            if self.policy is not None:
-                from databorder.orgpolicy import apply_org_policy
-
-                options, notes = apply_org_policy(options, self.policy)
+            policy = self.policy or OrgPolicy()
+            options = assess_options(merged(policy.defaults(), load_settings(), {"packs": packs or None}))
+            options, notes = apply_org_policy(options, policy)
         except DataBorderError as exc:
             self.report_error(exc, "preparing the assessment")
             return
-        for note in notes:
-            log.info("%s", note)
 
         def work(progress: OperationProgress) -> Assessment:
-            return assess_request(request, options, progress)
+            return assess_request(request, options, progress, notes=notes)
 
         self.run_operation(work, self.show_assessment, "assessing")
         self.running.reset(self.picker.chosen.text().replace("<b>Target:</b> ", ""))
@@ -360,7 +352,13 @@ class MainWindow(QMainWindow):
             if kind == "pdf":
                 from databorder.report.pdf import render_pdf
 
-                render_pdf(self.assessment, path)
+                policy = self.policy
+                render_pdf(
+                    self.assessment,
+                    path,
+                    organisation=policy.report_organisation if policy else None,
+                    logo=policy.report_logo if policy else None,
+                )
             elif kind == "json":
                 from databorder.report.jsonout import write_json
 

@@ -59,9 +59,19 @@ def text(value: object, limit: int = 160) -> str:
 
 
 def render_pdf(
-    assessment: Assessment, path: Path, *, paper: str = "a4", pdf_a: bool = False, author: str | None = None
+    assessment: Assessment,
+    path: Path,
+    *,
+    paper: str = "a4",
+    pdf_a: bool = False,
+    author: str | None = None,
+    organisation: str | None = None,
+    logo: Path | None = None,
 ) -> int:
-    """Write the report to ``path``; returns the page count. Raises DataBorderError if it cannot be written."""
+    """Write the report to ``path``; returns the page count. Raises DataBorderError if it cannot be written.
+
+    ``organisation`` and ``logo`` (from the organisation's policy) head the cover page.
+    """
     if paper not in PAPERS:
         raise DataBorderError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
     try:  # ask the OS first: its reason (no such folder, permission denied) says more than Qt's "false"
@@ -93,7 +103,7 @@ def render_pdf(
     footer = 60  # pixels at 300 dpi, about 5 mm
     body = QSizeF(page_rect.width(), page_rect.height() - footer)
     document.setPageSize(body)
-    document.setHtml(report_html(assessment))
+    document.setHtml(report_html(assessment, organisation=organisation, logo=logo))
     pages = document.pageCount()
 
     painter = QPainter()
@@ -169,11 +179,21 @@ def _ensure_gui_application() -> None:
         QGuiApplication(["databorder"])
 
 
-def report_html(assessment: Assessment) -> str:
+def report_html(assessment: Assessment, *, organisation: str | None = None, logo: Path | None = None) -> str:
     """The report as the HTML subset QTextDocument lays out; every outside string goes through :func:`text`."""
-    parts = [_cover(assessment), _summary(assessment), _endpoints(assessment), _findings(assessment),
-             _method(assessment), _limits(assessment), _appendix(assessment)]  # fmt: skip
+    parts = [_header(organisation, logo), _cover(assessment), _summary(assessment), _endpoints(assessment),
+             _findings(assessment), _method(assessment), _limits(assessment), _appendix(assessment)]  # fmt: skip
     return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+def _header(organisation: str | None, logo: Path | None) -> str:
+    """The organisation's name and logo above the title; a logo that cannot be read is left out, not fatal."""
+    parts = []
+    if logo is not None and logo.is_file():
+        parts.append(f"<img src='{html.escape(logo.resolve().as_uri(), quote=True)}' height='90'/>")
+    if organisation:
+        parts.append(f"<p style='font-size:11pt; color:#444'>{text(organisation, 120)}</p>")
+    return "".join(parts)
 
 
 def _cover(a: Assessment) -> str:

@@ -1,0 +1,125 @@
+"""The organisation's policy file: read, checked with file and line, enforced by the CLI (and the GUI)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from databorder.assess import AssessOptions
+from databorder.cli import main
+from databorder.orgpolicy import OrgPolicy, OrgPolicyError, apply_org_policy, load_org_policy, policy_path
+from databorder.resolve import Nameserver
+from tests.conftest import DnsZone, FixtureDatabases
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "packaging" / "policy.example.toml"
+
+
+def write_policy(text: str) -> Path:
+    path = policy_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_file_is_an_empty_policy_that_locks_nothing() -> None:
+    policy = load_org_policy()
+    assert policy == OrgPolicy()
+    assert not any(policy.locked(s) for s in ("country_db", "asn_db", "nameserver", "rdap", "report_header"))
+    options, notes = apply_org_policy(AssessOptions(), policy)
+    assert options == AssessOptions() and notes == []
+
+
+def test_a_full_policy_is_read_and_relative_paths_are_the_policys_own(tmp_path: Path) -> None:
+    path = write_policy(
+        '[packs]\ndefault = ["eu-gdpr-transfers"]\nmandatory = ["us-navy-genai"]\n'
+        '[geoip]\ncountry_db = "data/country.mmdb"\nasn_db = "/srv/asn.mmdb"\n'
+        '[dns]\nnameserver = "192.0.2.53"\n[enrichment]\nonline = false\n'
+        '[report]\norganisation = "Example Corp"\nlogo = "logo.png"\n'
+    )
+    policy = load_org_policy()
+    assert policy.source == path
+    assert policy.default_packs == ("eu-gdpr-transfers",) and policy.mandatory_packs == ("us-navy-genai",)
+    assert policy.country_db == path.parent / "data" / "country.mmdb" and policy.asn_db == Path("/srv/asn.mmdb")
+    assert policy.report_logo == path.parent / "logo.png" and policy.report_organisation == "Example Corp"
+    assert not policy.online_enrichment_allowed
+    for setting in ("country_db", "asn_db", "nameserver", "rdap", "report_header"):
+        assert policy.locked(setting), setting
+    assert not policy.locked("offline")
+    assert policy.defaults() == {"packs": ("eu-gdpr-transfers",)}
+    options, notes = apply_org_policy(
+        AssessOptions(packs=("sanctions-ofac",), nameserver=Nameserver("198.51.100.1")), policy
+    )
+    assert options.packs == ("sanctions-ofac", "us-navy-genai")
+    assert options.nameserver == Nameserver("192.0.2.53")
+    assert options.country_db == policy.country_db
+    assert any("us-navy-genai applied: mandatory by your organisation's policy" in n for n in notes)
+    assert any("nameserver 192.0.2.53 used" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "problem"),
+    [
+        ("[packs]\nmandatory = = 1\n[dns]\n", "line 2", "not valid TOML"),
+        ("[packs]\ndefault = []\n\n[dns]\nnameserver = 53\n", "line 5", "must be a text"),
+        ("[geoip]\ncountry = 'x.mmdb'\n", "line 2", "has no key 'country'"),
+        ("[reports]\norganisation = 'x'\n", "line 1", "unknown section 'reports'"),
+        ("[packs]\nmandatory = ['a', 3]\n", "line 2", "a list of pack ids"),
+        ("[dns]\n\nnameserver = 'dns.example.test'\n", "line 3", "not an IP address"),
+        ("[enrichment]\nonline = 'no'\n", "line 2", "true or false"),
+    ],
+)
+def test_a_broken_policy_names_file_line_and_problem(text: str, where: str, problem: str) -> None:
+    write_policy(text)
+    with pytest.raises(OrgPolicyError) as caught:
+        load_org_policy()
+    assert "policy.toml" in str(caught.value) and where in str(caught.value) and problem in str(caught.value)
+
+
+def test_the_shipped_example_policy_is_valid_and_changes_nothing_until_edited() -> None:
+    policy = load_org_policy(EXAMPLE)
+    assert policy.source == EXAMPLE
+    assert policy.mandatory_packs == () and policy.default_packs is None and policy.nameserver is None
+
+
+def test_a_policy_forbidding_online_enrichment_refuses_it(tmp_path: Path) -> None:
+    import dataclasses
+
+    write_policy("[enrichment]\nonline = false\n")
+    options = AssessOptions()
+    if "rdap" not in {f.name for f in dataclasses.fields(AssessOptions)}:
+        pytest.skip("this build has no online enrichment")
+    with pytest.raises(OrgPolicyError, match="turned off by your organisation"):
+        apply_org_policy(dataclasses.replace(options, rdap=True), load_org_policy())  # type: ignore[call-arg]
+
+
+def test_the_cli_applies_mandatory_packs_and_locked_settings_and_says_so(
+    capsys: pytest.CaptureFixture[str], dns_zone: DnsZone, fixture_dbs: FixtureDatabases, tmp_path: Path
+) -> None:
+    write_policy(
+        f'[packs]\nmandatory = ["sanctions-ofac"]\n[geoip]\ncountry_db = "{fixture_dbs.country}"\n'
+        f'asn_db = "{fixture_dbs.asn}"\n[dns]\nnameserver = "{dns_zone.nameserver}"\n'
+        '[report]\norganisation = "Example Corp Security"\n'
+    )
+    out = tmp_path / "a.json"
+    pdf = tmp_path / "a.pdf"
+    code = main(["assess", "ir.app.test", "--nameserver", "198.51.100.1", "--json", str(out), "--pdf", str(pdf), "-q"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "nameserver is set by your organisation's policy" in err
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert [p["id"] for p in saved["packs"]] == ["us-countries-of-concern", "sanctions-ofac"]
+    assert saved["nameserver"] == dns_zone.nameserver
+    assert any("sanctions-ofac applied: mandatory" in n for n in saved["notes"])
+    endpoint = saved["endpoints"][0]
+    assert endpoint["addresses"][0]["country"] == "IR"  # the fixture database named by the policy was used
+    text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Example Corp Security" in text
+
+
+def test_a_broken_policy_stops_the_cli_with_a_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    write_policy("[packs]\nmandatory = 'one'\n")
+    assert main(["assess", "x.test", "--offline"]) == 3
+    assert "policy.toml, line 2: [packs] mandatory must be a list of pack ids" in capsys.readouterr().err

@@ -187,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     forget = secrets_commands.add_parser("delete", help="remove the stored account")
     forget.add_argument("name", choices=["maxmind"])
 
+    selftest = commands.add_parser(
+        "selftest", help="check this installation offline: assess an example, write and check JSON, PDF, window"
+    )
+    selftest.add_argument("--no-gui", action="store_true", help="skip opening the desktop window (offscreen)")
+    selftest.add_argument("--keep", type=Path, metavar="DIR", help="keep the JSON and PDF written, in DIR")
+
     gui = commands.add_parser("gui", help="open the desktop app (same as databorder-gui)")
     gui.add_argument("file", nargs="?", help="a saved assessment to open, or an app or capture to assess")
 
@@ -570,6 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _secrets(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "selftest":
+            from databorder.selftest import run_selftest  # loads Qt: only for this command
+
+            return EXIT_OK if run_selftest(gui=not args.no_gui, keep=args.keep) else EXIT_FAIL_ON
         if args.command == "gui":
             from databorder.gui.app import main as gui_main  # only here: the CLI never loads Qt otherwise
 

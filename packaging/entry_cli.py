@@ -1,0 +1,7 @@
+"""Frozen entry point of the console program ``databorder`` (PyInstaller runs this file as __main__)."""
+
+import sys
+
+from databorder.cli import main
+
+sys.exit(main())

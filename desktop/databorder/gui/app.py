@@ -64,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("DataBorder")
     app.setApplicationDisplayName("DataBorder")
     app.setDesktopFileName("databorder")
+    from PySide6.QtGui import QIcon
+
+    from databorder.resources import resource_path
+
+    # A PNG (drawn from resources/icons/databorder.svg): PNG support is built into Qt, SVG needs a plugin.
+    app.setWindowIcon(QIcon(str(resource_path("icons", "databorder-128.png"))))
     window = MainWindow(log_file=log_file)
     install_error_hook(window)
     window.show()

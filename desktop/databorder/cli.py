@@ -232,12 +232,13 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 class _CliProgress:
     """Progress on stderr (a rich progress bar when it is a terminal) and Ctrl-C as a graceful cancel."""
 
-    def __init__(self, *, show: bool) -> None:
+    def __init__(self, *, show: bool, graceful: bool = True) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
         self._cancelled = False
+        self._graceful = graceful  # False: Ctrl-C aborts at once (work that cannot keep a partial result)
         self._bar: RichProgress | None = None
         self._tasks: dict[str, TaskID] = {}
         console = Console(stderr=True)
@@ -252,7 +253,7 @@ class _CliProgress:
             )
 
     def __enter__(self) -> _CliProgress:
-        self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        self._previous = signal.signal(signal.SIGINT, self._on_sigint if self._graceful else signal.default_int_handler)
         if self._bar is not None:
             self._bar.start()
         return self
@@ -403,10 +404,15 @@ def _geoip(args: argparse.Namespace) -> int:
                 "no MaxMind account: store one with `databorder secrets set maxmind`, or set MAXMIND_ACCOUNT_ID "
                 "and MAXMIND_LICENSE_KEY for this run"
             )
-        for edition in args.edition or ["GeoLite2-Country", "GeoLite2-ASN"]:
-            ref = update(edition, account_id=account.account_id, licence_key=account.licence_key,
-                         base_url=args.download_url_base or DEFAULT_BASE)  # fmt: skip
-            print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
+        with _CliProgress(show=True, graceful=False) as progress:  # a download bar on a terminal
+            for edition in args.edition or ["GeoLite2-Country", "GeoLite2-ASN"]:
+
+                def report(done: int, total: int, edition: str = edition) -> None:
+                    progress.report(edition, done, total)
+
+                ref = update(edition, account_id=account.account_id, licence_key=account.licence_key,
+                             base_url=args.download_url_base or DEFAULT_BASE, progress=report)  # fmt: skip
+                print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "rollback":
         print(store.rollback(args.kind))

@@ -22,7 +22,7 @@ from databorder import TOOL_NAME, __version__
 from databorder.attribute import Attributor, is_local, unattributed
 from databorder.endpoints import build_endpoints, confidence_of, registrable_domain
 from databorder.errors import DataBorderError
-from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
+from databorder.model import Assessment, Endpoint, Finding, Observation, Registration, Resolution, Target, Tool
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
 from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names, reverse_names
 
@@ -72,6 +72,8 @@ class AssessOptions:
     dns_concurrency: int = DEFAULT_CONCURRENCY
     services: tuple[Path, ...] = ()  # extra domain → service operator tables, over the shipped one
     pack_dirs: tuple[Path, ...] = ()  # extra folders whose packs can be named by id
+    rdap: bool = False  # online: ask the registries (RDAP) about public addresses
+    rdap_url: str | None = None  # one RDAP server for every query instead of the bootstrap's registries
 
 
 def assess(
@@ -121,6 +123,7 @@ class _Run:
         self.dns_usable = False
         self.addresses: dict[str, tuple[str, ...]] = {}  # host → the addresses DNS gave it
         self.ptr_resolutions: dict[str, Resolution] = {}  # hosts first met as a PTR name
+        self.notes: list[str] = []  # learnt during the run (e.g. a registry disagreeing with GeoIP)
 
     def run(self, observations: Sequence[Observation], *, notes: Sequence[str] = ()) -> Assessment:
         self.progress.report("collect", len(observations), len(observations))
@@ -131,6 +134,8 @@ class _Run:
             endpoints = self.guarded("resolve", self.name_addresses, endpoints)
         if self.proceed("attribute"):
             endpoints = self.attribute(endpoints)
+            if self.options.rdap and self.proceed("attribute"):
+                endpoints = self.guarded("attribute", self.registrations, endpoints)
         if self.proceed("evaluate"):
             findings = evaluate(endpoints, self.packs)
             self.progress.report("evaluate", 1, 1)
@@ -154,7 +159,7 @@ class _Run:
             nameserver=self.nameserver,
             offline=self.options.offline,
             points_total=points_total,
-            notes=tuple(notes),
+            notes=(*notes, *self.notes),
         )
 
     def guarded(
@@ -254,6 +259,12 @@ class _Run:
                 self.ptr_resolutions[name] = forward[name].resolution
         return confirmed
 
+    def registrations(self, endpoints: list[Endpoint]) -> list[Endpoint]:
+        from databorder.attribute.rdap import RdapClient
+
+        client = RdapClient(base_url=self.options.rdap_url, timeout=min(self.options.dns_timeout * 2, 10.0))
+        return _registrations(self, endpoints, client.lookup)
+
     def attribute(self, endpoints: list[Endpoint]) -> list[Endpoint]:
         # DNS's answers and the addresses the app was seen using (captures, live sockets) are both attributed.
         ips_of = {
@@ -278,6 +289,35 @@ class _Run:
             )
             for e in endpoints
         ]
+
+
+def _registrations(run: _Run, endpoints: list[Endpoint], lookup: Callable[[str], Registration]) -> list[Endpoint]:
+    """Each public address's RDAP registration, beside (never instead of) its GeoIP country."""
+    unique = list(dict.fromkeys(a.ip for e in endpoints for a in e.addresses if a.scope == "public"))
+    found: dict[str, Registration] = {}
+    for done, ip in enumerate(unique):
+        if run.progress.cancelled:
+            run.warnings.append("cancelled by the user during RDAP lookups; some addresses have no registration")
+            run.complete = False
+            break
+        run.progress.report("attribute", done, len(unique))
+        found[ip] = lookup(ip)
+    result = []
+    for endpoint in endpoints:
+        addresses = []
+        for a in endpoint.addresses:
+            registration = found.get(a.ip)
+            if registration is not None and registration.country and a.country and registration.country != a.country:
+                run.notes.append(
+                    f"{a.ip}: its registry ({registration.rir or 'RDAP'}) records {registration.country} for the "
+                    f"network, GeoIP places it in {a.country}; the hosting country stays the GeoIP one"
+                )
+            addresses.append(dataclasses.replace(a, registration=registration) if registration else a)
+        result.append(dataclasses.replace(endpoint, addresses=tuple(addresses)))
+    failed = sum(1 for r in found.values() if r.error)
+    if failed:
+        run.notes.append(f"RDAP: {failed} of {len(found)} addresses have no registration (see each address)")
+    return result
 
 
 def _rename(

@@ -84,6 +84,25 @@ class NetworkOperator:
 
 
 @dataclass(frozen=True, slots=True)
+class Registration:
+    """What a regional registry's RDAP service says about the network holding an address (opt-in, online).
+
+    A separate source beside the GeoIP country, never replacing it; ``error`` says why it is missing.
+    """
+
+    url: str | None
+    rir: str | None = None
+    network_name: str | None = None
+    handle: str | None = None
+    range: str | None = None
+    organisation: str | None = None
+    country: str | None = None
+    fetched: str | None = None
+    cached: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AddressAttribution:
     """One IP address with its hosting country (GeoIP), ASN and network operator.
 
@@ -99,6 +118,7 @@ class AddressAttribution:
     as_organization: str | None
     network_operator: NetworkOperator | None
     anycast: bool
+    registration: Registration | None = None  # RDAP, only when the user turned it on
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,26 @@ ASSESS_OPTIONS: tuple[OptionSpec, ...] = (
         "FOLDER",
     ),
     OptionSpec(
+        "rdap",
+        "--rdap",
+        "Look up addresses' registrations (RDAP)",
+        "ask the regional internet registries (RDAP) who registered each address's network; sends the addresses "
+        "(never host names) to the registries, so it is off unless turned on",
+        "bool",
+        False,
+        "Online enrichment",
+    ),
+    OptionSpec(
+        "rdap_url",
+        "--rdap-url",
+        "RDAP server (instead of the registries')",
+        "send every RDAP query to this server (a mirror or proxy) instead of the registry IANA's bootstrap names",
+        "text",
+        None,
+        "Online enrichment",
+        "URL",
+    ),
+    OptionSpec(
         "services",
         "--services",
         "Extra service tables",
@@ -265,4 +285,6 @@ def assess_options(values: Mapping[str, Any]) -> AssessOptions:
         dns_timeout=timeout,
         services=tuple(values.get("services") or ()),
         pack_dirs=tuple(values.get("pack_dirs") or ()),
+        rdap=bool(values.get("rdap")),
+        rdap_url=values.get("rdap_url") or None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from databorder.model import Assessment, Endpoint, Finding
+from databorder.model import Assessment, Endpoint, Finding, Registration
 
 _MAX_EVIDENCE = 20
 
@@ -88,9 +88,24 @@ def _addresses(assessment: Assessment, endpoint: Endpoint) -> list[str]:
             )
         if a.anycast:
             lines.append("anycast/CDN edge: the country says where the edge is, not where data rests")
+        if a.registration is not None:
+            lines.append(_registration_line(a.registration))
         rows.append("<li>" + "<br/>".join(lines) + "</li>")
     rows.append("</ul>")
     return rows
+
+
+def _registration_line(r: Registration) -> str:
+    if r.error:
+        return f"registration (RDAP): not available — {escape(r.error)}"
+    who = escape(r.organisation or r.network_name or "unnamed")
+    where = f", {escape(r.country)}" if r.country else ""
+    net = f" network {escape(r.network_name)}" if r.network_name else ""
+    span = f" ({escape(r.range)})" if r.range else ""
+    seen = "cached" if r.cached else "fetched"
+    return (
+        f"registered to {who}{where}{net}{span} <i>(RDAP, {escape(r.rir or '')}, {seen} {escape(r.fetched or '')})</i>"
+    )
 
 
 def _source(sources: dict[str, str], kind: str) -> str:

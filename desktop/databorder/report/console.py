@@ -108,6 +108,9 @@ def _row(endpoint: Endpoint, findings: list[Finding]) -> tuple[str | Text, ...]:
 def _network(address: AddressAttribution) -> str:
     text = f"AS{address.asn}" if address.asn is not None else "AS?"
     operator = address.network_operator
+    registered = ""
+    if address.registration is not None and address.registration.organisation:
+        registered = f"; registered to {address.registration.organisation}"
     if operator is not None:
-        return f"{text} {operator.name} ({operator.country or '?'})"
-    return f"{text} {address.as_organization or ''}".strip()
+        return f"{text} {operator.name} ({operator.country or '?'}){registered}"
+    return f"{text} {address.as_organization or ''}{registered}".strip()

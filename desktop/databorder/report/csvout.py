@@ -6,12 +6,12 @@ import csv
 from pathlib import Path
 
 from databorder.errors import DataBorderError
-from databorder.model import SEVERITY_ORDER, Assessment
+from databorder.model import SEVERITY_ORDER, AddressAttribution, Assessment
 
 COLUMNS = (
     "endpoint", "roles", "address", "scope", "hosting_country", "asn", "network_operator", "network_operator_country",
     "anycast", "service_operator", "service_jurisdiction", "worst_finding", "points", "relevance", "confidence",
-    "dns_status",
+    "dns_status", "registration_organisation", "registration_country",
 )  # fmt: skip
 
 
@@ -54,12 +54,22 @@ def write_csv(assessment: Assessment, path: Path) -> int:
                         else ((address.as_organization or "") if address else ""),
                         "network_operator_country": (operator.country or "") if operator else "",
                         "anycast": ("yes" if address.anycast else "no") if address else "",
+                        **_registration(address),
                     }
                     writer.writerow([_cell(row[c]) for c in COLUMNS])
                     rows += 1
     except OSError as exc:
         raise DataBorderError(f"{path}: cannot write the CSV: {exc.strerror or exc}") from None
     return rows
+
+
+def _registration(address: AddressAttribution | None) -> dict[str, str]:
+    """RDAP columns: empty unless the assessment was made with --rdap."""
+    registration = address.registration if address else None
+    return {
+        "registration_organisation": (registration.organisation or "") if registration else "",
+        "registration_country": (registration.country or "") if registration else "",
+    }
 
 
 def _cell(value: object) -> object:

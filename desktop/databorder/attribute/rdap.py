@@ -1,0 +1,351 @@
+"""RDAP enrichment (off by default): who registered the network an address sits in, from its regional registry.
+
+It sends addresses — never host names — to the Regional Internet Registries, so it runs only when the user turns
+it on (``databorder assess --rdap``) and the organisation's policy allows it.  The registry to ask comes from
+IANA's bootstrap files shipped in resources/rdap/ (longest matching prefix, https only); a registry's redirect to
+another registry is followed.  Answers are cached on disk by the network's range (one query serves a whole
+range) with an expiry, queries to one registry are spaced by a minimum interval, and every failure (timeout, 404,
+5xx, 429, malformed JSON) becomes a :class:`~databorder.model.Registration` carrying a sentence, never an
+exception: the assessment goes on.  The result is a separate source beside the GeoIP country, which it never
+replaces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+import requests
+
+from databorder.errors import ResourceError
+from databorder.model import Registration
+from databorder.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_MAX_AGE_DAYS = 7.0
+DEFAULT_MIN_INTERVAL = 1.0  # seconds between two queries to the same registry (the RIRs ask for restraint)
+DEFAULT_TIMEOUT = 5.0
+_MAX_RETRY_AFTER = 10.0
+_MAX_BODY = 2_000_000  # an RDAP network answer is a few kB; refuse to hold more
+_RIRS = {
+    "rdap.arin.net": "ARIN",
+    "rdap.db.ripe.net": "RIPE NCC",
+    "rdap.apnic.net": "APNIC",
+    "rdap.lacnic.net": "LACNIC",
+    "rdap.afrinic.net": "AFRINIC",
+}
+
+
+class Bootstrap:
+    """IANA's RDAP bootstrap: which base URL answers for which prefix (longest prefix wins)."""
+
+    def __init__(self, services: Sequence[tuple[IPNetwork, str]], *, published: str | None = None) -> None:
+        self.services = sorted(services, key=lambda s: s[0].prefixlen, reverse=True)
+        self.published = published
+
+    @classmethod
+    def shipped(cls) -> Bootstrap:
+        """The bootstrap files in resources/rdap/."""
+        services: list[tuple[IPNetwork, str]] = []
+        published = None
+        for name in ("ipv4.json", "ipv6.json"):
+            path = resource_path("rdap", name)
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                for prefixes, urls in data["services"]:
+                    https = next((u for u in urls if u.startswith("https://")), None)
+                    if https:
+                        services += [(ipaddress.ip_network(p), https) for p in prefixes]
+                published = published or data.get("publication")
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise ResourceError(f"the RDAP bootstrap file {path} is missing or damaged ({exc})") from None
+        return cls(services, published=published)
+
+    def base_url(self, address: IPAddress) -> str | None:
+        """The registry's RDAP base URL for ``address``, or None if no registry is known for it."""
+        for network, url in self.services:
+            if network.version == address.version and address in network:
+                return url
+        return None
+
+
+@dataclass
+class _Cached:
+    network: IPNetwork
+    fetched: float  # epoch seconds
+    registration: dict[str, Any]
+
+
+class RdapCache:
+    """Answers on disk (JSON), found by the network range they cover; expired entries are ignored."""
+
+    def __init__(self, path: Path, *, max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> None:
+        self.path = path
+        self.max_age = max_age_days * 86400
+        self.entries: list[_Cached] = []
+        self._load()
+
+    @staticmethod
+    def default_path() -> Path:
+        """The user's cache folder (platformdirs)."""
+        return Path(platformdirs.user_cache_dir("databorder", appauthor=False)) / "rdap.json"
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.entries = [
+                _Cached(ipaddress.ip_network(e["network"]), float(e["fetched"]), dict(e["registration"]))
+                for e in data["entries"]
+            ]
+        except FileNotFoundError:
+            self.entries = []
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("ignoring a damaged RDAP cache %s", self.path)  # it is only a cache
+            self.entries = []
+
+    def find(self, address: IPAddress, *, now: float | None = None) -> tuple[dict[str, Any], float] | None:
+        """The cached registration covering ``address`` and when it was fetched, if fresh."""
+        now = time.time() if now is None else now
+        for entry in self.entries:
+            fresh = now - entry.fetched <= self.max_age
+            if fresh and entry.network.version == address.version and address in entry.network:
+                return entry.registration, entry.fetched
+        return None
+
+    def store(self, network: IPNetwork, registration: dict[str, Any], *, now: float | None = None) -> None:
+        """Remember an answer for its whole range and write the cache atomically."""
+        self.entries = [e for e in self.entries if e.network != network]
+        self.entries.append(_Cached(network, time.time() if now is None else now, registration))
+        data = {
+            "entries": [
+                {"network": str(e.network), "fetched": e.fetched, "registration": e.registration} for e in self.entries
+            ]
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent, delete=False) as tmp:
+                json.dump(data, tmp)
+            os.replace(tmp.name, self.path)
+        except OSError as exc:  # a read-only home must not stop an assessment
+            log.warning("the RDAP cache %s cannot be written: %s", self.path, exc)
+
+
+class RdapClient:
+    """Looks addresses up at their registries, politely (cache, spacing, timeouts)."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap: Bootstrap | None = None,
+        cache: RdapCache | None = None,
+        base_url: str | None = None,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.bootstrap = bootstrap or Bootstrap.shipped()
+        self.cache = cache or RdapCache(RdapCache.default_path())
+        self.base_override = base_url  # one server for every address (a mirror, a proxy, tests)
+        self.min_interval = min_interval
+        self.timeout = timeout
+        self.session = session or requests.Session()  # proxies from the environment, like geoip update
+        self.session.max_redirects = 3
+        self.session.headers["Accept"] = "application/rdap+json, application/json"
+        self._sleep = sleep
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, ip: str) -> Registration:
+        """The registration of the network holding ``ip`` (from the cache when fresh)."""
+        address = ipaddress.ip_address(ip)
+        cached = self.cache.find(address)
+        if cached is not None:
+            data, fetched = cached
+            return _registration(data, fetched=fetched, cached=True)
+        base = self.base_override or self.bootstrap.base_url(address)
+        if base is None:
+            return Registration(url=None, error="no regional registry is known for this address")
+        url = f"{base.rstrip('/')}/ip/{address}"
+        return self._fetch(address, url)
+
+    def _fetch(self, address: IPAddress, url: str) -> Registration:
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        failed: Callable[[str], Registration] = lambda s: Registration(url=url, fetched=now, error=s)  # noqa: E731
+        try:
+            response = self._get(url)
+        except requests.Timeout:
+            return failed(f"the registry did not answer within {self.timeout:g} s")
+        except requests.TooManyRedirects:
+            return failed("the registry redirected too many times")
+        except requests.RequestException as exc:
+            return failed(f"the registry could not be reached ({type(exc).__name__})")
+        if response.status_code == 404:
+            return failed("the registry has no record for this address")
+        if response.status_code == 429:
+            return failed("the registry asked DataBorder to slow down (HTTP 429); try again later")
+        if response.status_code >= 400:
+            return failed(f"the registry answered with an error (HTTP {response.status_code})")
+        if len(response.content) > _MAX_BODY:
+            return failed("the registry's answer is far larger than an RDAP record; ignored")
+        try:
+            data = response.json()
+        except ValueError:
+            return failed("the registry's answer is not valid JSON")
+        try:
+            parsed = parse_network(data, url=response.url or url)
+        except RdapFormatError as exc:
+            return failed(str(exc))
+        network = _network_of(data, address)
+        if network is not None:
+            self.cache.store(network, parsed)
+        return _registration(parsed, fetched=time.time(), cached=False)
+
+    def _get(self, url: str) -> requests.Response:
+        """GET with the per-registry spacing, honouring one Retry-After on 429."""
+        for attempt in range(2):
+            self._wait_turn(urlsplit(url).netloc)
+            response = self.session.get(url, timeout=self.timeout, allow_redirects=True)
+            if response.status_code != 429 or attempt:
+                return response
+            retry = _retry_after(response.headers.get("Retry-After"))
+            if retry is None or retry > _MAX_RETRY_AFTER:
+                return response
+            log.info("RDAP: %s asked to wait %.1f s", urlsplit(url).netloc, retry)
+            self._sleep(retry)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait_turn(self, host: str) -> None:
+        with self._lock:
+            last = self._last.get(host)
+            if last is not None:
+                pause = self.min_interval - (time.monotonic() - last)
+                if pause > 0:
+                    self._sleep(pause)
+            self._last[host] = time.monotonic()
+
+
+class RdapFormatError(ValueError):
+    """An answer that is JSON but not an RDAP IP network record."""
+
+
+def parse_network(data: object, *, url: str) -> dict[str, Any]:
+    """The fields DataBorder keeps from an RDAP ``ip network`` object (RFC 9083), as plain JSON values."""
+    if not isinstance(data, Mapping):
+        raise RdapFormatError("the registry's answer is not an RDAP object")
+    kind = data.get("objectClassName")
+    if kind is not None and kind != "ip network":
+        raise RdapFormatError(f"the registry's answer is a {str(kind)[:40]!r} object, not an IP network")
+    if kind is None and "startAddress" not in data and "handle" not in data:
+        raise RdapFormatError("the registry's answer is not an RDAP IP network record")
+    start, end = _text(data.get("startAddress")), _text(data.get("endAddress"))
+    return {
+        "network_name": _text(data.get("name")),
+        "handle": _text(data.get("handle")),
+        "range": f"{start} – {end}" if start and end else None,
+        "organisation": _registrant(data.get("entities")),
+        "country": _country(data.get("country")),
+        "rir": _rir(url, data.get("port43")),
+        "url": url,
+    }
+
+
+def _registration(data: Mapping[str, Any], *, fetched: float, cached: bool) -> Registration:
+    when = dt.datetime.fromtimestamp(fetched, dt.UTC).replace(microsecond=0).isoformat()
+    return Registration(
+        url=data.get("url"),
+        rir=data.get("rir"),
+        network_name=data.get("network_name"),
+        handle=data.get("handle"),
+        range=data.get("range"),
+        organisation=data.get("organisation"),
+        country=data.get("country"),
+        fetched=when,
+        cached=cached,
+    )
+
+
+def _text(value: object, limit: int = 200) -> str | None:
+    return value.strip()[:limit] or None if isinstance(value, str) else None
+
+
+def _country(value: object) -> str | None:
+    text = _text(value)
+    return text.upper() if text and len(text) == 2 and text.isalpha() else None
+
+
+def _rir(url: str, port43: object) -> str | None:
+    host = urlsplit(url).hostname or ""
+    for known, name in _RIRS.items():
+        if host == known or host.endswith("." + known):
+            return name
+    whois = _text(port43)
+    return whois or host or None
+
+
+def _registrant(entities: object, depth: int = 0) -> str | None:
+    """The registrant's name (vCard ``fn``, else ``org``), looking one level into nested entities."""
+    if not isinstance(entities, list) or depth > 1:
+        return None
+    for entity in entities:
+        if not isinstance(entity, Mapping):
+            continue
+        roles = entity.get("roles")
+        if isinstance(roles, list) and "registrant" in roles:
+            name = _vcard_name(entity.get("vcardArray"))
+            if name:
+                return name
+    for entity in entities:
+        if isinstance(entity, Mapping):
+            found = _registrant(entity.get("entities"), depth + 1)
+            if found:
+                return found
+    return None
+
+
+def _vcard_name(card: object) -> str | None:
+    if not isinstance(card, list) or len(card) < 2 or not isinstance(card[1], list):
+        return None
+    values: dict[str, str] = {}
+    for prop in card[1]:
+        if isinstance(prop, list) and len(prop) >= 4 and isinstance(prop[0], str):
+            value = prop[3]
+            if isinstance(value, list):
+                value = " ".join(v for v in value if isinstance(v, str))
+            if isinstance(value, str) and value.strip():
+                values.setdefault(prop[0], value.strip())
+    return _text(values.get("fn") or values.get("org"))
+
+
+def _network_of(data: Mapping[str, Any], address: IPAddress) -> IPNetwork | None:
+    """The CIDR block of the answer's start–end range holding the address, so its neighbours hit the cache."""
+    try:
+        start = ipaddress.ip_address(data["startAddress"])
+        end = ipaddress.ip_address(data["endAddress"])
+        networks: list[IPNetwork] = list(ipaddress.summarize_address_range(start, end))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return next((n for n in networks if n.version == address.version and address in n), None)
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,210 @@
+"""RDAP enrichment against a local server playing the registries: answers, errors, cache, spacing, opt-in."""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import json
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from databorder.attribute.rdap import Bootstrap, RdapCache, RdapClient, RdapFormatError, parse_network
+from databorder.cli import main
+from tests.conftest import DnsZone, FixtureDatabases
+
+
+def network(
+    start: str, end: str, *, name: str = "EXAMPLE-NET", country: str | None = "NL", org: str = "Example BV"
+) -> dict[str, object]:
+    return {
+        "objectClassName": "ip network",
+        "handle": f"{start} - {end}",
+        "name": name,
+        "startAddress": start,
+        "endAddress": end,
+        **({"country": country} if country else {}),
+        "port43": "whois.example.test",
+        "entities": [
+            {"objectClassName": "entity", "roles": ["abuse"],
+             "vcardArray": ["vcard", [["fn", {}, "text", "Abuse desk"]]]},
+            {"objectClassName": "entity", "roles": ["registrant"],
+             "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", org]]]},
+        ],
+    }  # fmt: skip
+
+
+def client(server: HTTPServer, tmp_path: Path, **kwargs: object) -> RdapClient:
+    return RdapClient(
+        base_url=server.url_for("/rdap/"),
+        cache=RdapCache(tmp_path / "rdap.json"),
+        min_interval=kwargs.pop("min_interval", 0.0),  # type: ignore[arg-type]
+        timeout=kwargs.pop("timeout", 2.0),  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_a_registration_is_read_from_the_answer(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/rdap/ip/192.0.2.10").respond_with_json(network("192.0.2.0", "192.0.2.255"))
+    found = client(httpserver, tmp_path).lookup("192.0.2.10")
+    assert found.error is None
+    assert found.organisation == "Example BV" and found.country == "NL" and found.network_name == "EXAMPLE-NET"
+    assert found.range == "192.0.2.0 – 192.0.2.255" and found.url and found.url.endswith("/rdap/ip/192.0.2.10")
+    assert found.rir == "whois.example.test" and not found.cached and found.fetched
+
+
+def test_neighbours_come_from_the_cache_until_it_expires(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/rdap/ip/198.51.100.7").respond_with_json(network("198.51.100.0", "198.51.100.127"))
+    rdap = client(httpserver, tmp_path)
+    assert not rdap.lookup("198.51.100.7").cached
+    again = rdap.lookup("198.51.100.99")  # same /25: no query
+    assert again.cached and again.organisation == "Example BV"
+    assert len(httpserver.log) == 1
+    # A new client reads the cache from disk; an expired entry is asked again.
+    assert client(httpserver, tmp_path).lookup("198.51.100.8").cached
+    cache = RdapCache(tmp_path / "rdap.json", max_age_days=1)
+    assert cache.find(ipaddress.ip_address("198.51.100.8"), now=time.time() + 2 * 86400) is None
+
+
+def test_queries_to_one_registry_are_spaced(httpserver: HTTPServer, tmp_path: Path) -> None:
+    for last in (1, 2, 3):
+        httpserver.expect_request(f"/rdap/ip/203.0.113.{last}").respond_with_json(
+            network(f"203.0.113.{last}", f"203.0.113.{last}")
+        )
+    seen: list[float] = []
+    rdap = client(httpserver, tmp_path, min_interval=0.3)
+    for last in (1, 2, 3):
+        rdap.lookup(f"203.0.113.{last}")
+        seen.append(time.monotonic())
+    assert len(httpserver.log) == 3
+    assert min(b - a for a, b in itertools.pairwise(seen)) >= 0.28
+
+
+def test_a_redirect_to_another_registry_is_followed(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/rdap/ip/192.0.2.20").respond_with_response(
+        Response(status=301, headers={"Location": httpserver.url_for("/other/ip/192.0.2.20")})
+    )
+    httpserver.expect_request("/other/ip/192.0.2.20").respond_with_json(
+        network("192.0.2.0", "192.0.2.63", country="SG")
+    )
+    found = client(httpserver, tmp_path).lookup("192.0.2.20")
+    assert found.country == "SG" and found.url and "/other/" in found.url
+
+
+@pytest.mark.parametrize(
+    ("respond", "sentence"),
+    [
+        (lambda s: s.respond_with_data("nope", status=404), "no record for this address"),
+        (lambda s: s.respond_with_data("down", status=500), "answered with an error (HTTP 500)"),
+        (lambda s: s.respond_with_data("{not json", content_type="application/rdap+json"), "not valid JSON"),
+        (lambda s: s.respond_with_json({"objectClassName": "domain", "ldhName": "x.test"}), "not an IP network"),
+        (lambda s: s.respond_with_json([1, 2, 3]), "not an RDAP object"),
+        (lambda s: s.respond_with_response(Response("slow", status=429, headers={"Retry-After": "600"})), "slow down"),
+    ],
+)
+def test_failures_become_a_sentence_not_an_exception(
+    httpserver: HTTPServer, tmp_path: Path, respond: object, sentence: str
+) -> None:
+    respond(httpserver.expect_request("/rdap/ip/192.0.2.30"))  # type: ignore[operator]
+    found = client(httpserver, tmp_path).lookup("192.0.2.30")
+    assert found.error is not None and sentence in found.error
+    assert found.organisation is None
+    assert not RdapCache(tmp_path / "rdap.json").entries  # failures are never cached
+
+
+def test_a_429_with_a_short_retry_after_is_honoured_once(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_ordered_request("/rdap/ip/192.0.2.40").respond_with_response(
+        Response("wait", status=429, headers={"Retry-After": "1"})
+    )
+    httpserver.expect_ordered_request("/rdap/ip/192.0.2.40").respond_with_json(network("192.0.2.40", "192.0.2.40"))
+    waited: list[float] = []
+    found = client(httpserver, tmp_path, sleep=waited.append).lookup("192.0.2.40")
+    assert found.error is None and waited == [1.0]
+
+
+def test_a_server_that_does_not_answer_in_time(httpserver: HTTPServer, tmp_path: Path) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(1.5)
+        return Response(json.dumps(network("192.0.2.50", "192.0.2.50")), content_type="application/json")
+
+    httpserver.expect_request("/rdap/ip/192.0.2.50").respond_with_handler(slow)
+    started = time.monotonic()
+    found = client(httpserver, tmp_path, timeout=0.5).lookup("192.0.2.50")
+    assert found.error == "the registry did not answer within 0.5 s"
+    assert time.monotonic() - started < 1.4
+
+
+def test_the_shipped_bootstrap_names_each_registry() -> None:
+    bootstrap = Bootstrap.shipped()
+    cases = {"8.8.8.8": "rdap.arin.net", "193.0.6.139": "rdap.db.ripe.net", "1.1.1.1": "rdap.apnic.net",
+             "200.160.2.3": "rdap.lacnic.net", "41.1.1.1": "rdap.afrinic.net", "2a00:1450::1": "rdap.db.ripe.net",
+             "2600::1": "rdap.arin.net"}  # fmt: skip
+    for ip, host in cases.items():
+        url = bootstrap.base_url(ipaddress.ip_address(ip))
+        assert url is not None and url.startswith(f"https://{host}/"), (ip, url)
+    assert bootstrap.base_url(ipaddress.ip_address("240.0.0.1")) is None  # reserved: no registry
+
+
+def test_an_address_no_registry_covers_sends_nothing(httpserver: HTTPServer, tmp_path: Path) -> None:
+    rdap = RdapClient(cache=RdapCache(tmp_path / "rdap.json"))
+    found = rdap.lookup("240.0.0.1")
+    assert found.error == "no regional registry is known for this address" and found.url is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=15), inner, max_size=5),
+        max_leaves=20,
+    )
+)
+def test_odd_json_never_raises_anything_but_a_format_error(data: object) -> None:
+    try:
+        parsed = parse_network(data, url="https://rdap.example.test/ip/192.0.2.1")
+    except RdapFormatError:
+        return
+    assert set(parsed) >= {"organisation", "country", "network_name"}
+
+
+def test_off_by_default_and_on_with_rdap(
+    capsys: pytest.CaptureFixture[str], httpserver: HTTPServer, dns_zone: DnsZone, fixture_dbs: FixtureDatabases,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    httpserver.expect_request("/rdap/ip/198.51.100.140").respond_with_json(
+        network("198.51.100.128", "198.51.100.191", country="NL", org="Example Hosting BV")
+    )
+    common = ["assess", "eu.app.test", "--nameserver", dns_zone.nameserver, "--country-db", str(fixture_dbs.country),
+              "--asn-db", str(fixture_dbs.asn), "--rdap-url", httpserver.url_for("/rdap/")]  # fmt: skip
+    off = tmp_path / "off.json"
+    assert main([*common, "--json", str(off), "-q"]) == 0
+    assert httpserver.log == []  # nothing is sent unless asked
+    assert json.loads(off.read_text())["endpoints"][0]["addresses"][0].get("registration") is None
+    on = tmp_path / "on.json"
+    assert main([*common, "--rdap", "--json", str(on), "-q"]) == 0
+    requests = [entry[0] for entry in httpserver.log]
+    assert [r.path for r in requests] == ["/rdap/ip/198.51.100.140"]
+    assert all("eu.app.test" not in r.url for r in requests)  # addresses only, never host names
+    saved = json.loads(on.read_text())
+    address = saved["endpoints"][0]["addresses"][0]
+    assert address["country"] == "DE"  # GeoIP stays the hosting country
+    assert address["registration"]["organisation"] == "Example Hosting BV"
+    assert address["registration"]["country"] == "NL"
+    assert any("records NL for the network, GeoIP places it in DE" in note for note in saved["notes"])
+    csv = tmp_path / "on.csv"
+    assert main(["report", str(on), "--csv", str(csv)]) == 0
+    assert "Example Hosting BV" in csv.read_text(encoding="utf-8")
+
+
+def test_a_policy_forbidding_online_enrichment_refuses_rdap(capsys: pytest.CaptureFixture[str]) -> None:
+    from databorder.orgpolicy import policy_path
+
+    policy_path().parent.mkdir(parents=True, exist_ok=True)
+    policy_path().write_text("[enrichment]\nonline = false\n", encoding="utf-8")
+    assert main(["assess", "x.test", "--offline", "--rdap"]) == 3
+    assert "turned off by your organisation" in capsys.readouterr().err

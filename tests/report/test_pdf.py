@@ -104,3 +104,38 @@ def test_unwritable_target_is_one_sentence(tmp_path: Path) -> None:
         render_pdf(sample_assessment(), tmp_path / "missing-folder" / "r.pdf")
     with pytest.raises(DataBorderError, match="paper must be one of"):
         render_pdf(sample_assessment(), tmp_path / "r.pdf", paper="a5")
+
+
+def test_registry_records_and_notes_are_in_the_method_section(tmp_path: Path) -> None:
+    from databorder.model import Registration
+
+    base = sample_assessment()
+    first = base.endpoints[0]
+    record = Registration(
+        url="https://rdap.test/ip/203.0.113.10",
+        rir="APNIC",
+        network_name="CHATNET-CN",
+        range="203.0.113.0 – 203.0.113.255",
+        organisation="Chat Networks Ltd",
+        country="HK",
+    )
+    failed = Registration(url="https://rdap.test/ip/2001:db8::10", error="the registry has no record for this address")
+    addresses = (
+        dataclasses.replace(first.addresses[0], registration=record),
+        AddressAttribution("2001:db8::10", "public", "CN", None, None, None, False, registration=failed),
+    )
+    assessment = dataclasses.replace(
+        base,
+        endpoints=(dataclasses.replace(first, addresses=addresses), *base.endpoints[1:]),
+        notes=("203.0.113.10: its registry (APNIC) records HK for the network, GeoIP places it in CN",),
+    )
+    path = tmp_path / "r.pdf"
+    render_pdf(assessment, path)
+    content = " ".join(pdftotext(path).split())
+    assert "Registry records (RDAP)" in content
+    assert "Chat Networks Ltd" in content and "CHATNET-CN" in content and "HK (differs)" in content
+    assert "GeoIP places it in CN" in content  # the note
+    assert "not available: the registry has no record for this address" in content
+    plain = tmp_path / "plain.pdf"
+    render_pdf(base, plain)
+    assert "Registry records" not in pdftotext(plain)  # only when RDAP was used

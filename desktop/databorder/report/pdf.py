@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from databorder.errors import DataBorderError
-from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding
+from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding, Registration
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSizeF
@@ -322,6 +322,38 @@ def _method(a: Assessment) -> str:
         + _table(["Kind", "Source", "Built", "sha256", "Licence"], databases)
         + "<h3>Rule packs</h3>"
         + _table(["Pack", "Version", "Origin", "sha256", "Title"], packs)
+        + _registrations(a)
+        + ("<h3>Notes</h3><ul>" + "".join(f"<li>{text(n, 400)}</li>" for n in a.notes) + "</ul>" if a.notes else "")
+    )
+
+
+def _registrations(a: Assessment) -> str:
+    """Registry records (RDAP, opt-in) beside the GeoIP country they never replace."""
+    seen: dict[str, tuple[str | None, Registration]] = {}  # address → (GeoIP country, registry record)
+    for e in a.endpoints:
+        for x in e.addresses:
+            if x.registration is not None:
+                seen.setdefault(x.ip, (x.country, x.registration))
+    if not seen:
+        return ""
+    rows = []
+    for ip, (geoip, r) in seen.items():
+        if r.error:
+            rows.append(f"<tr><td class='mono'>{text(ip)}</td><td colspan='4'>not available: {text(r.error, 200)}"
+                        f"</td><td>{text(geoip or '?')}</td></tr>")  # fmt: skip
+            continue
+        differs = " (differs)" if r.country and geoip and r.country != geoip else ""
+        rows.append(
+            f"<tr><td class='mono'>{text(ip)}</td><td>{text(r.rir or '')}</td><td>{text(r.network_name or '', 60)}"
+            f"<br/><span class='small'>{text(r.range or '', 80)}</span></td><td>{text(r.organisation or '', 80)}</td>"
+            f"<td>{text(r.country or '?')}{differs}</td><td>{text(geoip or '?')}</td></tr>"
+        )
+    return (
+        "<h3>Registry records (RDAP)</h3>"
+        "<p class='small'>Asked of the regional internet registries because the user turned RDAP on; a registry "
+        "records where a network's holder is registered, not where the address is used, so the hosting country "
+        "stays the GeoIP one.</p>"
+        + _table(["Address", "Registry", "Network", "Registrant", "Registered in", "GeoIP"], "".join(rows))
     )
 
 

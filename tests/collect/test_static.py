@@ -6,6 +6,7 @@ import json
 import struct
 import tarfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +237,72 @@ def test_quoted_program_identifiers_with_real_tlds_rank_as_noise(tmp_path: Path)
     assert ranks["telemetry.vendorx.com"] >= 0.3
     for identifier in ("console.info", "f32.ne", "i32x4.lt", "temporal.calendar.prototype.id"):
         assert ranks[identifier] <= 0.1, identifier
+
+
+_PIECES = st.sampled_from([
+    b'"', b"'", b"\x00", b"//", b"/", b":", b".", b" ", b"x", b"-", b"\xff", b"api.chatvendor.com",
+    b"https://api.chatvendor.com/v1", b"http://203.0.113.5/up", b"metrics.vendor.io", b"a.b", b"console.log",
+    *(b"\x00\x00" + text.encode("utf-16-le") for text in (
+        "https://upload.chatvendor.com/f", '"cdn.vendor.net"', "plain utf16 text", "http://198.51.100.7/x", "a.io",
+        "x'telemetry.vendor.ai'", '"x.io"',
+    )),
+])  # fmt: skip
+# UTF-16 strings follow a NUL pair (a terminator, alignment): glued straight to an ASCII name ("a.com" + "h\0t\0…")
+# the bytes can be read either way, and the two scans read them differently.
+
+
+def _two_pass_reference(data: bytes) -> set[tuple[str | None, str | None, int]]:
+    """The scan as first written: ASCII names and URLs in one pass, every UTF-16 run of 8+ characters in another."""
+    import re
+
+    from databorder.collect.static import _TRAILING, FAST, TEXT_PATTERN, _scanner
+
+    scanner, found = _scanner(frozenset()), set()
+    for m in FAST.finditer(data):
+        text = m.group()
+        if b"://" in text:
+            hit = scanner._hit(text, None, data, m.start(), "f", 0)
+        elif m.end() < len(data) and data[m.end()] not in _TRAILING:
+            continue
+        else:
+            skip = 2 if text.startswith(b"//") else 1
+            hit = scanner._hit(None, text[skip:], data, m.start() + skip, "f", 0)
+        if hit is not None:
+            found.add((hit.host, hit.ip, hit.offset))
+    for run in re.finditer(rb"(?:[\x20-\x7e]\x00){8,}", data):
+        for m2 in TEXT_PATTERN.finditer(run.group().decode("utf-16-le")):
+            url, host = m2.group("url"), m2.group("host")
+            hit = scanner._hit(url.encode() if url else None, host.encode() if host else None, data,
+                               run.start() + 2 * m2.start(), "f", 0)  # fmt: skip
+            if hit is not None:
+                found.add((hit.host, hit.ip, hit.offset))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40))
+def test_one_pass_over_a_binary_finds_what_two_passes_found(pieces: list[bytes]) -> None:
+    from databorder.collect.static import _scanner
+
+    data = b"\x00\x01" + b"".join(pieces) + b"\x00"
+    ours = {(h.host, h.ip, h.offset) for h in _scanner(frozenset()).scan_bytes(data, "f", 0, binary=True)}
+    assert ours == _two_pass_reference(data)
+
+
+def test_the_public_search_api_finds_the_same_spans_as_the_direct_one() -> None:
+    import types
+
+    from databorder.collect.static import FAST_BINARY, _span_finder
+
+    data = b'\x00x "api.chatvendor.com" ' + "https://u.chatvendor.com/f".encode("utf-16-le") + b" http://a.b/c"
+    direct = _span_finder(FAST_BINARY)
+    public = _span_finder(types.SimpleNamespace(search=FAST_BINARY.search))  # a binding without the private object
+
+    def spans(find: Callable[[bytes, int, int], tuple[int, int]]) -> list[tuple[int, int]]:
+        found, pos = [], 0
+        while (span := find(data, pos, len(data)))[0] >= 0:
+            found.append(span)
+            pos = span[1]
+        return found
+
+    assert spans(direct) == spans(public) and len(spans(direct)) == 3

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol, cast
+from typing import IO, Any, Protocol, cast
 
 import re2
 from publicsuffixlist import PublicSuffixList
@@ -75,7 +75,44 @@ FAST = re2.compile(
     rb"(?:[a-z0-9][a-z0-9_-]*\.)+[a-z][a-z0-9-]*[a-z0-9]",
     _RE2_OPTIONS,
 )
-FAST_UTF16 = re2.compile(rb"(?:[\x20-\x7e]\x00){8,}", _RE2_OPTIONS)
+# Binaries also get UTF-16LE runs of printable characters, in the same pass (a second pass over the bytes halved
+# the speed, and matching every run — most are plain text — cost a Python call each): only runs holding a dot
+# between a letter or digit and a letter, or a "://", can hold a host name or URL. Its matches are told apart by
+# a NUL second byte, which no match of FAST has.
+FAST_BINARY = re2.compile(
+    FAST.pattern + rb"|(?:[\x20-\x7e]\x00)*(?:[a-zA-Z0-9]\x00\.\x00[a-zA-Z]|:\x00/\x00/)\x00(?:[\x20-\x7e]\x00)*",
+    _RE2_OPTIONS,
+)
+_MIN_UTF16 = 8  # characters: shorter UTF-16 runs in binaries are mostly chance byte patterns
+
+
+def _span_finder(pattern: Any) -> Callable[[bytes, int, int], tuple[int, int]]:
+    """(start, end) of the pattern's next match in ``data[pos:end]``, or (-1, -1).
+
+    The binding's public search wraps each match in a Python object through a generator, which cost ~5 µs a
+    match — more than the search itself on binaries with 250k candidates. Its compiled RE2 object answers with
+    the spans directly; the public API remains the fallback should a version of the binding not have it.
+    """
+    regexp = getattr(pattern, "_regexp", None)
+    unanchored = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if regexp is not None and unanchored is not None:
+        match = regexp.Match
+
+        def direct(data: bytes, pos: int, end: int) -> tuple[int, int]:
+            span: tuple[int, int] = match(unanchored, data, pos, end)[0]
+            return span
+
+        return direct
+
+    def public(data: bytes, pos: int, end: int) -> tuple[int, int]:
+        found = pattern.search(data, pos, end)
+        return found.span() if found is not None else (-1, -1)
+
+    return public
+
+
+_FIND_TEXT = _span_finder(FAST)
+_FIND_BINARY = _span_finder(FAST_BINARY)
 _MAX_URL = 1500
 _MAX_SCHEME = 20
 _TRAILING = frozenset(b"\"'`\x00/:?")
@@ -163,6 +200,9 @@ class Scanner:
 
         self.country_codes = regions().countries
         self._suffix_cache: dict[str, bool] = {}
+        self._names: dict[bytes, _Name | None] = {}  # candidate bytes → _Name, or None: they name no endpoint
+        self._context: dict[bytes, _Signals] = {}  # lead-in → its signals
+        self._sources: dict[str, float] = {}
 
     def _known_suffix(self, host: str) -> bool:
         """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
@@ -208,81 +248,146 @@ class Scanner:
     def scan_bytes(self, data: bytes, source: str, base: int, *, binary: bool) -> Iterator[Hit]:
         """Hits in one buffer; ``base`` is its offset in the file."""
         size = len(data)
-        for match in FAST.finditer(data):
-            found = match.group()
-            start = match.start()
+        find = _FIND_BINARY if binary else _FIND_TEXT
+        pos = 0
+        while True:
+            start, end = find(data, pos, size)
+            if start < 0:
+                return
+            found = data[start:end]
+            pos = end
+            if found[1] == 0:  # a UTF-16LE run (Windows binaries keep many strings so)
+                pos -= 1  # its last NUL may lead an ASCII string right after it
+                if len(found) >= 2 * _MIN_UTF16:
+                    yield from self._utf16(found, data, start, source, base)
+                continue
             if b"://" in found:
                 hit = self._hit(found, None, data, start, source, base)
             else:
-                end = match.end()
                 if end < size and data[end] not in _TRAILING:
                     continue  # a dotted word running on: not a quoted host name
                 skip = 2 if found.startswith(b"//") else 1
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
             if hit is not None:
                 yield hit
-        if binary:  # Windows binaries keep many strings as UTF-16LE
-            for run in FAST_UTF16.finditer(data):
-                if b".\x00" not in run.group():
-                    continue  # no dot, no host name: most UTF-16 runs are plain text
-                text = run.group().decode("utf-16-le")
-                for found in TEXT_PATTERN.finditer(text):
-                    url_text, host_text = found.group("url"), found.group("host")
-                    hit = self._hit(url_text.encode() if url_text else None, host_text.encode() if host_text else None,
-                                    data, run.start() + 2 * found.start(), source, base)  # fmt: skip
-                    if hit is not None:
-                        yield hit
+
+    def _utf16(self, run: bytes, data: bytes, at: int, source: str, base: int) -> Iterator[Hit]:
+        text = run.decode("utf-16-le")
+        for found in TEXT_PATTERN.finditer(text):
+            url_text, host_text = found.group("url"), found.group("host")
+            hit = self._hit(url_text.encode() if url_text else None, host_text.encode() if host_text else None,
+                            data, at + 2 * found.start(), source, base)  # fmt: skip
+            if hit is not None:
+                yield hit
 
     def _hit(self, url: bytes | None, host: bytes | None, data: bytes, at: int, source: str, base: int) -> Hit | None:
-        if url is not None:
-            url = url[:_MAX_URL]
-            if url.find(b"://") > _MAX_SCHEME:
-                return None
-        elif host is not None and len(host) > 253:
+        candidate = url if url is not None else host
+        if candidate is None:
             return None
-        text = (url or host or b"").decode("ascii", "replace")
-        parsed = _parse(text.rstrip(".,;:)]}") if url else text.rstrip("."))
+        # Bundles repeat the same names thousands of times: what the bytes alone decide is worked out once.
+        name = self._names.get(candidate)
+        if name is None and candidate not in self._names:
+            name = self._names[candidate] = self._name(url is not None, candidate)
+            if len(self._names) > _CACHE_SIZE:
+                self._names.clear()
+        if name is None:
+            return None
+        before = _lead_in(data, at)
+        signals = self._context.get(before)
+        if signals is None:
+            signals = self._context[before] = _signals(before)
+            if len(self._context) > _CACHE_SIZE:
+                self._context.clear()
+        relevance = name.relevance(signals, self._source_factor(source))
+        parsed = name.parsed
+        context = data[max(0, at - EXCERPT_SIDE) : at + len(candidate) + EXCERPT_SIDE]
+        excerpt = context.translate(_PRINTABLE).decode("ascii").strip(".")
+        return Hit(parsed.host, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance)
+
+    def _name(self, is_url: bool, candidate: bytes) -> _Name | None:
+        """The endpoint a candidate names and its share of relevance, or None when it names none."""
+        if is_url:
+            candidate = candidate[:_MAX_URL]
+            if candidate.find(b"://") > _MAX_SCHEME:
+                return None
+        elif len(candidate) > 253:
+            return None
+        text = candidate.decode("ascii", "replace")
+        parsed = _parse(text.rstrip(".,;:)]}") if is_url else text.rstrip("."))
         if parsed is None:
             return None
-        name = parsed.host
-        if name is not None:
-            tld = name.rsplit(".", 1)[-1]
+        host = parsed.host
+        if host is not None:
+            tld = host.rsplit(".", 1)[-1]
             if tld in _NOISE_TLDS:
                 pass  # reserved names (RFC 6761) are kept, but rank as noise below
-            elif not self._known_suffix(name) or (not url and tld in _FILE_TLDS):
+            elif not self._known_suffix(host) or (not is_url and tld in _FILE_TLDS):
                 return None
-        elif parsed.ip is None or not url:
+        elif parsed.ip is None or not is_url:
             return None
-        context = data[max(0, at - EXCERPT_SIDE) : at + len(url or host or b"") + EXCERPT_SIDE]
-        excerpt = context.translate(_PRINTABLE).decode("ascii").strip(".")
-        relevance = self._relevance(name, text if url else None, parsed.scheme, _lead_in(data, at), source)
-        return Hit(name, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance)
-
-    def _relevance(self, host: str | None, url: str | None, scheme: str | None, before: bytes, source: str) -> float:
-        """0–1: how likely this sighting is an endpoint the app sends data to (docs/static-scan.md)."""
+        url = text if is_url else None
         score = 0.55 if url else 0.3
-        if scheme in ("http", "ws"):
+        if parsed.scheme in ("http", "ws"):
             score -= 0.05
         if url and _DATA_PATHS.search("/" + url.split("://", 1)[-1].partition("/")[2]):
             score += 0.25
-        if _DATA_CONTEXT.search(before):
-            score += 0.15
         if host and _under(host, self.known):
             score += 0.2
-        noise = host is None and url is None
-        if host and (host.rsplit(".", 1)[-1] in _NOISE_TLDS or _is_noise_host(host)):
-            noise = True
-        if host and not url and (not self._common_tld(host) or _identifier_shaped(host)):
-            score = min(score, 0.1)  # probably a dotted identifier in a string, not a host
-        if _NOISE_CONTEXT.search(before):
+        noise = bool(host and (host.rsplit(".", 1)[-1] in _NOISE_TLDS or _is_noise_host(host)))
+        # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one.
+        identifier = bool(host and not url and (not self._common_tld(host) or _identifier_shaped(host)))
+        return _Name(parsed, score, identifier, noise)
+
+    def _source_factor(self, source: str) -> float:
+        factor = self._sources.get(source)
+        if factor is None:
+            # Tests, docs, examples and licence files are read by people, not sent data by the app.
+            noisy = _NOISE_PATH.search(source.replace("\\", "/").rsplit("!", 1)[-1])
+            factor = self._sources[source] = 0.5 if noisy else 1.0
+            if len(self._sources) > _CACHE_SIZE:
+                self._sources.clear()
+        return factor
+
+
+_CACHE_SIZE = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Signals:
+    """What a match's lead-in (its own statement, before it) says about it."""
+
+    data: bool  # baseURL, endpoint, fetch( …
+    noise: bool  # licence, @see, docs/ …
+    comment: bool
+
+
+def _signals(before: bytes) -> _Signals:
+    return _Signals(
+        _DATA_CONTEXT.search(before) is not None, _NOISE_CONTEXT.search(before) is not None, _in_comment(before)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A candidate's endpoint and the part of its relevance its own bytes decide (docs/static-scan.md)."""
+
+    parsed: ParsedEndpoint
+    score: float  # scheme, data-like path, known service
+    identifier: bool  # capped at 0.1 whatever the context
+    noise: bool  # documentation, reserved or example names
+
+    def relevance(self, signals: _Signals, source_factor: float) -> float:
+        """0–1: how likely this sighting is an endpoint the app sends data to."""
+        score = self.score + (0.15 if signals.data else 0.0)
+        if self.identifier:
+            score = min(score, 0.1)
+        if signals.noise:
             score -= 0.2
-        if _in_comment(before):
+        if signals.comment:
             score -= 0.3  # a link in a code comment documents something; code does not send data to it
-        if noise:
+        if self.noise:
             score = min(score, 0.1) * 0.5
-        if _NOISE_PATH.search(source.replace("\\", "/").rsplit("!", 1)[-1]):
-            score *= 0.5
-        return round(max(0.01, min(1.0, score)), 3)
+        return round(max(0.01, min(1.0, score * source_factor)), 3)
 
 
 def _lead_in(data: bytes, at: int) -> bytes:

@@ -19,6 +19,7 @@ import functools
 import gzip
 import io
 import json
+import logging
 import os
 import re
 import struct
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
+import publicsuffixlist
 import re2
 from publicsuffixlist import PublicSuffixList
 
@@ -39,6 +41,8 @@ from databorder.collect import InputProblem, Sightings
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError, InputFileError
 from databorder.model import Evidence, Observation
+
+log = logging.getLogger(__name__)
 
 CHUNK = 8 * 1024 * 1024
 SPLIT = 64 * 1024 * 1024  # plain files above this are scanned in ranges, in parallel
@@ -62,28 +66,53 @@ PATTERN = re.compile(b"(?i)" + _URL + b"|" + _HOST)
 TEXT_PATTERN = re.compile(PATTERN.pattern.decode("latin-1"))
 
 # The same search for RE2 (a DFA, ~10x faster than Python's backtracking engine on binaries). RE2 has no
-# lookaround: the leading delimiter is part of the match (group 2 is the name) and the trailing one is checked
-# after the match, so that the delimiter between two adjacent strings can lead the second.
+# lookaround: the leading delimiter is part of the match, and so is the trailing one, which the next search
+# starts on again, so that the delimiter between two adjacent strings can lead the second.
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.max_mem = 256 << 20
 # Repetitions are unbounded on purpose: counted ones ({0,61} inside {1,10}) multiply DFA states until RE2
 # falls back to its slow NFA (measured 40 vs 490 MB/s); lengths are checked in Python on the few matches.
 # No capturing groups: the binding's per-group bookkeeping cost more than the search; a match holding "://" is a
 # URL, anything else a name behind its one-byte (or "//") delimiter.
-FAST = re2.compile(
-    rb"(?i)[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]+|(?:[\"'`\x00]|//)"
-    rb"(?:[a-z0-9][a-z0-9_-]*\.)+[a-z][a-z0-9-]*[a-z0-9]",
-    _RE2_OPTIONS,
-)
+_FAST_URL = rb"[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]+"
+_FAST_NAME = rb"(?:[\"'`\x00]|//)(?:[a-z0-9][a-z0-9_-]*\.)+(?:%s)(?:[\"'`\x00/:?]|\z)"
 # Binaries also get UTF-16LE runs of printable characters, in the same pass (a second pass over the bytes halved
 # the speed, and matching every run — most are plain text — cost a Python call each): only runs holding a dot
 # between a letter or digit and a letter, or a "://", can hold a host name or URL. Its matches are told apart by
-# a NUL second byte, which no match of FAST has.
-FAST_BINARY = re2.compile(
-    FAST.pattern + rb"|(?:[\x20-\x7e]\x00)*(?:[a-zA-Z0-9]\x00\.\x00[a-zA-Z]|:\x00/\x00/)\x00(?:[\x20-\x7e]\x00)*",
-    _RE2_OPTIONS,
-)
+# a NUL second byte, which no other match has.
+_FAST_UTF16 = rb"(?:[\x20-\x7e]\x00)*(?:[a-zA-Z0-9]\x00\.\x00[a-zA-Z]|:\x00/\x00/)\x00(?:[\x20-\x7e]\x00)*"
 _MIN_UTF16 = 8  # characters: shorter UTF-16 runs in binaries are mostly chance byte patterns
+_TRAILING = frozenset(b"\"'`\x00/:?")
+
+
+def _top_level_labels() -> list[bytes]:
+    """Every last label of a Public Suffix List rule (IDNs as punycode), and the reserved ones kept as noise.
+
+    A bare name must end in one of them, so it is part of the pattern: JavaScript bundles and binaries are full
+    of quoted dotted words (TextMate scopes such as "comment.block.cpp", "source.js"), and each one RE2 reports
+    costs a Python call — on one 185 MB binary 250k such calls against 13k with the list in the pattern.
+    """
+    labels: set[bytes] = set(label.encode() for label in _NOISE_TLDS)
+    with open(publicsuffixlist.PSLFILE, encoding="utf-8") as rules:
+        for line in rules:
+            rule = line.strip()
+            if rule and not rule.startswith("//"):
+                label = rule.rsplit(".", 1)[-1].lstrip("!*")
+                try:
+                    labels.add(label.encode("idna").lower())
+                except UnicodeError:
+                    log.debug("Public Suffix List label %r has no ASCII form", label)
+    labels -= {label.encode() for label in _FILE_TLDS}  # bare file names (x.py, y.md) are never hosts
+    return sorted(labels, key=lambda label: (-len(label), label))
+
+
+@functools.cache
+def _finders() -> tuple[Callable[[bytes, int, int], tuple[int, int]], Callable[[bytes, int, int], tuple[int, int]]]:
+    """The span finders for text and for binaries (with UTF-16 runs), built once per process (~10 ms)."""
+    name = _FAST_NAME % b"|".join(_top_level_labels())
+    text = re2.compile(b"(?i)" + _FAST_URL + b"|" + name, _RE2_OPTIONS)
+    binary = re2.compile(b"(?i)" + _FAST_URL + b"|" + name + b"|" + _FAST_UTF16, _RE2_OPTIONS)
+    return _span_finder(text), _span_finder(binary)
 
 
 def _span_finder(pattern: Any) -> Callable[[bytes, int, int], tuple[int, int]]:
@@ -111,11 +140,8 @@ def _span_finder(pattern: Any) -> Callable[[bytes, int, int], tuple[int, int]]:
     return public
 
 
-_FIND_TEXT = _span_finder(FAST)
-_FIND_BINARY = _span_finder(FAST_BINARY)
 _MAX_URL = 1500
 _MAX_SCHEME = 20
-_TRAILING = frozenset(b"\"'`\x00/:?")
 
 # Top-level domains that are also common file extensions: as bare words they are almost always file names.
 _FILE_TLDS = frozenset({"py", "md", "sh", "rs", "so", "pl", "pm", "cc", "zip", "mov", "ps"})
@@ -200,6 +226,7 @@ class Scanner:
 
         self.country_codes = regions().countries
         self._suffix_cache: dict[str, bool] = {}
+        self._find_text, self._find_binary = _finders()
         self._names: dict[bytes, _Name | None] = {}  # candidate bytes → _Name, or None: they name no endpoint
         self._context: dict[bytes, _Signals] = {}  # lead-in → its signals
         self._sources: dict[str, float] = {}
@@ -248,7 +275,7 @@ class Scanner:
     def scan_bytes(self, data: bytes, source: str, base: int, *, binary: bool) -> Iterator[Hit]:
         """Hits in one buffer; ``base`` is its offset in the file."""
         size = len(data)
-        find = _FIND_BINARY if binary else _FIND_TEXT
+        find = self._find_binary if binary else self._find_text
         pos = 0
         while True:
             start, end = find(data, pos, size)
@@ -261,11 +288,16 @@ class Scanner:
                 if len(found) >= 2 * _MIN_UTF16:
                     yield from self._utf16(found, data, start, source, base)
                 continue
-            if b"://" in found:
+            scheme_end = found.find(b"://")
+            if scheme_end > _MAX_SCHEME:  # no scheme is that long: text glued before a "//host" that may be one
+                pos = start + scheme_end + 1
+                continue
+            if scheme_end >= 0:
                 hit = self._hit(found, None, data, start, source, base)
             else:
-                if end < size and data[end] not in _TRAILING:
-                    continue  # a dotted word running on: not a quoted host name
+                if found[-1] in _TRAILING:  # the delimiter after the name (none at the very end)
+                    found = found[:-1]
+                    pos -= 1  # it may lead the next name
                 skip = 2 if found.startswith(b"//") else 1
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
             if hit is not None:

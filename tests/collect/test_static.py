@@ -318,3 +318,29 @@ def test_the_public_search_api_finds_the_same_spans_as_the_direct_one() -> None:
         return found
 
     assert spans(direct) == spans(public) == [(3, 23), (24, 50), (51, 57), (58, 70)]
+
+
+def test_a_name_repeated_everywhere_keeps_its_best_sightings_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from databorder.collect import KEEP_PER_ENDPOINT, static
+
+    monkeypatch.setattr(static, "SPLIT", 1 << 20)  # several ranges, so worker tallies are merged
+    noise = b'// see "https://api.chatvendor.com/docs"\n'
+    used = b'const client={baseURL:"https://api.chatvendor.com/v1/chat"};\n'
+    repeats = (4 << 20) // len(noise)
+    body = noise * (repeats // 2) + used + noise * (repeats // 2)
+    (tmp_path / "bundle.js").write_bytes(body)
+    (tmp_path / "other.js").write_bytes(used)
+    observations, _ = scan_path(tmp_path, workers=2)
+    ours = [o for o in observations if o.host == "api.chatvendor.com"]
+    whole = [o for o in ours if o.evidence.location is not None]
+    summaries = [o for o in ours if o.evidence.location is None]
+    assert len(whole) == KEEP_PER_ENDPOINT
+    assert max(o.relevance for o in whole) == max(o.relevance for o in observations)
+    assert {o.evidence.source for o in whole if "baseURL" in o.evidence.excerpt} == {
+        f"{tmp_path.name}/bundle.js",
+        f"{tmp_path.name}/other.js",
+    }  # the one data-like use deep inside the big file is among the kept, whichever range found it
+    counted = sum(int(o.evidence.excerpt.split()[2].replace(",", "")) for o in summaries)
+    assert counted + len(whole) == repeats // 2 * 2 + 2  # every sighting is either kept or counted

@@ -57,20 +57,23 @@ class Sightings:
         self._kept: dict[str, list[Observation]] = {}
         self._more: dict[str, dict[tuple[int | None, str | None], _Residual]] = {}
 
-    def add(self, observation: Observation) -> None:
+    def add(self, observation: Observation, *, times: int = 1) -> None:
+        """One sighting, or ``times`` alike ones a collector counted itself (one is kept whole if room is left)."""
         key = observation.host or observation.ip
         if key is None:
             return
         kept = self._kept.setdefault(key, [])
         if len(kept) < self.keep:
             kept.append(observation)
-            return
+            times -= 1
+            if times <= 0:
+                return
         combos = self._more.setdefault(key, {})
         combo = (observation.port, observation.scheme)
         residual = combos.get(combo)
         if residual is None:
             residual = combos[combo] = _Residual(observation)
-        residual.count += 1
+        residual.count += times
         residual.addresses.update(dict.fromkeys(observation.seen_addresses))
 
     def observations(self) -> list[Observation]:

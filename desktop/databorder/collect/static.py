@@ -435,8 +435,11 @@ def _lead_in(data: bytes, at: int) -> bytes:
     So a neighbouring licence URL in a minified bundle does not colour this match.
     """
     before = data[max(0, at - 80) : at]
-    cut = max(before.rfind(q, 0, max(0, len(before) - 1)) for q in (b'"', b"'", b"`", b"\x00", b"\n"))
+    cut = before.translate(_STATEMENT_ENDS).rfind(b"\n", 0, max(0, len(before) - 1))
     return before[cut + 1 :] if cut >= 0 else before
+
+
+_STATEMENT_ENDS = bytes.maketrans(b"\"'`\x00", b"\n\n\n\n")  # one rfind finds the last of them all
 
 
 # First labels that, in a quoted dotted word, name a program object rather than a host (console.info,
@@ -693,27 +696,36 @@ def _scanner(known: frozenset[str]) -> Scanner:
     return Scanner(known)
 
 
-Task = tuple[str, str, frozenset[str], int, int]  # path, source, known domains, start, end (-1: whole file)
+Piece = tuple[str, str, int, int]  # path, source, start, end (-1: the whole file)
+Task = tuple[tuple[Piece, ...], frozenset[str]]  # what one worker call scans, with the known domains
+_BATCH_BYTES = 8 << 20  # small files travel to the workers in batches: one round trip per file cost more
+_BATCH_FILES = 256
 
 
-def _scan_file(task: Task) -> tuple[dict[str, _PackedTally], list[InputProblem], int]:
-    """One file, or one range of a big plain file, in a worker process: its tallies, problems and bytes read."""
-    tallies, problems, size = _scan_task(task)
-    return {key: tally.packed() for key, tally in tallies.items()}, problems, size
-
-
-def _scan_task(task: Task) -> tuple[dict[str, _Tally], list[InputProblem], int]:
-    path_text, source, known, start, end = task
-    path = Path(path_text)
-    budget = Budget()
+def _scan_task(task: Task) -> tuple[dict[str, _PackedTally], list[InputProblem], int]:
+    """Some files, or one range of a big plain file, in a worker process: tallies, problems and bytes read."""
+    pieces, known = task
     scanner = _scanner(known)
     tallies: dict[str, _Tally] = {}
+    problems: list[InputProblem] = []
+    done = 0
+    for piece in pieces:
+        piece_problems, size = _scan_piece(scanner, piece, tallies)
+        problems += piece_problems
+        done += size
+    return {key: tally.packed() for key, tally in tallies.items()}, problems, done
+
+
+def _scan_piece(scanner: Scanner, piece: Piece, tallies: dict[str, _Tally]) -> tuple[list[InputProblem], int]:
+    path_text, source, start, end = piece
+    path = Path(path_text)
+    budget = Budget()
     try:
         with path.open("rb") as handle:
             if end < 0:
                 size = path.stat().st_size
                 _tally(tallies, scan_stream(scanner, handle, source, size, budget, 0, seekable=True))
-                return tallies, budget.problems, size
+                return budget.problems, size
             binary = b"\x00" in handle.read(8192)
             # Read OVERLAP before the start and after the end: a name straddling a boundary is then seen whole
             # by both ranges, and reported only by the one it starts in (never as a cut-off suffix).
@@ -722,9 +734,9 @@ def _scan_task(task: Task) -> tuple[dict[str, _Tally], list[InputProblem], int]:
             window = _Capped(handle, end + OVERLAP - begin)
             hits = scanner.scan_stream(window, source, binary=binary, offset=begin)
             _tally(tallies, (hit for hit in hits if start <= hit.offset < end))
-            return tallies, budget.problems, end - start
+            return budget.problems, end - start
     except OSError as exc:
-        return tallies, [*budget.problems, InputProblem(source, None, f"cannot be read: {exc.strerror or exc}")], 0
+        return [*budget.problems, InputProblem(source, None, f"cannot be read: {exc.strerror or exc}")], 0
 
 
 class _Tally:
@@ -806,9 +818,14 @@ def _tally(tallies: dict[str, _Tally], hits: Iterable[Hit]) -> None:
 
 
 def _tasks(root: Path, files: list[Path], known: frozenset[str]) -> list[Task]:
-    """Work for the worker processes: a task per file, and big plain files cut into ranges so every core helps."""
+    """Work for the worker processes, biggest first so that no core is left with a big file at the end.
+
+    Big plain files are cut into ranges so every core helps; small files are batched.
+    """
     label = root.name or str(root)
-    tasks: list[Task] = []
+    work: list[tuple[int, tuple[Piece, ...]]] = []  # (bytes, pieces)
+    batch: list[Piece] = []
+    batch_bytes = 0
     for path in files:
         source = str(Path(label) / path.relative_to(root)) if root.is_dir() else label
         size = path.stat().st_size
@@ -816,10 +833,21 @@ def _tasks(root: Path, files: list[Path], known: frozenset[str]) -> list[Task]:
             with path.open("rb") as handle:
                 plain = _kind(handle.read(512)) == "file"
             if plain:
-                tasks += [(str(path), source, known, s, min(s + SPLIT, size)) for s in range(0, size, SPLIT)]
+                work += [(min(SPLIT, size - s), ((str(path), source, s, min(s + SPLIT, size)),))
+                         for s in range(0, size, SPLIT)]  # fmt: skip
                 continue
-        tasks.append((str(path), source, known, 0, -1))
-    return tasks
+        if size >= _BATCH_BYTES:
+            work.append((size, ((str(path), source, 0, -1),)))
+            continue
+        batch.append((str(path), source, 0, -1))
+        batch_bytes += size
+        if batch_bytes >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
+            work.append((batch_bytes, tuple(batch)))
+            batch, batch_bytes = [], 0
+    if batch:
+        work.append((batch_bytes, tuple(batch)))
+    work.sort(key=lambda item: -item[0])
+    return [(pieces, known) for _, pieces in work]
 
 
 def scan_path(
@@ -843,7 +871,7 @@ def scan_path(
     tallies: dict[str, _Tally] = {}
     done = 0
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_yield_to_the_desktop) as pool:
-        for found, file_problems, size in pool.map(_scan_file, tasks, chunksize=1):
+        for found, file_problems, size in pool.map(_scan_task, tasks, chunksize=1):
             problems += file_problems
             for key, packed in found.items():
                 tally = _Tally.unpacked(packed)

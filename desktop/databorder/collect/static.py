@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import stat
 import struct
 import tarfile
 import tempfile
@@ -676,17 +677,21 @@ class _Capped(_Reader):
 # --- the scan --------------------------------------------------------------------------------------------------------
 
 
-def _files(root: Path) -> list[Path]:
-    """Every regular file under ``root``, not following symbolic links (no loops, no escaping the folder)."""
+def _files(root: Path) -> list[tuple[Path, int]]:
+    """Every regular file under ``root`` with its size, not following symbolic links (no loops, no escaping)."""
     if root.is_file():
-        return [root]
-    found: list[Path] = []
+        return [(root, root.stat().st_size)]
+    found: list[tuple[Path, int]] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
         for name in sorted(files):
             path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                found.append(path)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue  # gone since the folder was listed
+            if stat.S_ISREG(info.st_mode):  # lstat: a symbolic link is not a regular file
+                found.append((path, info.st_size))
     return found
 
 
@@ -817,7 +822,7 @@ def _tally(tallies: dict[str, _Tally], hits: Iterable[Hit]) -> None:
         tally.add(hit)
 
 
-def _tasks(root: Path, files: list[Path], known: frozenset[str]) -> list[Task]:
+def _tasks(root: Path, files: list[tuple[Path, int]], known: frozenset[str]) -> list[Task]:
     """Work for the worker processes, biggest first so that no core is left with a big file at the end.
 
     Big plain files are cut into ranges so every core helps; small files are batched.
@@ -826,9 +831,8 @@ def _tasks(root: Path, files: list[Path], known: frozenset[str]) -> list[Task]:
     work: list[tuple[int, tuple[Piece, ...]]] = []  # (bytes, pieces)
     batch: list[Piece] = []
     batch_bytes = 0
-    for path in files:
+    for path, size in files:
         source = str(Path(label) / path.relative_to(root)) if root.is_dir() else label
-        size = path.stat().st_size
         if size > SPLIT:
             with path.open("rb") as handle:
                 plain = _kind(handle.read(512)) == "file"
@@ -864,13 +868,15 @@ def scan_path(
     """
     if not root.exists():
         raise InputFileError(root, "does not exist")
-    files = _files(root)
-    total = sum(p.stat().st_size for p in files)
-    tasks = _tasks(root, files, known_domains)
     problems: list[InputProblem] = []
     tallies: dict[str, _Tally] = {}
     done = 0
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_yield_to_the_desktop) as pool:
+    count = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(known_domains,)) as pool:
+        pool.submit(os.getpid)  # starts the workers now: they load the suffix list while the files are listed
+        files = _files(root)
+        total = sum(size for _, size in files)
+        tasks = _tasks(root, files, known_domains)
         for found, file_problems, size in pool.map(_scan_task, tasks, chunksize=1):
             problems += file_problems
             for key, packed in found.items():
@@ -889,10 +895,11 @@ def scan_path(
     return _observations(tallies), problems
 
 
-def _yield_to_the_desktop() -> None:
-    """Workers run at a lower priority: with one per core they would otherwise keep a window from repainting."""
+def _start_worker(known: frozenset[str]) -> None:
+    """Workers run at a lower priority (one per core would keep a window from repainting) and load early."""
     if hasattr(os, "nice"):
         os.nice(5)
+    _scanner(known)
 
 
 def _observations(tallies: dict[str, _Tally]) -> list[Observation]:

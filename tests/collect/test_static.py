@@ -94,7 +94,8 @@ def test_binaries_give_offsets_for_ascii_and_utf16_strings(tmp_path: Path) -> No
     assert where["upload.chatvendor.com"] == "offset 3000"
 
 
-def test_big_files_are_read_in_chunks_without_losing_names_on_boundaries(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inside_tar", [False, True], ids=["mapped file", "streamed member"])
+def test_big_files_are_read_without_losing_names_on_chunk_boundaries(tmp_path: Path, inside_tar: bool) -> None:
     from databorder.collect import static
 
     name = b'"https://api.chatvendor.com/v1/x"'
@@ -104,9 +105,15 @@ def test_big_files_are_read_in_chunks_without_losing_names_on_boundaries(tmp_pat
         blob[at : at + len(name)] = name
     path = tmp_path / "big.bin"
     path.write_bytes(bytes(blob))
+    if inside_tar:  # an archive member is read as a stream, chunk by chunk
+        with tarfile.open(tmp_path / "big.tar", "w") as archive:
+            archive.add(path, arcname="big.bin")
+        path.unlink()
+        path = tmp_path / "big.tar"
     observations, _ = scan_path(path)
-    found = sorted((o.host or "", o.evidence.location or "") for o in observations)
-    assert found == sorted(("api.chatvendor.com", f"offset {at + 1}") for at in places)
+    found = sorted((o.host or "", o.evidence.source, o.evidence.location or "") for o in observations)
+    source = "big.tar!big.bin" if inside_tar else "big.bin"
+    assert found == sorted(("api.chatvendor.com", source, f"offset {at + 1}") for at in places)
 
 
 def test_archives_nested_in_archives_name_their_members(tmp_path: Path) -> None:
@@ -344,3 +351,19 @@ def test_a_name_repeated_everywhere_keeps_its_best_sightings_and_counts_the_rest
     }  # the one data-like use deep inside the big file is among the kept, whichever range found it
     counted = sum(int(o.evidence.excerpt.split()[2].replace(",", "")) for o in summaries)
     assert counted + len(whole) == repeats // 2 * 2 + 2  # every sighting is either kept or counted
+
+
+def _dies(task: object) -> None:
+    import os
+
+    os._exit(1)  # as a SIGBUS would, when a mapped file shrinks while it is read
+
+
+def test_a_scanning_process_that_dies_is_a_problem_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from databorder.collect import static
+
+    monkeypatch.setattr(static, "_scan_task", _dies)
+    (tmp_path / "a.js").write_bytes(b'x="https://api.chatvendor.com/v1"')
+    observations, problems = scan_path(tmp_path, workers=1)
+    assert observations == []
+    assert any("ended unexpectedly" in p.message for p in problems)

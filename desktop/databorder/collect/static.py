@@ -21,6 +21,7 @@ import io
 import itertools
 import json
 import logging
+import mmap
 import os
 import re
 import stat
@@ -31,6 +32,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
@@ -45,6 +47,9 @@ from databorder.errors import EndpointSyntaxError, InputFileError
 from databorder.model import Evidence, Observation
 
 log = logging.getLogger(__name__)
+
+Buffer = bytes | mmap.mmap  # what is searched: a chunk read, or a file mapped in place
+SpanFinder = Callable[[Buffer, int, int], tuple[int, int]]
 
 CHUNK = 8 * 1024 * 1024
 SPLIT = 64 * 1024 * 1024  # plain files above this are scanned in ranges, in parallel
@@ -109,7 +114,7 @@ def _top_level_labels() -> list[bytes]:
 
 
 @functools.cache
-def _finders() -> tuple[Callable[[bytes, int, int], tuple[int, int]], Callable[[bytes, int, int], tuple[int, int]]]:
+def _finders() -> tuple[SpanFinder, SpanFinder]:
     """The span finders for text and for binaries (with UTF-16 runs), built once per process (~10 ms)."""
     name = _FAST_NAME % b"|".join(_top_level_labels())
     text = re2.compile(b"(?i)" + _FAST_URL + b"|" + name, _RE2_OPTIONS)
@@ -117,7 +122,7 @@ def _finders() -> tuple[Callable[[bytes, int, int], tuple[int, int]], Callable[[
     return _span_finder(text), _span_finder(binary)
 
 
-def _span_finder(pattern: Any) -> Callable[[bytes, int, int], tuple[int, int]]:
+def _span_finder(pattern: Any) -> SpanFinder:
     """(start, end) of the pattern's next match in ``data[pos:end]``, or (-1, -1).
 
     The binding's public search wraps each match in a Python object through a generator, which cost ~5 µs a
@@ -129,13 +134,13 @@ def _span_finder(pattern: Any) -> Callable[[bytes, int, int], tuple[int, int]]:
     if regexp is not None and unanchored is not None:
         match = regexp.Match
 
-        def direct(data: bytes, pos: int, end: int) -> tuple[int, int]:
+        def direct(data: Buffer, pos: int, end: int) -> tuple[int, int]:
             span: tuple[int, int] = match(unanchored, data, pos, end)[0]
             return span
 
         return direct
 
-    def public(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    def public(data: Buffer, pos: int, end: int) -> tuple[int, int]:
         found = pattern.search(data, pos, end)
         return found.span() if found is not None else (-1, -1)
 
@@ -250,9 +255,7 @@ class Scanner:
         tld = host.rsplit(".", 1)[-1]
         return tld in _COMMON_TLDS or (len(tld) == 2 and tld.upper() in self.country_codes)
 
-    def scan_stream(
-        self, stream: Readable, source: str, *, binary: bool | None = None, offset: int = 0
-    ) -> Iterator[Hit]:
+    def scan_stream(self, stream: Readable, source: str, *, binary: bool | None = None) -> Iterator[Hit]:
         """Hits in a stream read chunk by chunk.
 
         Each round scans some already-reported context, the unreported tail of the previous chunk and a new
@@ -260,7 +263,7 @@ class Scanner:
         match), which the next round sees whole; the context keeps a match's cut-off suffix from being taken
         for a match of its own. The last round reports everything left.
         """
-        start = offset  # file offset of data[0]
+        start = 0  # file offset of data[0]
         context = 0  # bytes at the head of data that belong to the previous round
         data = stream.read(CHUNK)
         if not data:
@@ -280,7 +283,7 @@ class Scanner:
             context = cutoff - keep_from
             data = data[keep_from:] + following
 
-    def scan_bytes(self, data: bytes, source: str, base: int, *, binary: bool) -> Iterator[Hit]:
+    def scan_bytes(self, data: Buffer, source: str, base: int, *, binary: bool) -> Iterator[Hit]:
         """Hits in one buffer; ``base`` is its offset in the file."""
         size = len(data)
         find = self._find_binary if binary else self._find_text
@@ -311,7 +314,7 @@ class Scanner:
             if hit is not None:
                 yield hit
 
-    def _utf16(self, run: bytes, data: bytes, at: int, source: str, base: int) -> Iterator[Hit]:
+    def _utf16(self, run: bytes, data: Buffer, at: int, source: str, base: int) -> Iterator[Hit]:
         text = run.decode("utf-16-le")
         for found in TEXT_PATTERN.finditer(text):
             url_text, host_text = found.group("url"), found.group("host")
@@ -320,7 +323,7 @@ class Scanner:
             if hit is not None:
                 yield hit
 
-    def _hit(self, url: bytes | None, host: bytes | None, data: bytes, at: int, source: str, base: int) -> Hit | None:
+    def _hit(self, url: bytes | None, host: bytes | None, data: Buffer, at: int, source: str, base: int) -> Hit | None:
         candidate = url if url is not None else host
         if candidate is None:
             return None
@@ -430,7 +433,7 @@ class _Name:
         return round(max(0.01, min(1.0, score * source_factor)), 3)
 
 
-def _lead_in(data: bytes, at: int) -> bytes:
+def _lead_in(data: Buffer, at: int) -> bytes:
     """What precedes a match in its own statement: back to the previous quote or line break, at most 80 bytes.
 
     So a neighbouring licence URL in a minified bundle does not colour this match.
@@ -520,7 +523,9 @@ def scan_stream(
         kind = "file"
     rest = _Prefixed(head, stream)
     try:
-        if kind == "file":
+        if kind == "file" and seekable and size >= _MAP_FROM and isinstance(stream, io.BufferedReader):
+            yield from _scan_mapped(scanner, stream, source, 0, size)
+        elif kind == "file":
             yield from scanner.scan_stream(rest, source)
         elif kind == "tar":
             yield from _tar(scanner, rest, source, budget, depth, mode="r|")
@@ -534,6 +539,28 @@ def scan_stream(
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, struct.error, KeyError,
             TypeError, zlib.error) as exc:  # TypeError: tarfile's gzip reader on a stream cut short  # fmt: skip
         budget.problem(source, f"is a damaged {kind} archive ({exc}); what was read before is kept")
+
+
+def _scan_mapped(
+    scanner: Scanner, handle: IO[bytes], source: str, start: int, end: int, *, binary: bool | None = None
+) -> Iterator[Hit]:
+    """Hits starting in bytes [start, end) of a plain file, searched in place through a memory map.
+
+    No read copies the bytes and no chunk is joined to the next (a fifth of a binary's scan time went there).
+    OVERLAP bytes are mapped before the start and after the end: a name straddling a boundary is then seen whole
+    by both ranges, and reported only by the one it starts in (never as a cut-off suffix).
+    """
+    size = os.fstat(handle.fileno()).st_size
+    begin = max(0, start - OVERLAP) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY
+    stop = min(size, end + OVERLAP)
+    if stop <= begin:
+        return
+    with mmap.mmap(handle.fileno(), stop - begin, access=mmap.ACCESS_READ, offset=begin) as window:
+        if binary is None:
+            binary = b"\x00" in window[:8192]
+        for hit in scanner.scan_bytes(window, source, begin, binary=binary):
+            if start <= hit.offset < end:
+                yield hit
 
 
 def _gzip(scanner: Scanner, stream: Readable, source: str, budget: Budget, depth: int) -> Iterator[Hit]:
@@ -705,6 +732,7 @@ Piece = tuple[str, str, int, int]  # path, source, start, end (-1: the whole fil
 Task = tuple[tuple[Piece, ...], frozenset[str]]  # what one worker call scans, with the known domains
 _BATCH_BYTES = 8 << 20  # small files travel to the workers in batches: one round trip per file cost more
 _BATCH_FILES = 256
+_MAP_FROM = 1 << 20  # plain files from this size are searched in place (memory map); smaller ones are just read
 
 
 def _scan_task(task: Task) -> tuple[dict[str, _PackedTally], list[InputProblem], int]:
@@ -732,13 +760,7 @@ def _scan_piece(scanner: Scanner, piece: Piece, tallies: dict[str, _Tally]) -> t
                 _tally(tallies, scan_stream(scanner, handle, source, size, budget, 0, seekable=True))
                 return budget.problems, size
             binary = b"\x00" in handle.read(8192)
-            # Read OVERLAP before the start and after the end: a name straddling a boundary is then seen whole
-            # by both ranges, and reported only by the one it starts in (never as a cut-off suffix).
-            begin = max(0, start - OVERLAP)
-            handle.seek(begin)
-            window = _Capped(handle, end + OVERLAP - begin)
-            hits = scanner.scan_stream(window, source, binary=binary, offset=begin)
-            _tally(tallies, (hit for hit in hits if start <= hit.offset < end))
+            _tally(tallies, _scan_mapped(scanner, handle, source, start, end, binary=binary))
             return budget.problems, end - start
     except OSError as exc:
         return [*budget.problems, InputProblem(source, None, f"cannot be read: {exc.strerror or exc}")], 0
@@ -877,21 +899,28 @@ def scan_path(
         files = _files(root)
         total = sum(size for _, size in files)
         tasks = _tasks(root, files, known_domains)
-        for found, file_problems, size in pool.map(_scan_task, tasks, chunksize=1):
-            problems += file_problems
-            for key, packed in found.items():
-                tally = _Tally.unpacked(packed)
-                if key in tallies:
-                    tallies[key].merge(tally)
-                else:
-                    tallies[key] = tally
-            done += size
-            if progress is not None:
-                progress(done, total)
-            if cancelled is not None and cancelled():
-                problems.append(InputProblem(str(root), None, "the scan was cancelled; files scanned before are kept"))
-                pool.shutdown(cancel_futures=True)
-                break
+        try:
+            for found, file_problems, size in pool.map(_scan_task, tasks, chunksize=1):
+                problems += file_problems
+                for key, packed in found.items():
+                    tally = _Tally.unpacked(packed)
+                    if key in tallies:
+                        tallies[key].merge(tally)
+                    else:
+                        tallies[key] = tally
+                done += size
+                if progress is not None:
+                    progress(done, total)
+                if cancelled is not None and cancelled():
+                    problems.append(
+                        InputProblem(str(root), None, "the scan was cancelled; files scanned before are kept")
+                    )
+                    pool.shutdown(cancel_futures=True)
+                    break
+        except BrokenProcessPool:  # e.g. a mapped file cut short by another program while it was read (SIGBUS)
+            problems.append(InputProblem(str(root), None, "the scan stopped early: a scanning process ended "
+                                         "unexpectedly (was a file changed while it was read?); what was "
+                                         "scanned before is kept"))  # fmt: skip
     return _observations(tallies), problems
 
 

@@ -239,10 +239,14 @@ def test_quoted_program_identifiers_with_real_tlds_rank_as_noise(tmp_path: Path)
     path = tmp_path / "runtime"
     path.write_bytes(
         b'\x00"console.info"\x00"f32.ne"\x00"i32x4.lt"\x00"Temporal.Calendar.prototype.id"\x00"telemetry.vendorx.com"\x00'
+        b'"u.id"\x00"4.bv"\x00"value.ir"\x00"domain.run"\x00"data.vendorx.com"\x00"qq.com"\x00'
     )
-    ranks = best(scan_path(path)[0])
-    assert ranks["telemetry.vendorx.com"] >= 0.3
-    for identifier in ("console.info", "f32.ne", "i32x4.lt", "temporal.calendar.prototype.id"):
+    ranks = best(scan_path(path, known_domains=frozenset({"u.id"}))[0])
+    assert ranks["u.id"] >= 0.3  # shaped like a variable, but a domain the catalog knows (as x.ai is)
+    for host in ("telemetry.vendorx.com", "data.vendorx.com", "qq.com"):  # a property word with more labels is a host
+        assert ranks[host] >= 0.3, host
+    for identifier in ("console.info", "f32.ne", "i32x4.lt", "temporal.calendar.prototype.id", "4.bv", "value.ir",
+                       "domain.run"):  # fmt: skip
         assert ranks[identifier] <= 0.1, identifier
 
 

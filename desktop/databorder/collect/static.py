@@ -159,7 +159,7 @@ _NOISE_HOSTS = (
     "aip.dev", "about.gitlab.com", "=git-lfs.github.com", "=docs.github.com", "=github.com", "=www.github.com",
     "=gitlab.com", "=bitbucket.org", "shields.io", "badgen.net", "travis-ci.org", "codecov.io",
     "opencollective.com", "docs.microsoft.com", "learn.microsoft.com", "developer.apple.com", "oreilly.com",
-    "medium.com", "gist.github.com", "raw.githubusercontent.com", "w3.org", "schema.org", "json-schema.org",
+    "medium.com", "gist.github.com", "goo.gl", "raw.githubusercontent.com", "w3.org", "schema.org", "json-schema.org",
     "apache.org", "opensource.org", "creativecommons.org", "mozilla.org", "ietf.org", "rfc-editor.org",
     "unicode.org", "ecma-international.org", "tc39.es", "npmjs.com", "npmjs.org", "yarnpkg.com", "nodejs.org",
     "python.org", "pypi.org", "readthedocs.io", "stackoverflow.com", "wikipedia.org", "gnu.org", "fsf.org",
@@ -374,11 +374,13 @@ class Scanner:
             score -= 0.05
         if url and _DATA_PATHS.search("/" + url.split("://", 1)[-1].partition("/")[2]):
             score += 0.25
-        if host and _under(host, self.known):
+        known = bool(host and _under(host, self.known))
+        if known:
             score += 0.2
         noise = bool(host and (host.rsplit(".", 1)[-1] in _NOISE_TLDS or _is_noise_host(host)))
-        # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one.
-        identifier = bool(host and not url and (not self._common_tld(host) or _identifier_shaped(host)))
+        # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one; unless the
+        # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
+        identifier = bool(host and not url and not known and (not self._common_tld(host) or _identifier_shaped(host)))
         return _Name(parsed, score, identifier, noise)
 
     def _source_factor(self, source: str) -> float:
@@ -453,12 +455,22 @@ _CODE_WORDS = frozenset({"console", "window", "document", "this", "self", "optio
                          "string", "number", "promise", "error", "event", "algorithm", "temporal", "intl",
                          "reflect", "symbol", "buffer", "stream", "util", "path", "crypto"})  # fmt: skip
 _TYPE_PREFIX = re.compile(r"^[a-z]\d{1,3}(x\d{1,2})?$")  # also SIMD lanes: i32x4, f64x2
+# Words that, before one more label, are a property access far more often than a domain (value.ir, domain.run,
+# key.id in a JavaScript runtime); with a further label (data.vendor.com) they may well be a host.
+_PROPERTY_WORDS = frozenset({"value", "domain", "key", "name", "type", "data", "item", "node", "field", "result",
+                             "input", "output", "request", "response", "text", "file", "user", "target", "source",
+                             "info", "entry", "element", "list", "map", "set", "obj", "val", "res", "req",
+                             "ctx"})  # fmt: skip
 
 
 def _identifier_shaped(host: str) -> bool:
     labels = host.split(".")
-    return (
-        labels[0] in _CODE_WORDS or "prototype" in labels or (len(labels) == 2 and bool(_TYPE_PREFIX.match(labels[0])))
+    if labels[0] in _CODE_WORDS or "prototype" in labels:
+        return True
+    first = labels[0]
+    # A one-character or numeric first label ("u.id", "4.bv") in a two-label name is a variable, not a domain.
+    return len(labels) == 2 and (
+        bool(_TYPE_PREFIX.match(first)) or len(first) == 1 or first.isdigit() or first in _PROPERTY_WORDS
     )
 
 

@@ -15,7 +15,6 @@ refused member by member with a warning, never a crash.
 from __future__ import annotations
 
 import functools
-import gzip
 import heapq
 import io
 import itertools
@@ -35,13 +34,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import IO, Any, NamedTuple, Protocol, cast
 
 import publicsuffixlist
 import re2
+from isal import igzip, isal_zlib
 from publicsuffixlist import PublicSuffixList
 
 from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, Sightings
+from databorder.collect.sea import Asset, sea_assets
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError, InputFileError
 from databorder.model import Evidence, Observation
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 Buffer = bytes | mmap.mmap  # what is searched: a chunk read, or a file mapped in place
 SpanFinder = Callable[[Buffer, int, int], tuple[int, int]]
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)  # its stub declares an instance, it is the class
 
 CHUNK = 8 * 1024 * 1024
 SPLIT = 64 * 1024 * 1024  # plain files above this are scanned in ranges, in parallel
@@ -548,8 +550,9 @@ def scan_stream(
                 if handle is not None:
                     reader = _zip if kind == "zip" else _asar
                     yield from reader(scanner, handle, source, budget, depth)
+    # TypeError: tarfile's gzip reader on a stream cut short.
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, struct.error, KeyError,
-            TypeError, zlib.error) as exc:  # TypeError: tarfile's gzip reader on a stream cut short  # fmt: skip
+            TypeError, zlib.error, _ISAL_ERROR) as exc:  # fmt: skip
         budget.problem(source, f"is a damaged {kind} archive ({exc}); what was read before is kept")
 
 
@@ -578,7 +581,9 @@ def _scan_mapped(
 def _gzip(scanner: Scanner, stream: Readable, source: str, budget: Budget, depth: int) -> Iterator[Hit]:
     """A gzip stream: an npm-style .tgz is read as the tar inside; any other .gz as the one file it holds."""
     # Decompressed bytes count against the scan's bound, so a gzip bomb stops there.
-    inner = _Capped(gzip.GzipFile(fileobj=cast(IO[bytes], stream)), max(0, MAX_TOTAL_BYTES - budget.total))
+    # ISA-L's drop-in for gzip.GzipFile inflates 2.6x faster (245 MB of Copilot's program: 0.94 s -> 0.36 s).
+    inflated = igzip.GzipFile(fileobj=cast(IO[bytes], stream))  # type: ignore[no-untyped-call]
+    inner = _Capped(inflated, max(0, MAX_TOTAL_BYTES - budget.total))
     head = inner.read(512)
     rest = _Prefixed(head, inner)
     if len(head) >= 262 and head[257:262] == b"ustar":
@@ -740,7 +745,16 @@ def _scanner(known: frozenset[str]) -> Scanner:
     return Scanner(known)
 
 
-Piece = tuple[str, str, int, int]  # path, source, start, end (-1: the whole file)
+class Piece(NamedTuple):
+    """What a worker scans of one file: all of it, a range of its plain bytes, or an archive embedded in it."""
+
+    path: str
+    source: str
+    start: int = 0
+    end: int = -1  # -1: the whole file
+    embedded: bool = False  # bytes [start, end) are an archive (a node SEA asset), opened as one
+
+
 Task = tuple[tuple[Piece, ...], frozenset[str]]  # what one worker call scans, with the known domains
 _BATCH_BYTES = 8 << 20  # small files travel to the workers in batches: one round trip per file cost more
 _BATCH_FILES = 256
@@ -762,11 +776,16 @@ def _scan_task(task: Task) -> tuple[dict[str, _PackedTally], list[InputProblem],
 
 
 def _scan_piece(scanner: Scanner, piece: Piece, tallies: dict[str, _Tally]) -> tuple[list[InputProblem], int]:
-    path_text, source, start, end = piece
+    path_text, source, start, end, embedded = piece
     path = Path(path_text)
     budget = Budget()
     try:
         with path.open("rb") as handle:
+            if embedded:
+                handle.seek(start)
+                member = _Capped(handle, end - start)
+                _tally(tallies, scan_stream(scanner, member, source, end - start, budget, 1, seekable=False))
+                return budget.problems, end - start
             if end < 0:
                 size = path.stat().st_size
                 _tally(tallies, scan_stream(scanner, handle, source, size, budget, 0, seekable=True))
@@ -867,17 +886,20 @@ def _tasks(root: Path, files: list[tuple[Path, int]], known: frozenset[str]) -> 
     batch_bytes = 0
     for path, size in files:
         source = str(Path(label) / path.relative_to(root)) if root.is_dir() else label
-        if size > SPLIT:
-            with path.open("rb") as handle:
-                plain = _kind(handle.read(512)) == "file"
-            if plain:
-                work += [(min(SPLIT, size - s), ((str(path), source, s, min(s + SPLIT, size)),))
-                         for s in range(0, size, SPLIT)]  # fmt: skip
+        if size >= _MAP_FROM:
+            plain, assets = _plain_and_embedded(path)
+            # An embedded archive is opened by a worker of its own; its compressed bytes are not searched as text.
+            # Weighed at three times its size (it is inflated, then scanned), so it is handed out first.
+            work += [(3 * asset.size, (Piece(str(path), f"{source}!{asset.name}", asset.offset,
+                                         asset.offset + asset.size, embedded=True),)) for asset in assets]  # fmt: skip
+            if plain and (size > SPLIT or assets):
+                work += [(stop - begin, (Piece(str(path), source, begin, stop),))
+                         for begin, stop in _ranges(size, [(a.offset, a.offset + a.size) for a in assets])]  # fmt: skip
                 continue
         if size >= _BATCH_BYTES:
-            work.append((size, ((str(path), source, 0, -1),)))
+            work.append((size, (Piece(str(path), source),)))
             continue
-        batch.append((str(path), source, 0, -1))
+        batch.append(Piece(str(path), source))
         batch_bytes += size
         if batch_bytes >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
             work.append((batch_bytes, tuple(batch)))
@@ -886,6 +908,28 @@ def _tasks(root: Path, files: list[tuple[Path, int]], known: frozenset[str]) -> 
         work.append((batch_bytes, tuple(batch)))
     work.sort(key=lambda item: -item[0])
     return [(pieces, known) for _, pieces in work]
+
+
+def _plain_and_embedded(path: Path) -> tuple[bool, list[Asset]]:
+    """Whether a file is plain bytes (not an archive), and the archives a node executable carries as assets."""
+    try:
+        with path.open("rb") as handle:
+            if _kind(handle.read(512)) != "file":
+                return False, []
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                assets = sea_assets(data)
+                return True, [asset for asset in assets if _kind(data[asset.offset : asset.offset + 512]) != "file"]
+    except (OSError, ValueError):  # gone or cut short since it was listed: the worker reports it as unreadable
+        return False, []
+
+
+def _ranges(size: int, skipped: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """[0, size) without the skipped intervals, in pieces of at most SPLIT bytes."""
+    begin = 0
+    for skip_start, skip_end in [*sorted(skipped), (size, size)]:
+        for start in range(begin, max(begin, skip_start), SPLIT):
+            yield start, min(start + SPLIT, skip_start)
+        begin = max(begin, skip_end)
 
 
 def scan_path(

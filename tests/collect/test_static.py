@@ -453,3 +453,17 @@ def test_a_sea_blob_whose_lengths_run_past_the_end_is_scanned_as_plain_bytes(tmp
     observations, problems = scan_path(path)
     assert problems == []
     assert "api.cut.vendorx.com" in best(observations)  # nothing opened, nothing lost: the bytes are text
+
+
+def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_path: Path) -> None:
+    path = tmp_path / "cli.js"
+    path.write_bytes(
+        b'const h="Log in to your enterprise: copilot login --host https://example.ghe.com";'
+        b'const p="a project URL (e.g., https://my-resource.services.vendorx.com/api/projects/p)";'
+        b'const u="Update first: https://aka.ms/vendorx-os";const d="http://www.vendorx.com/dtd/xhtml1.dtd";'
+        b'const client={baseURL:"https://api.vendorx.com/v1/chat"};'
+    )
+    ranks = best(scan_path(path)[0])
+    assert ranks["api.vendorx.com"] >= 0.8
+    for noise in ("example.ghe.com", "my-resource.services.vendorx.com", "aka.ms", "www.vendorx.com"):
+        assert ranks[noise] <= 0.1, noise

@@ -161,7 +161,8 @@ _NOISE_HOSTS = (
     "aip.dev", "about.gitlab.com", "=git-lfs.github.com", "=docs.github.com", "=github.com", "=www.github.com",
     "=gitlab.com", "=bitbucket.org", "shields.io", "badgen.net", "travis-ci.org", "codecov.io",
     "opencollective.com", "docs.microsoft.com", "learn.microsoft.com", "developer.apple.com", "oreilly.com",
-    "medium.com", "gist.github.com", "goo.gl", "raw.githubusercontent.com", "w3.org", "schema.org", "json-schema.org",
+    "goo.gl", "aka.ms", "bit.ly", "docs.rs",  # link shorteners, crate docs
+    "medium.com", "gist.github.com", "raw.githubusercontent.com", "w3.org", "schema.org", "json-schema.org",
     "apache.org", "opensource.org", "creativecommons.org", "mozilla.org", "ietf.org", "rfc-editor.org",
     "unicode.org", "ecma-international.org", "tc39.es", "npmjs.com", "npmjs.org", "yarnpkg.com", "nodejs.org",
     "python.org", "pypi.org", "readthedocs.io", "stackoverflow.com", "wikipedia.org", "gnu.org", "fsf.org",
@@ -177,7 +178,12 @@ _DATA_PATHS = re.compile(r"/(v\d+|api|graphql|log|logs|collect|telemetry|events?
                          r"|messages|oauth|token|auth|ingest|metrics|rpc)(/|$|\?)", re.I)  # fmt: skip
 _DATA_CONTEXT = re.compile(rb"(?i)(base_?url|api_?(url|host|base|endpoint)|endpoint|host(name)?|server_?url|"
                            rb"fetch\(|axios|websocket|wss?:|dsn|ingest|telemetry|analytics)")  # fmt: skip
-_NOISE_CONTEXT = re.compile(rb"(?i)(licen[cs]e|copyright|@see|@link|\bsee\s|docs?/|documentation|issues/|spec)")
+_NOISE_CONTEXT = re.compile(rb"(?i)(licen[cs]e|copyright|@see|@link|\bsee\s|docs?/|documentation|issues/|spec|"
+                            rb"\be\.g\.|for example|such as)")  # fmt: skip
+# A first label that marks a placeholder in help text: example.ghe.com, my-resource.openai.azure.com, your-org.…
+_PLACEHOLDER = re.compile(r"^(example|sample|placeholder|my-|your-|yourcompany|contoso)")
+# URLs of document type definitions and schemas: read by parsers, never sent data.
+_SCHEMA_PATH = re.compile(r"\.(dtd|xsd|rng|ent)$", re.I)
 _NOISE_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|spec|docs?|examples?|fixtures?|licen[cs]es?)(/|$)|"
                          r"(readme|changelog|license|licence|notice|authors)[^/]*$")  # fmt: skip
 
@@ -379,7 +385,8 @@ class Scanner:
         known = bool(host and _under(host, self.known))
         if known:
             score += 0.2
-        noise = bool(host and (host.rsplit(".", 1)[-1] in _NOISE_TLDS or _is_noise_host(host)))
+        noise = bool(host and (host.rsplit(".", 1)[-1] in _NOISE_TLDS or _is_noise_host(host)
+                               or _PLACEHOLDER.match(host))) or bool(url and _SCHEMA_PATH.search(url))  # fmt: skip
         # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one; unless the
         # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
         identifier = bool(host and not url and not known and (not self._common_tld(host) or _identifier_shaped(host)))

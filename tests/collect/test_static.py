@@ -460,7 +460,7 @@ def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_pat
     path.write_bytes(
         b'const h="Log in to your enterprise: copilot login --host https://example.ghe.com";'
         b'const p="a project URL (e.g., https://my-resource.services.vendorx.com/api/projects/p)";'
-        b'const u="Update first: https://aka.ms/vendorx-os";const d="http://www.vendorx.com/dtd/xhtml1.dtd";'
+        b'const u="Update first: https://aka.ms/vendorx-os";const d="http://www.vendorx.com/dtd/xhtml1.dtd-//w3c//dtd";'
         b'const client={baseURL:"https://api.vendorx.com/v1/chat"};'
     )
     ranks = best(scan_path(path)[0])

@@ -161,7 +161,7 @@ _NOISE_HOSTS = (
     "aip.dev", "about.gitlab.com", "=git-lfs.github.com", "=docs.github.com", "=github.com", "=www.github.com",
     "=gitlab.com", "=bitbucket.org", "shields.io", "badgen.net", "travis-ci.org", "codecov.io",
     "opencollective.com", "docs.microsoft.com", "learn.microsoft.com", "developer.apple.com", "oreilly.com",
-    "goo.gl", "aka.ms", "bit.ly", "docs.rs",  # link shorteners, crate docs
+    "goo.gl", "aka.ms", "bit.ly", "gh.io", "docs.rs",  # link shorteners, crate docs
     "medium.com", "gist.github.com", "raw.githubusercontent.com", "w3.org", "schema.org", "json-schema.org",
     "apache.org", "opensource.org", "creativecommons.org", "mozilla.org", "ietf.org", "rfc-editor.org",
     "unicode.org", "ecma-international.org", "tc39.es", "npmjs.com", "npmjs.org", "yarnpkg.com", "nodejs.org",
@@ -183,7 +183,7 @@ _NOISE_CONTEXT = re.compile(rb"(?i)(licen[cs]e|copyright|@see|@link|\bsee\s|docs
 # A first label that marks a placeholder in help text: example.ghe.com, my-resource.openai.azure.com, your-org.…
 _PLACEHOLDER = re.compile(r"^(example|sample|placeholder|my-|your-|yourcompany|contoso)")
 # URLs of document type definitions and schemas: read by parsers, never sent data.
-_SCHEMA_PATH = re.compile(r"\.(dtd|xsd|rng|ent)$", re.I)
+_SCHEMA_PATH = re.compile(r"\.(dtd|xsd|rng)\b", re.I)  # \b, not $: in a binary's strings the URL may run on
 _NOISE_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|spec|docs?|examples?|fixtures?|licen[cs]es?)(/|$)|"
                          r"(readme|changelog|license|licence|notice|authors)[^/]*$")  # fmt: skip
 

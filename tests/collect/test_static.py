@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from databorder.collect.static import scan_path
@@ -265,6 +265,18 @@ _PIECES = st.sampled_from([
 _SEPARATORS = st.sampled_from([b'"', b"'", b"`", b"\x00", b"\x00\x00", b" ", b"\n", b",", b"/", b":", b"(", b"="])
 
 
+def _urls_within(text: bytes, at: int) -> list[tuple[bytes, int]]:
+    """A URL match and the URLs inside its text ("a,https://b", "?u=https://b"), a list's items cut apart."""
+    import re
+
+    inner = re.search(rb"[a-z][a-z0-9+.-]*://", text[text.index(b"://") + 3 :], re.I)
+    if inner is None:
+        return [(text, at)]
+    cut = text.index(b"://") + 3 + inner.start()
+    head = text[: cut - 1] if text[cut - 1 : cut] in (b",", b";") else text
+    return [(head, at), *_urls_within(text[cut:], at + cut)]
+
+
 def _two_pass_reference(data: bytes) -> set[tuple[str | None, str | None]]:
     """The names the scan first found: any dotted word, suffix checked after; UTF-16 runs in a second pass."""
     import re
@@ -281,14 +293,13 @@ def _two_pass_reference(data: bytes) -> set[tuple[str | None, str | None]]:
     for m in fast.finditer(data):
         text = m.group()
         if b"://" in text:
-            hit = scanner._hit(text, None, data, m.start(), "f", 0)
+            hits = [scanner._hit(url_text, None, data, at, "f", 0) for url_text, at in _urls_within(text, m.start())]
         elif m.end() < len(data) and data[m.end()] not in _TRAILING:
             continue
         else:
             skip = 2 if text.startswith(b"//") else 1
-            hit = scanner._hit(None, text[skip:], data, m.start() + skip, "f", 0)
-        if hit is not None:
-            found.add((hit.host, hit.ip))
+            hits = [scanner._hit(None, text[skip:], data, m.start() + skip, "f", 0)]
+        found |= {(hit.host, hit.ip) for hit in hits if hit is not None}
     for run in re.finditer(rb"(?:[\x20-\x7e]\x00){8,}", data):
         for m2 in TEXT_PATTERN.finditer(run.group().decode("utf-16-le")):
             url, host = m2.group("url"), m2.group("host")
@@ -301,6 +312,8 @@ def _two_pass_reference(data: bytes) -> set[tuple[str | None, str | None]]:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(_PIECES, _SEPARATORS), max_size=40))
+@example([(b"api.chatvendor.com", b'"'), (b"console.log", b":"), (b"//cdn.vendor.io/x", b","),
+          (b"https://api.chatvendor.com/v1", b'"')])  # once found: a URL glued to the end of another  # fmt: skip
 def test_one_pass_over_a_binary_finds_what_two_passes_found(pieces: list[tuple[bytes, bytes]]) -> None:
     from databorder.collect.static import _scanner
 
@@ -467,3 +480,12 @@ def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_pat
     assert ranks["api.vendorx.com"] >= 0.8
     for noise in ("example.ghe.com", "my-resource.services.vendorx.com", "aka.ms", "www.vendorx.com"):
         assert ranks[noise] <= 0.1, noise
+
+
+def test_urls_in_a_list_or_a_parameter_are_each_found(tmp_path: Path) -> None:
+    path = tmp_path / "config.js"
+    path.write_bytes(b'const origins="https://a.vendorx.com/v1/chat,https://b.vendorx.com/v1/chat;wss://c.vendorx.com/v1";'
+                     b'const go="https://d.vendorx.com/login?next=https://e.vendorx.com/api/";')  # fmt: skip
+    found = {o.host: o for o in scan_path(path)[0]}
+    assert set(found) == {"a.vendorx.com", "b.vendorx.com", "c.vendorx.com", "d.vendorx.com", "e.vendorx.com"}
+    assert found["a.vendorx.com"].relevance >= 0.8  # its own path (/v1/chat), not the list's tail, was judged

@@ -312,6 +312,11 @@ class Scanner:
                 pos = start + scheme_end + 1
                 continue
             if scheme_end >= 0:
+                inner = _inner_url(found, scheme_end)
+                if inner > 0:  # a URL inside this one's text: a list ("a,https://b") or a parameter ("?u=https://b")
+                    pos = start + inner  # searched again from there, so it is found on its own
+                    if found[inner - 1] in _LIST_SEPARATORS:
+                        found = found[: inner - 1]
                 hit = self._hit(found, None, data, start, source, base)
             else:
                 if found[-1] in _TRAILING:  # the delimiter after the name (none at the very end)
@@ -442,6 +447,26 @@ class _Name:
         if self.noise:
             score = min(score, 0.1) * 0.5
         return round(max(0.01, min(1.0, score * source_factor)), 3)
+
+
+_SCHEME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_LIST_SEPARATORS = frozenset(b",;")
+
+
+def _inner_url(found: bytes, scheme_end: int) -> int:
+    """Where a second URL's scheme starts inside a URL match, or -1."""
+    second = found.find(b"://", scheme_end + 3)
+    if second < 0:
+        return -1
+    at = second
+    while at > scheme_end + 3 and found[at - 1] in _SCHEME_BYTES:
+        at -= 1
+    while at < second and found[at] not in _LETTERS:  # a scheme starts with a letter
+        at += 1
+    return at if at < second else -1
+
+
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _lead_in(data: Buffer, at: int) -> bytes:

@@ -208,24 +208,23 @@ class TargetPicker(QWidget):
             self.choose(TargetRequest(paths=(Path(folder),)), f"scan {folder}")
 
     def _choose_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self,
+        name = self._open_file(
             "Scan an app file or archive",
-            "",
-            "Apps and archives (*.zip *.tgz *.tar.gz *.whl *.apk *.ipa *.asar *.jar *.exe *.AppImage);;All files (*)",
+            "Apps and archives (*.zip *.tgz *.tar.gz *.whl *.apk *.ipa *.asar *.jar *.exe *.AppImage)",
         )
         if name:
             self.choose(TargetRequest(paths=(Path(name),)), f"scan {name}")
 
     def _choose_capture(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self,
-            "Import a capture or log",
-            "",
-            "Captures and logs (*.har *.pcap *.pcapng *.log *.csv *.tsv *.txt);;All files (*)",
+        name = self._open_file(
+            "Import a capture or log", "Captures and logs (*.har *.pcap *.pcapng *.log *.csv *.tsv *.txt)"
         )
         if name:
             self.choose(TargetRequest(captures=(Path(name),)), f"import capture {name}")
+
+    def _open_file(self, title: str, kinds: str) -> str:
+        name, _ = QFileDialog.getOpenFileName(self, title, "", f"{kinds};;All files (*)")
+        return name
 
     def _assess(self) -> None:
         if not self.request.empty:

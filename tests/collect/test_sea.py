@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import struct
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,16 +10,7 @@ import pytest
 
 from databorder.collect.sea import Asset, sea_assets
 from databorder.collect.static import scan_path
-
-
-def _tgz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, content in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
-    return buffer.getvalue()
+from tests.helpers.archives import tgz
 
 
 def _field(raw: bytes) -> bytes:
@@ -73,7 +62,7 @@ def test_archives_a_node_executable_carries_as_assets_are_opened(
 ) -> None:
     # GitHub's Copilot CLI ships its program as copilot.tgz inside a node SEA: its hosts are only in there.
     cli = b'const client={baseURL:"https://api.vendorx.com/v1/chat"};'
-    assets = {"app.tgz": _tgz({"package/cli.js": cli}), "notes.txt": b'"plain.vendorx.com"'}
+    assets = {"app.tgz": tgz({"package/cli.js": cli}), "notes.txt": b'"plain.vendorx.com"'}
     path = tmp_path / "vendorx"
     path.write_bytes(layout(sea_blob(assets, header_bytes)))
     observations, problems = scan_path(path, workers=2)
@@ -87,7 +76,7 @@ def test_archives_a_node_executable_carries_as_assets_are_opened(
 
 
 def test_a_sea_blob_whose_lengths_run_past_the_end_is_scanned_as_plain_bytes(tmp_path: Path) -> None:
-    blob = sea_blob({"app.tgz": _tgz({"package/cli.js": b'"https://api.vendorx.com/v1/x"'})}, 1)
+    blob = sea_blob({"app.tgz": tgz({"package/cli.js": b'"https://api.vendorx.com/v1/x"'})}, 1)
     blob = blob[:-200] + b'"https://api.cut.vendorx.com/v1/x"'  # the asset claims more bytes than remain
     path = tmp_path / "vendorx"
     path.write_bytes(elf_sea(blob))

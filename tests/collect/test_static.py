@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from databorder.collect.static import scan_path
 from databorder.errors import InputFileError
 from databorder.model import Observation
+from tests.helpers.archives import tgz
 
 MINIFIED_JS = (
     b'var a=function(){return{baseURL:"https://api.chatvendor.com/v1/chat/completions",t:"telemetry.chatvendor.com"'
@@ -120,18 +121,13 @@ def test_archives_nested_in_archives_name_their_members(tmp_path: Path) -> None:
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as z:
         z.writestr("lib/sdk.js", b'x="https://api.innervendor.com/v1/chat"')
-    tgz = tmp_path / "pkg.tgz"
-    with tarfile.open(tgz, "w:gz") as t:
-        members = {
-            "package/dist/cli.js": MINIFIED_JS,
-            "package/vendor/sdk.zip": inner.getvalue(),
-            "package/app.asar": asar({"out/main.js": b'h="https://api.asarvendor.com/v1/x"'}),
-        }
-        for name, content in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            t.addfile(info, io.BytesIO(content))
-    observations, problems = scan_path(tgz)
+    package = tmp_path / "pkg.tgz"
+    package.write_bytes(tgz({
+        "package/dist/cli.js": MINIFIED_JS,
+        "package/vendor/sdk.zip": inner.getvalue(),
+        "package/app.asar": asar({"out/main.js": b'h="https://api.asarvendor.com/v1/x"'}),
+    }))  # fmt: skip
+    observations, problems = scan_path(package)
     sources = {o.host: o.evidence.source for o in observations}
     assert problems == []
     assert sources["api.chatvendor.com"] == "pkg.tgz!package/dist/cli.js"

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 MAGIC = struct.pack("<I", 0x0143DA20)
 FUSE = b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1"  # postject's sentinel, as it leaves an injected binary
-EXECUTABLE_HEADS = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+_ELF, _MACHO_64, _MACHO_32, _MACHO_FAT = b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe"
+EXECUTABLE_HEADS = (_ELF, b"MZ", _MACHO_64, _MACHO_32, _MACHO_FAT)
 
 _USE_CODE_CACHE = 1 << 2
 _INCLUDE_ASSETS = 1 << 3
@@ -43,6 +44,10 @@ class Asset:
     name: str
     offset: int
     size: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
 
 
 def sea_assets(data: bytes | mmap.mmap) -> list[Asset]:
@@ -62,14 +67,15 @@ def sea_assets(data: bytes | mmap.mmap) -> list[Asset]:
 def _blob_starts(data: bytes | mmap.mmap) -> Iterator[int]:
     """Where the blob may start.
 
-    Read from an ELF's notes or a Mach-O's load commands (a few hundred bytes, not a search through a 200 MB
-    binary); in a PE file, the magic numbers found searching back from the end, once the fuse says it is a SEA.
+    Read from an ELF's notes or a 64-bit Mach-O's load commands (a few hundred bytes, not a search through a
+    200 MB binary); in a PE (or 32-bit Mach-O) file, the magic numbers found searching back from the end, once the
+    fuse says it is a SEA.
     """
     head = data[:4]
-    if head == b"\x7fELF":
+    if head == _ELF:
         yield from _elf_note(data)
-    elif head in (b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"):
-        yield from _macho_section(data, 0, fat=head == b"\xca\xfe\xba\xbe")
+    elif head in (_MACHO_64, _MACHO_FAT):
+        yield from _macho_section(data, 0, fat=head == _MACHO_FAT)
     elif data.find(FUSE) >= 0:
         end = len(data)
         for _ in range(_MAX_CANDIDATES):
@@ -117,7 +123,7 @@ def _macho_section(data: bytes | mmap.mmap, base: int, *, fat: bool) -> Iterator
         (count,) = struct.unpack_from(">I", data, 4)
         for index in range(min(count, 16)):
             (offset,) = struct.unpack_from(">I", data, 8 + index * 20 + 8)
-            if data[offset : offset + 4] == b"\xcf\xfa\xed\xfe":
+            if data[offset : offset + 4] == _MACHO_64:
                 yield from _macho_section(data, offset, fat=False)
         return
     (ncmds,) = struct.unpack_from("<I", data, base + 16)

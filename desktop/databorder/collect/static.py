@@ -42,7 +42,7 @@ from isal import igzip, isal_zlib
 from publicsuffixlist import PublicSuffixList
 
 from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, Sightings
-from databorder.collect.sea import Asset, sea_assets
+from databorder.collect.sea import EXECUTABLE_HEADS, Asset, sea_assets
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError, InputFileError
 from databorder.model import Evidence, Observation
@@ -449,7 +449,8 @@ class _Name:
         return round(max(0.01, min(1.0, score * source_factor)), 3)
 
 
-_SCHEME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_SCHEME_BYTES = _LETTERS | frozenset(b"0123456789+.-")
 _LIST_SEPARATORS = frozenset(b",;")
 
 
@@ -464,9 +465,6 @@ def _inner_url(found: bytes, scheme_end: int) -> int:
     while at < second and found[at] not in _LETTERS:  # a scheme starts with a letter
         at += 1
     return at if at < second else -1
-
-
-_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _lead_in(data: Buffer, at: int) -> bytes:
@@ -499,9 +497,9 @@ _PROPERTY_WORDS = frozenset({"value", "domain", "key", "name", "type", "data", "
 
 def _identifier_shaped(host: str) -> bool:
     labels = host.split(".")
-    if labels[0] in _CODE_WORDS or "prototype" in labels:
-        return True
     first = labels[0]
+    if first in _CODE_WORDS or "prototype" in labels:
+        return True
     # A one-character or numeric first label ("u.id", "4.bv") in a two-label name is a variable, not a domain.
     return len(labels) == 2 and (
         bool(_TYPE_PREFIX.match(first)) or len(first) == 1 or first.isdigit() or first in _PROPERTY_WORDS
@@ -922,11 +920,11 @@ def _tasks(root: Path, files: list[tuple[Path, int]], known: frozenset[str]) -> 
             plain, assets = _plain_and_embedded(path)
             # An embedded archive is opened by a worker of its own; its compressed bytes are not searched as text.
             # Weighed at three times its size (it is inflated, then scanned), so it is handed out first.
-            work += [(3 * asset.size, (Piece(str(path), f"{source}!{asset.name}", asset.offset,
-                                         asset.offset + asset.size, embedded=True),)) for asset in assets]  # fmt: skip
+            work += [(3 * asset.size, (Piece(str(path), f"{source}!{asset.name}", asset.offset, asset.end,
+                                             embedded=True),)) for asset in assets]  # fmt: skip
             if plain and (size > SPLIT or assets):
                 work += [(stop - begin, (Piece(str(path), source, begin, stop),))
-                         for begin, stop in _ranges(size, [(a.offset, a.offset + a.size) for a in assets])]  # fmt: skip
+                         for begin, stop in _ranges(size, [(a.offset, a.end) for a in assets])]  # fmt: skip
                 continue
         if size >= _BATCH_BYTES:
             work.append((size, (Piece(str(path), source),)))
@@ -946,8 +944,11 @@ def _plain_and_embedded(path: Path) -> tuple[bool, list[Asset]]:
     """Whether a file is plain bytes (not an archive), and the archives a node executable carries as assets."""
     try:
         with path.open("rb") as handle:
-            if _kind(handle.read(512)) != "file":
+            head = handle.read(512)
+            if _kind(head) != "file":
                 return False, []
+            if not head.startswith(EXECUTABLE_HEADS):  # bundles, data files: nothing to map
+                return True, []
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 assets = sea_assets(data)
                 return True, [asset for asset in assets if _kind(data[asset.offset : asset.offset + 512]) != "file"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import ipaddress
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,21 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from databorder import TOOL_NAME, __version__
-from databorder.attribute import Attributor, is_local, unattributed
-from databorder.endpoints import build_endpoints, confidence_of, registrable_domain
+from databorder.attribute import Attributor, unattributed
+from databorder.endpoints import build_endpoints
 from databorder.errors import DataBorderError
-from databorder.model import Assessment, Endpoint, Finding, Observation, Registration, Resolution, Target, Tool
+from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
-from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, resolve_names, reverse_names
+from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, name_addresses, resolve_names
 
 if TYPE_CHECKING:
-    from databorder.collect.targets import TargetRequest
+    from databorder.collect.targets import Collected, TargetRequest
 
 log = logging.getLogger(__name__)
-
-STAGES = ("collect", "resolve", "attribute", "evaluate")
-#: Collectors whose bare addresses may be given a name (what a user typed as an address stays an address).
-_NAMEABLE = frozenset({"live", "pcap", "zeek"})
 
 
 class Progress(Protocol):
@@ -122,7 +117,6 @@ class _Run:
         self.nameserver: str | None = None
         self.dns_usable = False
         self.addresses: dict[str, tuple[str, ...]] = {}  # host → the addresses DNS gave it
-        self.ptr_resolutions: dict[str, Resolution] = {}  # hosts first met as a PTR name
         self.notes: list[str] = []  # learnt during the run (e.g. a registry disagreeing with GeoIP)
 
     def run(self, observations: Sequence[Observation], *, notes: Sequence[str] = ()) -> Assessment:
@@ -220,50 +214,33 @@ class _Run:
         return resolved
 
     def name_addresses(self, endpoints: list[Endpoint]) -> list[Endpoint]:
-        """Give addresses seen live or in a capture without a name the host they belong to, where it is sure.
-
-        A host resolved in this assessment to exactly that address names it; otherwise its PTR name, if that
-        name resolves back to the address (forward-confirmed).  Anything less sure stays a bare address.
-        """
-        by_address: dict[str, list[str]] = {}
-        for host, addresses in self.addresses.items():
-            for address in addresses:
-                by_address.setdefault(address, []).append(host)
-        nameless = [e for e in endpoints if e.ip and any(ev.collector in _NAMEABLE for ev in e.evidence)]
-        names: dict[str, tuple[str, str]] = {}  # address → (host, how it was named)
-        for endpoint in nameless:
-            hosts = by_address.get(str(endpoint.ip), [])
-            if len(hosts) == 1:
-                names[str(endpoint.ip)] = (hosts[0], f"named {hosts[0]}: it resolved to this address")
-        unnamed = [
-            str(e.ip) for e in nameless if str(e.ip) not in names and not is_local(ipaddress.ip_address(str(e.ip)))
-        ]
-        if unnamed and self.dns_usable and not self.options.offline:
-            resolved = self.confirm_ptr(unnamed)
-            names.update(resolved)
-        if not names:
-            return endpoints
-        return _rename(endpoints, names, self.ptr_resolutions)
-
-    def confirm_ptr(self, addresses: list[str]) -> dict[str, tuple[str, str]]:
-        ptr = reverse_names(addresses, self.options.nameserver, timeout=self.options.dns_timeout)
-        candidates = sorted({name for name in ptr.values() if name})
-        if not candidates:
-            return {}
-        _, forward = resolve_names(candidates, self.options.nameserver, timeout=self.options.dns_timeout)
-        confirmed: dict[str, tuple[str, str]] = {}
-        for address, name in ptr.items():
-            if name and address in forward[name].addresses:
-                confirmed[address] = (name, f"named {name}: its PTR name, which resolves back to it")
-                self.addresses.setdefault(name, forward[name].addresses)
-                self.ptr_resolutions[name] = forward[name].resolution
-        return confirmed
+        """Addresses seen without a name take the host they belong to, where it is sure (see resolve)."""
+        named, learnt = name_addresses(
+            endpoints,
+            self.addresses,
+            nameserver=self.options.nameserver,
+            timeout=self.options.dns_timeout,
+            use_dns=self.dns_usable and not self.options.offline,
+        )
+        for host, addresses in learnt.items():
+            self.addresses.setdefault(host, addresses)
+        return named
 
     def registrations(self, endpoints: list[Endpoint]) -> list[Endpoint]:
-        from databorder.attribute.rdap import RdapClient
+        from databorder.attribute.rdap import RdapClient, add_registrations
 
         client = RdapClient(base_url=self.options.rdap_url, timeout=min(self.options.dns_timeout * 2, 10.0))
-        return _registrations(self, endpoints, client.lookup)
+        found = add_registrations(
+            endpoints,
+            client.lookup,
+            progress=lambda done, total: self.progress.report("attribute", done, total),
+            cancelled=lambda: self.progress.cancelled,
+        )
+        if found.cancelled:
+            self.warnings.append("cancelled by the user during RDAP lookups; some addresses have no registration")
+            self.complete = False
+        self.notes += found.notes
+        return found.endpoints
 
     def attribute(self, endpoints: list[Endpoint]) -> list[Endpoint]:
         # DNS's answers and the addresses the app was seen using (captures, live sockets) are both attributed.
@@ -291,100 +268,33 @@ class _Run:
         ]
 
 
-def _registrations(run: _Run, endpoints: list[Endpoint], lookup: Callable[[str], Registration]) -> list[Endpoint]:
-    """Each public address's RDAP registration, beside (never instead of) its GeoIP country."""
-    unique = list(dict.fromkeys(a.ip for e in endpoints for a in e.addresses if a.scope == "public"))
-    found: dict[str, Registration] = {}
-    for done, ip in enumerate(unique):
-        if run.progress.cancelled:
-            run.warnings.append("cancelled by the user during RDAP lookups; some addresses have no registration")
-            run.complete = False
-            break
-        run.progress.report("attribute", done, len(unique))
-        found[ip] = lookup(ip)
-    result = []
-    for endpoint in endpoints:
-        addresses = []
-        for a in endpoint.addresses:
-            registration = found.get(a.ip)
-            if registration is not None and registration.country and a.country and registration.country != a.country:
-                run.notes.append(
-                    f"{a.ip}: its registry ({registration.rir or 'RDAP'}) records {registration.country} for the "
-                    f"network, GeoIP places it in {a.country}; the hosting country stays the GeoIP one"
-                )
-            addresses.append(dataclasses.replace(a, registration=registration) if registration else a)
-        result.append(dataclasses.replace(endpoint, addresses=tuple(addresses)))
-    failed = sum(1 for r in found.values() if r.error)
-    if failed:
-        run.notes.append(f"RDAP: {failed} of {len(found)} addresses have no registration (see each address)")
-    return result
-
-
-def _rename(
-    endpoints: list[Endpoint], names: dict[str, tuple[str, str]], resolutions: dict[str, Resolution]
-) -> list[Endpoint]:
-    """Move the evidence of named addresses onto their hosts, creating host endpoints where needed."""
-    result: list[Endpoint] = []
-    moved: dict[str, list[Endpoint]] = {}
-    for endpoint in endpoints:
-        named = names.get(str(endpoint.ip)) if endpoint.host is None else None
-        if named is None:
-            result.append(endpoint)
-        else:
-            moved.setdefault(named[0], []).append(endpoint)
-    for host, sources in moved.items():
-        evidence = tuple(
-            dataclasses.replace(ev, excerpt=f"{ev.excerpt} — {names[str(src.ip)][1]}")
-            for src in sources
-            for ev in src.evidence
-        )
-        observed = tuple(dict.fromkeys(str(src.ip) for src in sources))
-        ports = {p for src in sources for p in src.ports}
-        schemes = {s for src in sources for s in src.schemes}
-        relevance = max(src.relevance for src in sources)
-        index = next((i for i, e in enumerate(result) if e.host == host), None)
-        if index is not None:
-            target = result[index]
-            result[index] = dataclasses.replace(
-                target,
-                evidence=target.evidence + evidence,
-                observed_addresses=tuple(dict.fromkeys(target.observed_addresses + observed)),
-                ports=tuple(sorted(ports.union(target.ports))),
-                schemes=tuple(sorted(schemes.union(target.schemes))),
-                relevance=max(relevance, target.relevance),
-                confidence=confidence_of(target.evidence + evidence),
-            )
-        else:
-            result.append(
-                Endpoint(
-                    host=host,
-                    ip=None,
-                    registrable_domain=registrable_domain(host),
-                    relevance=relevance,
-                    evidence=evidence,
-                    resolution=resolutions.get(host, Resolution(status="skipped", detail="named from an address")),
-                    ports=tuple(sorted(ports)),
-                    schemes=tuple(sorted(schemes)),
-                    confidence=confidence_of(evidence),
-                    observed_addresses=observed,
-                )
-            )
-    return result
-
-
 def assess_request(
-    request: TargetRequest, options: AssessOptions, progress: Progress | None = None, *, notes: Sequence[str] = ()
+    request: TargetRequest,
+    options: AssessOptions,
+    progress: Progress | None = None,
+    *,
+    notes: Sequence[str] = (),
+    on_collected: Callable[[Collected], None] | None = None,
 ) -> Assessment:
-    """Collect from what the user picked, then assess it: the whole job, as the GUI runs it."""
+    """Collect from what the user picked, then assess it: the whole job, as both front-ends run it.
+
+    ``on_collected`` sees what the collectors gathered before the assessment starts (the CLI prints the skipped
+    input lines there); ``notes`` are recorded in the assessment (what the organisation's policy changed).
+    """
     from databorder.collect.targets import collect_target
 
     progress = progress or NoProgress()
     watching = progress
+    from databorder.attribute.tables import known_domains
+
     collected = collect_target(
         request,
+        known_domains=known_domains(options.services) if request.paths else None,
         progress=lambda done, total: watching.report("collect", done, total),
         cancelled=lambda: watching.cancelled,
     )
+    if on_collected is not None:
+        on_collected(collected)
     if not collected.observations:
         problems = "; ".join(collected.problems[:3])
         raise DataBorderError(

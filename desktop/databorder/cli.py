@@ -21,12 +21,11 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-import platformdirs
-
 from databorder import TOOL_NAME, __version__
-from databorder.collect.targets import DEFAULT_MIN_RELEVANCE, DEFAULT_WATCH_SECONDS
 from databorder.errors import DataBorderError
+from databorder.logs import setup_logging
 from databorder.model import Assessment
+from databorder.options import HelpFormatter
 from databorder.options import add_arguments as add_option_arguments
 
 EXIT_OK = 0
@@ -49,6 +48,8 @@ EPILOG = """exit codes:
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
+    from databorder.report.export import ReportKind
+
 log = logging.getLogger("databorder")
 
 
@@ -70,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="assess the endpoints an AI app talks to",
         description="Resolve, attribute and judge hosts, URLs and addresses against rule packs.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     run.add_argument(
         "endpoints",
@@ -79,14 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="a catalog app id (see `databorder catalog list`), an installed app's folder, file or archive to "
         "scan, or hosts, URLs or IP addresses",
     )
-    run.add_argument(
-        "--min-relevance",
-        type=float,
-        default=DEFAULT_MIN_RELEVANCE,
-        metavar="R",
-        help="from a scanned app, assess names at least this likely to be data endpoints (default 0.2)",
-    )
-    run.add_argument("--all", action="store_true", help="from a scanned app, assess every name found")
     run.add_argument(
         "--hosts",
         type=Path,
@@ -104,11 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="a HAR, pcap/pcapng, Squid or Zeek log, or CSV/TSV with a host column; repeatable",
     )
     run.add_argument(
-        "--capture-format",
-        choices=["har", "pcap", "squid", "zeek", "csv", "hosts"],
-        help="read every --capture as this format instead of recognising it",
-    )
-    run.add_argument(
         "--pid",
         type=int,
         action="append",
@@ -123,14 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="watch every running process with this name, and their children; repeatable",
     )
-    run.add_argument(
-        "--duration",
-        type=_duration,
-        default=DEFAULT_WATCH_SECONDS,
-        metavar="TIME",
-        help="how long to watch processes (30s, 2m; default 30s); Ctrl-C stops early",
-    )
-    add_option_arguments(run)  # --nameserver, --offline, --pack, ... declared once in databorder.options
+    add_option_arguments(run)  # --nameserver, --offline, --pack, --min-relevance, ...: databorder.options
     run.add_argument("--json", type=Path, metavar="OUT", help="write the assessment as JSON to OUT ('-' for stdout)")
     _add_report_options(run)
     run.add_argument(
@@ -143,11 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     geoip = commands.add_parser("geoip", help="the GeoIP/ASN databases in use")
     geoip_commands = geoip.add_subparsers(dest="geoip_command", metavar="ACTION")
     geoip_commands.required = True
-    status = geoip_commands.add_parser("status", help="each database in use: source, build date, age, sha256, licence")
-    status.add_argument(
-        "--country-db", type=Path, metavar="PATH", help="a country database instead of the embedded one"
+    status = geoip_commands.add_parser(
+        "status",
+        help="each database an assessment would use: source, build date, age, sha256, licence",
+        formatter_class=HelpFormatter,
     )
-    status.add_argument("--asn-db", type=Path, metavar="PATH", help="an ASN database instead of the embedded one")
+    add_option_arguments(status, names=("country_db", "asn_db"))
     status.add_argument(
         "--max-age",
         type=int,
@@ -244,7 +226,7 @@ class _CliProgress:
         console = Console(stderr=True)
         if show and console.is_terminal:
             self._bar = RichProgress(
-                TextColumn("{task.description:<10}"),
+                TextColumn("{task.description:<38}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
@@ -276,7 +258,10 @@ class _CliProgress:
         if self._bar is None:
             return
         if stage not in self._tasks:
-            self._tasks[stage] = self._bar.add_task(stage, total=total or None)
+            from databorder.stages import STAGES
+
+            title = dict(STAGES).get(stage, stage)  # a stage's title, or what else reports (a download's edition)
+            self._tasks[stage] = self._bar.add_task(title, total=total or None)
         self._bar.update(self._tasks[stage], completed=done, total=total or None)
 
     @property
@@ -284,65 +269,35 @@ class _CliProgress:
         return self._cancelled
 
 
-def _duration(text: str) -> float:
-    """``30``, ``30s``, ``2m`` or ``1h`` as seconds."""
-    units = {"s": 1, "m": 60, "h": 3600}
-    number, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
-    try:
-        seconds = float(number) * units[unit]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30s, 2m or 45") from None
-    if not 0 < seconds <= 24 * 3600:
-        raise argparse.ArgumentTypeError("a duration must be more than 0 and at most 24 hours")
-    return seconds
-
-
 def _assess(args: argparse.Namespace) -> int:
-    from databorder.assess import assess
-    from databorder.collect.targets import collect_target, split_arguments
-    from databorder.options import assess_options, given, load_settings, merged
+    from databorder.assess import assess_request
+    from databorder.collect.targets import Collected, split_arguments
+    from databorder.configure import configure
+    from databorder.options import given
 
     request = dataclasses.replace(
         split_arguments(args.endpoints),
         host_files=tuple(args.hosts),
         captures=tuple(args.capture),
-        capture_format=args.capture_format,
         pids=tuple(args.pid),
         process_names=tuple(args.process),
-        duration=args.duration,
-        min_relevance=args.min_relevance,
-        all_names=args.all,
     )
     if request.empty:
         raise DataBorderError("nothing to assess: give hosts or URLs, --hosts FILE, --capture FILE, --pid or --process")
-    from databorder.orgpolicy import apply_org_policy, load_org_policy
+    config = configure(given(args))
+    for message in config.messages:
+        print(f"databorder: {message}", file=sys.stderr)
 
-    policy = load_org_policy()
-    flags = given(args)
-    for name in flags:
-        if policy.locked(name):
-            print(f"databorder: {name.replace('_', '-')} is set by {policy.managed_by()}; using that", file=sys.stderr)
-    options, policy_notes = apply_org_policy(assess_options(merged(policy.defaults(), load_settings(), flags)), policy)
-    with _CliProgress(show=not args.quiet) as progress:
-        collected = collect_target(
-            request,
-            progress=lambda done, total: progress.report("collect", done, total),
-            cancelled=lambda: progress.cancelled,
-        )
-        for problem in collected.problems:
+    def collected(what: Collected) -> None:
+        for problem in what.problems:
             print(f"databorder: skipped: {problem}", file=sys.stderr)
-        if not collected.observations:
-            raise DataBorderError("nothing to assess: no usable host, URL or address was found")
-        assessment = assess(
-            target=collected.target,
-            observations=collected.observations,
-            options=options,
-            progress=progress,
-            input_warnings=collected.problems,
-            input_notes=[*policy_notes, *collected.notes],
+
+    with _CliProgress(show=not args.quiet) as progress:
+        assessment = assess_request(
+            config.request(request), config.assess_options(), progress, notes=config.notes, on_collected=collected
         )
     if args.json is not None:
-        _write_json(assessment, args.json)
+        _export(assessment, "json", args.json, args)
     _write_reports(assessment, args)
     if args.json is None or str(args.json) != "-":
         from databorder.report.console import print_assessment
@@ -354,24 +309,27 @@ def _assess(args: argparse.Namespace) -> int:
 
 
 def _write_reports(assessment: Assessment, args: argparse.Namespace) -> None:
-    """The PDF and CSV the command line asked for (the GUI's Export calls the same functions)."""
+    """The PDF and CSV the command line asked for (the GUI's Export calls the same function)."""
     if args.csv is not None:
-        from databorder.report.csvout import write_csv
-
-        write_csv(assessment, args.csv)
+        _export(assessment, "csv", args.csv, args)
     if args.pdf is not None:
-        from databorder.orgpolicy import load_org_policy
-        from databorder.report.pdf import render_pdf
+        _export(assessment, "pdf", args.pdf, args)
 
-        policy = load_org_policy()
-        render_pdf(
-            assessment,
-            args.pdf,
-            paper=args.paper,
-            pdf_a=args.pdf_a,
-            organisation=policy.report_organisation,
-            logo=policy.report_logo,
-        )
+
+def _export(assessment: Assessment, kind: ReportKind, path: Path, args: argparse.Namespace) -> None:
+    from databorder.orgpolicy import load_org_policy
+    from databorder.report.export import export
+
+    policy = load_org_policy() if kind == "pdf" else None
+    export(
+        assessment,
+        kind,
+        path,
+        paper=getattr(args, "paper", "a4"),
+        pdf_a=getattr(args, "pdf_a", False),
+        organisation=policy.report_organisation if policy else None,
+        logo=policy.report_logo if policy else None,
+    )
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -385,56 +343,40 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _geoip(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from databorder.attribute import store
-    from databorder.attribute.geoip import open_asn_database, open_country_database
 
     if args.geoip_command == "use":
         ref = store.adopt(args.path, kind=args.kind, licence=args.licence)
         print(f"now in use for {ref.kind}: {args.path.name} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "update":
-        from databorder.attribute.update import DEFAULT_BASE, update
-        from databorder.secrets import maxmind_account
+        from databorder.attribute.update import DEFAULT_EDITIONS, update_editions
 
-        account = maxmind_account()
-        if account is None:
-            raise DataBorderError(
-                "no MaxMind account: store one with `databorder secrets set maxmind`, or set MAXMIND_ACCOUNT_ID "
-                "and MAXMIND_LICENSE_KEY for this run"
-            )
         with _CliProgress(show=True, graceful=False) as progress:  # a download bar on a terminal
-            for edition in args.edition or ["GeoLite2-Country", "GeoLite2-ASN"]:
-
-                def report(done: int, total: int, edition: str = edition) -> None:
-                    progress.report(edition, done, total)
-
-                ref = update(edition, account_id=account.account_id, licence_key=account.licence_key,
-                             base_url=args.download_url_base or DEFAULT_BASE, progress=report)  # fmt: skip
+            editions = update_editions(
+                args.edition or DEFAULT_EDITIONS, base_url=args.download_url_base, progress=progress.report
+            )
+            for edition, ref in editions:
                 print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "rollback":
         print(store.rollback(args.kind))
         return EXIT_OK
 
-    today = dt.datetime.now(dt.UTC).date()
-    stale = 0
-    for database in (open_country_database(args.country_db), open_asn_database(args.asn_db)):
-        ref = database.ref
-        age = (today - dt.date.fromisoformat(ref.build_date)).days if ref.build_date else None
-        print(f"{ref.kind}: {ref.source}")
-        print(f"  file:     {database.path}")
-        print(f"  type:     {database.database_type}")
-        print(f"  built:    {ref.build_date} ({age} days ago)")
-        print(f"  sha256:   {ref.sha256}")
-        print(f"  licence:  {ref.licence or 'not recorded (a file you supplied)'}")
-        if ref.attribution:
-            print(f"  credit:   {ref.attribution}")
-        if age is not None and age > args.max_age:
-            stale += 1
-            print(f"  warning:  older than {args.max_age} days; attributions may be out of date")
-        database.close()
+    from databorder.configure import configure
+    from databorder.options import given
+    from databorder.report.console import database_lines
+
+    config = configure(given(args))  # the databases an assessment would use: policy, settings and flags
+    for message in config.messages:
+        print(f"databorder: {message}", file=sys.stderr)
+    statuses = store.databases_in_use(country_db=config["country_db"], asn_db=config["asn_db"])
+    lines, stale = database_lines([s for s in statuses if s.ref is not None], max_age=args.max_age)
+    for line in lines:
+        print(line)
+    broken = [s.problem for s in statuses if s.problem]
+    if broken:
+        raise DataBorderError("; ".join(broken))
     return EXIT_INCOMPLETE if stale else EXIT_OK
 
 
@@ -460,65 +402,34 @@ def _secrets(args: argparse.Namespace) -> int:
 
 
 def _catalog(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from databorder.catalog import load_catalog
+    from databorder.report.console import app_lines, print_catalog, print_lines
 
     catalog = load_catalog()
-    console = Console(highlight=False, markup=False, width=None if Console().is_terminal else 160)
     if args.catalog_command == "list":
         apps = catalog.search(args.search) if args.search else list(catalog.apps.values())
-        table = Table(title=f"AI-app catalog ({len(apps)} of {len(catalog.apps)} apps)")
-        for header in ("Id", "Name", "Kind", "Vendor", "Jurisdiction", "Declared data location"):
-            table.add_column(header, overflow="fold")
-        for app in apps:
-            table.add_row(app.id, app.name, app.kind, app.vendor, app.jurisdiction, app.data_location)
-        console.print(table)
-        return EXIT_OK
-    app = catalog.get(args.app)
-    lines = [
-        f"{app.name} ({app.id}) — {app.kind}" + (", runs locally" if app.local_only else ""),
-        f"Vendor: {app.vendor}, home jurisdiction {app.jurisdiction}",
-        f"Declared data location: {app.data_location}",
-        f"Domains: {', '.join(app.domains)}",
-        "Endpoints:",
-        *[f"  {role}: {', '.join(hosts)}" for role, hosts in app.endpoints.items()],
-        f"Processes: {', '.join(app.processes) or '-'}",
-        *[f"Packages ({kind}): {', '.join(names)}" for kind, names in app.packages.items() if names],
-        *[f"Install path ({system}): {', '.join(paths)}" for system, paths in app.paths.items() if paths],
-        *([f"Notes: {app.notes}"] if app.notes else []),
-        f"Checked: {app.checked}",
-        "Sources:",
-        *[f"  - {source}" for source in app.sources],
-    ]
-    for line in lines:
-        console.print(line, soft_wrap=True)
+        print_catalog(apps, len(catalog.apps))
+    else:
+        print_lines(app_lines(catalog.get(args.app)))
     return EXIT_OK
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from databorder.errors import RulePackError
     from databorder.policy import available_packs, find_pack, load_pack
     from databorder.policy.explain import explain_pack
+    from databorder.report.console import print_lines, print_packs
 
-    # markup=False: pack texts are data, and "[from x]" or "[mandatory]" must print as written.
-    console = Console(highlight=False, markup=False, width=None if Console().is_terminal else 160)
     if args.rules_command == "list":
-        table = Table(title="Rule packs (by id; the first folder holding an id wins: system, user, shipped)")
-        for header in ("Id", "Version", "Title", "Origin", "File"):
-            table.add_column(header, overflow="fold")
+        rows = []
         for pack_id, path, origin in available_packs():
             try:
                 pack = load_pack(path, origin)
                 row = (pack_id, pack.version, pack.title + (" [mandatory]" if pack.mandatory else ""), origin)
             except RulePackError as exc:
                 row = (pack_id, "-", f"BROKEN: {exc}", origin)
-            table.add_row(*row, str(path))
-        console.print(table)
+            rows.append((*row, str(path)))
+        print_packs(rows)
         return EXIT_OK
     if args.rules_command == "validate":
         failed = 0
@@ -532,36 +443,8 @@ def _rules(args: argparse.Namespace) -> int:
             print(f"ok: {path}: {pack.id} {pack.version}, {len(pack.rules)} rules, {len(pack.sets)} sets")
         return EXIT_INPUT if failed else EXIT_OK
     path, origin = find_pack(args.pack)
-    for line in explain_pack(load_pack(path, origin)):
-        console.print(line, soft_wrap=True)
+    print_lines(explain_pack(load_pack(path, origin)))
     return EXIT_OK
-
-
-def _write_json(assessment: Assessment, path: Path) -> None:
-    from databorder.report.jsonout import write_json
-
-    write_json(assessment, path)
-
-
-def setup_logging(verbose: bool) -> Path | None:
-    """Log to the log file (and stderr with --verbose); returns the log file, or None if it cannot be written."""
-    root = logging.getLogger("databorder")
-    root.setLevel(logging.DEBUG)
-    log_file: Path | None = None
-    try:
-        folder = Path(platformdirs.user_log_dir("databorder"))
-        folder.mkdir(parents=True, exist_ok=True)
-        log_file = folder / "databorder.log"
-        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    except OSError:
-        log_file = None  # a read-only home must not stop an assessment
-    if verbose:
-        stream = logging.StreamHandler(sys.stderr)
-        stream.setLevel(logging.DEBUG)
-        root.addHandler(stream)
-    return log_file
 
 
 def main(argv: Sequence[str] | None = None) -> int:

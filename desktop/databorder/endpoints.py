@@ -7,10 +7,11 @@ comes from the Public Suffix List (the maintained ``publicsuffixlist`` package, 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,6 +27,42 @@ _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _SPACE_RE = re.compile(r"\s")
+
+# (network, mask) pairs as integers: a few integer comparisons are ~10x faster than ipaddress's is_private,
+# and is_private would wrongly call the documentation ranges (192.0.2.0/24, 2001:db8::/32) local.
+_LOCAL_V4 = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # CGNAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, incl. broadcast
+    )
+]
+_LOCAL_V6 = [
+    ipaddress.ip_network(n)
+    for n in (
+        "::/127",
+        "fe80::/10",
+        "fc00::/7",
+        "ff00::/8",
+    )  # unspecified + loopback, link-local, ULA, multicast
+]
+_LOCAL_V4_INT = [(int(n.network_address), int(n.netmask)) for n in _LOCAL_V4]
+_LOCAL_V6_INT = [(int(n.network_address), int(n.netmask)) for n in _LOCAL_V6]
+
+
+def is_local(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for addresses that never leave the local network or machine, so have no hosting country."""
+    value = int(addr)
+    table = _LOCAL_V4_INT if addr.version == 4 else _LOCAL_V6_INT
+    return any(value & mask == network for network, mask in table)
+
 
 #: Evidence kept per endpoint and source; the rest is counted in one summary line.
 MAX_EVIDENCE_PER_SOURCE = 10
@@ -150,20 +187,35 @@ class _Draft:
 
     def add(self, obs: Observation) -> None:
         self.relevance = max(self.relevance, obs.relevance)
-        key = (obs.evidence.collector, obs.evidence.source)
-        count = self.per_source.get(key, 0)
-        if obs.evidence.location is None:  # a collector's own summary of sightings it counted: always kept
-            self.evidence.append(obs.evidence)
-        elif count >= MAX_EVIDENCE_PER_SOURCE:
-            self.per_source[key] = count + 1  # counted, not kept: a capture may show a host 100,000 times
-        elif obs.evidence not in self.evidence:
-            self.evidence.append(obs.evidence)
-            self.per_source[key] = count + 1
+        self._evidence(obs.evidence)
         self.seen.update(dict.fromkeys(obs.seen_addresses))
         if obs.port is not None:
             self.ports.add(obs.port)
         if obs.scheme is not None:
             self.schemes.add(obs.scheme)
+
+    def absorb(self, endpoint: Endpoint, *, note: str | None = None) -> None:
+        """Take in a whole endpoint (its evidence under the same cap, ``note`` appended to each excerpt)."""
+        self.relevance = max(self.relevance, endpoint.relevance)
+        for evidence in endpoint.evidence:
+            self._evidence(dataclasses.replace(evidence, excerpt=f"{evidence.excerpt} — {note}") if note else evidence)
+        self.seen.update(dict.fromkeys(endpoint.observed_addresses))
+        if endpoint.host is None and endpoint.ip is not None and self.host is not None:
+            self.seen[endpoint.ip] = None  # a named address: the host was seen using it
+        self.ports.update(endpoint.ports)
+        self.schemes.update(endpoint.schemes)
+
+    def _evidence(self, evidence: Evidence) -> None:
+        key = (evidence.collector, evidence.source)
+        count = self.per_source.get(key, 0)
+        if evidence.location is None:  # a collector's own summary of sightings it counted: always kept
+            if evidence not in self.evidence:
+                self.evidence.append(evidence)
+        elif count >= MAX_EVIDENCE_PER_SOURCE:
+            self.per_source[key] = count + 1  # counted, not kept: a capture may show a host 100,000 times
+        elif evidence not in self.evidence:
+            self.evidence.append(evidence)
+            self.per_source[key] = count + 1
 
     def freeze(self) -> Endpoint:
         if self.host is not None:
@@ -189,6 +241,48 @@ class _Draft:
             confidence=confidence_of(self.evidence),
             observed_addresses=tuple(self.seen),
         )
+
+
+def rename_endpoints(
+    endpoints: Sequence[Endpoint], names: Mapping[str, tuple[str, str]], resolutions: Mapping[str, Resolution]
+) -> list[Endpoint]:
+    """Move the evidence of named addresses onto their hosts, creating host endpoints where needed.
+
+    ``names`` maps an address to ``(host, how it was named)``; the "how" is appended to each piece of evidence.
+    The merge is the one :func:`build_endpoints` does (same evidence cap); a host endpoint that already exists
+    keeps its resolution and attribution, a new one takes ``resolutions[host]``.
+    """
+    result: list[Endpoint] = []
+    moved: dict[str, list[Endpoint]] = {}
+    for endpoint in endpoints:
+        named = names.get(str(endpoint.ip)) if endpoint.host is None else None
+        if named is None:
+            result.append(endpoint)
+        else:
+            moved.setdefault(named[0], []).append(endpoint)
+    for host, sources in moved.items():
+        index = next((i for i, e in enumerate(result) if e.host == host), None)
+        target = result[index] if index is not None else None
+        draft = _Draft(host=host, ip=None)
+        if target is not None:
+            draft.absorb(target)
+        for source in sources:
+            draft.absorb(source, note=names[str(source.ip)][1])
+        merged = draft.freeze()
+        if target is not None:
+            result[index] = dataclasses.replace(  # type: ignore[index]
+                target,
+                evidence=merged.evidence,
+                observed_addresses=merged.observed_addresses,
+                ports=merged.ports,
+                schemes=merged.schemes,
+                relevance=merged.relevance,
+                confidence=merged.confidence,
+            )
+        else:
+            resolution = resolutions.get(host, Resolution(status="skipped", detail="named from an address"))
+            result.append(dataclasses.replace(merged, resolution=resolution))
+    return result
 
 
 def _split_port(hostport: str, *, original: str) -> tuple[str, int | None]:

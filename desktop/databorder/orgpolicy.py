@@ -20,27 +20,38 @@ drop the organisation's mandatory packs.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from databorder.errors import InputFileError
+from databorder.errors import DataBorderError, InputFileError
+from databorder.options import OPTIONS, SPECS, check_value
 from databorder.resources import system_config_dir
 
-if TYPE_CHECKING:
-    from databorder.assess import AssessOptions
-
 POLICY_FILE = "policy.toml"
-_KEYS: dict[str, dict[str, type]] = {
-    "packs": {"default": list, "mandatory": list},
-    "geoip": {"country_db": str, "asn_db": str},
-    "dns": {"nameserver": str},
+
+#: Keys that are not options: what the policy itself decides (pack locks, online enrichment, the report header).
+_OWN_KEYS: dict[str, dict[str, type]] = {
+    "packs": {"mandatory": list},
     "enrichment": {"online": bool},
     "report": {"organisation": str, "logo": str},
 }
+_TYPE_OF_KIND: dict[str, type] = {
+    "bool": bool, "text": str, "path": str, "choice": str, "list": list, "paths": list, "float": float,
+    "duration": float,
+}  # fmt: skip
+
+
+def _keys() -> dict[str, dict[str, type]]:
+    """Every key a policy may hold: the options' policy keys (from their declarations) and the policy's own."""
+    keys: dict[str, dict[str, type]] = {section: dict(table) for section, table in _OWN_KEYS.items()}
+    for spec in OPTIONS:
+        if spec.policy is not None:
+            keys.setdefault(spec.policy.section, {})[spec.policy.key] = _TYPE_OF_KIND[spec.kind]
+    return keys
 
 
 class OrgPolicyError(InputFileError):
@@ -49,34 +60,43 @@ class OrgPolicyError(InputFileError):
 
 @dataclass(frozen=True)
 class OrgPolicy:
-    """What the organisation fixed; ``source`` is the file read, None when there is none."""
+    """What the organisation fixed; ``source`` is the file read, None when there is none.
+
+    ``values`` holds, by option name, what the policy's option keys say (in the engine's types); whether a value
+    is a default the user may change or a lock is the option's declaration (:attr:`OptionSpec.policy`).
+    """
 
     source: Path | None = None
-    default_packs: tuple[str, ...] | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
     mandatory_packs: tuple[str, ...] = ()
-    country_db: Path | None = None
-    asn_db: Path | None = None
     online_enrichment_allowed: bool = True
-    online_enrichment_set: bool = False  # the file said it explicitly (then the setting is locked)
-    nameserver: str | None = None
     report_organisation: str | None = None
     report_logo: Path | None = None
 
-    def locked(self, setting: str) -> bool:
-        """True for a setting (an option name, or "report_header") the policy fixes."""
-        fixed = {
-            "country_db": self.country_db is not None,
-            "asn_db": self.asn_db is not None,
-            "nameserver": self.nameserver is not None,
-            "rdap": self.online_enrichment_set,
-            "online_enrichment": self.online_enrichment_set,
-            "report_header": self.report_organisation is not None or self.report_logo is not None,
-        }
-        return fixed.get(setting, False)
-
     def defaults(self) -> dict[str, Any]:
-        """Option values the policy suggests, to merge under the user's own (see :func:`databorder.options.merged`)."""
-        return {"packs": self.default_packs} if self.default_packs else {}
+        """Option values the policy suggests; the user's saved settings and explicit values win over them."""
+        return {n: v for n, v in self.values.items() if (p := SPECS[n].policy) is not None and p.role == "default"}
+
+    def locks(self) -> dict[str, Any]:
+        """Option values the policy fixes, whatever else says otherwise."""
+        fixed = {n: v for n, v in self.values.items() if (p := SPECS[n].policy) is not None and p.role == "lock"}
+        if not self.online_enrichment_allowed:
+            fixed.update({spec.name: False for spec in OPTIONS if spec.online})
+        return fixed
+
+    def locked(self, setting: str) -> bool:
+        """True for a setting (an option name, "online_enrichment" or "report_header") the policy fixes."""
+        if setting == "report_header":
+            return self.report_organisation is not None or self.report_logo is not None
+        if setting == "online_enrichment":
+            return not self.online_enrichment_allowed
+        return setting in self.locks()
+
+    @property
+    def default_packs(self) -> tuple[str, ...] | None:
+        """The packs ticked when the user has not chosen (``[packs] default``), if the policy names any."""
+        packs = self.values.get("packs")
+        return tuple(packs) if packs is not None else None
 
     def managed_by(self) -> str:
         """How messages name the policy: "your organisation's policy (FILE)"."""
@@ -115,49 +135,54 @@ def _read(path: Path, lines: list[str], data: dict[str, Any]) -> OrgPolicy:
     def fail(sentence: str, section: str, key: str | None = None) -> OrgPolicyError:
         return OrgPolicyError(path, sentence, line=_line_of(lines, section, key))
 
+    keys = _keys()
     for section, table in data.items():
-        if section not in _KEYS or not isinstance(table, dict):
-            known = ", ".join(f"[{s}]" for s in _KEYS)
+        if section not in keys or not isinstance(table, dict):
+            known = ", ".join(f"[{s}]" for s in keys)
             raise fail(f"unknown section {section!r}; a policy has {known}", section)
         for key, value in table.items():
-            wanted = _KEYS[section].get(key)
+            wanted = keys[section].get(key)
             if wanted is None:
-                raise fail(f"[{section}] has no key {key!r}; known: {', '.join(_KEYS[section])}", section, key)
-            if not isinstance(value, wanted) or (
-                isinstance(value, list) and not all(isinstance(v, str) for v in value)
-            ):
-                kind = {list: "a list of pack ids", str: "a text", bool: "true or false"}[wanted]
+                raise fail(f"[{section}] has no key {key!r}; known: {', '.join(keys[section])}", section, key)
+            if not _has_type(value, wanted):
+                kind = {list: "a list of pack ids", str: "a text", bool: "true or false", float: "a number"}[wanted]
                 raise fail(f"[{section}] {key} must be {kind}", section, key)
-    packs = data.get("packs", {})
-    geoip = data.get("geoip", {})
-    enrichment = data.get("enrichment", {})
-    report = data.get("report", {})
-    nameserver = data.get("dns", {}).get("nameserver")
-    if nameserver is not None:
-        from databorder.resolve import Nameserver
-
+    values: dict[str, Any] = {}
+    for spec in OPTIONS:
+        if spec.policy is None or spec.policy.key not in data.get(spec.policy.section, {}):
+            continue
+        value = data[spec.policy.section][spec.policy.key]
+        if spec.kind == "path":
+            value = _path(path, value)
+        elif spec.kind == "paths":
+            value = [_path(path, v) for v in value]
         try:
-            Nameserver.parse(nameserver)
-        except Exception as exc:  # a DataBorderError with a sentence
-            raise fail(str(exc), "dns", "nameserver") from None
+            values[spec.name] = check_value(spec, value)
+        except DataBorderError as exc:
+            raise fail(str(exc), spec.policy.section, spec.policy.key) from None
+    packs = data.get("packs", {})
+    report = data.get("report", {})
+    logo = report.get("logo")
     return OrgPolicy(
         source=path,
-        default_packs=tuple(packs["default"]) if "default" in packs else None,
+        values=values,
         mandatory_packs=tuple(packs.get("mandatory", ())),
-        country_db=_path(path, geoip.get("country_db")),
-        asn_db=_path(path, geoip.get("asn_db")),
-        online_enrichment_allowed=enrichment.get("online", True),
-        online_enrichment_set="online" in enrichment,
-        nameserver=nameserver,
+        online_enrichment_allowed=data.get("enrichment", {}).get("online", True),
         report_organisation=report.get("organisation"),
-        report_logo=_path(path, report.get("logo")),
+        report_logo=_path(path, logo) if logo is not None else None,
     )
 
 
-def _path(policy: Path, value: str | None) -> Path | None:
+def _has_type(value: Any, wanted: type) -> bool:
+    if wanted is list:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if wanted is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, wanted)
+
+
+def _path(policy: Path, value: str) -> Path:
     """A path from the policy; relative ones are relative to the policy's own folder, not the working directory."""
-    if value is None:
-        return None
     candidate = Path(value)
     return candidate if candidate.is_absolute() else policy.parent / candidate
 
@@ -169,33 +194,3 @@ def _line_of(lines: list[str], section: str, key: str | None) -> int | None:
         return start
     pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
     return next((i for i, line in enumerate(lines[start:], start + 1) if pattern.match(line)), start)
-
-
-def apply_org_policy(options: AssessOptions, policy: OrgPolicy) -> tuple[AssessOptions, list[str]]:
-    """The options with the policy enforced, and notes saying what it changed (recorded in the assessment)."""
-    notes: list[str] = []
-    changes: dict[str, Any] = {}
-    by = policy.managed_by()
-    missing = [p for p in policy.mandatory_packs if p not in options.packs]
-    if missing:
-        changes["packs"] = (*options.packs, *missing)
-        notes += [f"rule pack {p} applied: mandatory by {by}" for p in missing]
-    for name in ("country_db", "asn_db"):
-        fixed = getattr(policy, name)
-        if fixed is not None and getattr(options, name) != fixed:
-            changes[name] = fixed
-            notes.append(f"{name.replace('_', ' ')} {fixed} used: set by {by}")
-    if policy.nameserver is not None:
-        from databorder.resolve import Nameserver
-
-        fixed_ns = Nameserver.parse(policy.nameserver)
-        if options.nameserver != fixed_ns:
-            changes["nameserver"] = fixed_ns
-            notes.append(f"nameserver {fixed_ns} used: set by {by}")
-    if getattr(options, "rdap", False) and not policy.online_enrichment_allowed:
-        raise OrgPolicyError(
-            policy.source or policy_path(),
-            "online enrichment (RDAP) is turned off by your organisation: addresses may not be sent to the "
-            "registries from this computer",
-        )
-    return dataclasses.replace(options, **changes), notes

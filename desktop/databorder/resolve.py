@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +26,9 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
+from databorder.endpoints import is_local, rename_endpoints
 from databorder.errors import DataBorderError
-from databorder.model import Resolution, ResolutionStatus
+from databorder.model import Endpoint, Resolution, ResolutionStatus
 
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_CONCURRENCY = 100
@@ -244,6 +245,53 @@ def reverse_names(
         return dict(zip(addresses, found, strict=True))
 
     return asyncio.run(run())
+
+
+#: Collectors whose bare addresses may be given a name (what a user typed as an address stays an address).
+NAMEABLE_COLLECTORS = frozenset({"live", "pcap", "zeek"})
+
+
+def name_addresses(
+    endpoints: Sequence[Endpoint],
+    resolved: Mapping[str, tuple[str, ...]],
+    *,
+    nameserver: Nameserver | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    use_dns: bool = True,
+) -> tuple[list[Endpoint], dict[str, tuple[str, ...]]]:
+    """Give addresses seen live or in a capture without a name the host they belong to, where it is sure.
+
+    A host resolved in this assessment (``resolved``: host → its addresses) to exactly that address names it;
+    otherwise, with ``use_dns``, its PTR name if that name resolves back to the address (forward-confirmed).
+    Anything less sure stays a bare address.  Returns the endpoints (named addresses merged into their hosts)
+    and the addresses of hosts first met as PTR names, for the attribute stage.
+    """
+    by_address: dict[str, list[str]] = {}
+    for host, addresses in resolved.items():
+        for address in addresses:
+            by_address.setdefault(address, []).append(host)
+    nameless = [str(e.ip) for e in endpoints if e.ip and any(ev.collector in NAMEABLE_COLLECTORS for ev in e.evidence)]
+    names: dict[str, tuple[str, str]] = {}  # address → (host, how it was named)
+    for address in nameless:
+        hosts = by_address.get(address, [])
+        if len(hosts) == 1:
+            names[address] = (hosts[0], f"named {hosts[0]}: it resolved to this address")
+    unnamed = [a for a in nameless if a not in names and not is_local(ipaddress.ip_address(a))]
+    learnt: dict[str, tuple[str, ...]] = {}
+    resolutions: dict[str, Resolution] = {}
+    if unnamed and use_dns:
+        ptr = reverse_names(unnamed, nameserver, timeout=timeout)
+        candidates = sorted({name for name in ptr.values() if name})
+        if candidates:
+            _, forward = resolve_names(candidates, nameserver, timeout=timeout)
+            for address, name in ptr.items():
+                if name and address in forward[name].addresses:
+                    names[address] = (name, f"named {name}: its PTR name, which resolves back to it")
+                    learnt.setdefault(name, forward[name].addresses)
+                    resolutions[name] = forward[name].resolution
+    if not names:
+        return list(endpoints), learnt
+    return rename_endpoints(endpoints, names, resolutions), learnt
 
 
 async def _watch_cancel(tasks: Sequence[asyncio.Future[Any]], cancelled: CancelCheck | None) -> None:

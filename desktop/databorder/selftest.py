@@ -56,7 +56,7 @@ def run_selftest(*, gui: bool = True, keep: Path | None = None, say: Callable[[s
 
 def _data(folder: Path) -> Check:
     """The shipped resources, rule packs and databases are where the one resource-locating function says."""
-    from databorder.attribute.geoip import open_asn_database, open_country_database
+    from databorder.attribute.store import open_asn_database, open_country_database
     from databorder.policy import available_packs
     from databorder.resources import data_root
 

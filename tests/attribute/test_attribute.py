@@ -4,7 +4,8 @@ import ipaddress
 
 import pytest
 
-from databorder.attribute import Attributor, is_local, unattributed
+from databorder.attribute import Attributor, unattributed
+from databorder.endpoints import is_local
 from tests.conftest import FixtureDatabases
 
 

@@ -216,3 +216,31 @@ def test_a_policy_forbidding_online_enrichment_refuses_rdap(capsys: pytest.Captu
     policy_path().write_text("[enrichment]\nonline = false\n", encoding="utf-8")
     assert main(["assess", "x.test", "--offline", "--rdap"]) == 3
     assert "turned off by your organisation" in capsys.readouterr().err
+
+
+def test_registrations_sit_beside_geoip_and_a_disagreement_is_a_note() -> None:
+    from databorder.attribute.rdap import add_registrations
+    from databorder.model import AddressAttribution, Endpoint, Registration, Resolution
+
+    def address(ip: str, scope: str, country: str | None) -> AddressAttribution:
+        return AddressAttribution(ip, scope, country, None, None, None, False)  # type: ignore[arg-type]
+
+    endpoint = Endpoint(
+        host="a.test", ip=None, registrable_domain="a.test", relevance=1.0, evidence=(),
+        resolution=Resolution(status="ok"),
+        addresses=(address("192.0.2.1", "public", "DE"), address("10.0.0.1", "local", None)),
+    )  # fmt: skip
+    asked: list[str] = []
+
+    def lookup(ip: str) -> Registration:
+        asked.append(ip)
+        return Registration(url="https://rdap.test/ip/" + ip, rir="ARIN", network_name="NET-TEST", country="US")
+
+    found = add_registrations([endpoint], lookup)
+    assert asked == ["192.0.2.1"]  # local addresses are never sent to a registry
+    first, local = found.endpoints[0].addresses
+    assert first.registration is not None and first.country == "DE"  # the hosting country stays GeoIP's
+    assert local.registration is None and not found.cancelled
+    assert any("records US for the network, GeoIP places it in DE" in n for n in found.notes)
+    stopped = add_registrations([endpoint], lookup, cancelled=lambda: True)
+    assert stopped.cancelled and stopped.endpoints[0].addresses[0].registration is None

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 
 from databorder.attribute import store
-from databorder.attribute.geoip import open_asn_database, open_country_database
+from databorder.attribute.store import open_asn_database, open_country_database
 from databorder.errors import DataBorderError, GeoIPDatabaseError
 from tests.conftest import FixtureDatabases
 from tests.helpers.mmdb import write_country_db
@@ -55,3 +55,19 @@ def test_kind_is_read_from_the_file_and_bad_files_change_nothing(fixture_dbs: Fi
         store.adopt(ancient)
     assert store.active("country") is None  # nothing was swapped in
     assert store.active("asn") is not None
+
+
+def test_databases_in_use_names_each_database_an_assessment_would_open(fixture_dbs: FixtureDatabases) -> None:
+    from databorder.attribute import Attributor
+
+    embedded = store.databases_in_use(country_db=None, asn_db=None)
+    assert [d.kind for d in embedded] == ["country", "asn"] and all(d.ref and d.age_days is not None for d in embedded)
+    chosen = store.databases_in_use(country_db=fixture_dbs.country, asn_db=None)
+    assert chosen[0].path == fixture_dbs.country and chosen[0].database_type == "GeoLite2-Country"
+    attributor = Attributor.open(country_db=fixture_dbs.country, asn_db=None)
+    try:
+        assert [d.ref.sha256 for d in chosen if d.ref] == [r.sha256 for r in attributor.databases()][:2]
+    finally:
+        attributor.close()
+    broken = store.databases_in_use(country_db=None, asn_db=fixture_dbs.country)
+    assert broken[1].ref is None and broken[1].problem and "not an ASN database" in broken[1].problem

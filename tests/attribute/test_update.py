@@ -106,3 +106,22 @@ def test_unknown_edition_and_unreachable_server(tmp_path: Path) -> None:
         update("GeoLite2-Moon", account_id=ACCOUNT, licence_key=KEY)
     with pytest.raises(DataBorderError, match="cannot reach the download server"):
         update("GeoLite2-ASN", account_id=ACCOUNT, licence_key=KEY, base_url="http://127.0.0.1:9", timeout=2)
+
+
+def test_update_editions_uses_the_stored_account_or_says_how_to_store_one(
+    httpserver: HTTPServer, fixture_dbs: FixtureDatabases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from databorder.attribute.update import update_editions
+
+    with pytest.raises(DataBorderError, match="MAXMIND_ACCOUNT_ID"):  # no keyring here, or no account in it
+        list(update_editions(base_url=httpserver.url_for("/")))
+    monkeypatch.setenv("MAXMIND_ACCOUNT_ID", ACCOUNT)
+    monkeypatch.setenv("MAXMIND_LICENSE_KEY", KEY)
+    serve(httpserver, tarball(fixture_dbs.country))
+    seen: list[str] = []
+    done = list(
+        update_editions(["GeoLite2-Country"], base_url=httpserver.url_for("/"), progress=lambda e, d, t: seen.append(e))
+    )
+    assert [edition for edition, _ in done] == ["GeoLite2-Country"] and done[0][1].kind == "country"
+    assert seen and set(seen) == {"GeoLite2-Country"}
+    assert list(update_editions(base_url=httpserver.url_for("/"), cancelled=lambda: True)) == []

@@ -132,3 +132,31 @@ def test_evidence_is_capped_per_source_and_observed_addresses_merge() -> None:
     assert len(pcap) == 11 and pcap[-1].excerpt == "… and 15 more sightings here" and pcap[-1].location is None
     assert [e.collector for e in endpoint.evidence].count("list") == 1
     assert endpoint.observed_addresses == ("203.0.113.10", "203.0.113.11")
+
+
+def test_named_addresses_merge_into_their_host_under_the_same_evidence_cap() -> None:
+    from databorder.endpoints import MAX_EVIDENCE_PER_SOURCE, rename_endpoints
+    from databorder.model import Resolution
+
+    sightings = [
+        Observation(None, "198.51.100.9", 443, None, Evidence("pcap", "cap.pcap", str(i), "tcp 443"))
+        for i in range(3 * MAX_EVIDENCE_PER_SOURCE)
+    ]
+    host = Observation("api.x.test", None, None, "https", Evidence("list", "hosts.txt", "1", "api.x.test"))
+    other = Observation(None, "203.0.113.5", 53, None, Evidence("pcap", "cap.pcap", "1", "udp 53"))
+    endpoints = build_endpoints([*sightings, host, other])
+    names = {"198.51.100.9": ("api.x.test", "named api.x.test: it resolved to this address")}
+    renamed = rename_endpoints(endpoints, names, {})
+    assert {e.key for e in renamed} == {"api.x.test", "203.0.113.5"}
+    merged = next(e for e in renamed if e.host == "api.x.test")
+    pcap = [ev for ev in merged.evidence if ev.collector == "pcap" and ev.location is not None]
+    assert len(pcap) == MAX_EVIDENCE_PER_SOURCE  # the cap build_endpoints applies (the old second merge skipped it)
+    assert all("named api.x.test" in ev.excerpt for ev in pcap)
+    assert merged.observed_addresses == ("198.51.100.9",) and merged.ports == (443,) and merged.schemes == ("https",)
+    assert merged.confidence == "observed"
+    assert merged.resolution == next(e for e in endpoints if e.host == "api.x.test").resolution
+    new = rename_endpoints(
+        build_endpoints(sightings[:2]), {"198.51.100.9": ("new.x.test", "named new.x.test: its PTR name")},
+        {"new.x.test": Resolution(status="ok")},
+    )  # fmt: skip
+    assert [e.host for e in new] == ["new.x.test"] and new[0].resolution.status == "ok"

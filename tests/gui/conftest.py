@@ -27,10 +27,9 @@ def window(qtbot: QtBot, use_test_network: DnsZone) -> Iterator[MainWindow]:
     win.show()
     qtbot.waitUntil(lambda: win.picker.apps.rowCount() > 0, timeout=5000)
     yield win
-    if win.operation is not None and win.operation.running:
-        win.operation.cancel()
-        operation = win.operation
-        qtbot.waitUntil(lambda: not operation.running, timeout=5000)
+    running = win.operations.kinds()
+    win.operations.cancel_all()
+    qtbot.waitUntil(lambda: not win.operations.kinds(), timeout=5000 if running else 100)
 
 
 @pytest.fixture

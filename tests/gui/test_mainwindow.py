@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
+from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
+from werkzeug import Request, Response
 
 from databorder.collect.targets import TargetRequest
 from databorder.gui.mainwindow import MainWindow
@@ -21,9 +25,7 @@ pytestmark = pytest.mark.gui
 def run_to_result(qtbot: QtBot, win: MainWindow, request: TargetRequest, timeout: int = 20_000) -> None:
     win.picker.choose(request, "the test hosts")
     qtbot.mouseClick(win.picker.assess_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(
-        lambda: win.assessment is not None and win.operation is not None and not win.operation.running, timeout=timeout
-    )
+    qtbot.waitUntil(lambda: win.assessment is not None and not win.operations.busy("assess"), timeout=timeout)
 
 
 def test_catalog_search_and_pick_by_keyboard(qtbot: QtBot, window: MainWindow) -> None:
@@ -247,3 +249,90 @@ def test_a_broken_policy_is_a_dialog_and_refuses_to_assess(
     win.picker.choose(TargetRequest(host_files=(host_file,)), "hosts")
     qtbot.mouseClick(win.picker.assess_button, Qt.MouseButton.LeftButton)
     assert win.last_error is not None and win.assessment is None
+
+
+def test_a_download_and_an_assessment_run_together_and_cancel_stops_only_the_assessment(
+    qtbot: QtBot,
+    window: MainWindow,
+    dns_zone: DnsZone,
+    fixture_dbs: FixtureDatabases,
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from tests.attribute.test_update import ACCOUNT, KEY, tarball
+
+    monkeypatch.setenv("MAXMIND_ACCOUNT_ID", ACCOUNT)
+    monkeypatch.setenv("MAXMIND_LICENSE_KEY", KEY)
+    release = threading.Event()
+    bodies = {"Country": tarball(fixture_dbs.country), "ASN": tarball(fixture_dbs.asn, name="x/GeoLite2-ASN.mmdb")}
+
+    def handler(request: Request) -> Response:
+        body = bodies["ASN" if "ASN" in request.path else "Country"]
+        if request.args.get("suffix") == "tar.gz.sha256":
+            return Response(f"{hashlib.sha256(body).hexdigest()}  x.tar.gz\n")
+        release.wait(10)  # the download is still under way while the assessment is cancelled
+        return Response(body)
+
+    httpserver.expect_request(re.compile(r"/geoip/databases/.*/download")).respond_with_handler(handler)
+    save_settings({"nameserver": dns_zone.nameserver, "asn_db": fixture_dbs.asn, "dns_timeout": 20.0})
+    names = tmp_path / "slow.txt"
+    names.write_text("".join(f"n{i}.slow.test\n" for i in range(20)), encoding="utf-8")
+    window.update_geoip(base_url=httpserver.url_for("/"))
+    window.picker.choose(TargetRequest(host_files=(names,)), "names that never answer")
+    qtbot.mouseClick(window.picker.assess_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "0 of 20" in window.running.bars["resolve"].format(), timeout=5000)
+    assert sorted(window.operations.kinds()) == ["assess", "download"]
+    qtbot.mouseClick(window.running.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.assessment is not None, timeout=5000)
+    assert window.assessment is not None and not window.assessment.complete
+    assert window.operations.kinds() == ["download"]  # the download was not the one cancelled
+    release.set()
+    qtbot.waitUntil(lambda: not window.operations.kinds(), timeout=10_000)
+    assert "Now in use: GeoLite2-Country built" in window.statusBar().currentMessage()
+    assert any("GeoLite2" in d.ref.source for d in window.databases() if d.ref and d.kind == "country")
+
+
+def test_cli_gui_geoip_status_and_about_name_what_an_assessment_uses(
+    qtbot: QtBot,
+    window: MainWindow,
+    dns_zone: DnsZone,
+    fixture_dbs: FixtureDatabases,
+    host_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from databorder.cli import main
+    from databorder.orgpolicy import load_org_policy, policy_path
+
+    policy_path().parent.mkdir(parents=True, exist_ok=True)
+    policy_path().write_text(
+        f'[packs]\ndefault = ["eu-gdpr-transfers"]\nmandatory = ["sanctions-ofac"]\n'
+        f'[geoip]\ncountry_db = "{fixture_dbs.country}"\n',
+        encoding="utf-8",
+    )
+    save_settings({"nameserver": dns_zone.nameserver, "asn_db": fixture_dbs.asn, "packs": ("us-navy-genai",)})
+    window.policy = load_org_policy()
+    window.refresh_packs()
+    ticked = sorted(window.picker.selected_packs())
+    assert ticked == ["sanctions-ofac", "us-navy-genai"]  # saved packs replace the policy's default; mandatory added
+    run_to_result(qtbot, window, TargetRequest(host_files=(host_file,)))
+    out = tmp_path / "cli.json"
+    assert main(["assess", "--hosts", str(host_file), "--json", str(out), "-q"]) == 0
+    cli = json.loads(out.read_text(encoding="utf-8"))
+    gui = window.assessment
+    assert gui is not None
+    assert sorted(p["id"] for p in cli["packs"]) == sorted(p.id for p in gui.packs)  # the GUI lists them A-Z
+    assert [d["sha256"] for d in cli["databases"]] == [d.sha256 for d in gui.databases]
+    capsys.readouterr()
+    assert main(["geoip", "status"]) == 0
+    status = capsys.readouterr().out
+    in_use = {d.ref.sha256 for d in window.databases() if d.ref}
+    for database in gui.databases:
+        if database.kind in ("country", "asn"):
+            assert database.sha256 in status and database.sha256 in in_use
+    assert str(fixture_dbs.country) in status  # the policy's database, not the embedded one

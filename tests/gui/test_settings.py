@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from databorder.gui.settings import AboutDialog, SettingsDialog, about_html, runtime_versions
-from databorder.options import ASSESS_OPTIONS
+from databorder.options import OPTIONS, SPECS
 from databorder.orgpolicy import OrgPolicy
 
 pytestmark = pytest.mark.gui
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.gui
 def test_every_declared_option_but_packs_has_a_field_and_edits_come_back_typed(qtbot: QtBot) -> None:
     dialog = SettingsDialog({"offline": True, "pack_dirs": (Path("a"),)}, None, "country: fixture", None)
     qtbot.addWidget(dialog)
-    assert set(dialog.fields) == {s.name for s in ASSESS_OPTIONS} - {"packs"}
+    assert set(dialog.fields) == {s.name for s in OPTIONS if s.saved} - {"packs"}
     offline = dialog.fields["offline"]
     assert isinstance(offline, QCheckBox) and offline.isChecked()
     timeout = dialog.fields["dns_timeout"]
@@ -27,13 +27,19 @@ def test_every_declared_option_but_packs_has_a_field_and_edits_come_back_typed(q
     nameserver.setText("192.0.2.53")
     dialog.fields["pack_dirs"].edit.setText("a; b")  # type: ignore[attr-defined]
     dialog.fields["country_db"].edit.setText("")  # type: ignore[attr-defined]
+    relevance = dialog.fields["min_relevance"]
+    assert isinstance(relevance, QDoubleSpinBox)  # the range the CLI checks, from the one declaration
+    assert (relevance.minimum(), relevance.maximum()) == (SPECS["min_relevance"].minimum, 1.0)
+    assert (timeout.minimum(), timeout.maximum()) == (0.1, 60.0)
     values = dialog.chosen()
     assert values["offline"] is True and values["dns_timeout"] == 1.5 and values["nameserver"] == "192.0.2.53"
     assert values["pack_dirs"] == (Path("a"), Path("b")) and values["country_db"] is None
 
 
 def test_settings_the_organisation_fixes_are_locked_and_say_so(qtbot: QtBot) -> None:
-    policy = OrgPolicy(source=Path("/etc/databorder/policy.toml"), nameserver="192.0.2.53")
+    from databorder.resolve import Nameserver
+
+    policy = OrgPolicy(source=Path("/etc/databorder/policy.toml"), values={"nameserver": Nameserver("192.0.2.53")})
     dialog = SettingsDialog({}, policy, "", None)
     qtbot.addWidget(dialog)
     assert not dialog.fields["nameserver"].isEnabled()

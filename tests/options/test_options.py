@@ -1,4 +1,4 @@
-"""The one declaration of assessment options: CLI flags, saved settings and the engine's options agree."""
+"""The one declaration of options: CLI flags, saved settings and the engine's own defaults agree."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ import pytest
 
 from databorder.errors import DataBorderError
 from databorder.options import (
-    ASSESS_OPTIONS,
+    OPTIONS,
+    SPECS,
+    HelpFormatter,
     add_arguments,
-    assess_options,
+    check_value,
     given,
     load_settings,
-    merged,
+    parse_duration,
     save_settings,
-    settings_file,
 )
-from databorder.policy import DEFAULT_PACKS
-from databorder.resolve import Nameserver
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -28,39 +27,72 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def test_every_declared_option_is_an_engine_option_and_a_flag() -> None:
-    from dataclasses import fields
+def test_every_engine_field_is_declared_once_with_the_engines_own_default() -> None:
+    from dataclasses import MISSING, fields
 
     from databorder.assess import AssessOptions
+    from databorder.collect.targets import TargetRequest
 
-    engine = {f.name for f in fields(AssessOptions)}
-    parser = argparse.ArgumentParser()
+    # Engine fields no person sets (how many DNS queries fly at once), or that say *what* to collect from.
+    not_options = {"dns_concurrency", "apps", "paths", "hosts", "host_files", "captures", "pids", "process_names"}
+    for scope, cls in (("assess", AssessOptions), ("collect", TargetRequest)):
+        engine = {f.name: f.default for f in fields(cls) if f.name not in not_options}
+        declared = {spec.name: spec for spec in OPTIONS if spec.scope == scope}
+        assert set(engine) == set(declared), scope
+        for name, default in engine.items():
+            assert default is not MISSING and declared[name].default == default, name
+    assert len({spec.flag for spec in OPTIONS}) == len(OPTIONS)
+
+
+def test_every_option_is_a_flag_with_help_that_names_its_default() -> None:
+    parser = argparse.ArgumentParser(formatter_class=HelpFormatter)
     add_arguments(parser)
     flags = {flag for action in parser._actions for flag in action.option_strings}
-    for spec in ASSESS_OPTIONS:
-        assert spec.name in engine, spec.name
-        assert spec.flag in flags
-        assert spec.help and spec.label
+    text = parser.format_help()
+    for spec in OPTIONS:
+        assert spec.flag in flags and spec.help and spec.label
+        assert "{default" not in text
+    assert "default 3)" in text  # --dns-timeout, from AssessOptions
+    assert "default: us-countries-of-concern" in text  # --pack, from AssessOptions
 
 
-def test_flags_not_given_leave_saved_settings_in_force() -> None:
-    save_settings({"nameserver": "192.0.2.53", "offline": True, "pack_dirs": (Path("packs"),)})
-    assert settings_file().is_file()
-    values = merged(load_settings(), given(parse("--dns-timeout", "1.5")))
-    options = assess_options(values)
-    assert options.nameserver == Nameserver("192.0.2.53")
-    assert options.offline is True
-    assert options.dns_timeout == 1.5
-    assert options.pack_dirs == (Path("packs"),)
-    assert options.packs == DEFAULT_PACKS  # not saved: the default
+def test_flags_are_converted_to_their_declared_type() -> None:
+    assert parse("--min-relevance", "0.5", "--duration", "2m").duration == 120.0
+    assert parse("--capture-format", "har").capture_format == "har"
+    for argv in (["--min-relevance", "high"], ["--dns-timeout", "1s"], ["--duration", "x"], ["--capture-format", "z"]):
+        with pytest.raises(SystemExit):
+            parse(*argv)
 
 
-def test_a_flag_wins_over_a_saved_setting() -> None:
-    save_settings({"nameserver": "192.0.2.53", "packs": ("eu-gdpr-transfers",)})
-    values = merged(load_settings(), given(parse("--nameserver", "198.51.100.53:5353", "--pack", "sanctions-ofac")))
-    options = assess_options(values)
-    assert options.nameserver == Nameserver("198.51.100.53", 5353)
-    assert options.packs == ("sanctions-ofac",)
+def test_given_returns_only_what_the_command_line_set() -> None:
+    assert given(parse("--dns-timeout", "1.5", "--offline")) == {"dns_timeout": 1.5, "offline": True}
+    assert given(parse()) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("nameserver", "dns.test", "not an IP"),
+        ("dns_timeout", 600.0, "give 0.1 to 60"),
+        ("dns_timeout", float("nan"), "must be a number"),
+        ("offline", "yes", "true or false"),
+        ("packs", [1], "list of texts"),
+        ("capture_format", "xml", "one of har"),
+        ("duration", "0s", "give 0.1 to 86400"),
+    ],
+)
+def test_a_bad_value_gets_a_sentence_naming_the_option(name: str, value: object, problem: str) -> None:
+    with pytest.raises(DataBorderError, match=problem):
+        check_value(SPECS[name], value)
+
+
+def test_checked_values_are_the_engines_types_and_checking_again_changes_nothing() -> None:
+    from databorder.resolve import Nameserver
+
+    ns = check_value(SPECS["nameserver"], "198.51.100.53:5353")
+    assert ns == Nameserver("198.51.100.53", 5353) and check_value(SPECS["nameserver"], ns) == ns
+    assert check_value(SPECS["pack_dirs"], ["a", Path("b")]) == (Path("a"), Path("b"))
+    assert check_value(SPECS["duration"], "1h") == 3600.0 == parse_duration("60m")
 
 
 def test_only_values_that_differ_from_the_defaults_are_saved() -> None:
@@ -93,13 +125,5 @@ def test_a_saved_value_of_the_wrong_type_is_refused(tmp_path: Path, text: str, p
 
 def test_unknown_saved_keys_are_ignored_so_older_versions_read_newer_files(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    path.write_text('{"offline": true, "from_the_future": 1}', encoding="utf-8")
-    assert load_settings(path) == {"offline": True}
-
-
-@pytest.mark.parametrize(
-    ("values", "problem"), [({"nameserver": "dns.test"}, "not an IP"), ({"dns_timeout": 600.0}, "timeout")]
-)
-def test_bad_values_get_a_sentence(values: dict[str, object], problem: str) -> None:
-    with pytest.raises(DataBorderError, match=problem):
-        assess_options(merged(values))
+    path.write_text('{"offline": true, "from_the_future": 1, "all_names": true}', encoding="utf-8")
+    assert load_settings(path) == {"offline": True}  # all_names is per run, never saved

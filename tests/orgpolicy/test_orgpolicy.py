@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from databorder.assess import AssessOptions
 from databorder.cli import main
-from databorder.orgpolicy import OrgPolicy, OrgPolicyError, apply_org_policy, load_org_policy, policy_path
+from databorder.orgpolicy import OrgPolicy, OrgPolicyError, load_org_policy, policy_path
 from databorder.resolve import Nameserver
 from tests.conftest import DnsZone, FixtureDatabases
 
@@ -28,8 +27,7 @@ def test_no_file_is_an_empty_policy_that_locks_nothing() -> None:
     policy = load_org_policy()
     assert policy == OrgPolicy()
     assert not any(policy.locked(s) for s in ("country_db", "asn_db", "nameserver", "rdap", "report_header"))
-    options, notes = apply_org_policy(AssessOptions(), policy)
-    assert options == AssessOptions() and notes == []
+    assert policy.defaults() == {} and policy.locks() == {}
 
 
 def test_a_full_policy_is_read_and_relative_paths_are_the_policys_own(tmp_path: Path) -> None:
@@ -42,21 +40,28 @@ def test_a_full_policy_is_read_and_relative_paths_are_the_policys_own(tmp_path: 
     policy = load_org_policy()
     assert policy.source == path
     assert policy.default_packs == ("eu-gdpr-transfers",) and policy.mandatory_packs == ("us-navy-genai",)
-    assert policy.country_db == path.parent / "data" / "country.mmdb" and policy.asn_db == Path("/srv/asn.mmdb")
     assert policy.report_logo == path.parent / "logo.png" and policy.report_organisation == "Example Corp"
     assert not policy.online_enrichment_allowed
     for setting in ("country_db", "asn_db", "nameserver", "rdap", "report_header"):
         assert policy.locked(setting), setting
     assert not policy.locked("offline")
     assert policy.defaults() == {"packs": ("eu-gdpr-transfers",)}
-    options, notes = apply_org_policy(
-        AssessOptions(packs=("sanctions-ofac",), nameserver=Nameserver("198.51.100.1")), policy
-    )
-    assert options.packs == ("sanctions-ofac", "us-navy-genai")
-    assert options.nameserver == Nameserver("192.0.2.53")
-    assert options.country_db == policy.country_db
-    assert any("us-navy-genai applied: mandatory by your organisation's policy" in n for n in notes)
-    assert any("nameserver 192.0.2.53 used" in n for n in notes)
+    assert policy.locks() == {
+        "country_db": path.parent / "data" / "country.mmdb",
+        "asn_db": Path("/srv/asn.mmdb"),
+        "nameserver": Nameserver("192.0.2.53"),
+        "rdap": False,  # [enrichment] online = false turns every online option off
+    }
+
+
+def test_the_policys_keys_come_from_the_option_declarations() -> None:
+    from databorder.options import OPTIONS
+
+    lines = [f"[{spec.policy.section}]\n" for spec in OPTIONS if spec.policy is not None]
+    assert "[dns]\n" in lines and "[geoip]\n" in lines
+    write_policy("[dns]\ntimeout = 3\n")
+    with pytest.raises(OrgPolicyError, match="has no key 'timeout'; known: nameserver"):
+        load_org_policy()
 
 
 @pytest.mark.parametrize(
@@ -81,16 +86,7 @@ def test_a_broken_policy_names_file_line_and_problem(text: str, where: str, prob
 def test_the_shipped_example_policy_is_valid_and_changes_nothing_until_edited() -> None:
     policy = load_org_policy(EXAMPLE)
     assert policy.source == EXAMPLE
-    assert policy.mandatory_packs == () and policy.default_packs is None and policy.nameserver is None
-
-
-def test_a_policy_forbidding_online_enrichment_refuses_it(tmp_path: Path) -> None:
-    import dataclasses
-
-    write_policy("[enrichment]\nonline = false\n")
-    with pytest.raises(OrgPolicyError, match="turned off by your organisation"):
-        apply_org_policy(dataclasses.replace(AssessOptions(), rdap=True), load_org_policy())
-    assert apply_org_policy(AssessOptions(), load_org_policy())[0].rdap is False  # off is always allowed
+    assert policy.mandatory_packs == () and policy.default_packs is None and policy.values == {}
 
 
 def test_the_cli_applies_mandatory_packs_and_locked_settings_and_says_so(

@@ -12,52 +12,12 @@ import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 
-from databorder.attribute.geoip import (
-    AsnDatabase,
-    CountryDatabase,
-    IPAddress,
-    open_asn_database,
-    open_country_database,
-)
+from databorder.attribute.geoip import AsnDatabase, CountryDatabase, IPAddress
+from databorder.attribute.store import open_asn_database, open_country_database
 from databorder.attribute.tables import OperatorTable, ServiceTable
 from databorder.catalog import Catalog, load_catalog
+from databorder.endpoints import is_local
 from databorder.model import AddressAttribution, AddressScope, DatabaseRef, ServiceAttribution
-
-# (network, mask) pairs as integers: a few integer comparisons are ~10x faster than ipaddress's is_private,
-# and is_private would wrongly call the documentation ranges (192.0.2.0/24, 2001:db8::/32) local.
-_LOCAL_V4 = [
-    ipaddress.ip_network(n)
-    for n in (
-        "0.0.0.0/8",  # "this network"
-        "10.0.0.0/8",
-        "100.64.0.0/10",  # CGNAT
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "224.0.0.0/4",  # multicast
-        "240.0.0.0/4",  # reserved, incl. broadcast
-    )
-]
-_LOCAL_V6 = [
-    ipaddress.ip_network(n)
-    for n in (
-        "::/127",
-        "fe80::/10",
-        "fc00::/7",
-        "ff00::/8",
-    )  # unspecified + loopback, link-local, ULA, multicast
-]
-_LOCAL_V4_INT = [(int(n.network_address), int(n.netmask)) for n in _LOCAL_V4]
-_LOCAL_V6_INT = [(int(n.network_address), int(n.netmask)) for n in _LOCAL_V6]
-
-
-def is_local(addr: IPAddress) -> bool:
-    """True for addresses that never leave the local network or machine, so have no hosting country."""
-    value = int(addr)
-    table = _LOCAL_V4_INT if addr.version == 4 else _LOCAL_V6_INT
-    return any(value & mask == network for network, mask in table)
-
 
 # First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
 # IPv6 text in 2000::/3; this lets the hot path skip parsing (see Attributor.address).

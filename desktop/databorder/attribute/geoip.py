@@ -175,24 +175,3 @@ def embedded_origins() -> dict[str, tuple[Path, DatabaseOrigin]]:
         }
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResourceError(f"the embedded GeoIP provenance file in {folder} is missing or damaged ({exc})") from None
-
-
-def _default(kind: str) -> tuple[Path, DatabaseOrigin]:
-    """The database used when none is named: the one this user adopted, else the embedded one."""
-    from databorder.attribute.store import active  # the store builds on this module
-
-    return active(kind) or embedded_origins()[kind]
-
-
-def open_country_database(path: Path | None) -> CountryDatabase:
-    """The country database at ``path``, or the default (adopted, else embedded) when ``path`` is None."""
-    if path is None:
-        return CountryDatabase(*_default("country"))
-    return CountryDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))
-
-
-def open_asn_database(path: Path | None) -> AsnDatabase:
-    """The ASN database at ``path``, or the default (adopted, else embedded) when ``path`` is None."""
-    if path is None:
-        return AsnDatabase(*_default("asn"))
-    return AsnDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))

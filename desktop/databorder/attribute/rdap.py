@@ -12,6 +12,7 @@ replaces.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 import json
@@ -30,7 +31,7 @@ import platformdirs
 import requests
 
 from databorder.errors import ResourceError
-from databorder.model import Registration
+from databorder.model import Endpoint, Registration
 from databorder.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,54 @@ class RdapClient:
 
 class RdapFormatError(ValueError):
     """An answer that is JSON but not an RDAP IP network record."""
+
+
+@dataclass(frozen=True)
+class Registrations:
+    """The endpoints with each public address's registration, what the run should note, and whether it stopped."""
+
+    endpoints: list[Endpoint]
+    notes: list[str]
+    cancelled: bool
+
+
+def add_registrations(
+    endpoints: Sequence[Endpoint],
+    lookup: Callable[[str], Registration],
+    *,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Registrations:
+    """Each public address's RDAP registration, beside (never instead of) its GeoIP country.
+
+    A registry that names another country than GeoIP becomes a note; the hosting country stays GeoIP's.
+    """
+    unique = list(dict.fromkeys(a.ip for e in endpoints for a in e.addresses if a.scope == "public"))
+    found: dict[str, Registration] = {}
+    stopped = False
+    for done, ip in enumerate(unique):
+        if cancelled():
+            stopped = True
+            break
+        progress(done, len(unique))
+        found[ip] = lookup(ip)
+    notes: list[str] = []
+    result = []
+    for endpoint in endpoints:
+        addresses = []
+        for a in endpoint.addresses:
+            registration = found.get(a.ip)
+            if registration is not None and registration.country and a.country and registration.country != a.country:
+                notes.append(
+                    f"{a.ip}: its registry ({registration.rir or 'RDAP'}) records {registration.country} for the "
+                    f"network, GeoIP places it in {a.country}; the hosting country stays the GeoIP one"
+                )
+            addresses.append(dataclasses.replace(a, registration=registration) if registration else a)
+        result.append(dataclasses.replace(endpoint, addresses=tuple(addresses)))
+    failed = sum(1 for r in found.values() if r.error)
+    if failed:
+        notes.append(f"RDAP: {failed} of {len(found)} addresses have no registration (see each address)")
+    return Registrations(result, notes, stopped)
 
 
 def parse_network(data: object, *, url: str) -> dict[str, Any]:

@@ -11,11 +11,12 @@ import datetime as dt
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
-from databorder.attribute.geoip import AsnDatabase, CountryDatabase, DatabaseOrigin
+from databorder.attribute.geoip import AsnDatabase, CountryDatabase, DatabaseOrigin, embedded_origins
 from databorder.errors import DataBorderError, GeoIPDatabaseError
 from databorder.model import DatabaseRef
 
@@ -113,3 +114,56 @@ def _move_note(folder: Path, kind: str, to: str, *, source: str = "") -> None:
     note = folder / f"{kind}{from_suffix}.json"
     if note.exists():
         os.replace(note, folder / f"{kind}{suffix}.json")
+
+
+# --- the databases in use ------------------------------------------------------------------------------------
+
+
+def _default(kind: str) -> tuple[Path, DatabaseOrigin]:
+    """The database used when none is named: the one this user adopted, else the embedded one."""
+    return active(kind) or embedded_origins()[kind]
+
+
+def open_country_database(path: Path | None) -> CountryDatabase:
+    """The country database at ``path``, or the default (adopted, else embedded) when ``path`` is None."""
+    if path is None:
+        return CountryDatabase(*_default("country"))
+    return CountryDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))
+
+
+def open_asn_database(path: Path | None) -> AsnDatabase:
+    """The ASN database at ``path``, or the default (adopted, else embedded) when ``path`` is None."""
+    if path is None:
+        return AsnDatabase(*_default("asn"))
+    return AsnDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    """A database an assessment would use, as `geoip status`, Settings and About show it."""
+
+    kind: str
+    path: Path | None
+    ref: DatabaseRef | None
+    database_type: str | None = None
+    age_days: int | None = None
+    problem: str | None = None  # why it cannot be used (then ``ref`` is None)
+
+
+def databases_in_use(*, country_db: Path | None, asn_db: Path | None) -> list[DatabaseStatus]:
+    """Each database an assessment with these options would open (pass the resolved options' values)."""
+    today = dt.datetime.now(dt.UTC).date()
+    found = []
+    for kind, opener, path in (("country", open_country_database, country_db), ("asn", open_asn_database, asn_db)):
+        try:
+            database: CountryDatabase | AsnDatabase = opener(path)
+        except DataBorderError as exc:
+            found.append(DatabaseStatus(kind=kind, path=path, ref=None, problem=str(exc)))
+            continue
+        try:
+            ref = database.ref
+            age = (today - dt.date.fromisoformat(ref.build_date)).days if ref.build_date else None
+            found.append(DatabaseStatus(kind, database.path, ref, database.database_type, age))
+        finally:
+            database.close()
+    return found

@@ -126,3 +126,13 @@ class ServiceTable:
             if found is not None:
                 return found
         return None
+
+
+def known_domains(extra: Sequence[Path] = ()) -> frozenset[str]:
+    """Every domain the knowledge layers know an operator for (catalog, shipped and extra service tables).
+
+    A static scan ranks names under these as data endpoints; the orchestrator hands them to the collectors.
+    """
+    from databorder.catalog import load_catalog
+
+    return ServiceTable(extra=extra, base=load_catalog().service_rows()).domains

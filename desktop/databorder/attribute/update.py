@@ -14,7 +14,7 @@ import shutil
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import requests
@@ -37,7 +37,47 @@ LICENCE = (
     "MaxMind GeoLite2/GeoIP2 End User Licence Agreement "
     "(attribution: 'This product includes GeoLite2 data created by MaxMind')"
 )
+#: What `geoip update` and Settings → Download fetch when no edition is named.
+DEFAULT_EDITIONS = ("GeoLite2-Country", "GeoLite2-ASN")
 _MAX_WAIT = 120.0  # the longest Retry-After honoured before giving up
+
+
+def update_editions(
+    editions: Sequence[str] = DEFAULT_EDITIONS,
+    *,
+    base_url: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Iterator[tuple[str, DatabaseRef]]:
+    """Download each edition with the stored MaxMind account and adopt it; yields ``(edition, ref)`` as each is.
+
+    The account comes from the keyring (or the environment, for one run); without one this raises a
+    :class:`DataBorderError` that says how to store it.  An edition that fails leaves its database untouched.
+    """
+    from databorder.secrets import maxmind_account
+
+    account = maxmind_account()
+    if account is None:
+        raise DataBorderError(
+            "no MaxMind account: store one with `databorder secrets set maxmind` (or Settings → MaxMind account), "
+            "or set MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY for this run"
+        )
+    for edition in editions:
+        if cancelled():
+            return
+
+        def report(done: int, total: int, edition: str = edition) -> None:
+            if progress is not None:
+                progress(edition, done, total)
+
+        ref = update(
+            edition,
+            account_id=account.account_id,
+            licence_key=account.licence_key,
+            base_url=base_url or DEFAULT_BASE,
+            progress=report,
+        )
+        yield edition, ref
 
 
 def update(

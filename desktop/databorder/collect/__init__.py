@@ -6,10 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal, get_args
 
 from databorder.errors import InputFileError
 from databorder.model import Evidence, Observation
+
+#: The capture formats a file can be read as (``--capture-format``); recognised from content otherwise.
+CaptureFormat = Literal["har", "pcap", "squid", "zeek", "csv", "hosts"]
+CAPTURE_FORMATS: tuple[str, ...] = get_args(CaptureFormat)
 
 #: Sightings kept per endpoint by a collector; later ones are counted (a capture may show a host 100,000 times).
 KEEP_PER_ENDPOINT = 10

@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from databorder.catalog import Catalog, CatalogApp
-from databorder.collect import InputProblem
-from databorder.model import Observation, ServiceAttribution, Target
+from databorder.catalog import CatalogApp
+from databorder.collect import CaptureFormat, InputProblem
+from databorder.model import Observation, Target
 
 #: Default relevance a name found by a static scan needs to be assessed (``--min-relevance``).
 DEFAULT_MIN_RELEVANCE = 0.2
 #: Default time to watch a running app's sockets (``--duration``).
 DEFAULT_WATCH_SECONDS = 30.0
 
-CaptureFormat = Literal["har", "pcap", "squid", "zeek", "csv", "hosts"]
 TargetKind = Literal["hosts", "catalog", "path", "process", "capture"]
 
 
@@ -79,8 +78,13 @@ def collect_target(
     *,
     progress: Callable[[int, int], None] = lambda done, total: None,
     cancelled: Callable[[], bool] = lambda: False,
+    known_domains: frozenset[str] | None = None,
 ) -> Collected:
-    """Run every collector ``request`` names; progress is reported as (done, total) of the current collector."""
+    """Run every collector ``request`` names; progress is reported as (done, total) of the current collector.
+
+    ``known_domains`` are the domains the knowledge layers (catalog, service tables) know an operator for; a
+    static scan ranks names under them as data endpoints.  By default, the catalog's own domains.
+    """
     from databorder.catalog import load_catalog
     from databorder.collect.hostlist import observations_from_args
 
@@ -94,7 +98,8 @@ def collect_target(
         gathered.observations += app.observations()
         gathered.source(f"{app.name} (catalog)", "catalog")
     if request.paths:
-        _scan(request, gathered, catalog, progress, cancelled)
+        known = known_domains if known_domains is not None else frozenset(d for d, _ in catalog.service_rows())
+        _scan(request, gathered, known, progress, cancelled)
     _read_files(request, gathered)
     if request.pids or request.process_names:
         _watch(request, gathered, catalog.apps, progress, cancelled)
@@ -127,15 +132,12 @@ class _Gathered:
 def _scan(
     request: TargetRequest,
     gathered: _Gathered,
-    catalog: Catalog,
+    known: frozenset[str],
     progress: Callable[[int, int], None],
     cancelled: Callable[[], bool],
 ) -> None:
-    from databorder.attribute.tables import ServiceTable
     from databorder.collect.static import scan_path
 
-    rows: list[tuple[str, ServiceAttribution]] = catalog.service_rows()
-    known = ServiceTable(base=rows).domains
     threshold = 0.0 if request.all_names else request.min_relevance
     for path in request.paths:
         found, scan_problems = scan_path(path, known_domains=known, progress=progress, cancelled=cancelled)

@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the app; returns its exit code."""
     started = time.perf_counter()
     args = build_parser().parse_args(argv)
-    from databorder.cli import setup_logging
+    from databorder.logs import setup_logging
 
     log_file = setup_logging(args.verbose)
     from PySide6.QtCore import QTimer

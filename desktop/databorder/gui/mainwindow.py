@@ -33,23 +33,25 @@ from databorder import __version__
 from databorder.collect.targets import TargetRequest
 from databorder.errors import DataBorderError
 from databorder.model import Assessment
+from databorder.options import SPECS
 
 if TYPE_CHECKING:
+    from databorder.attribute.store import DatabaseStatus
+    from databorder.configure import Configuration
     from databorder.orgpolicy import OrgPolicy
+    from databorder.report.export import ReportKind
 
 from databorder.gui.errors import show_error
-from databorder.gui.operations import BackgroundOperation, OperationProgress, StageProgress
+from databorder.gui.operations import BackgroundOperation, OperationProgress, Operations, StageProgress
 from databorder.gui.picker import PackChoice, ProcessDialog, TargetPicker
 from databorder.gui.results import ResultView
+from databorder.stages import STAGE_NAMES, STAGES
 
 log = logging.getLogger(__name__)
 
-STAGE_TITLES = {
-    "collect": "Collect endpoints",
-    "resolve": "Resolve names (DNS)",
-    "attribute": "Attribute: country, network, operator",
-    "evaluate": "Evaluate rule packs",
-}
+#: The operation kinds the window runs; each runs and is cancelled on its own.
+ASSESS = "assess"
+DOWNLOAD = "download"
 
 
 class RunningView(QWidget):
@@ -61,7 +63,7 @@ class RunningView(QWidget):
         self.title.setObjectName("runningTitle")
         grid = QGridLayout()
         self.bars: dict[str, QProgressBar] = {}
-        for row, (stage, title) in enumerate(STAGE_TITLES.items()):
+        for row, (stage, title) in enumerate(STAGES):
             bar = QProgressBar()
             bar.setObjectName(f"progress:{stage}")
             bar.setAccessibleName(title)
@@ -91,7 +93,7 @@ class RunningView(QWidget):
 
     def show_progress(self, latest: StageProgress) -> None:
         """Fill the bars of finished stages and show the current one (busy when its total is unknown)."""
-        stages = list(STAGE_TITLES)
+        stages = list(STAGE_NAMES)
         if latest.stage not in self.bars:
             return
         current = stages.index(latest.stage)
@@ -120,7 +122,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.log_file = log_file
         self.assessment: Assessment | None = None
-        self.operation: BackgroundOperation[Any] | None = None
+        self.operations = Operations(self)
         self.policy: OrgPolicy | None = None  # read in load_data(), after the window shows
         self.policy_error: DataBorderError | None = None
         self.last_error: QMessageBox | None = None
@@ -189,18 +191,33 @@ class MainWindow(QMainWindow):
             self.report_error(exc, "loading the catalog and rule packs")
         self.statusBar().showMessage("Ready", 3000)
 
+    def configuration(self) -> Configuration:
+        """What an assessment would use now: the policy read at start-up, the saved settings, ``given`` values."""
+        return self.configure()
+
+    def configure(self, given: dict[str, Any] | None = None) -> Configuration:
+        """The one resolver (:func:`databorder.configure.configure`) over this window's policy."""
+        from databorder.configure import configure
+        from databorder.orgpolicy import OrgPolicy
+
+        if self.policy_error is not None:
+            raise self.policy_error
+        return configure(given, policy=self.policy or OrgPolicy())
+
     def refresh_packs(self) -> None:
-        """Offer every pack that can be named; mandatory ones locked, the user's saved choice ticked."""
-        from databorder.options import load_settings, merged
+        """Offer every pack that can be named; mandatory ones locked, the packs an assessment would use ticked."""
         from databorder.policy import available_packs
         from databorder.policy.packs import mandatory_packs
 
-        policy = self.policy
-        values = merged(policy.defaults() if policy else {}, load_settings())
-        mandatory = set(mandatory_packs()) | set(policy.mandatory_packs if policy else ())
-        wanted = set(values["packs"]) | set(policy.default_packs or () if policy else ())
+        try:
+            config = self.configuration()
+        except DataBorderError as exc:
+            self.report_error(exc, "reading your settings")
+            return
+        mandatory = set(mandatory_packs()) | set(config.policy.mandatory_packs)
+        wanted = set(config["packs"])
         choices = []
-        for pack_id, path, origin in available_packs(values["pack_dirs"]):
+        for pack_id, path, origin in available_packs(config["pack_dirs"]):
             name = pack_id if origin != "folder" else str(path)
             choices.append(
                 PackChoice(
@@ -212,52 +229,46 @@ class MainWindow(QMainWindow):
                 )
             )
         note = ""
-        if policy is not None and policy.source is not None and policy.mandatory_packs:
-            note = f"Packs marked as required are managed by your organisation ({policy.source})."
+        if config.policy.source is not None and config.policy.mandatory_packs:
+            note = f"Packs marked as required are managed by your organisation ({config.policy.source})."
         self.picker.show_packs(choices, note)
 
     # --- running an assessment ----------------------------------------------------------------------------------
 
+    @property
+    def assessment_operation(self) -> BackgroundOperation[Any] | None:
+        """The running assessment, if any."""
+        return self.operations.current(ASSESS)
+
     def start_assessment(self, request: TargetRequest, packs: tuple[str, ...]) -> None:
         """Assess ``request`` with ``packs`` in the background; progress shows after a short delay."""
         from databorder.assess import assess_request
-        from databorder.options import assess_options, load_settings, merged
-        from databorder.orgpolicy import OrgPolicy, apply_org_policy
 
-        if self.operation is not None and self.operation.running:
+        if self.operations.busy(ASSESS):
             return
         try:
-            if self.policy_error is not None:
-                raise self.policy_error
-            policy = self.policy or OrgPolicy()
-            options = assess_options(merged(policy.defaults(), load_settings(), {"packs": packs or None}))
-            options, notes = apply_org_policy(options, policy)
+            watching = bool(request.pids or request.process_names)  # the process dialog asked how long
+            config = self.configure({"packs": packs or None, "duration": request.duration if watching else None})
+            options = config.assess_options()
         except DataBorderError as exc:
             self.report_error(exc, "preparing the assessment")
             return
+        request = config.request(request)
 
         def work(progress: OperationProgress) -> Assessment:
-            return assess_request(request, options, progress, notes=notes)
+            return assess_request(request, options, progress, notes=config.notes)
 
-        self.run_operation(work, self.show_assessment, "assessing")
+        operation = self.operations.run(work, kind=ASSESS)
+        operation.success(self.show_assessment).failure(lambda exc: self._failed(exc, "assessing"))
+        operation.show_progress.connect(lambda: self.pages.setCurrentWidget(self.running))
+        operation.progress_changed.connect(self.running.show_progress)
         self.running.reset(self.picker.chosen.text().replace("<b>Target:</b> ", ""))
         self.picker.assess_button.setEnabled(False)
-        assert self.operation is not None
-        self.operation.show_progress.connect(lambda: self.pages.setCurrentWidget(self.running))
-        self.operation.progress_changed.connect(self.running.show_progress)
-
-    def run_operation(self, work: Callable[[OperationProgress], Any], done: Callable[[Any], None], doing: str) -> None:
-        """Run engine work off the UI thread; ``done`` gets its result, errors get a dialog."""
-        operation: BackgroundOperation[Any] = BackgroundOperation(work, self)
-        operation.done.connect(done)
-        operation.failed.connect(lambda exc: self._failed(exc, doing))
-        self.operation = operation
-        operation.start()
 
     def cancel(self) -> None:
-        """Stop the running assessment; what was gathered is shown, marked incomplete."""
-        if self.operation is not None and self.operation.running:
-            self.operation.cancel()
+        """Stop the running assessment; what was gathered is shown, marked incomplete (a download goes on)."""
+        if self.operations.busy(ASSESS):
+            self.operations.cancel(ASSESS)
             self.running.cancel.setEnabled(False)
             self.running.cancel.setText("Cancelling…")
 
@@ -300,7 +311,11 @@ class MainWindow(QMainWindow):
         """Pick a running process to watch."""
         from databorder.collect.live import running_processes
 
-        dialog = ProcessDialog(running_processes(), self)
+        try:
+            seconds = float(self.configuration()["duration"])
+        except DataBorderError:
+            seconds = float(SPECS["duration"].default)
+        dialog = ProcessDialog(running_processes(), self, seconds=seconds)
         if dialog.exec() and (chosen := dialog.chosen()) is not None:
             self.picker.choose(*chosen)
 
@@ -333,7 +348,7 @@ class MainWindow(QMainWindow):
         if name:
             self.open_path(Path(name), assess_now=False)
 
-    def export(self, kind: str) -> None:
+    def export(self, kind: ReportKind) -> None:
         """Save the shown assessment as a PDF report, JSON or CSV."""
         if self.assessment is None:
             return
@@ -344,29 +359,21 @@ class MainWindow(QMainWindow):
         if name:
             self.export_to(kind, Path(name))
 
-    def export_to(self, kind: str, path: Path) -> None:
+    def export_to(self, kind: ReportKind, path: Path) -> None:
         """Write the shown assessment to ``path`` as ``kind`` (pdf, json or csv)."""
         assert self.assessment is not None
+        from databorder.report.export import export
+
+        policy = self.policy
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            if kind == "pdf":
-                from databorder.report.pdf import render_pdf
-
-                policy = self.policy
-                render_pdf(
-                    self.assessment,
-                    path,
-                    organisation=policy.report_organisation if policy else None,
-                    logo=policy.report_logo if policy else None,
-                )
-            elif kind == "json":
-                from databorder.report.jsonout import write_json
-
-                write_json(self.assessment, path)
-            else:
-                from databorder.report.csvout import write_csv
-
-                write_csv(self.assessment, path)
+            export(
+                self.assessment,
+                kind,
+                path,
+                organisation=policy.report_organisation if policy else None,
+                logo=policy.report_logo if policy else None,
+            )
         except DataBorderError as exc:
             self.report_error(exc, f"exporting the {kind.upper()}")
         else:
@@ -406,22 +413,22 @@ class MainWindow(QMainWindow):
                 self.report_error(exc, "saving your settings")
             self.refresh_packs()
 
+    def databases(self) -> list[DatabaseStatus]:
+        """The databases an assessment would use now (policy, saved settings): what Settings and About show."""
+        from databorder.attribute.store import DatabaseStatus, databases_in_use
+
+        try:
+            config = self.configuration()
+        except DataBorderError as exc:
+            return [DatabaseStatus(kind="databases", path=None, ref=None, problem=str(exc))]
+        return databases_in_use(country_db=config["country_db"], asn_db=config["asn_db"])
+
     def geoip_status(self) -> str:
         """One line per database in use: kind, source, build date."""
-        from databorder.attribute.geoip import open_asn_database, open_country_database
-        from databorder.options import load_settings, merged
-
-        lines = []
-        try:
-            values = merged(load_settings())
-            for opener, key in ((open_country_database, "country_db"), (open_asn_database, "asn_db")):
-                database = opener(values[key])
-                ref = database.ref
-                lines.append(f"{ref.kind}: {ref.source}, built {ref.build_date}")
-                database.close()
-        except DataBorderError as exc:
-            lines.append(f"cannot be used: {exc}")
-        return "\n".join(lines)
+        return "\n".join(
+            f"{d.ref.kind}: {d.ref.source}, built {d.ref.build_date}" if d.ref else f"cannot be used: {d.problem}"
+            for d in self.databases()
+        )
 
     def ask_maxmind_account(self, parent: QWidget) -> None:
         """Store a MaxMind account ID and licence key in the system keyring (never in a file)."""
@@ -440,47 +447,36 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage("Stored the MaxMind account in the system keyring", 5000)
 
-    def update_geoip(self) -> None:
-        """Download GeoLite2 Country and ASN with the stored account, in the background."""
-        from databorder import secrets
-        from databorder.attribute.update import update
+    def update_geoip(self, base_url: str | None = None) -> None:
+        """Download GeoLite2 Country and ASN with the stored account, in the background, beside any assessment."""
+        from databorder.attribute.update import update_editions
+
+        if self.operations.busy(DOWNLOAD):
+            return
 
         def work(progress: OperationProgress) -> list[str]:
-            account = secrets.maxmind_account()
-            if account is None:
-                raise DataBorderError('no MaxMind account is stored: use "MaxMind account…" first')
-            done = []
-            for edition in ("GeoLite2-Country", "GeoLite2-ASN"):
+            editions = update_editions(
+                base_url=base_url, progress=progress.report, cancelled=lambda: progress.cancelled
+            )
+            return [f"{edition} built {ref.build_date}" for edition, ref in editions]
 
-                def report(got: int, total: int, edition: str = edition) -> None:
-                    progress.report(edition, got, total)
-
-                ref = update(edition, account_id=account.account_id, licence_key=account.licence_key, progress=report)
-                done.append(f"{edition} built {ref.build_date}")
-            return done
+        def done(editions: list[str]) -> None:
+            self.statusBar().showMessage("Now in use: " + ", ".join(editions), 8000)
 
         self.statusBar().showMessage("Downloading GeoLite2 from MaxMind…")
-        self.run_operation(
-            work,
-            lambda done: self.statusBar().showMessage("Now in use: " + ", ".join(done), 8000),
-            "updating the GeoIP databases",
-        )
+        operation = self.operations.run(work, kind=DOWNLOAD)
+        operation.success(done).failure(lambda exc: self.report_error(exc, "updating the GeoIP databases"))
 
     def open_about(self) -> None:
         """Versions, database build dates and the data licences."""
-        from databorder.attribute.geoip import open_asn_database, open_country_database
         from databorder.gui.settings import AboutDialog, about_html, runtime_versions
 
-        databases = []
-        for opener in (open_country_database, open_asn_database):
-            try:
-                database = opener(None)
-            except DataBorderError as exc:
-                databases.append(("database", str(exc), "?", ""))
-                continue
-            ref = database.ref
-            databases.append((ref.kind, ref.source, ref.build_date or "unknown", ref.attribution or ref.licence or ""))
-            database.close()
+        databases = [
+            (d.ref.kind, d.ref.source, d.ref.build_date or "unknown", d.ref.attribution or d.ref.licence or "")
+            if d.ref
+            else (d.kind, d.problem or "", "?", "")
+            for d in self.databases()
+        ]
         AboutDialog(about_html(runtime_versions(__version__), databases), self).exec()
 
     # --- errors and closing -------------------------------------------------------------------------------------
@@ -491,6 +487,5 @@ class MainWindow(QMainWindow):
         self.last_error = show_error(self, exc, doing=doing, log_file=self.log_file)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.operation is not None and self.operation.running:
-            self.operation.cancel()  # the worker notices within a second; the process then exits
+        self.operations.cancel_all()  # each worker notices within a second; the process then exits
         event.accept()

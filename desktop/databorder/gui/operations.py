@@ -2,9 +2,15 @@
 
 Modelled on Anki's ``CollectionOp``: the work is a plain function taking an :class:`OperationProgress` (which
 satisfies the engine's ``Progress`` protocol), run on the global ``QThreadPool``; its result or error comes back
-by signal, on the UI thread.  The engine reports progress from the worker thread into a lock-protected slot; the
-UI polls it on a timer, so a chatty engine never floods the event loop, and a progress display appears only
-after a short delay, so quick work never flashes a dialog.
+on the UI thread, to typed callbacks::
+
+    operations.run(work, kind="assess").success(self.show_assessment).failure(self.failed)
+
+Several operations can run at once (an assessment and a database download, say); :class:`Operations` keeps
+them by kind, so each is cancelled on its own, and releases each one when it has finished.  The engine reports
+progress from the worker thread into a lock-protected slot; the UI polls it on a timer, so a chatty engine never
+floods the event loop, and a progress display appears only after a short delay, so quick work never flashes a
+dialog.
 """
 
 from __future__ import annotations
@@ -98,6 +104,7 @@ class BackgroundOperation(QObject, Generic[T]):
     progress_changed = Signal(object)  # StageProgress
     done = Signal(object)
     failed = Signal(object)  # the exception
+    finished = Signal()  # after done or failed (and their callbacks)
 
     def __init__(self, work: Callable[[OperationProgress], T], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +120,16 @@ class BackgroundOperation(QObject, Generic[T]):
         self._reveal.setSingleShot(True)
         self._reveal.timeout.connect(self._start_showing)
         self.running = False
+
+    def success(self, callback: Callable[[T], object]) -> BackgroundOperation[T]:
+        """Call ``callback`` with the work's result, on the UI thread."""
+        self.done.connect(callback)
+        return self
+
+    def failure(self, callback: Callable[[BaseException], object]) -> BackgroundOperation[T]:
+        """Call ``callback`` with the exception the work raised, on the UI thread."""
+        self.failed.connect(callback)
+        return self
 
     def start(self, pool: QThreadPool | None = None) -> None:
         """Queue the work; returns at once."""
@@ -143,7 +160,59 @@ class BackgroundOperation(QObject, Generic[T]):
     def _finish_ok(self, result: object) -> None:
         self._stop()
         self.done.emit(result)
+        self.finished.emit()
 
     def _finish_error(self, exc: object) -> None:
         self._stop()
         self.failed.emit(exc)
+        self.finished.emit()
+
+
+class Operations(QObject):
+    """The window's background operations, by kind; each runs, is cancelled and is released on its own."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._running: dict[str, BackgroundOperation[Any]] = {}
+
+    def run(self, work: Callable[[OperationProgress], T], *, kind: str) -> BackgroundOperation[T]:
+        """Start ``work`` as the operation of ``kind``; refused (ValueError) while one of that kind runs.
+
+        Callbacks added with ``success``/``failure`` before control returns to the event loop are called: the
+        result cannot arrive sooner.
+        """
+        if kind in self._running:
+            raise ValueError(f"a {kind} operation is already running")
+        operation: BackgroundOperation[T] = BackgroundOperation(work, self)
+        self._running[kind] = operation
+        operation.finished.connect(lambda: self._release(kind, operation))
+        operation.start()
+        return operation
+
+    def current(self, kind: str) -> BackgroundOperation[Any] | None:
+        """The running operation of ``kind``, if any."""
+        return self._running.get(kind)
+
+    def busy(self, kind: str) -> bool:
+        """Whether an operation of ``kind`` is running."""
+        return kind in self._running
+
+    def cancel(self, kind: str) -> None:
+        """Ask the operation of ``kind`` to stop (it keeps what it gathered); the others go on."""
+        operation = self._running.get(kind)
+        if operation is not None:
+            operation.cancel()
+
+    def cancel_all(self) -> None:
+        """Ask every running operation to stop (the window is closing)."""
+        for operation in list(self._running.values()):
+            operation.cancel()
+
+    def kinds(self) -> list[str]:
+        """The kinds running now."""
+        return list(self._running)
+
+    def _release(self, kind: str, operation: BackgroundOperation[Any]) -> None:
+        if self._running.get(kind) is operation:
+            del self._running[kind]
+        operation.deleteLater()  # its timers and signals go with it; nothing of a finished operation is kept

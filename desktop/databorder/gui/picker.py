@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from databorder.catalog import Catalog
 from databorder.collect.live import WatchedProcess
-from databorder.collect.targets import DEFAULT_WATCH_SECONDS, TargetRequest, request_for_path
+from databorder.collect.targets import TargetRequest, request_for_path
+from databorder.options import SPECS
 
 CATALOG_COLUMNS = ("App", "Vendor", "Jurisdiction", "Kind", "Declared data location")
 
@@ -234,7 +235,9 @@ class TargetPicker(QWidget):
 class ProcessDialog(QDialog):
     """Choose a running app to watch: a searchable process list and how long to watch it."""
 
-    def __init__(self, processes: list[WatchedProcess], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, processes: list[WatchedProcess], parent: QWidget | None = None, *, seconds: float | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("processDialog")
         self.setWindowTitle("Watch a running app")
@@ -268,8 +271,9 @@ class ProcessDialog(QDialog):
         self.duration = QSpinBox()
         self.duration.setObjectName("watchSeconds")
         self.duration.setAccessibleName("Seconds to watch")
-        self.duration.setRange(1, 3600)
-        self.duration.setValue(int(DEFAULT_WATCH_SECONDS))
+        spec = SPECS["duration"]  # the range and default the CLI's --duration has
+        self.duration.setRange(max(1, int(spec.minimum or 1)), int(spec.maximum or 3600))
+        self.duration.setValue(int(spec.default if seconds is None else seconds))
         self.duration.setSuffix(" s")
         form = QFormLayout()
         form.addRow("&Watch for", self.duration)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from databorder.options import ASSESS_OPTIONS, OptionSpec
+from databorder.options import OPTIONS, SPECS, OptionSpec, spec_help
 
 if TYPE_CHECKING:
     from databorder.orgpolicy import OrgPolicy
@@ -83,15 +83,15 @@ class SettingsDialog(QDialog):
         self.fields: dict[str, QWidget] = {}
         layout = QVBoxLayout(self)
         groups: dict[str, QFormLayout] = {}
-        for spec in ASSESS_OPTIONS:
-            if spec.name in NOT_ON_SETTINGS_PAGE:
+        for spec in OPTIONS:
+            if spec.name in NOT_ON_SETTINGS_PAGE or not spec.saved:
                 continue
             if spec.section not in groups:
                 box = QGroupBox(spec.section)
                 groups[spec.section] = QFormLayout(box)
                 layout.addWidget(box)
             field = self._field(spec, values.get(spec.name, spec.default))
-            field.setToolTip(spec.help)
+            field.setToolTip(spec_help(spec))
             if policy is not None and policy.locked(spec.name):
                 field.setEnabled(False)
                 field.setToolTip(f"{MANAGED} ({policy.source})")
@@ -134,12 +134,14 @@ class SettingsDialog(QDialog):
             box.setAccessibleName(spec.label)
             box.setChecked(bool(value))
             return box
-        if spec.kind == "float":
+        if spec.kind in ("float", "duration"):
             spin = QDoubleSpinBox()
             spin.setObjectName(f"setting:{spec.name}")
             spin.setAccessibleName(spec.label)
-            spin.setRange(0.1, 60.0)
-            spin.setSingleStep(0.5)
+            spin.setRange(spec.minimum or 0.0, spec.maximum or 1e9)  # the range the CLI checks, from one place
+            span = (spec.maximum or 1.0) - (spec.minimum or 0.0)
+            spin.setDecimals(0 if spec.kind == "duration" else 2)
+            spin.setSingleStep(max(span / 100, 0.05) if span <= 100 else 5.0)
             spin.setValue(float(value))
             return spin
         if spec.kind in ("path", "paths"):
@@ -158,7 +160,7 @@ class SettingsDialog(QDialog):
         """The values as edited (only the options this page shows; others keep their saved values)."""
         values = dict(self.values)
         for name, field in self.fields.items():
-            spec = next(s for s in ASSESS_OPTIONS if s.name == name)
+            spec = SPECS[name]
             if isinstance(field, QCheckBox):
                 values[name] = field.isChecked()
             elif isinstance(field, QDoubleSpinBox):

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from databorder.model import SEVERITY_ORDER, AddressAttribution, Assessment, Endpoint, Finding, strongest
+
+if TYPE_CHECKING:
+    from databorder.attribute.store import DatabaseStatus
+    from databorder.catalog import CatalogApp
 
 _VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "prohibit": "bold red"}
 _SEVERITY_STYLE = {"info": "cyan", "review": "yellow", "prohibit": "red"}
@@ -114,3 +121,82 @@ def _network(address: AddressAttribution) -> str:
     if operator is not None:
         return f"{text} {operator.name} ({operator.country or '?'}){registered}"
     return f"{text} {address.as_organization or ''}{registered}".strip()
+
+
+# --- the other commands' tables ------------------------------------------------------------------------------
+
+
+def plain_console() -> Console:
+    """A console for data texts: no markup ("[from x]" prints as written), 160 columns when not a terminal."""
+    return Console(highlight=False, markup=False, width=None if Console().is_terminal else 160)
+
+
+def print_lines(lines: Iterable[str], *, console: Console | None = None) -> None:
+    """Plain lines (an explained pack, a catalog entry), wrapped softly so copied text stays whole."""
+    console = console or plain_console()
+    for line in lines:
+        console.print(line, soft_wrap=True)
+
+
+def print_catalog(apps: Sequence[CatalogApp], total: int, *, console: Console | None = None) -> None:
+    """`catalog list`: one row per app."""
+    table = Table(title=f"AI-app catalog ({len(apps)} of {total} apps)")
+    for header in ("Id", "Name", "Kind", "Vendor", "Jurisdiction", "Declared data location"):
+        table.add_column(header, overflow="fold")
+    for app in apps:
+        table.add_row(app.id, app.name, app.kind, app.vendor, app.jurisdiction, app.data_location)
+    (console or plain_console()).print(table)
+
+
+def app_lines(app: CatalogApp) -> list[str]:
+    """`catalog show`: one app in full."""
+    return [
+        f"{app.name} ({app.id}) — {app.kind}" + (", runs locally" if app.local_only else ""),
+        f"Vendor: {app.vendor}, home jurisdiction {app.jurisdiction}",
+        f"Declared data location: {app.data_location}",
+        f"Domains: {', '.join(app.domains)}",
+        "Endpoints:",
+        *[f"  {role}: {', '.join(hosts)}" for role, hosts in app.endpoints.items()],
+        f"Processes: {', '.join(app.processes) or '-'}",
+        *[f"Packages ({kind}): {', '.join(names)}" for kind, names in app.packages.items() if names],
+        *[f"Install path ({system}): {', '.join(paths)}" for system, paths in app.paths.items() if paths],
+        *([f"Notes: {app.notes}"] if app.notes else []),
+        f"Checked: {app.checked}",
+        "Sources:",
+        *[f"  - {source}" for source in app.sources],
+    ]
+
+
+def print_packs(rows: Iterable[tuple[str, str, str, str, str]], *, console: Console | None = None) -> None:
+    """`rules list`: id, version, title, origin, file."""
+    table = Table(title="Rule packs (by id; the first folder holding an id wins: system, user, shipped)")
+    for header in ("Id", "Version", "Title", "Origin", "File"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    (console or plain_console()).print(table)
+
+
+def database_lines(statuses: Sequence[DatabaseStatus], *, max_age: int) -> tuple[list[str], int]:
+    """`geoip status`: each database in use, and how many are older than ``max_age`` days."""
+    lines: list[str] = []
+    stale = 0
+    for status in statuses:
+        ref = status.ref
+        if ref is None:
+            lines.append(f"{status.kind}: cannot be used: {status.problem}")
+            continue
+        lines += [
+            f"{ref.kind}: {ref.source}",
+            f"  file:     {status.path}",
+            f"  type:     {status.database_type}",
+            f"  built:    {ref.build_date} ({status.age_days} days ago)",
+            f"  sha256:   {ref.sha256}",
+            f"  licence:  {ref.licence or 'not recorded (a file you supplied)'}",
+        ]
+        if ref.attribution:
+            lines.append(f"  credit:   {ref.attribution}")
+        if status.age_days is not None and status.age_days > max_age:
+            stale += 1
+            lines.append(f"  warning:  older than {max_age} days; attributions may be out of date")
+    return lines, stale

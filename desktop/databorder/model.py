@@ -18,14 +18,37 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 
 SCHEMA_VERSION = 1
 
+# The closed vocabularies of the JSON contract. Each value here is a value a user sees (in the GUI, the CLI, the
+# PDF and the JSON alike); the JSON Schema's enums are generated from these (databorder.schema) and the reader
+# refuses anything else, so a new value is added here, once, and the schema regenerated.
+
+#: The outcome of an assessment: the strongest severity among its findings (``info`` or none → ``allow``).
 Verdict = Literal["allow", "review", "prohibit"]
+#: How serious one finding is.
 Severity = Literal["info", "review", "prohibit"]
+#: The score's band (lower bounds in databorder.policy.evaluate.BANDS).
+Band = Literal["low", "moderate", "high", "critical"]
+#: What a rule looks at: where the address is hosted, whose network it is in, who runs the service, or any.
+Facet = Literal["hosting", "network", "service", "any"]
+#: What was assessed: a host list, a catalog app, a folder/archive/binary, a running process, a capture file.
+TargetKind = Literal["hosts", "catalog", "path", "process", "capture"]
+#: Which collector saw an endpoint: typed on the command line, a host list, a HAR file, a packet capture, a Squid
+#: or Zeek log, a CSV/TSV table with a host column, live sockets, the AI-app catalog, a static scan of files.
+Collector = Literal["cli", "list", "har", "pcap", "squid", "zeek", "table", "live", "catalog", "static"]
+#: The DNS outcome for a hostname (``skipped``: offline, cancelled, or a bare IP address).
 ResolutionStatus = Literal["ok", "nxdomain", "nodata", "servfail", "timeout", "skipped"]
+#: ``local`` for private, loopback, link-local, CGNAT, unique-local, multicast and unspecified addresses.
 AddressScope = Literal["public", "local"]
 #: How sure we are the app talks to an endpoint: seen doing so (live, capture, a list of observed hosts),
 #: declared by the vendor (catalog), or merely possible (found in a static scan of the app's files).
 Confidence = Literal["observed", "declared", "possible"]
-Facet = Literal["hosting", "network", "service", "any"]
+#: What an endpoint is for, as the AI-app catalog declares it.
+Role = Literal["api", "auth", "telemetry", "web", "cdn", "update"]
+#: Where a rule pack was found: the organisation's system folder, the user's config folder, a folder the user
+#: named (``--pack-dir``), the packs shipped with DataBorder, or a file named by path.
+PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
+#: What a data source is: the GeoIP country or ASN database, the operator or service table, the AI-app catalog.
+DatabaseKind = Literal["country", "asn", "operators", "services", "catalog"]
 
 #: Severity order, weakest first; the verdict is the strongest severity any finding reached.
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
@@ -35,7 +58,7 @@ SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
 class Target:
     """What was assessed, in the user's words: a host list, a catalog app, a folder, a process, a capture."""
 
-    kind: Literal["hosts", "catalog", "path", "process", "capture"]
+    kind: TargetKind
     name: str
     detail: str | None = None
 
@@ -44,7 +67,7 @@ class Target:
 class Evidence:
     """Where an endpoint was seen: which collector, in which file/process/capture, at which line or offset."""
 
-    collector: str
+    collector: Collector
     source: str
     location: str | None
     excerpt: str
@@ -146,7 +169,7 @@ class Endpoint:
     ports: tuple[int, ...] = ()
     schemes: tuple[str, ...] = ()
     confidence: Confidence = "observed"
-    roles: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
     observed_addresses: tuple[str, ...] = ()  # seen in captures or live sockets; attributed with DNS's answers
 
     @property
@@ -188,7 +211,7 @@ class PackRef:
     sha256: str
     title: str = ""
     source: str = ""
-    origin: str = "file"  # system | user | shipped | file
+    origin: PackOrigin = "file"
     weight: float = 1.0
 
 
@@ -196,7 +219,7 @@ class PackRef:
 class DatabaseRef:
     """A data source an attribution relied on (GeoIP, ASN, operator table), precisely enough to audit."""
 
-    kind: str
+    kind: DatabaseKind
     source: str
     build_date: str | None
     sha256: str
@@ -214,7 +237,7 @@ class Assessment:
     target: Target
     verdict: Verdict
     score: int
-    band: str
+    band: Band
     packs: tuple[PackRef, ...]
     databases: tuple[DatabaseRef, ...]
     endpoints: tuple[Endpoint, ...]
@@ -315,7 +338,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "SEVERITY_ORDER",
     "AddressAttribution",
+    "AddressScope",
     "Assessment",
+    "Band",
+    "Collector",
+    "Confidence",
+    "DatabaseKind",
     "DatabaseRef",
     "Endpoint",
     "Evidence",
@@ -323,10 +351,16 @@ __all__ = [
     "Finding",
     "NetworkOperator",
     "Observation",
+    "PackOrigin",
     "PackRef",
+    "Registration",
     "Resolution",
+    "ResolutionStatus",
+    "Role",
     "ServiceAttribution",
+    "Severity",
     "Target",
+    "TargetKind",
     "Tool",
     "Verdict",
     "strongest",

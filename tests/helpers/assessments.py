@@ -12,6 +12,7 @@ from databorder.model import (
     Finding,
     NetworkOperator,
     Resolution,
+    Role,
     ServiceAttribution,
 )
 from tests.model.test_model import sample_assessment
@@ -25,7 +26,7 @@ _PLACES = [
     ("NL", "192.0.2.", 13335, "Cloudflare", "US", True),
     ("IR", "192.0.2.", 64504, "Example Telecom Tehran", "IR", False),
 ]
-_ROLES = [("api",), ("telemetry",), ("auth",), ("cdn",), ("web",), ()]
+_ROLES: list[tuple[Role, ...]] = [("api",), ("telemetry",), ("auth",), ("cdn",), ("web",), ()]
 _SEVERITY = {"CN": ("prohibit", 40), "IR": ("prohibit", 40), "SG": ("review", 15), "NL": ("info", 0)}
 
 

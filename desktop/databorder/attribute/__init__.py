@@ -21,7 +21,7 @@ from databorder.attribute.geoip import (
 )
 from databorder.attribute.tables import OperatorTable, ServiceTable
 from databorder.catalog import Catalog, load_catalog
-from databorder.model import AddressAttribution, AddressScope, DatabaseRef, ServiceAttribution
+from databorder.model import AddressAttribution, AddressScope, DatabaseRef, Role, ServiceAttribution
 
 # (network, mask) pairs as integers: a few integer comparisons are ~10x faster than ipaddress's is_private,
 # and is_private would wrongly call the documentation ranges (192.0.2.0/24, 2001:db8::/32) local.
@@ -171,7 +171,7 @@ class Attributor:
                 )
         return results  # type: ignore[return-value]  # every position was filled above
 
-    def roles(self, host: str | None) -> tuple[str, ...]:
+    def roles(self, host: str | None) -> tuple[Role, ...]:
         """The roles the catalog declares for this host (api, auth, telemetry…)."""
         return self.catalog.roles_of(host) if self.catalog is not None else ()
 

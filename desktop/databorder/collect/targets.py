@@ -14,7 +14,7 @@ from typing import Literal
 
 from databorder.catalog import Catalog, CatalogApp
 from databorder.collect import InputProblem
-from databorder.model import Observation, ServiceAttribution, Target
+from databorder.model import Observation, ServiceAttribution, Target, TargetKind
 
 #: Default relevance a name found by a static scan needs to be assessed (``--min-relevance``).
 DEFAULT_MIN_RELEVANCE = 0.2
@@ -22,7 +22,6 @@ DEFAULT_MIN_RELEVANCE = 0.2
 DEFAULT_WATCH_SECONDS = 30.0
 
 CaptureFormat = Literal["har", "pcap", "squid", "zeek", "csv", "hosts"]
-TargetKind = Literal["hosts", "catalog", "path", "process", "capture"]
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,12 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from databorder.errors import ResourceError, RulePackError
-from databorder.model import SEVERITY_ORDER, Facet, PackRef, Severity
+from databorder.model import SEVERITY_ORDER, Facet, PackOrigin, PackRef, Severity
 from databorder.resources import resource_path, rules_dir, system_config_dir, user_config_dir
 
-PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
 FACETS: tuple[Facet, ...] = ("hosting", "network", "service", "any")
 SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories")
 

@@ -7,18 +7,15 @@ import os
 # No display on test machines: Qt (the PDF renderer, the GUI tests) draws offscreen. Set before any Qt import.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import pytest
 
-from databorder.model import Assessment
-from databorder.resources import resource_path
 from tests.helpers.dns_servers import Dnsmasq, ServfailResponder, SilentNameserver
 from tests.helpers.mmdb import write_asn_db, write_country_db
+from tests.helpers.schema import check_assessment
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -58,18 +55,8 @@ def fixture_dbs(tmp_path_factory: pytest.TempPathFactory) -> FixtureDatabases:
 
 @pytest.fixture(scope="session")
 def check_schema() -> object:
-    """A function validating an assessment (object or JSON text) against the shipped JSON Schema."""
-    schema = json.loads(resource_path("schema", "assessment.schema.json").read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-
-    def check(assessment: Assessment | str) -> dict[str, object]:
-        text = assessment.to_json() if isinstance(assessment, Assessment) else assessment
-        data = json.loads(text)
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
-        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
-        return data  # type: ignore[no-any-return]
-
-    return check
+    """:func:`tests.helpers.schema.check_assessment` as a fixture: validates an assessment against the schema."""
+    return check_assessment
 
 
 # The .test zone every DNS test reads; names are the product's kind of data (an AI app's API, CDN, telemetry).

@@ -1,9 +1,15 @@
 """The data every stage passes on, and its canonical JSON form (``schema_version`` 1).
 
 Frozen dataclasses only: a stage takes plain data and returns new plain data, so each stage can be tested alone
-and an :class:`Assessment` can be stored, compared and re-opened years later.  The JSON contract is documented
-in ``docs/assessment-json.md`` and enforced by ``resources/schema/assessment.schema.json``; field names here are
-the JSON names, so the (de)serialiser below needs no mapping table.
+and an :class:`Assessment` can be stored, compared and re-opened years later.
+
+This module is the one home of the JSON contract.  Field names here are the JSON names, so the (de)serialiser
+below needs no mapping table; a field is required in JSON when it has no default (or its default is given with
+:func:`required`), and optional otherwise, read as its default when a file lacks it; a ``Literal`` is the list of
+values a field may take; ``Annotated[..., Constraint(...)]`` adds the bounds, patterns and formats a JSON Schema
+states.  ``resources/schema/assessment.schema.json`` is generated from these declarations
+(:mod:`databorder.schema`, written by ``packaging/build_schema.py``, compared by a test), and
+``docs/assessment-json.md`` describes them (a test checks it lists every field as required or optional).
 """
 
 from __future__ import annotations
@@ -14,9 +20,11 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 SCHEMA_VERSION = 1
+
+T = TypeVar("T")
 
 # The closed vocabularies of the JSON contract. Each value here is a value a user sees (in the GUI, the CLI, the
 # PDF and the JSON alike); the JSON Schema's enums are generated from these (databorder.schema) and the reader
@@ -52,6 +60,54 @@ DatabaseKind = Literal["country", "asn", "operators", "services", "catalog"]
 
 #: Severity order, weakest first; the verdict is the strongest severity any finding reached.
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
+
+#: The most points a rule may add as written in its pack, and the most a pack's weight may multiply them by;
+#: the rule-pack loader enforces both, so a finding never carries more than their product.
+MAX_RULE_POINTS = 100
+MAX_PACK_WEIGHT = 10.0
+
+
+class Constraint:
+    """JSON Schema keywords that narrow a field's type (bounds, a pattern, a format).
+
+    Used as ``Annotated[type, Constraint(...)]``.  The schema generator states them; the reader checks types only.
+    """
+
+    __slots__ = ("keywords",)
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords: Mapping[str, Any] = types.MappingProxyType(keywords)
+
+    def __repr__(self) -> str:
+        return f"Constraint({', '.join(f'{k}={v!r}' for k, v in self.keywords.items())})"
+
+
+#: Lower-case hex SHA-256 of the exact bytes read.
+Sha256 = Annotated[str, Constraint(pattern="^[0-9a-f]{64}$")]
+#: ISO 3166-1 alpha-2 country code (upper case).
+CountryCode = Annotated[str, Constraint(pattern="^[A-Z]{2}$")]
+#: An IPv4 or IPv6 address in its text form.
+IPAddress = Annotated[str, Constraint(anyOf=[{"format": "ipv4"}, {"format": "ipv6"}])]
+#: A TCP/UDP port number.
+Port = Annotated[int, Constraint(minimum=1, maximum=65535)]
+
+_REQUIRED_IN_JSON = "databorder.required_in_json"
+
+
+def required(default: T) -> T:
+    """A dataclass default for code that builds the object, while the JSON must still carry the field.
+
+    For fields every ``schema_version`` 1 file has had from the first release and that the schema always required
+    (the version itself, a resolution's ``cname_chain``, an endpoint's ``addresses`` and ``service``).  Any other
+    field with a default is optional in JSON, and a file without it reads as that default.
+    """
+    return dataclasses.field(default=default, metadata={_REQUIRED_IN_JSON: True})
+
+
+def is_required(f: dataclasses.Field[Any]) -> bool:
+    """Whether the JSON form must carry this dataclass field: it has no default, or was declared :func:`required`."""
+    no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    return no_default or bool(f.metadata.get(_REQUIRED_IN_JSON))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +147,7 @@ class Resolution:
     """The DNS outcome for one hostname; ``cname_chain`` lists every alias followed, in order."""
 
     status: ResolutionStatus
-    cname_chain: tuple[str, ...] = ()
+    cname_chain: tuple[str, ...] = required(())
     nameserver: str | None = None
     detail: str | None = None
 
@@ -101,7 +157,7 @@ class NetworkOperator:
     """Who runs the network an address sits in, and the home country of its parent company."""
 
     name: str
-    country: str | None
+    country: CountryCode | None
     parent: str | None = None
     source: str | None = None
 
@@ -119,7 +175,7 @@ class Registration:
     handle: str | None = None
     range: str | None = None
     organisation: str | None = None
-    country: str | None = None
+    country: CountryCode | None = None
     fetched: str | None = None
     cached: bool = False
     error: str | None = None
@@ -134,10 +190,10 @@ class AddressAttribution:
     rests.
     """
 
-    ip: str
+    ip: IPAddress
     scope: AddressScope
-    country: str | None
-    asn: int | None
+    country: CountryCode | None
+    asn: Annotated[int, Constraint(minimum=0)] | None
     as_organization: str | None
     network_operator: NetworkOperator | None
     anycast: bool
@@ -149,7 +205,7 @@ class ServiceAttribution:
     """Who runs the service behind a domain, and the country whose law that operator lives under."""
 
     operator: str
-    country: str | None
+    country: CountryCode | None
     source: str
     category: str | None = None  # genai, telemetry, analytics, error-reporting, feature-flags…
 
@@ -161,16 +217,24 @@ class Endpoint:
     host: str | None
     ip: str | None
     registrable_domain: str | None
-    relevance: float
-    evidence: tuple[Evidence, ...]
+    relevance: Annotated[float, Constraint(minimum=0, maximum=1)]
+    evidence: Annotated[tuple[Evidence, ...], Constraint(minItems=1)]
     resolution: Resolution
-    addresses: tuple[AddressAttribution, ...] = ()
-    service: ServiceAttribution | None = None
-    ports: tuple[int, ...] = ()
+    addresses: tuple[AddressAttribution, ...] = required(())
+    service: ServiceAttribution | None = required(None)  # noqa: RUF009 - required() returns a dataclass field
+    ports: tuple[Port, ...] = ()
     schemes: tuple[str, ...] = ()
     confidence: Confidence = "observed"
     roles: tuple[Role, ...] = ()
     observed_addresses: tuple[str, ...] = ()  # seen in captures or live sockets; attributed with DNS's answers
+
+    #: Beyond the fields: an endpoint is named by its host, or else by its bare IP address (see :attr:`key`).
+    SCHEMA_RULES: ClassVar[Mapping[str, Any]] = {
+        "anyOf": [
+            {"properties": {"host": {"type": "string"}}},
+            {"properties": {"ip": {"type": "string"}}, "required": ["ip"]},
+        ]
+    }
 
     @property
     def key(self) -> str:
@@ -185,7 +249,7 @@ class Finding:
     rule: str
     pack: str
     severity: Severity
-    points: int
+    points: Annotated[int, Constraint(minimum=0, maximum=int(MAX_RULE_POINTS * MAX_PACK_WEIGHT))]
     endpoint: str
     message: str
     facet: Facet
@@ -206,13 +270,13 @@ class Tool:
 class PackRef:
     """A rule pack as applied: its id, version and the sha256 of the file read."""
 
-    id: str
+    id: Annotated[str, Constraint(minLength=1)]
     version: str
-    sha256: str
+    sha256: Sha256
     title: str = ""
     source: str = ""
     origin: PackOrigin = "file"
-    weight: float = 1.0
+    weight: Annotated[float, Constraint(minimum=0, maximum=MAX_PACK_WEIGHT)] = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +285,8 @@ class DatabaseRef:
 
     kind: DatabaseKind
     source: str
-    build_date: str | None
-    sha256: str
+    build_date: Annotated[str, Constraint(format="date")] | None
+    sha256: Sha256
     file: str = ""
     licence: str | None = None
     attribution: str | None = None
@@ -233,10 +297,10 @@ class Assessment:
     """The result of one run: what was assessed, with which data and rules, and what came out."""
 
     tool: Tool
-    created: str
+    created: Annotated[str, Constraint(format="date-time")]
     target: Target
     verdict: Verdict
-    score: int
+    score: Annotated[int, Constraint(minimum=0, maximum=100)]
     band: Band
     packs: tuple[PackRef, ...]
     databases: tuple[DatabaseRef, ...]
@@ -246,9 +310,11 @@ class Assessment:
     warnings: tuple[str, ...] = ()
     nameserver: str | None = None
     offline: bool = False
-    points_total: int = 0  # the sum of finding points; score = min(100, points_total)
+    points_total: Annotated[
+        int, Constraint(minimum=0, description="sum of finding points; score = min(100, points_total)")
+    ] = 0
     notes: tuple[str, ...] = ()  # things a reader should know that are not problems (e.g. packs folded)
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Annotated[int, Constraint(const=SCHEMA_VERSION)] = required(SCHEMA_VERSION)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The canonical JSON text of this assessment."""
@@ -275,19 +341,24 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-T = TypeVar("T")
-
-
-def from_jsonable(cls: type[T], data: Mapping[str, Any]) -> T:
+def from_jsonable(cls: type[T], data: object, where: str = "") -> T:
     """Build a model dataclass from JSON data, recursing by the type hints; unknown keys are ignored.
 
-    Ignoring unknown keys lets a newer DataBorder's JSON (fields may be added, never renamed) open here.
+    Ignoring unknown keys lets a newer DataBorder's JSON (fields may be added, never renamed) open here.  A
+    required field (:func:`is_required`) that is missing, a value of the wrong JSON type or a value outside its
+    ``Literal`` raises :class:`ValueError` naming where it is (``endpoints[2].addresses[0].scope``); an optional
+    field that is missing takes its default.
     """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where or 'the assessment'} must be a JSON object, not {_json_type(data)}")
     hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        here = f"{where}.{f.name}" if where else f.name
         if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+            kwargs[f.name] = _convert(hints[f.name], data[f.name], here)
+        elif is_required(f):
+            raise ValueError(f"the required field {here} is missing")
     return cls(**kwargs)
 
 
@@ -297,32 +368,49 @@ _HINTS_CACHE: dict[type, dict[str, Any]] = {}
 def _hints(cls: type) -> dict[str, Any]:
     hints = _HINTS_CACHE.get(cls)
     if hints is None:
-        hints = get_type_hints(cls)
+        hints = get_type_hints(cls)  # Annotated constraints stripped: the reader checks types, not bounds
         _HINTS_CACHE[cls] = hints
     return hints
 
 
-def _convert(tp: Any, value: Any) -> Any:
+_JSON_TYPES: dict[type, str] = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _convert(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
-        if value is None:
-            return None
         options = [a for a in get_args(tp) if a is not type(None)]
-        if len(options) == 1:
-            return _convert(options[0], value)
-        return value  # a union of plain JSON types: already the right value
+        if len(options) != 1:
+            raise TypeError(f"{where}: the model may only use X | None unions, not {tp}")
+        return None if value is None else _convert(options[0], value, where)
     if origin is tuple:
         (item_type, _ellipsis) = get_args(tp)
-        return tuple(_convert(item_type, v) for v in value)
+        if not isinstance(value, list):
+            raise ValueError(f"{where} must be a list, not {_json_type(value)}")
+        return tuple(_convert(item_type, v, f"{where}[{i}]") for i, v in enumerate(value))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return from_jsonable(tp, value)
+        return from_jsonable(tp, value, where)
     if origin is typing.Literal:
         if value not in get_args(tp):
-            raise ValueError(f"{value!r} is not one of {get_args(tp)}")
+            raise ValueError(f"{where}: {value!r} is not one of {', '.join(map(repr, get_args(tp)))}")
         return value
-    if tp is float and isinstance(value, int):
-        return float(value)
-    return value
+    if tp in _JSON_TYPES:
+        if tp is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+            raise ValueError(f"{where} must be {_JSON_TYPES[tp]}, not {_json_type(value)}")
+        return value
+    raise TypeError(f"{where}: the model uses {tp}, which has no JSON form")
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    return {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def strongest(severities: typing.Iterable[Severity]) -> Severity | None:
@@ -335,6 +423,8 @@ def strongest(severities: typing.Iterable[Severity]) -> Severity | None:
 
 
 __all__ = [
+    "MAX_PACK_WEIGHT",
+    "MAX_RULE_POINTS",
     "SCHEMA_VERSION",
     "SEVERITY_ORDER",
     "AddressAttribution",
@@ -343,25 +433,34 @@ __all__ = [
     "Band",
     "Collector",
     "Confidence",
+    "Constraint",
+    "CountryCode",
     "DatabaseKind",
     "DatabaseRef",
     "Endpoint",
     "Evidence",
     "Facet",
     "Finding",
+    "IPAddress",
     "NetworkOperator",
     "Observation",
     "PackOrigin",
     "PackRef",
+    "Port",
     "Registration",
     "Resolution",
     "ResolutionStatus",
     "Role",
     "ServiceAttribution",
     "Severity",
+    "Sha256",
     "Target",
     "TargetKind",
     "Tool",
     "Verdict",
+    "from_jsonable",
+    "is_required",
+    "required",
     "strongest",
+    "to_jsonable",
 ]

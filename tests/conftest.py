@@ -1,4 +1,4 @@
-"""Shared fixtures: real .mmdb databases built by code, and the JSON Schema every assessment must satisfy."""
+"""Shared fixtures: real .mmdb databases built by code, and the JSON Schema every assessment written must satisfy."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from databorder.model import Assessment
 from tests.helpers.dns_servers import Dnsmasq, ServfailResponder, SilentNameserver
 from tests.helpers.mmdb import write_asn_db, write_country_db
 from tests.helpers.schema import check_assessment
@@ -51,6 +52,23 @@ def fixture_dbs(tmp_path_factory: pytest.TempPathFactory) -> FixtureDatabases:
         country_flat=write_country_db(folder / "country-flat.mmdb", shape="ip-location-db"),
         asn=write_asn_db(folder / "asn.mmdb"),
     )
+
+
+@pytest.fixture(autouse=True)
+def every_assessment_json_satisfies_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test has the code write as JSON (``--json``, a GUI export, the self-test) is checked as written.
+
+    A safety net under the explicit checks: ``Assessment.to_json`` is the one writer, so wrapping it covers tests
+    that do not think of the schema, and a field or value the schema lacks fails the test that produced it.
+    """
+    original = Assessment.to_json
+
+    def checked(self: Assessment, *, indent: int | None = 2) -> str:
+        text = original(self, indent=indent)
+        check_assessment(text)
+        return text
+
+    monkeypatch.setattr(Assessment, "to_json", checked)
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,18 @@ import json
 import re
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import pytest
 
-from databorder.model import Assessment, from_jsonable, is_required
+from databorder.model import Assessment, from_jsonable, is_required, to_jsonable
 from databorder.resources import resource_path
 from databorder.schema import assessment_schema, def_name, schema_text
 from tests.helpers.assessments import full_assessment
 from tests.helpers.schema import assessment_validator, check_assessment
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "assessment-json.md"
 
 
 def test_the_committed_schema_is_the_generated_one() -> None:
@@ -171,6 +174,55 @@ def test_a_file_with_every_optional_field_left_out_reads_as_the_defaults() -> No
     assert again.endpoints[0].confidence == "observed" and again.endpoints[0].roles == ()
     assert again.endpoints[0].addresses[0].registration is None
     assert (again.complete, again.warnings, again.notes, again.points_total) == (True, (), (), 0)
+
+
+# --- the documentation lists the same fields ----------------------------------------------------------------------
+
+
+def _doc_tables() -> dict[str, dict[str, list[str]]]:
+    """For each section of docs/assessment-json.md whose heading names a `$defs` name: field → its other cells."""
+    tables: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        heading = re.match(r"^#{2,3} .*`([a-z_]+)`$", line)
+        if heading:
+            current = tables.setdefault(heading.group(1), {})
+        elif current is not None and (row := re.match(r"^\| `([a-z_0-9]+)` \|(.*)\|$", line)):
+            current[row.group(1)] = [c.strip() for c in re.split(r"(?<!\\)\|", row.group(2))]  # \| stays in a cell
+    return tables
+
+
+def _type_text(tp: Any) -> str:
+    """How the page writes a type: string or null, [`evidence`], `a` \\| `b` (the allowed values)."""
+    if get_origin(tp) in (Union, types.UnionType):
+        return f"{_type_text(_strip(tp))} or null"
+    if get_origin(tp) is tuple:
+        return f"[{_type_text(get_args(tp)[0])}]"
+    if get_origin(tp) is Literal:
+        return " \\| ".join(f"`{v}`" for v in get_args(tp))
+    if dataclasses.is_dataclass(tp):
+        return f"`{def_name(tp)}`"  # type: ignore[arg-type]
+    return {str: "string", int: "integer", float: "number", bool: "boolean"}[tp]
+
+
+def test_the_documentation_lists_every_field_its_type_and_whether_it_is_required() -> None:
+    tables = _doc_tables()
+    seen: set[type] = set()
+    for cls, _obj, _where in _objects(Assessment, json.loads(full_assessment().to_json()), ""):
+        if cls in seen:
+            continue
+        seen.add(cls)
+        name = def_name(cls)
+        assert name in tables, f"docs/assessment-json.md has no section for `{name}`"
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        assert list(tables[name]) == list(fields), f"`{name}`: the table's fields differ from the model's"
+        hints = get_type_hints(cls)
+        for field_name, (presence, type_cell, *_meaning) in tables[name].items():
+            f = fields[field_name]
+            expected = "required" if is_required(f) else f"optional (`{json.dumps(to_jsonable(f.default))}`)"
+            assert presence == expected, f"`{name}.{field_name}` should say {expected}"
+            written = _type_text(hints[field_name])
+            assert type_cell.startswith(written), f"`{name}.{field_name}`: the type is {written}, not {type_cell}"
 
 
 def test_the_drift_this_schema_was_generated_to_end_is_gone() -> None:

@@ -397,6 +397,8 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
     if tp in _JSON_TYPES:
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
+        if tp is int and isinstance(value, float) and value.is_integer():
+            return int(value)  # JSON does not tell 60 from 60.0, and neither does JSON Schema's "integer"
         if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
             raise ValueError(f"{where} must be {_JSON_TYPES[tp]}, not {_json_type(value)}")
         return value

@@ -190,6 +190,12 @@ def test_a_value_of_the_wrong_type_is_refused_naming_where() -> None:
     with pytest.raises(ValueError, match=r"endpoints\[0\]\.evidence must be a list, not an object"):
         Assessment.from_json(json.dumps(data))
     data = first_release_file()
+    data["score"] = 40.5
+    with pytest.raises(ValueError, match="score must be an integer, not a number"):
+        Assessment.from_json(json.dumps(data))
+    data["score"] = 40.0  # a whole number written with a point is still one, for JSON Schema too
+    assert Assessment.from_json(json.dumps(data)).score == 40
+    data = first_release_file()
     data["complete"] = 1
     with pytest.raises(ValueError, match="complete must be true or false, not an integer"):
         Assessment.from_json(json.dumps(data))

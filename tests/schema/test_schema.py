@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from databorder.model import Assessment, from_jsonable, is_required, to_jsonable
 from databorder.resources import resource_path
@@ -160,6 +162,25 @@ def _schema_node(schema: dict[str, Any], where: str) -> dict[str, Any]:
             else:
                 node = next(o for o in node["anyOf"] if o.get("type") != "null")
     return node
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=st.sampled_from(CASES), value=JSON_VALUES)
+def test_any_value_anywhere_is_read_or_refused_with_a_sentence_and_what_the_schema_allows_is_read(
+    case: tuple[str, dataclasses.Field[Any], Any], value: object
+) -> None:
+    where, field, _tp = case
+    data = _edited(where, field.name, lambda obj: obj.__setitem__(field.name, value))
+    problem = _reads(data)  # only ValueError is caught: any other exception fails the test
+    if assessment_validator().is_valid(data):
+        assert problem is None, f"the schema allows {value!r} at {where}.{field.name}; the reader: {problem}"
 
 
 def test_a_file_with_every_optional_field_left_out_reads_as_the_defaults() -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: real .mmdb databases built by code, and the JSON Schema every assessment must satisfy."""
+"""Shared fixtures: real .mmdb databases built by code, and the JSON Schema every assessment written must satisfy."""
 
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ import os
 # No display on test machines: Qt (the PDF renderer, the GUI tests) draws offscreen. Set before any Qt import.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from databorder.model import Assessment
-from databorder.resources import resource_path
 from tests.helpers.dns_servers import Dnsmasq, ServfailResponder, SilentNameserver
 from tests.helpers.mmdb import write_asn_db, write_country_db
+from tests.helpers.schema import check_assessment
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -56,20 +54,27 @@ def fixture_dbs(tmp_path_factory: pytest.TempPathFactory) -> FixtureDatabases:
     )
 
 
+@pytest.fixture(autouse=True)
+def every_assessment_json_satisfies_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test has the code write as JSON (``--json``, a GUI export, the self-test) is checked as written.
+
+    A safety net under the explicit checks: ``Assessment.to_json`` is the one writer, so wrapping it covers tests
+    that do not think of the schema, and a field or value the schema lacks fails the test that produced it.
+    """
+    original = Assessment.to_json
+
+    def checked(self: Assessment, *, indent: int | None = 2) -> str:
+        text = original(self, indent=indent)
+        check_assessment(text)
+        return text
+
+    monkeypatch.setattr(Assessment, "to_json", checked)
+
+
 @pytest.fixture(scope="session")
 def check_schema() -> object:
-    """A function validating an assessment (object or JSON text) against the shipped JSON Schema."""
-    schema = json.loads(resource_path("schema", "assessment.schema.json").read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-
-    def check(assessment: Assessment | str) -> dict[str, object]:
-        text = assessment.to_json() if isinstance(assessment, Assessment) else assessment
-        data = json.loads(text)
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
-        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
-        return data  # type: ignore[no-any-return]
-
-    return check
+    """:func:`tests.helpers.schema.check_assessment` as a fixture: validates an assessment against the schema."""
+    return check_assessment
 
 
 # The .test zone every DNS test reads; names are the product's kind of data (an AI app's API, CDN, telemetry).

@@ -11,6 +11,7 @@ import difflib
 import functools
 import hashlib
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,10 @@ from typing import Any
 
 from databorder.endpoints import normalise_host
 from databorder.errors import DataBorderError, EndpointSyntaxError, ResourceError
-from databorder.model import DatabaseRef, Evidence, Observation, ServiceAttribution
+from databorder.model import DatabaseRef, Evidence, Observation, Role, ServiceAttribution
 from databorder.resources import resource_path
 
-ROLES = ("api", "auth", "telemetry", "web", "cdn", "update")
+ROLES: tuple[Role, ...] = typing.get_args(Role)
 KINDS = ("chat", "coding", "api", "local")
 _REQUIRED = ("id", "name", "kind", "vendor", "jurisdiction", "data_location", "domains", "checked", "sources")
 
@@ -41,7 +42,7 @@ class CatalogApp:
     checked: str
     sources: tuple[str, ...]
     notes: str
-    endpoints: Mapping[str, tuple[str, ...]]
+    endpoints: Mapping[Role, tuple[str, ...]]
     processes: tuple[str, ...]
     packages: Mapping[str, tuple[str, ...]]
     paths: Mapping[str, tuple[str, ...]]
@@ -84,7 +85,7 @@ class Catalog:
             sha256=sha256,
             file="catalog/",
         )
-        self._roles: dict[str, set[str]] = {}
+        self._roles: dict[str, set[Role]] = {}
         for app in self.apps.values():
             for role, hosts in app.endpoints.items():
                 for host in hosts:
@@ -99,7 +100,7 @@ class Catalog:
             raise DataBorderError(f"{app_id!r} is not an app in the catalog{hint}")
         return app
 
-    def roles_of(self, host: str | None) -> tuple[str, ...]:
+    def roles_of(self, host: str | None) -> tuple[Role, ...]:
         """The roles any catalog app declares for exactly this host."""
         return tuple(sorted(self._roles.get(host, ()))) if host else ()
 

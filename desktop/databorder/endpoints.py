@@ -19,7 +19,7 @@ import idna
 from publicsuffixlist import PublicSuffixList
 
 from databorder.errors import EndpointSyntaxError
-from databorder.model import Confidence, Endpoint, Evidence, Observation, Resolution
+from databorder.model import Collector, Confidence, Endpoint, Evidence, Observation, Resolution
 
 # A DNS label as found in real host names: letters, digits, hyphen, and underscore (``_dmarc``-style service
 # labels do occur in apps); no leading or trailing hyphen.
@@ -70,7 +70,7 @@ MAX_EVIDENCE_PER_SOURCE = 10
 #: Confidence a collector's evidence gives (strongest first); collectors not listed saw real traffic or a list
 #: of observed hosts, so they count as observed.
 _CONFIDENCE_ORDER: tuple[Confidence, ...] = ("observed", "declared", "possible")
-_COLLECTOR_CONFIDENCE: dict[str, Confidence] = {"catalog": "declared", "static": "possible"}
+_COLLECTOR_CONFIDENCE: dict[Collector, Confidence] = {"catalog": "declared", "static": "possible"}
 
 
 def confidence_of(evidence: Iterable[Evidence]) -> Confidence:
@@ -180,7 +180,7 @@ class _Draft:
         self.ip = ip
         self.relevance = 0.0
         self.evidence: list[Evidence] = []
-        self.per_source: dict[tuple[str, str], int] = {}
+        self.per_source: dict[tuple[Collector, str], int] = {}
         self.ports: set[int] = set()
         self.schemes: set[str] = set()
         self.seen: dict[str, None] = {}

@@ -1,9 +1,15 @@
 """The data every stage passes on, and its canonical JSON form (``schema_version`` 1).
 
 Frozen dataclasses only: a stage takes plain data and returns new plain data, so each stage can be tested alone
-and an :class:`Assessment` can be stored, compared and re-opened years later.  The JSON contract is documented
-in ``docs/assessment-json.md`` and enforced by ``resources/schema/assessment.schema.json``; field names here are
-the JSON names, so the (de)serialiser below needs no mapping table.
+and an :class:`Assessment` can be stored, compared and re-opened years later.
+
+This module is the one home of the JSON contract.  Field names here are the JSON names, so the (de)serialiser
+below needs no mapping table; a field is required in JSON when it has no default (or its default is given with
+:func:`required`), and optional otherwise, read as its default when a file lacks it; a ``Literal`` is the list of
+values a field may take; ``Annotated[..., Constraint(...)]`` adds the bounds, patterns and formats a JSON Schema
+states.  ``resources/schema/assessment.schema.json`` is generated from these declarations
+(:mod:`databorder.schema`, written by ``packaging/build_schema.py``, compared by a test), and
+``docs/assessment-json.md`` describes them (a test checks it lists every field as required or optional).
 """
 
 from __future__ import annotations
@@ -14,28 +20,101 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 SCHEMA_VERSION = 1
 
+T = TypeVar("T")
+
+# The closed vocabularies of the JSON contract. Each value here is a value a user sees (in the GUI, the CLI, the
+# PDF and the JSON alike); the JSON Schema's enums are generated from these (databorder.schema) and the reader
+# refuses anything else, so a new value is added here, once, and the schema regenerated.
+
+#: The outcome of an assessment: the strongest severity among its findings (``info`` or none → ``allow``).
 Verdict = Literal["allow", "review", "prohibit"]
+#: How serious one finding is.
 Severity = Literal["info", "review", "prohibit"]
+#: The score's band (lower bounds in databorder.policy.evaluate.BANDS).
+Band = Literal["low", "moderate", "high", "critical"]
+#: What a rule looks at: where the address is hosted, whose network it is in, who runs the service, or any.
+Facet = Literal["hosting", "network", "service", "any"]
+#: What was assessed: a host list, a catalog app, a folder/archive/binary, a running process, a capture file.
+TargetKind = Literal["hosts", "catalog", "path", "process", "capture"]
+#: Which collector saw an endpoint: typed on the command line, a host list, a HAR file, a packet capture, a Squid
+#: or Zeek log, a CSV/TSV table with a host column, live sockets, the AI-app catalog, a static scan of files.
+Collector = Literal["cli", "list", "har", "pcap", "squid", "zeek", "table", "live", "catalog", "static"]
+#: The DNS outcome for a hostname (``skipped``: offline, cancelled, or a bare IP address).
 ResolutionStatus = Literal["ok", "nxdomain", "nodata", "servfail", "timeout", "skipped"]
+#: ``local`` for private, loopback, link-local, CGNAT, unique-local, multicast and unspecified addresses.
 AddressScope = Literal["public", "local"]
 #: How sure we are the app talks to an endpoint: seen doing so (live, capture, a list of observed hosts),
 #: declared by the vendor (catalog), or merely possible (found in a static scan of the app's files).
 Confidence = Literal["observed", "declared", "possible"]
-Facet = Literal["hosting", "network", "service", "any"]
+#: What an endpoint is for, as the AI-app catalog declares it.
+Role = Literal["api", "auth", "telemetry", "web", "cdn", "update"]
+#: Where a rule pack was found: the organisation's system folder, the user's config folder, a folder the user
+#: named (``--pack-dir``), the packs shipped with DataBorder, or a file named by path.
+PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
+#: What a data source is: the GeoIP country or ASN database, the operator or service table, the AI-app catalog.
+DatabaseKind = Literal["country", "asn", "operators", "services", "catalog"]
 
 #: Severity order, weakest first; the verdict is the strongest severity any finding reached.
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
+
+#: The most points a rule may add as written in its pack, and the most a pack's weight may multiply them by;
+#: the rule-pack loader enforces both, so a finding never carries more than their product.
+MAX_RULE_POINTS = 100
+MAX_PACK_WEIGHT = 10.0
+
+
+class Constraint:
+    """JSON Schema keywords that narrow a field's type (bounds, a pattern, a format).
+
+    Used as ``Annotated[type, Constraint(...)]``.  The schema generator states them; the reader checks types only.
+    """
+
+    __slots__ = ("keywords",)
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords: Mapping[str, Any] = types.MappingProxyType(keywords)
+
+    def __repr__(self) -> str:
+        return f"Constraint({', '.join(f'{k}={v!r}' for k, v in self.keywords.items())})"
+
+
+#: Lower-case hex SHA-256 of the exact bytes read.
+Sha256 = Annotated[str, Constraint(pattern="^[0-9a-f]{64}$")]
+#: ISO 3166-1 alpha-2 country code (upper case).
+CountryCode = Annotated[str, Constraint(pattern="^[A-Z]{2}$")]
+#: An IPv4 or IPv6 address in its text form.
+IPAddress = Annotated[str, Constraint(anyOf=[{"format": "ipv4"}, {"format": "ipv6"}])]
+#: A TCP/UDP port number.
+Port = Annotated[int, Constraint(minimum=1, maximum=65535)]
+
+_REQUIRED_IN_JSON = "databorder.required_in_json"
+
+
+def required(default: T) -> T:
+    """A dataclass default for code that builds the object, while the JSON must still carry the field.
+
+    For fields every ``schema_version`` 1 file has had from the first release and that the schema always required
+    (the version itself, a resolution's ``cname_chain``, an endpoint's ``addresses`` and ``service``).  Any other
+    field with a default is optional in JSON, and a file without it reads as that default.
+    """
+    return dataclasses.field(default=default, metadata={_REQUIRED_IN_JSON: True})
+
+
+def is_required(f: dataclasses.Field[Any]) -> bool:
+    """Whether the JSON form must carry this dataclass field: it has no default, or was declared :func:`required`."""
+    no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    return no_default or bool(f.metadata.get(_REQUIRED_IN_JSON))
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
     """What was assessed, in the user's words: a host list, a catalog app, a folder, a process, a capture."""
 
-    kind: Literal["hosts", "catalog", "path", "process", "capture"]
+    kind: TargetKind
     name: str
     detail: str | None = None
 
@@ -44,7 +123,7 @@ class Target:
 class Evidence:
     """Where an endpoint was seen: which collector, in which file/process/capture, at which line or offset."""
 
-    collector: str
+    collector: Collector
     source: str
     location: str | None
     excerpt: str
@@ -68,7 +147,7 @@ class Resolution:
     """The DNS outcome for one hostname; ``cname_chain`` lists every alias followed, in order."""
 
     status: ResolutionStatus
-    cname_chain: tuple[str, ...] = ()
+    cname_chain: tuple[str, ...] = required(())
     nameserver: str | None = None
     detail: str | None = None
 
@@ -78,7 +157,7 @@ class NetworkOperator:
     """Who runs the network an address sits in, and the home country of its parent company."""
 
     name: str
-    country: str | None
+    country: CountryCode | None
     parent: str | None = None
     source: str | None = None
 
@@ -96,7 +175,7 @@ class Registration:
     handle: str | None = None
     range: str | None = None
     organisation: str | None = None
-    country: str | None = None
+    country: CountryCode | None = None
     fetched: str | None = None
     cached: bool = False
     error: str | None = None
@@ -111,10 +190,10 @@ class AddressAttribution:
     rests.
     """
 
-    ip: str
+    ip: IPAddress
     scope: AddressScope
-    country: str | None
-    asn: int | None
+    country: CountryCode | None
+    asn: Annotated[int, Constraint(minimum=0)] | None
     as_organization: str | None
     network_operator: NetworkOperator | None
     anycast: bool
@@ -126,7 +205,7 @@ class ServiceAttribution:
     """Who runs the service behind a domain, and the country whose law that operator lives under."""
 
     operator: str
-    country: str | None
+    country: CountryCode | None
     source: str
     category: str | None = None  # genai, telemetry, analytics, error-reporting, feature-flags…
 
@@ -138,16 +217,24 @@ class Endpoint:
     host: str | None
     ip: str | None
     registrable_domain: str | None
-    relevance: float
-    evidence: tuple[Evidence, ...]
+    relevance: Annotated[float, Constraint(minimum=0, maximum=1)]
+    evidence: Annotated[tuple[Evidence, ...], Constraint(minItems=1)]
     resolution: Resolution
-    addresses: tuple[AddressAttribution, ...] = ()
-    service: ServiceAttribution | None = None
-    ports: tuple[int, ...] = ()
+    addresses: tuple[AddressAttribution, ...] = required(())
+    service: ServiceAttribution | None = required(None)  # noqa: RUF009 - required() returns a dataclass field
+    ports: tuple[Port, ...] = ()
     schemes: tuple[str, ...] = ()
     confidence: Confidence = "observed"
-    roles: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
     observed_addresses: tuple[str, ...] = ()  # seen in captures or live sockets; attributed with DNS's answers
+
+    #: Beyond the fields: an endpoint is named by its host, or else by its bare IP address (see :attr:`key`).
+    SCHEMA_RULES: ClassVar[Mapping[str, Any]] = {
+        "anyOf": [
+            {"properties": {"host": {"type": "string"}}},
+            {"properties": {"ip": {"type": "string"}}, "required": ["ip"]},
+        ]
+    }
 
     @property
     def key(self) -> str:
@@ -162,7 +249,7 @@ class Finding:
     rule: str
     pack: str
     severity: Severity
-    points: int
+    points: Annotated[int, Constraint(minimum=0, maximum=int(MAX_RULE_POINTS * MAX_PACK_WEIGHT))]
     endpoint: str
     message: str
     facet: Facet
@@ -183,23 +270,23 @@ class Tool:
 class PackRef:
     """A rule pack as applied: its id, version and the sha256 of the file read."""
 
-    id: str
+    id: Annotated[str, Constraint(minLength=1)]
     version: str
-    sha256: str
+    sha256: Sha256
     title: str = ""
     source: str = ""
-    origin: str = "file"  # system | user | shipped | file
-    weight: float = 1.0
+    origin: PackOrigin = "file"
+    weight: Annotated[float, Constraint(minimum=0, maximum=MAX_PACK_WEIGHT)] = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class DatabaseRef:
     """A data source an attribution relied on (GeoIP, ASN, operator table), precisely enough to audit."""
 
-    kind: str
+    kind: DatabaseKind
     source: str
-    build_date: str | None
-    sha256: str
+    build_date: Annotated[str, Constraint(format="date")] | None
+    sha256: Sha256
     file: str = ""
     licence: str | None = None
     attribution: str | None = None
@@ -210,11 +297,11 @@ class Assessment:
     """The result of one run: what was assessed, with which data and rules, and what came out."""
 
     tool: Tool
-    created: str
+    created: Annotated[str, Constraint(format="date-time")]
     target: Target
     verdict: Verdict
-    score: int
-    band: str
+    score: Annotated[int, Constraint(minimum=0, maximum=100)]
+    band: Band
     packs: tuple[PackRef, ...]
     databases: tuple[DatabaseRef, ...]
     endpoints: tuple[Endpoint, ...]
@@ -223,9 +310,11 @@ class Assessment:
     warnings: tuple[str, ...] = ()
     nameserver: str | None = None
     offline: bool = False
-    points_total: int = 0  # the sum of finding points; score = min(100, points_total)
+    points_total: Annotated[
+        int, Constraint(minimum=0, description="sum of finding points; score = min(100, points_total)")
+    ] = 0
     notes: tuple[str, ...] = ()  # things a reader should know that are not problems (e.g. packs folded)
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Annotated[int, Constraint(const=SCHEMA_VERSION)] = required(SCHEMA_VERSION)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The canonical JSON text of this assessment."""
@@ -252,19 +341,24 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-T = TypeVar("T")
-
-
-def from_jsonable(cls: type[T], data: Mapping[str, Any]) -> T:
+def from_jsonable(cls: type[T], data: object, where: str = "") -> T:
     """Build a model dataclass from JSON data, recursing by the type hints; unknown keys are ignored.
 
-    Ignoring unknown keys lets a newer DataBorder's JSON (fields may be added, never renamed) open here.
+    Ignoring unknown keys lets a newer DataBorder's JSON (fields may be added, never renamed) open here.  A
+    required field (:func:`is_required`) that is missing, a value of the wrong JSON type or a value outside its
+    ``Literal`` raises :class:`ValueError` naming where it is (``endpoints[2].addresses[0].scope``); an optional
+    field that is missing takes its default.
     """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where or 'the assessment'} must be a JSON object, not {_json_type(data)}")
     hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        here = f"{where}.{f.name}" if where else f.name
         if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+            kwargs[f.name] = _convert(hints[f.name], data[f.name], here)
+        elif is_required(f):
+            raise ValueError(f"the required field {here} is missing")
     return cls(**kwargs)
 
 
@@ -274,32 +368,51 @@ _HINTS_CACHE: dict[type, dict[str, Any]] = {}
 def _hints(cls: type) -> dict[str, Any]:
     hints = _HINTS_CACHE.get(cls)
     if hints is None:
-        hints = get_type_hints(cls)
+        hints = get_type_hints(cls)  # Annotated constraints stripped: the reader checks types, not bounds
         _HINTS_CACHE[cls] = hints
     return hints
 
 
-def _convert(tp: Any, value: Any) -> Any:
+_JSON_TYPES: dict[type, str] = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _convert(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
-        if value is None:
-            return None
         options = [a for a in get_args(tp) if a is not type(None)]
-        if len(options) == 1:
-            return _convert(options[0], value)
-        return value  # a union of plain JSON types: already the right value
+        if len(options) != 1:
+            raise TypeError(f"{where}: the model may only use X | None unions, not {tp}")
+        return None if value is None else _convert(options[0], value, where)
     if origin is tuple:
         (item_type, _ellipsis) = get_args(tp)
-        return tuple(_convert(item_type, v) for v in value)
+        if not isinstance(value, list):
+            raise ValueError(f"{where} must be a list, not {_json_type(value)}")
+        return tuple(_convert(item_type, v, f"{where}[{i}]") for i, v in enumerate(value))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return from_jsonable(tp, value)
+        return from_jsonable(tp, value, where)
     if origin is typing.Literal:
         if value not in get_args(tp):
-            raise ValueError(f"{value!r} is not one of {get_args(tp)}")
+            raise ValueError(f"{where}: {value!r} is not one of {', '.join(map(repr, get_args(tp)))}")
         return value
-    if tp is float and isinstance(value, int):
-        return float(value)
-    return value
+    if tp in _JSON_TYPES:
+        if tp is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if tp is int and isinstance(value, float) and value.is_integer():
+            return int(value)  # JSON does not tell 60 from 60.0, and neither does JSON Schema's "integer"
+        if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+            raise ValueError(f"{where} must be {_JSON_TYPES[tp]}, not {_json_type(value)}")
+        return value
+    raise TypeError(f"{where}: the model uses {tp}, which has no JSON form")
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    return {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def strongest(severities: typing.Iterable[Severity]) -> Severity | None:
@@ -312,22 +425,44 @@ def strongest(severities: typing.Iterable[Severity]) -> Severity | None:
 
 
 __all__ = [
+    "MAX_PACK_WEIGHT",
+    "MAX_RULE_POINTS",
     "SCHEMA_VERSION",
     "SEVERITY_ORDER",
     "AddressAttribution",
+    "AddressScope",
     "Assessment",
+    "Band",
+    "Collector",
+    "Confidence",
+    "Constraint",
+    "CountryCode",
+    "DatabaseKind",
     "DatabaseRef",
     "Endpoint",
     "Evidence",
     "Facet",
     "Finding",
+    "IPAddress",
     "NetworkOperator",
     "Observation",
+    "PackOrigin",
     "PackRef",
+    "Port",
+    "Registration",
     "Resolution",
+    "ResolutionStatus",
+    "Role",
     "ServiceAttribution",
+    "Severity",
+    "Sha256",
     "Target",
+    "TargetKind",
     "Tool",
     "Verdict",
+    "from_jsonable",
+    "is_required",
+    "required",
     "strongest",
+    "to_jsonable",
 ]

@@ -18,6 +18,7 @@ from werkzeug import Request, Response
 from databorder.attribute.rdap import Bootstrap, RdapCache, RdapClient, RdapFormatError, parse_network
 from databorder.cli import main
 from tests.conftest import DnsZone, FixtureDatabases
+from tests.helpers.schema import check_assessment
 
 
 def network(
@@ -192,13 +193,13 @@ def test_off_by_default_and_on_with_rdap(
     off = tmp_path / "off.json"
     assert main([*common, "--json", str(off), "-q"]) == 0
     assert httpserver.log == []  # nothing is sent unless asked
-    assert json.loads(off.read_text())["endpoints"][0]["addresses"][0].get("registration") is None
+    assert check_assessment(off)["endpoints"][0]["addresses"][0].get("registration") is None
     on = tmp_path / "on.json"
     assert main([*common, "--rdap", "--json", str(on), "-q"]) == 0
     requests = [entry[0] for entry in httpserver.log]
     assert [r.path for r in requests] == ["/rdap/ip/198.51.100.140"]
     assert all("eu.app.test" not in r.url for r in requests)  # addresses only, never host names
-    saved = json.loads(on.read_text())
+    saved = check_assessment(on)  # with the RDAP registration
     address = saved["endpoints"][0]["addresses"][0]
     assert address["country"] == "DE"  # GeoIP stays the hosting country
     assert address["registration"]["organisation"] == "Example Hosting BV"

@@ -11,6 +11,7 @@ import pytest
 from databorder import __version__
 from databorder.cli import main
 from tests.conftest import DnsZone, FixtureDatabases
+from tests.helpers.schema import check_assessment
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -220,6 +221,28 @@ def test_several_packs_and_an_extra_services_table(
     assert code == 3 and "bad.toml: has a malformed row" in err
 
 
+def test_a_pack_from_a_pack_folder_is_recorded_as_found_there_and_its_weight_applied(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fixture_dbs: FixtureDatabases
+) -> None:
+    folder = tmp_path / "our-packs"
+    folder.mkdir()
+    (folder / "org-strict.toml").write_text(
+        '[pack]\nid = "org-strict"\ntitle = "Our stricter transfer rules"\nversion = "2.0"\nweight = 2\n'
+        'sources = [{ cite = "Our data-transfer policy, section 3" }]\n'
+        '[sets]\nconcern = { countries = ["CN"] }\n'
+        '[[rules]]\nid = "service-in-cn"\nfacet = "service"\nwhen = { country_in = "concern" }\n'
+        'severity = "prohibit"\npoints = 60\nmessage = "{endpoint} is run from {values}"\n',
+        encoding="utf-8",
+    )
+    out_json = tmp_path / "a.json"
+    code, _, err = run(capsys, "assess", "api.deepseek.com", "--offline", *db_args(fixture_dbs), "--quiet",
+                       "--pack-dir", str(folder), "--pack", "org-strict", "--json", str(out_json))  # fmt: skip
+    assert code == 0, err
+    data = check_assessment(out_json)  # the schema once lacked origin "folder" and capped points at 100
+    assert [(p["id"], p["origin"], p["weight"]) for p in data["packs"]] == [("org-strict", "folder", 2.0)]
+    assert [f["points"] for f in data["findings"]] == [120]
+
+
 def test_captures_and_a_live_process_in_one_assessment(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -271,7 +294,7 @@ def test_catalog_list_show_and_assess_an_app_by_id(
     out_json = tmp_path / "d.json"
     code, out, _ = run(capsys, "assess", "deepseek", "--offline", *db_args(fixture_dbs), "--json", str(out_json))
     assert code == 0 and "Verdict: PROHIBIT" in out
-    data = json.loads(out_json.read_text(encoding="utf-8"))
+    data = check_assessment(out_json)
     assert data["target"] == {"kind": "catalog", "name": "DeepSeek (catalog)", "detail": data["target"]["detail"]}
     api = next(e for e in data["endpoints"] if e["host"] == "api.deepseek.com")
     assert api["confidence"] == "declared" and api["roles"] == ["api"]
@@ -289,7 +312,7 @@ def test_assess_an_installed_app_folder(
     out_json = tmp_path / "s.json"
     code, out, _ = run(capsys, "assess", str(app), "--offline", *db_args(fixture_dbs), "--json", str(out_json))
     assert code == 0 and "Verdict: PROHIBIT" in out and "names below relevance 0.2 are not assessed" in out
-    data = json.loads(out_json.read_text(encoding="utf-8"))
+    data = check_assessment(out_json)
     assert data["target"]["kind"] == "path"
     hosts = [e["host"] or e["ip"] for e in data["endpoints"]]
     assert hosts[0] in ("api.deepseek.com", "api.chatvendor.com")  # most relevant first
@@ -307,6 +330,7 @@ def test_pdf_and_csv_from_assess_and_from_a_saved_assessment(
     code, _, err = run(capsys, "assess", "deepseek", "--offline", *db_args(fixture_dbs), "--json", str(saved),
                        "--pdf", str(pdf), "--csv", str(csv_path), "--quiet")  # fmt: skip
     assert code == 0, err
+    check_assessment(saved)
     assert pdf.read_bytes().startswith(b"%PDF") and csv_path.read_text().startswith("endpoint,roles,address")
     again = tmp_path / "b.pdf"
     code, _, err = run(capsys, "report", str(saved), "--pdf", str(again), "--pdf-a", "--paper", "letter")
@@ -338,7 +362,7 @@ def test_geoip_use_and_rollback(capsys: pytest.CaptureFixture[str], fixture_dbs:
     code, out, _ = run(capsys, "geoip", "use", str(fixture_dbs.country), "--licence", "test data")
     assert code == 0 and out.startswith("now in use for country: country.mmdb")
     code, out, _ = run(capsys, "assess", "203.0.113.5", "--offline", "--json", "-")
-    assert json.loads(out)["endpoints"][0]["addresses"][0]["country"] == "CN"
+    assert check_assessment(out)["endpoints"][0]["addresses"][0]["country"] == "CN"
     code, out, _ = run(capsys, "geoip", "rollback", "country")
     assert code == 0 and "embedded one is in use again" in out
     code, _, err = run(capsys, "geoip", "use", str(fixture_dbs.country), "--kind", "asn")

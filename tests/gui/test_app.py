@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from databorder.report.jsonout import write_json
 from tests.helpers.assessments import varied_assessment
+from tests.helpers.schema import check_assessment
 
 pytestmark = pytest.mark.gui
 
@@ -26,6 +27,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_the_window_shows_and_quits_with_a_saved_assessment(tmp_path: Path) -> None:
     saved = tmp_path / "a.json"
     write_json(varied_assessment(10), saved)
+    check_assessment(saved)
     result = run("-m", "databorder.gui.app", str(saved), "--quit-after-show")
     assert result.returncode == 0, result.stderr
     assert "window shown and usable after" in result.stdout

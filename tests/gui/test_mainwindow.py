@@ -18,6 +18,7 @@ from databorder.gui.mainwindow import MainWindow
 from databorder.options import save_settings
 from databorder.report.worldmap import MapFrame
 from tests.conftest import DnsZone, FixtureDatabases
+from tests.helpers.schema import check_assessment
 
 pytestmark = pytest.mark.gui
 
@@ -68,7 +69,9 @@ def test_a_whole_assessment_shows_verdict_table_map_and_detail(
     assert "198.51.100.20" in html and "hosting country US" in html
     assert "list:" in html and "hosts.txt" in html  # evidence: the host list and its line
     assert "AS45102" in html
-    window.export_to("json", Path(qtbot.tmp_path if hasattr(qtbot, "tmp_path") else host_file.parent) / "saved.json")
+    saved = Path(qtbot.tmp_path if hasattr(qtbot, "tmp_path") else host_file.parent) / "saved.json"
+    window.export_to("json", saved)
+    check_assessment(saved)
     assert all(action.isEnabled() for action in window.export_actions)
 
 
@@ -198,6 +201,7 @@ def test_a_saved_assessment_opens_straight_into_the_result_view(
     run_to_result(qtbot, window, TargetRequest(host_files=(host_file,)))
     saved = tmp_path / "saved.json"
     window.export_to("json", saved)
+    check_assessment(saved)
     window.export_to("csv", tmp_path / "saved.csv")
     window.export_to("pdf", tmp_path / "saved.pdf")
     assert (tmp_path / "saved.pdf").read_bytes().startswith(b"%PDF")

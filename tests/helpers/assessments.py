@@ -1,4 +1,5 @@
-"""Assessments of any size with the variety a real one has (countries, roles, severities, relevance, evidence)."""
+"""Assessments of any size with the variety a real one has (countries, roles, severities, relevance, evidence),
+and one that fills every field the model has (for the tests that walk the JSON contract field by field)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from databorder.model import (
     Evidence,
     Finding,
     NetworkOperator,
+    PackRef,
+    Registration,
     Resolution,
+    Role,
     ServiceAttribution,
 )
 from tests.model.test_model import sample_assessment
@@ -25,7 +29,7 @@ _PLACES = [
     ("NL", "192.0.2.", 13335, "Cloudflare", "US", True),
     ("IR", "192.0.2.", 64504, "Example Telecom Tehran", "IR", False),
 ]
-_ROLES = [("api",), ("telemetry",), ("auth",), ("cdn",), ("web",), ()]
+_ROLES: list[tuple[Role, ...]] = [("api",), ("telemetry",), ("auth",), ("cdn",), ("web",), ()]
 _SEVERITY = {"CN": ("prohibit", 40), "IR": ("prohibit", 40), "SG": ("review", 15), "NL": ("info", 0)}
 
 
@@ -74,3 +78,97 @@ def varied_assessment(count: int) -> Assessment:
                 )
             )
     return dataclasses.replace(base, endpoints=tuple(endpoints), findings=tuple(findings), complete=True, warnings=())
+
+
+def full_assessment() -> Assessment:
+    """An assessment in which every optional object and list is present, with every kind of value filled in.
+
+    A bare-IP endpoint beside a named one, an address with an RDAP registration and one local address, a service
+    with a category, a pack found through ``--pack-dir`` (origin ``folder``), a weighted finding above 100 points.
+    """
+    base = sample_assessment()
+    named = base.endpoints[0]
+    registered = dataclasses.replace(
+        named.addresses[0],
+        registration=Registration(
+            url="https://rdap.test/ip/203.0.113.10",
+            rir="apnic",
+            network_name="ALIBABA-CN-NET",
+            handle="203.0.113.0 - 203.0.113.255",
+            range="203.0.113.0/24",
+            organisation="Alibaba Cloud",
+            country="CN",
+            fetched="2026-11-24T11:59:00+00:00",
+            cached=True,
+            error=None,
+        ),
+    )
+    local = AddressAttribution(
+        ip="fd00::1",
+        scope="local",
+        country=None,
+        asn=None,
+        as_organization=None,
+        network_operator=None,
+        anycast=False,
+    )
+    named = dataclasses.replace(
+        named,
+        addresses=(registered, local),
+        service=ServiceAttribution(operator="Chat Ltd", country="CN", source="test table", category="genai"),
+        confidence="declared",
+        roles=("api", "telemetry"),
+        observed_addresses=("203.0.113.10",),
+    )
+    bare = Endpoint(
+        host=None,
+        ip="198.51.100.7",
+        registrable_domain=None,
+        relevance=0.4,
+        evidence=(Evidence(collector="static", source="app.asar!main.js", location=None, excerpt="198.51.100.7"),),
+        resolution=Resolution(status="skipped", detail="a bare IP address needs no DNS lookup"),
+        confidence="possible",
+    )
+    weighted = dataclasses.replace(
+        base.findings[0],
+        pack="org-strict",
+        points=120,
+        citation="28 CFR 202.601",
+        adjustments=("pack weight 3: points × 3",),
+    )
+    return dataclasses.replace(
+        base,
+        target=dataclasses.replace(base.target, kind="path", name="/opt/chat", detail="a folder"),
+        packs=(
+            *base.packs,
+            PackRef(
+                id="org-strict",
+                version="2",
+                sha256="b" * 64,
+                title="Org",
+                source="org-strict.toml",
+                origin="folder",
+                weight=3.0,
+            ),
+        ),
+        databases=(
+            *base.databases,
+            dataclasses.replace(
+                base.databases[0],
+                kind="services",
+                build_date=None,
+                licence="CC BY 4.0",
+                attribution="fixture",
+                file="s.toml",
+            ),
+        ),
+        endpoints=(named, bare),
+        findings=(*base.findings, weighted),
+        score=100,
+        band="critical",
+        points_total=160,
+        complete=False,
+        warnings=("DNS was unreachable",),
+        nameserver="127.0.0.1:5353",
+        notes=("a note",),
+    )

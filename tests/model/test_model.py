@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -90,6 +93,112 @@ def test_wrong_schema_version_and_bad_values_are_refused() -> None:
         Assessment.from_json(text.replace('"schema_version": 1', '"schema_version": 2'))
     with pytest.raises(ValueError, match="not one of"):
         Assessment.from_json(text.replace('"verdict": "prohibit"', '"verdict": "maybe"'))
+
+
+def first_release_file() -> dict[str, Any]:
+    """A schema_version 1 file as the first release wrote it: only the fields its model had, none added since
+    (no roles, confidence, category, origin, weight, registration, observed_addresses, points_total, notes)."""
+    return {
+        "tool": {"name": "DataBorder", "version": "0.1.0"},
+        "created": "2026-06-20T09:30:00+00:00",
+        "target": {"kind": "hosts", "name": "hosts.txt", "detail": None},
+        "verdict": "prohibit",
+        "score": 40,
+        "band": "moderate",
+        "packs": [{"id": "us-countries-of-concern", "version": "1", "sha256": "c" * 64, "title": "", "source": ""}],
+        "databases": [
+            {"kind": "country", "source": "embedded", "build_date": "2026-06-01", "sha256": "d" * 64,
+             "file": "country.mmdb", "licence": "CC BY 4.0", "attribution": None},
+        ],
+        "endpoints": [
+            {
+                "host": "api.chat.test",
+                "ip": None,
+                "registrable_domain": "chat.test",
+                "relevance": 1,
+                "evidence": [{"collector": "list", "source": "hosts.txt", "location": "line 1", "excerpt": "api"}],
+                "resolution": {"status": "ok", "cname_chain": [], "nameserver": "system resolver", "detail": None},
+                "addresses": [
+                    {"ip": "203.0.113.10", "scope": "public", "country": "CN", "asn": 37963,
+                     "as_organization": "Alibaba", "network_operator": None, "anycast": False},
+                ],
+                "service": {"operator": "Chat Ltd", "country": "CN", "source": "table"},
+                "ports": [],
+                "schemes": [],
+            }
+        ],
+        "findings": [
+            {"rule": "hosted-in-country-of-concern", "pack": "us-countries-of-concern", "severity": "prohibit",
+             "points": 40, "endpoint": "api.chat.test", "message": "m", "facet": "hosting",
+             "fact": "203.0.113.10 is hosted in CN", "citation": None},
+        ],
+        "complete": True,
+        "warnings": [],
+        "nameserver": "system resolver",
+        "offline": False,
+        "schema_version": 1,
+    }  # fmt: skip
+
+
+def test_a_file_of_the_first_release_still_opens_with_the_later_fields_at_their_defaults(
+    check_schema: Callable[[str], object],
+) -> None:
+    text = json.dumps(first_release_file())
+    check_schema(text)
+    old = Assessment.from_json(text)
+    endpoint, finding, pack = old.endpoints[0], old.findings[0], old.packs[0]
+    assert endpoint.relevance == 1.0 and isinstance(endpoint.relevance, float)
+    assert (endpoint.confidence, endpoint.roles, endpoint.observed_addresses) == ("observed", (), ())
+    assert endpoint.service is not None and endpoint.service.category is None
+    assert endpoint.addresses[0].registration is None
+    assert (pack.origin, pack.weight) == ("file", 1.0)
+    assert finding.adjustments == ()
+    assert (old.points_total, old.notes) == (0, ())
+    assert Assessment.from_json(old.to_json()) == old  # and it is written back in today's form
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (("endpoints", 0, "addresses", 0), "scope"),
+        (("endpoints", 0, "addresses", 0), "as_organization"),
+        (("endpoints", 0), "ip"),
+        (("findings", 0), "facet"),
+        (("findings", 0), "fact"),
+        (("endpoints", 0, "resolution"), "cname_chain"),
+        ((), "schema_version"),
+    ],
+)
+def test_a_file_without_a_required_field_is_refused_naming_it(path: tuple[str | int, ...], field: str) -> None:
+    data = first_release_file()
+    target: Any = data
+    for step in path:
+        target = target[step]
+    del target[field]
+    where = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in (*path, field)).lstrip(".")
+    with pytest.raises(ValueError, match=rf"the required field {re.escape(where)} is missing|schema_version"):
+        Assessment.from_json(json.dumps(data))
+
+
+def test_a_value_of_the_wrong_type_is_refused_naming_where() -> None:
+    data = first_release_file()
+    data["endpoints"][0]["addresses"][0]["asn"] = "AS37963"
+    with pytest.raises(ValueError, match=r"endpoints\[0\]\.addresses\[0\]\.asn must be an integer, not a string"):
+        Assessment.from_json(json.dumps(data))
+    data = first_release_file()
+    data["endpoints"][0]["evidence"] = {"collector": "list"}
+    with pytest.raises(ValueError, match=r"endpoints\[0\]\.evidence must be a list, not an object"):
+        Assessment.from_json(json.dumps(data))
+    data = first_release_file()
+    data["score"] = 40.5
+    with pytest.raises(ValueError, match="score must be an integer, not a number"):
+        Assessment.from_json(json.dumps(data))
+    data["score"] = 40.0  # a whole number written with a point is still one, for JSON Schema too
+    assert Assessment.from_json(json.dumps(data)).score == 40
+    data = first_release_file()
+    data["complete"] = 1
+    with pytest.raises(ValueError, match="complete must be true or false, not an integer"):
+        Assessment.from_json(json.dumps(data))
 
 
 def test_strongest_severity() -> None:

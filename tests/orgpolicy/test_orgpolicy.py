@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from databorder.cli import main
 from databorder.orgpolicy import OrgPolicy, OrgPolicyError, load_org_policy, policy_path
 from databorder.resolve import Nameserver
 from tests.conftest import DnsZone, FixtureDatabases
+from tests.helpers.schema import check_assessment
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "packaging" / "policy.example.toml"
 
@@ -103,7 +103,7 @@ def test_the_cli_applies_mandatory_packs_and_locked_settings_and_says_so(
     err = capsys.readouterr().err
     assert code == 0
     assert "nameserver is set by your organisation's policy" in err
-    saved = json.loads(out.read_text(encoding="utf-8"))
+    saved = check_assessment(out)
     assert [p["id"] for p in saved["packs"]] == ["us-countries-of-concern", "sanctions-ofac"]
     assert saved["nameserver"] == dns_zone.nameserver
     assert any("sanctions-ofac applied: mandatory" in n for n in saved["notes"])

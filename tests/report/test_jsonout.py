@@ -5,14 +5,18 @@ from pathlib import Path
 import pytest
 
 from databorder.errors import DataBorderError
+from databorder.model import Assessment
 from databorder.report.jsonout import read_json, write_json
-from tests.helpers.assessments import varied_assessment
+from tests.helpers.assessments import full_assessment, varied_assessment
+from tests.helpers.schema import check_assessment
 
 
-def test_a_written_assessment_reads_back_equal(tmp_path: Path) -> None:
-    assessment = varied_assessment(30)
+@pytest.mark.parametrize("assessment", [varied_assessment(30), full_assessment()], ids=["varied", "full"])
+def test_a_written_assessment_satisfies_the_schema_and_reads_back_equal(tmp_path: Path, assessment: object) -> None:
+    assert isinstance(assessment, Assessment)
     path = tmp_path / "a.json"
     write_json(assessment, path)
+    check_assessment(path)
     assert read_json(path) == assessment
     assert not list(tmp_path.glob("*.tmp"))  # the temporary file was renamed, not left behind
 
@@ -24,6 +28,8 @@ def test_a_written_assessment_reads_back_equal(tmp_path: Path) -> None:
         (b"[1, 2]", "JSON object"),
         (b"\xff\xfe", "not UTF-8"),
         (b"{", "not a DataBorder"),
+        (b'{"schema_version": 1, "tool": {"name": "DataBorder"}}', r"the required field tool\.version is missing"),
+        (b'{"schema_version": 1, "tool": []}', "tool must be a JSON object, not a list"),
     ],
 )
 def test_files_that_are_not_assessments_get_a_sentence(tmp_path: Path, content: bytes, problem: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 from databorder.cli import main
 from databorder.resources import data_root
 from databorder.selftest import run_selftest
+from tests.helpers.schema import check_assessment
 
 
 def test_a_good_installation_passes_every_check(tmp_path: Path) -> None:
@@ -19,6 +20,7 @@ def test_a_good_installation_passes_every_check(tmp_path: Path) -> None:
     assert all(line.startswith("ok") for line in lines[:-1])
     assert lines[-1] == "selftest passed"
     assert (tmp_path / "selftest.pdf").read_bytes().startswith(b"%PDF-")
+    check_assessment(tmp_path / "selftest.json")
 
 
 def test_a_damaged_installation_fails_and_says_which_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

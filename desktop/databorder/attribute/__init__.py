@@ -17,7 +17,7 @@ from databorder.attribute.store import open_asn_database, open_country_database
 from databorder.attribute.tables import OperatorTable, ServiceTable
 from databorder.catalog import Catalog, load_catalog
 from databorder.endpoints import is_local
-from databorder.model import AddressAttribution, AddressScope, DatabaseRef, ServiceAttribution
+from databorder.model import AddressAttribution, AddressScope, DatabaseRef, Role, ServiceAttribution
 
 # First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
 # IPv6 text in 2000::/3; this lets the hot path skip parsing (see Attributor.address).
@@ -131,7 +131,7 @@ class Attributor:
                 )
         return results  # type: ignore[return-value]  # every position was filled above
 
-    def roles(self, host: str | None) -> tuple[str, ...]:
+    def roles(self, host: str | None) -> tuple[Role, ...]:
         """The roles the catalog declares for this host (api, auth, telemetry…)."""
         return self.catalog.roles_of(host) if self.catalog is not None else ()
 

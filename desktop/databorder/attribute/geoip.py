@@ -16,13 +16,13 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import maxminddb
 from maxminddb.errors import InvalidDatabaseError
 
 from databorder.errors import GeoIPDatabaseError, ResourceError
-from databorder.model import DatabaseRef
+from databorder.model import DatabaseKind, DatabaseRef
 from databorder.resources import resource_path
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -40,7 +40,7 @@ class DatabaseOrigin:
 class _MmdbFile:
     """An open .mmdb file with the facts an assessment records about it."""
 
-    kind = ""
+    kind: ClassVar[DatabaseKind]
 
     def __init__(self, path: Path, origin: DatabaseOrigin) -> None:
         self.path = path

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from databorder.errors import InputFileError, ResourceError
-from databorder.model import DatabaseRef, NetworkOperator, ServiceAttribution
+from databorder.model import DatabaseKind, DatabaseRef, NetworkOperator, ServiceAttribution
 from databorder.resources import resource_path
 
 
@@ -26,7 +26,7 @@ class OperatorEntry:
     anycast: bool
 
 
-def _load(path: Path, kind: str, *, shipped: bool = True) -> tuple[dict[str, Any], DatabaseRef]:
+def _load(path: Path, kind: DatabaseKind, *, shipped: bool = True) -> tuple[dict[str, Any], DatabaseRef]:
     """Read one table; a broken shipped table is a broken installation, a broken user table is bad input."""
     try:
         raw = path.read_bytes()

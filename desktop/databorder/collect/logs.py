@@ -15,7 +15,7 @@ from pathlib import Path
 from databorder.collect import InputProblem, Sightings, open_input
 from databorder.endpoints import parse_endpoint
 from databorder.errors import CaptureFormatError, EndpointSyntaxError
-from databorder.model import Evidence, Observation
+from databorder.model import Collector, Evidence, Observation
 
 #: Column names (lower case) that hold a host, URL or address in a CSV/TSV export, in order of preference.
 HOST_COLUMNS = ("url", "uri", "host", "hostname", "domain", "server_name", "sni", "query", "destination", "dest",
@@ -33,7 +33,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 class _Reader:
     """Shared bookkeeping: observations with evidence, and problems with line numbers."""
 
-    def __init__(self, path: Path, collector: str) -> None:
+    def __init__(self, path: Path, collector: Collector) -> None:
         self.source = str(path)
         self.collector = collector
         self.sightings = Sightings()

@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from databorder.catalog import CatalogApp
 from databorder.collect import CaptureFormat, InputProblem
-from databorder.model import Observation, Target
+from databorder.model import Observation, Target, TargetKind
 
 #: Default relevance a name found by a static scan needs to be assessed (``--min-relevance``).
 DEFAULT_MIN_RELEVANCE = 0.2
 #: Default time to watch a running app's sockets (``--duration``).
 DEFAULT_WATCH_SECONDS = 30.0
-
-TargetKind = Literal["hosts", "catalog", "path", "process", "capture"]
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
-from databorder.model import Assessment, Endpoint, Finding, Registration
+from databorder.model import Assessment, DatabaseKind, Endpoint, Finding, Registration
 
 _MAX_EVIDENCE = 20
 
@@ -108,7 +109,7 @@ def _registration_line(r: Registration) -> str:
     )
 
 
-def _source(sources: dict[str, str], kind: str) -> str:
+def _source(sources: Mapping[DatabaseKind, str], kind: DatabaseKind) -> str:
     return f" <i>({escape(sources[kind])})</i>" if kind in sources else ""
 
 

@@ -20,11 +20,11 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from databorder.model import Endpoint, Facet, Finding, Severity, Verdict, strongest
+from databorder.model import Band, Endpoint, Facet, Finding, Severity, Verdict, strongest
 from databorder.policy.packs import ENDPOINT_CONDITIONS, SUBJECT_CONDITIONS, Rule, RulePack
 
 #: Score bands, lowest first: (lower bound, name).
-BANDS: tuple[tuple[int, str], ...] = ((0, "low"), (20, "moderate"), (50, "high"), (80, "critical"))
+BANDS: tuple[tuple[int, Band], ...] = ((0, "low"), (20, "moderate"), (50, "high"), (80, "critical"))
 #: Below this relevance, a possible-only (static scan) endpoint cannot by itself prohibit an app.
 LOW_RELEVANCE = 0.5
 CLEARTEXT_SCHEMES = frozenset({"http", "ws", "ftp", "telnet"})
@@ -57,7 +57,7 @@ def evaluate(endpoints: Sequence[Endpoint], packs: Sequence[RulePack]) -> list[F
     return list(findings.values())
 
 
-def score(findings: Iterable[Finding]) -> tuple[int, int, str, Verdict]:
+def score(findings: Iterable[Finding]) -> tuple[int, int, Band, Verdict]:
     """(score 0–100, the uncapped sum of points, band, verdict) of some findings."""
     found = list(findings)
     total = sum(f.points for f in found)

@@ -17,13 +17,12 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from databorder.errors import ResourceError, RulePackError
-from databorder.model import SEVERITY_ORDER, Facet, PackRef, Severity
+from databorder.model import MAX_PACK_WEIGHT, MAX_RULE_POINTS, SEVERITY_ORDER, Facet, PackOrigin, PackRef, Severity
 from databorder.resources import resource_path, rules_dir, system_config_dir, user_config_dir
 
-PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
 FACETS: tuple[Facet, ...] = ("hosting", "network", "service", "any")
 SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories")
 
@@ -49,7 +48,6 @@ _PACK_KEYS = {"id", "title", "version", "description", "sources", "extends", "di
 _RULE_KEYS = {"id", "facet", "when", "severity", "points", "message", "cite"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _DOMAIN_RE = re.compile(r"^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
-_MAX_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -259,8 +257,8 @@ class _PackReader:
             cycle = " → ".join([*self.chain, pack_id])
             raise self.fail(f"'extends' goes round in a circle: {cycle}", at("extends"))
         weight = meta.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= _MAX_WEIGHT:
-            raise self.fail(f"'weight' must be a number from 0 to {_MAX_WEIGHT:g} (1 = as written)", at("weight"))
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= MAX_PACK_WEIGHT:
+            raise self.fail(f"'weight' must be a number from 0 to {MAX_PACK_WEIGHT:g} (1 = as written)", at("weight"))
         mandatory = meta.get("mandatory", False)
         if not isinstance(mandatory, bool):
             raise self.fail("'mandatory' must be true or false", at("mandatory"))
@@ -449,8 +447,10 @@ class _PackReader:
                 at("severity"),
             )
         points = body.get("points")
-        if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= 100:
-            raise self.fail(f"rule {rule_id!r}: points must be a whole number from 0 to 100", at("points"))
+        if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= MAX_RULE_POINTS:
+            raise self.fail(
+                f"rule {rule_id!r}: points must be a whole number from 0 to {MAX_RULE_POINTS}", at("points")
+            )
         when = self.conditions(rule_id, body.get("when"), kinds, facet, at("when"))
         message = body.get("message")
         if not isinstance(message, str) or not message.strip():

@@ -46,6 +46,7 @@ from databorder.collect.sea import EXECUTABLE_HEADS, Asset, sea_assets
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError, InputFileError
 from databorder.model import Evidence, Observation
+from databorder.regions import regions
 
 log = logging.getLogger(__name__)
 
@@ -241,8 +242,6 @@ class Scanner:
     def __init__(self, known_domains: frozenset[str] = frozenset()) -> None:
         self.psl = PublicSuffixList(accept_unknown=False)
         self.known = known_domains  # catalog and telemetry-vendor domains: their endpoints are data endpoints
-        from databorder.policy.packs import regions
-
         self.country_codes = regions().countries
         self._suffix_cache: dict[str, bool] = {}
         self._find_text, self._find_binary = _finders()

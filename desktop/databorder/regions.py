@@ -33,6 +33,7 @@ def regions() -> Regions:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))["regions"]
         table = {name: frozenset(codes) for name, codes in data.items()}
+        countries = frozenset().union(*(table[c] for c in _CONTINENTS))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ResourceError(f"the region table {path} is missing or damaged ({exc})") from None
-    return Regions(table, frozenset().union(*(table[c] for c in _CONTINENTS)))
+    return Regions(table, countries)

@@ -41,8 +41,8 @@ def test_the_table_is_read_once() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [None, "[regions\n", 'version = "1"\n', "[regions]\neu = 3\n"],
-    ids=["missing", "not TOML", "no regions", "not a list"],
+    [None, "[regions\n", 'version = "1"\n', "[regions]\neu = 3\n", '[regions]\neu = ["DE"]\n'],
+    ids=["missing", "not TOML", "no regions", "not a list", "no continents"],
 )
 def test_a_missing_or_damaged_table_is_a_resource_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_table: None, text: str | None

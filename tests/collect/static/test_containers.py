@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from databorder.collect.static import scan_path
+from databorder.collect.static.containers import archive_kind
 from databorder.errors import InputFileError
 from tests.helpers.archives import asar, tgz
 from tests.helpers.bundles import MINIFIED_JS, best
@@ -88,3 +89,20 @@ def test_a_gzip_that_is_not_a_tar_is_read_as_one_file(tmp_path: Path) -> None:
     assert problems == []
     api = next(o for o in observations if o.host == "api.chatvendor.com")
     assert api.evidence.source == "bundle.js.gz!(gunzipped)"
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"PK\x03\x04rest", "zip"),
+        (b"PK\x05\x06", "zip"),  # an empty zip: its end record only
+        (b"\x1f\x8b\x08", "gzip"),
+        (b"\x00" * 257 + b"ustar\x0000", "tar"),
+        (b"\x04\x00\x00\x00" + b"\x00" * 12 + b'{"files":{}}', "asar"),
+        (b"\x7fELF\x02\x01\x01", "file"),
+        (b"PK", "file"),  # too short to say
+        (b"", "file"),
+    ],
+)
+def test_archives_are_told_by_their_first_bytes(head: bytes, kind: str) -> None:
+    assert archive_kind(head) == kind

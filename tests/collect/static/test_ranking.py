@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from databorder.collect.static import scan_path
+from databorder.collect.static.ranking import Ranking, Signals, context_signals, file_factor
+from databorder.endpoints import parse_endpoint
 from tests.helpers.bundles import MINIFIED_JS, best
 
 
@@ -71,3 +75,36 @@ def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_pat
     assert ranks["api.vendorx.com"] >= 0.8
     for noise in ("example.ghe.com", "my-resource.services.vendorx.com", "aka.ms", "www.vendorx.com"):
         assert ranks[noise] <= 0.1, noise
+
+
+@pytest.mark.parametrize(
+    ("source", "factor"),
+    [
+        ("app/dist/cli.js", 1.0),
+        ("app/test/setup.js", 0.5),
+        ("app\\docs\\guide.js", 0.5),  # a Windows path
+        ("pkg.tgz!package/examples/chat.js", 0.5),
+        ("docs/pkg.tgz!package/dist/cli.js", 1.0),  # the member's own path counts, not the archive's folder
+        ("app/README.md", 0.5),
+        ("app/THIRD_PARTY_LICENSES.txt", 0.5),
+    ],
+)
+def test_the_file_a_sighting_sits_in_weighs_it(source: str, factor: float) -> None:
+    assert file_factor(source) == factor
+
+
+def test_the_statement_before_a_match_gives_its_signals() -> None:
+    assert context_signals(b"const client={baseURL:") == Signals(data=True, noise=False, comment=False)
+    assert context_signals(b" * Licensed under ") == Signals(data=False, noise=True, comment=True)
+    assert context_signals(b"x = 1; // see ") == Signals(data=False, noise=True, comment=True)
+    assert context_signals(b'load("//') == Signals(data=False, noise=False, comment=False)  # protocol-relative
+
+
+def test_what_a_name_alone_decides() -> None:
+    ranking = Ranking(frozenset({"x.ai"}))
+    api = ranking.name(parse_endpoint("https://api.vendorx.com/v1/chat"), "https://api.vendorx.com/v1/chat")
+    assert (round(api.score, 2), api.identifier, api.noise) == (0.8, False, False)
+    assert ranking.name(parse_endpoint("settings.help"), None).identifier  # an unusual gTLD, bare
+    assert not ranking.name(parse_endpoint("vendorx.de"), None).identifier  # a country code is common
+    assert not ranking.name(parse_endpoint("x.ai"), None).identifier  # shaped like a variable, but known
+    assert ranking.name(parse_endpoint("api.example.test"), None).noise

@@ -43,10 +43,9 @@ RG_PATTERN = (
 OURS = """
 import resource, sys, time
 from pathlib import Path
-from databorder.collect import static
-from databorder.collect.static import scan_path
+from databorder.collect.static import scan, scan_path
 if sys.argv[2] == "plain":
-    static.sea_assets = lambda data: []  # the same bytes as ripgrep: archives inside executables stay closed
+    scan.sea_assets = lambda data: []  # the same bytes as ripgrep: archives inside executables stay closed
 from databorder.attribute.tables import ServiceTable
 from databorder.catalog import load_catalog
 known = ServiceTable(base=load_catalog().service_rows()).domains
@@ -131,7 +130,7 @@ def run_rg(rg: str, folders: list[Path]) -> float:
 
 def unpack_embedded(cache: Path, corpus: Path) -> Path:
     """Unpack (once) the archives node executables in the corpus carry as assets, for ripgrep to read."""
-    from databorder.collect.sea import sea_assets
+    from databorder.collect.static.sea import sea_assets
 
     target = cache / "embedded"
     if target.exists():

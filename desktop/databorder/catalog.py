@@ -20,6 +20,7 @@ from typing import Any
 from databorder.endpoints import normalise_host
 from databorder.errors import DataBorderError, EndpointSyntaxError, ResourceError
 from databorder.model import DatabaseRef, Evidence, Observation, Role, ServiceAttribution
+from databorder.regions import regions
 from databorder.resources import resource_path
 
 ROLES: tuple[Role, ...] = typing.get_args(Role)
@@ -150,8 +151,6 @@ def _read(path: Path) -> CatalogApp:
         raise broken(f"its id {data['id']!r} differs from its file name")
     if data["kind"] not in KINDS:
         raise broken(f"kind must be one of {', '.join(KINDS)}")
-    from databorder.policy.packs import regions  # the list of ISO codes lives with the regions table
-
     if data["jurisdiction"] not in regions().countries:
         raise broken(f"jurisdiction {data['jurisdiction']!r} is not an ISO 3166-1 alpha-2 code")
     endpoints = data.get("endpoints", {})

@@ -304,7 +304,7 @@ def test_catalog_list_show_and_assess_an_app_by_id(
 def test_assess_an_installed_app_folder(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, fixture_dbs: FixtureDatabases
 ) -> None:
-    from tests.collect.test_static import MINIFIED_JS
+    from tests.helpers.bundles import MINIFIED_JS
 
     app = tmp_path / "ChatVendor"
     (app / "resources").mkdir(parents=True)

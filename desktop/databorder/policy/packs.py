@@ -9,7 +9,6 @@ rules, replacing a rule by reusing its id, or dropping one with ``disable``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import string
@@ -19,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from databorder.errors import ResourceError, RulePackError
+from databorder.errors import RulePackError
 from databorder.model import MAX_PACK_WEIGHT, MAX_RULE_POINTS, SEVERITY_ORDER, Facet, PackOrigin, PackRef, Severity
-from databorder.resources import resource_path, rules_dir, system_config_dir, user_config_dir
+from databorder.regions import regions
+from databorder.resources import rules_dir, system_config_dir, user_config_dir
 
 FACETS: tuple[Facet, ...] = ("hosting", "network", "service", "any")
 SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories")
@@ -195,30 +195,6 @@ def load_packs(names: Sequence[str], extra: Sequence[Path] = ()) -> tuple[list[R
         elif pack.id not in {k.id for k in kept}:
             kept.append(pack)
     return kept, notes
-
-
-# --- regions -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Regions:
-    """Named regions (EU, EEA, continents) and the list of country codes DataBorder accepts."""
-
-    regions: Mapping[str, frozenset[str]]
-    countries: frozenset[str]
-
-
-@functools.cache
-def regions() -> Regions:
-    """The shipped region table (read once per process: it is immutable data)."""
-    path = resource_path("regions.toml")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))["regions"]
-        table = {name: frozenset(codes) for name, codes in data.items()}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise ResourceError(f"the region table {path} is missing or damaged ({exc})") from None
-    continents = ("africa", "asia", "europe", "north-america", "south-america", "oceania", "antarctica")
-    return Regions(table, frozenset().union(*(table[c] for c in continents)))
 
 
 # --- checking a pack ---------------------------------------------------------------------------------------------

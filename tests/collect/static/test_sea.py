@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from databorder.collect.sea import Asset, sea_assets
 from databorder.collect.static import scan_path
+from databorder.collect.static.sea import Asset, sea_assets
 from tests.helpers.archives import tgz
 
 

@@ -1,0 +1,368 @@
+"""Finding candidates in bytes: the compiled RE2 matcher, URLs and quoted names, UTF-16LE runs in binaries.
+
+A ``Scanner`` searches a buffer (``scan_bytes``), a stream read chunk by chunk (``scan_stream``) or a range of a
+plain file in place through a memory map (``scan_mapped``), and turns each candidate into a ``Hit``: the endpoint
+it names (checked against the Public Suffix List), where it was seen, an excerpt and its relevance (``ranking``).
+What a candidate's bytes alone decide is worked out once per distinct candidate and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mmap
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+import publicsuffixlist
+import re2
+from publicsuffixlist import PublicSuffixList
+
+from databorder.collect.static.ranking import RESERVED_TLDS, Name, Ranking, Signals, context_signals, file_factor
+from databorder.endpoints import ParsedEndpoint, parse_endpoint
+from databorder.errors import EndpointSyntaxError
+
+log = logging.getLogger(__name__)
+
+Buffer = bytes | mmap.mmap  # what is searched: a chunk read, or a file mapped in place
+SpanFinder = Callable[[Buffer, int, int], tuple[int, int]]
+
+CHUNK = 8 * 1024 * 1024
+OVERLAP = 4096
+EXCERPT_SIDE = 48
+MAP_FROM = 1 << 20  # plain files from this size are searched in place (memory map); smaller ones are just read
+
+_URL = rb"(?P<url>[a-z][a-z0-9+.-]{1,20}://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]{3,1500})"
+# A bare host name counts only inside a string: after a quote, a NUL (C strings) or "//", and before a quote,
+# NUL, "/", ":" or "?". Unquoted dotted words in code (res.map, date.now, self.style) use real gTLDs and would
+# otherwise flood every JavaScript bundle.
+_HOST = (
+    rb"(?:(?<=[\"'`\x00])|(?<=//))(?P<host>(?:[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?\.){1,10}[a-z][a-z0-9-]{0,61}"
+    rb"[a-z0-9])(?=[\"'`\x00/:?])"
+)
+PATTERN = re.compile(b"(?i)" + _URL + b"|" + _HOST)
+TEXT_PATTERN = re.compile(PATTERN.pattern.decode("latin-1"))
+
+# The same search for RE2 (a DFA, ~10x faster than Python's backtracking engine on binaries). RE2 has no
+# lookaround: the leading delimiter is part of the match, and so is the trailing one, which the next search
+# starts on again, so that the delimiter between two adjacent strings can lead the second.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.max_mem = 256 << 20
+# Repetitions are unbounded on purpose: counted ones ({0,61} inside {1,10}) multiply DFA states until RE2
+# falls back to its slow NFA (measured 40 vs 490 MB/s); lengths are checked in Python on the few matches.
+# No capturing groups: the binding's per-group bookkeeping cost more than the search; a match holding "://" is a
+# URL, anything else a name behind its one-byte (or "//") delimiter.
+_FAST_URL = rb"[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]+"
+_FAST_NAME = rb"(?:[\"'`\x00]|//)(?:[a-z0-9][a-z0-9_-]*\.)+(?:%s)(?:[\"'`\x00/:?]|\z)"
+# Binaries also get UTF-16LE runs of printable characters, in the same pass (a second pass over the bytes halved
+# the speed, and matching every run — most are plain text — cost a Python call each): only runs holding a dot
+# between a letter or digit and a letter, or a "://", can hold a host name or URL. Its matches are told apart by
+# a NUL second byte, which no other match has.
+_FAST_UTF16 = rb"(?:[\x20-\x7e]\x00)*(?:[a-zA-Z0-9]\x00\.\x00[a-zA-Z]|:\x00/\x00/)\x00(?:[\x20-\x7e]\x00)*"
+_MIN_UTF16 = 8  # characters: shorter UTF-16 runs in binaries are mostly chance byte patterns
+_TRAILING = frozenset(b"\"'`\x00/:?")
+
+
+def _top_level_labels() -> list[bytes]:
+    """Every last label of a Public Suffix List rule (IDNs as punycode), and the reserved ones kept as noise.
+
+    A bare name must end in one of them, so it is part of the pattern: JavaScript bundles and binaries are full
+    of quoted dotted words (TextMate scopes such as "comment.block.cpp", "source.js"), and each one RE2 reports
+    costs a Python call — on one 185 MB binary 250k such calls against 13k with the list in the pattern.
+    """
+    labels: set[bytes] = set(label.encode() for label in RESERVED_TLDS)
+    with open(publicsuffixlist.PSLFILE, encoding="utf-8") as rules:
+        for line in rules:
+            rule = line.strip()
+            if rule and not rule.startswith("//"):
+                label = rule.rsplit(".", 1)[-1].lstrip("!*")
+                try:
+                    labels.add(label.encode("idna").lower())
+                except UnicodeError:
+                    log.debug("Public Suffix List label %r has no ASCII form", label)
+    labels -= {label.encode() for label in _FILE_TLDS}  # bare file names (x.py, y.md) are never hosts
+    return sorted(labels, key=lambda label: (-len(label), label))
+
+
+@functools.cache
+def _finders() -> tuple[SpanFinder, SpanFinder]:
+    """The span finders for text and for binaries (with UTF-16 runs), built once per process (~10 ms)."""
+    name = _FAST_NAME % b"|".join(_top_level_labels())
+    text = re2.compile(b"(?i)" + _FAST_URL + b"|" + name, _RE2_OPTIONS)
+    binary = re2.compile(b"(?i)" + _FAST_URL + b"|" + name + b"|" + _FAST_UTF16, _RE2_OPTIONS)
+    return _span_finder(text), _span_finder(binary)
+
+
+def _span_finder(pattern: Any) -> SpanFinder:
+    """(start, end) of the pattern's next match in ``data[pos:end]``, or (-1, -1).
+
+    The binding's public search wraps each match in a Python object through a generator, which cost ~5 µs a
+    match — more than the search itself on binaries with 250k candidates. Its compiled RE2 object answers with
+    the spans directly; the public API remains the fallback should a version of the binding not have it.
+    """
+    regexp = getattr(pattern, "_regexp", None)
+    unanchored = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if regexp is not None and unanchored is not None:
+        match = regexp.Match
+
+        def direct(data: Buffer, pos: int, end: int) -> tuple[int, int]:
+            span: tuple[int, int] = match(unanchored, data, pos, end)[0]
+            return span
+
+        return direct
+
+    def public(data: Buffer, pos: int, end: int) -> tuple[int, int]:
+        found = pattern.search(data, pos, end)
+        return found.span() if found is not None else (-1, -1)
+
+    return public
+
+
+_MAX_URL = 1500
+_MAX_SCHEME = 20
+
+# Top-level domains that are also common file extensions: as bare words they are almost always file names.
+_FILE_TLDS = frozenset({"py", "md", "sh", "rs", "so", "pl", "pm", "cc", "zip", "mov", "ps"})
+
+
+class Readable(Protocol):
+    """Anything with ``read``: files, archive members, the containers' stream wrappers."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes (all when negative); empty at the end."""
+
+
+@dataclass
+class Hit:
+    """One sighting of a host (or address) in a file, with its context and relevance."""
+
+    host: str | None
+    ip: str | None
+    port: int | None
+    scheme: str | None
+    source: str
+    offset: int
+    excerpt: str
+    relevance: float
+
+    def fields(self) -> tuple[Any, ...]:
+        """The fields in order, as ``Hit(*fields)`` takes them back."""
+        return (self.host, self.ip, self.port, self.scheme, self.source, self.offset, self.excerpt, self.relevance)
+
+
+class Scanner:
+    """Finds hosts in byte streams, validated against the Public Suffix List and ranked."""
+
+    def __init__(self, known_domains: frozenset[str] = frozenset()) -> None:
+        self.psl = PublicSuffixList(accept_unknown=False)
+        self.ranking = Ranking(known_domains)
+        self._suffix_cache: dict[str, bool] = {}
+        self._find_text, self._find_binary = _finders()
+        self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint
+        self._context: dict[bytes, Signals] = {}  # lead-in → its signals
+        self._sources: dict[str, float] = {}
+
+    def _known_suffix(self, host: str) -> bool:
+        """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
+        known = self._suffix_cache.get(host)
+        if known is None:
+            known = self._suffix_cache[host] = self.psl.privatesuffix(host) is not None
+            if len(self._suffix_cache) > 200_000:
+                self._suffix_cache.clear()
+        return known
+
+    def scan_stream(self, stream: Readable, source: str, *, binary: bool | None = None) -> Iterator[Hit]:
+        """Hits in a stream read chunk by chunk.
+
+        Each round scans some already-reported context, the unreported tail of the previous chunk and a new
+        chunk. It reports matches starting after the context and before its last OVERLAP bytes (longer than any
+        match), which the next round sees whole; the context keeps a match's cut-off suffix from being taken
+        for a match of its own. The last round reports everything left.
+        """
+        start = 0  # file offset of data[0]
+        context = 0  # bytes at the head of data that belong to the previous round
+        data = stream.read(CHUNK)
+        if not data:
+            return
+        binary = b"\x00" in data[:8192] if binary is None else binary
+        while True:
+            following = stream.read(CHUNK)
+            final = not following
+            cutoff = len(data) if final else len(data) - OVERLAP
+            for hit in self.scan_bytes(data, source, start, binary=binary):
+                if context <= hit.offset - start < cutoff:
+                    yield hit
+            if final:
+                return
+            keep_from = max(0, cutoff - OVERLAP)
+            start += keep_from
+            context = cutoff - keep_from
+            data = data[keep_from:] + following
+
+    def scan_mapped(
+        self, handle: IO[bytes], source: str, start: int, end: int, *, binary: bool | None = None
+    ) -> Iterator[Hit]:
+        """Hits starting in bytes [start, end) of a plain file, searched in place through a memory map.
+
+        No read copies the bytes and no chunk is joined to the next (a fifth of a binary's scan time went there).
+        OVERLAP bytes are mapped before the start and after the end: a name straddling a boundary is then seen
+        whole by both ranges, and reported only by the one it starts in (never as a cut-off suffix).
+        """
+        size = os.fstat(handle.fileno()).st_size
+        begin = max(0, start - OVERLAP) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY
+        stop = min(size, end + OVERLAP)
+        if stop <= begin:
+            return
+        with mmap.mmap(handle.fileno(), stop - begin, access=mmap.ACCESS_READ, offset=begin) as window:
+            if binary is None:
+                binary = b"\x00" in window[:8192]
+            for hit in self.scan_bytes(window, source, begin, binary=binary):
+                if start <= hit.offset < end:
+                    yield hit
+
+    def scan_bytes(self, data: Buffer, source: str, base: int, *, binary: bool) -> Iterator[Hit]:
+        """Hits in one buffer; ``base`` is its offset in the file."""
+        size = len(data)
+        find = self._find_binary if binary else self._find_text
+        pos = 0
+        while True:
+            start, end = find(data, pos, size)
+            if start < 0:
+                return
+            found = data[start:end]
+            pos = end
+            if found[1] == 0:  # a UTF-16LE run (Windows binaries keep many strings so)
+                pos -= 1  # its last NUL may lead an ASCII string right after it
+                if len(found) >= 2 * _MIN_UTF16:
+                    yield from self._utf16(found, data, start, source, base)
+                continue
+            scheme_end = found.find(b"://")
+            if scheme_end > _MAX_SCHEME:  # no scheme is that long: text glued before a "//host" that may be one
+                pos = start + scheme_end + 1
+                continue
+            if scheme_end >= 0:
+                inner = _inner_url(found, scheme_end)
+                if inner > 0:  # a URL inside this one's text: a list ("a,https://b") or a parameter ("?u=https://b")
+                    pos = start + inner  # searched again from there, so it is found on its own
+                    if found[inner - 1] in _LIST_SEPARATORS:
+                        found = found[: inner - 1]
+                hit = self._hit(found, None, data, start, source, base)
+            else:
+                if found[-1] in _TRAILING:  # the delimiter after the name (none at the very end)
+                    found = found[:-1]
+                    pos -= 1  # it may lead the next name
+                skip = 2 if found.startswith(b"//") else 1
+                hit = self._hit(None, found[skip:], data, start + skip, source, base)
+            if hit is not None:
+                yield hit
+
+    def _utf16(self, run: bytes, data: Buffer, at: int, source: str, base: int) -> Iterator[Hit]:
+        text = run.decode("utf-16-le")
+        for found in TEXT_PATTERN.finditer(text):
+            url_text, host_text = found.group("url"), found.group("host")
+            hit = self._hit(url_text.encode() if url_text else None, host_text.encode() if host_text else None,
+                            data, at + 2 * found.start(), source, base)  # fmt: skip
+            if hit is not None:
+                yield hit
+
+    def _hit(self, url: bytes | None, host: bytes | None, data: Buffer, at: int, source: str, base: int) -> Hit | None:
+        candidate = url if url is not None else host
+        if candidate is None:
+            return None
+        # Bundles repeat the same names thousands of times: what the bytes alone decide is worked out once.
+        name = self._names.get(candidate)
+        if name is None and candidate not in self._names:
+            name = self._names[candidate] = self._name(url is not None, candidate)
+            if len(self._names) > _CACHE_SIZE:
+                self._names.clear()
+        if name is None:
+            return None
+        before = _lead_in(data, at)
+        signals = self._context.get(before)
+        if signals is None:
+            signals = self._context[before] = context_signals(before)
+            if len(self._context) > _CACHE_SIZE:
+                self._context.clear()
+        relevance = name.relevance(signals, self._source_factor(source))
+        parsed = name.parsed
+        context = data[max(0, at - EXCERPT_SIDE) : at + len(candidate) + EXCERPT_SIDE]
+        excerpt = context.translate(_PRINTABLE).decode("ascii").strip(".")
+        return Hit(parsed.host, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance)
+
+    def _name(self, is_url: bool, candidate: bytes) -> Name | None:
+        """The endpoint a candidate names and its share of relevance, or None when it names none."""
+        if is_url:
+            candidate = candidate[:_MAX_URL]
+            if candidate.find(b"://") > _MAX_SCHEME:
+                return None
+        elif len(candidate) > 253:
+            return None
+        text = candidate.decode("ascii", "replace")
+        parsed = _parse(text.rstrip(".,;:)]}") if is_url else text.rstrip("."))
+        if parsed is None:
+            return None
+        host = parsed.host
+        if host is not None:
+            tld = host.rsplit(".", 1)[-1]
+            if tld in RESERVED_TLDS:
+                pass  # reserved names (RFC 6761) are kept, but rank as noise (ranking)
+            elif not self._known_suffix(host) or (not is_url and tld in _FILE_TLDS):
+                return None
+        elif parsed.ip is None or not is_url:
+            return None
+        return self.ranking.name(parsed, text if is_url else None)
+
+    def _source_factor(self, source: str) -> float:
+        factor = self._sources.get(source)
+        if factor is None:
+            factor = self._sources[source] = file_factor(source)
+            if len(self._sources) > _CACHE_SIZE:
+                self._sources.clear()
+        return factor
+
+
+_CACHE_SIZE = 200_000
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_SCHEME_BYTES = _LETTERS | frozenset(b"0123456789+.-")
+_LIST_SEPARATORS = frozenset(b",;")
+
+
+def _inner_url(found: bytes, scheme_end: int) -> int:
+    """Where a second URL's scheme starts inside a URL match, or -1."""
+    second = found.find(b"://", scheme_end + 3)
+    if second < 0:
+        return -1
+    at = second
+    while at > scheme_end + 3 and found[at - 1] in _SCHEME_BYTES:
+        at -= 1
+    while at < second and found[at] not in _LETTERS:  # a scheme starts with a letter
+        at += 1
+    return at if at < second else -1
+
+
+def _lead_in(data: Buffer, at: int) -> bytes:
+    """What precedes a match in its own statement: back to the previous quote or line break, at most 80 bytes.
+
+    So a neighbouring licence URL in a minified bundle does not colour this match.
+    """
+    before = data[max(0, at - 80) : at]
+    cut = before.translate(_STATEMENT_ENDS).rfind(b"\n", 0, max(0, len(before) - 1))
+    return before[cut + 1 :] if cut >= 0 else before
+
+
+_STATEMENT_ENDS = bytes.maketrans(b"\"'`\x00", b"\n\n\n\n")  # one rfind finds the last of them all
+
+
+_PRINTABLE = bytes(b if 32 <= b < 127 else ord(".") for b in range(256))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse(text: str) -> ParsedEndpoint | None:
+    """parse_endpoint, or None; cached because bundles repeat the same names thousands of times."""
+    try:
+        return parse_endpoint(text)
+    except EndpointSyntaxError:
+        return None

@@ -1,0 +1,322 @@
+"""The static scan of a folder, file or archive: files listed, cut into work, scanned in parallel, merged.
+
+``scan_path`` lists the regular files (never following symbolic links), hands them to one worker process per
+core — small files in batches, big plain files in ranges searched in place, archives a node executable carries
+opened on their own — and merges what the workers send back: per host, its most relevant sightings and a count
+of the rest (``_Tally``), so memory grows with the number of distinct hosts, not with the input.
+
+Workers are started by ``multiprocessing``: what they run (``_start_worker``, ``_scan_task``) and what they are
+sent (``Piece``) are module-level names here, so they pickle by reference.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import mmap
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, Sightings
+from databorder.collect.static.containers import Budget, Capped, archive_kind, scan_stream
+from databorder.collect.static.finding import MAP_FROM, Hit, Scanner
+from databorder.collect.static.sea import EXECUTABLE_HEADS, Asset, sea_assets
+from databorder.errors import InputFileError
+from databorder.model import Evidence, Observation
+
+SPLIT = 64 * 1024 * 1024  # plain files above this are scanned in ranges, in parallel
+
+
+def _files(root: Path) -> list[tuple[Path, int]]:
+    """Every regular file under ``root`` with its size, not following symbolic links (no loops, no escaping)."""
+    if root.is_file():
+        return [(root, root.stat().st_size)]
+    found: list[tuple[Path, int]] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue  # gone since the folder was listed
+            if stat.S_ISREG(info.st_mode):  # lstat: a symbolic link is not a regular file
+                found.append((path, info.st_size))
+    return found
+
+
+@functools.cache
+def _scanner(known: frozenset[str]) -> Scanner:
+    # One per worker process: parsing the Public Suffix List costs ~40 ms, far more than a small file's scan.
+    return Scanner(known)
+
+
+class Piece(NamedTuple):
+    """What a worker scans of one file: all of it, a range of its plain bytes, or an archive embedded in it."""
+
+    path: str
+    source: str
+    start: int = 0
+    end: int = -1  # -1: the whole file
+    embedded: bool = False  # bytes [start, end) are an archive (a node SEA asset), opened as one
+
+
+Task = tuple[tuple[Piece, ...], frozenset[str]]  # what one worker call scans, with the known domains
+_BATCH_BYTES = 8 << 20  # small files travel to the workers in batches: one round trip per file cost more
+_BATCH_FILES = 256
+
+
+def _scan_task(task: Task) -> tuple[dict[str, _PackedTally], list[InputProblem], int]:
+    """Some files, or one range of a big plain file, in a worker process: tallies, problems and bytes read."""
+    pieces, known = task
+    scanner = _scanner(known)
+    tallies: dict[str, _Tally] = {}
+    problems: list[InputProblem] = []
+    done = 0
+    for piece in pieces:
+        piece_problems, size = _scan_piece(scanner, piece, tallies)
+        problems += piece_problems
+        done += size
+    return {key: tally.packed() for key, tally in tallies.items()}, problems, done
+
+
+def _scan_piece(scanner: Scanner, piece: Piece, tallies: dict[str, _Tally]) -> tuple[list[InputProblem], int]:
+    path_text, source, start, end, embedded = piece
+    path = Path(path_text)
+    budget = Budget()
+    try:
+        with path.open("rb") as handle:
+            if embedded:
+                handle.seek(start)
+                member = Capped(handle, end - start)
+                _tally(tallies, scan_stream(scanner, member, source, end - start, budget, 1, seekable=False))
+                return budget.problems, end - start
+            if end < 0:
+                size = path.stat().st_size
+                _tally(tallies, scan_stream(scanner, handle, source, size, budget, 0, seekable=True))
+                return budget.problems, size
+            binary = b"\x00" in handle.read(8192)
+            _tally(tallies, scanner.scan_mapped(handle, source, start, end, binary=binary))
+            return budget.problems, end - start
+    except OSError as exc:
+        return [*budget.problems, InputProblem(source, None, f"cannot be read: {exc.strerror or exc}")], 0
+
+
+class _Tally:
+    """One host's sightings: the most relevant few kept whole, the others counted per port and scheme.
+
+    Workers send tallies rather than every hit, so memory and what crosses between processes grow with the
+    number of distinct hosts, not with how often a bundle repeats them (a 300 MB bundle held 4.6M sightings).
+    """
+
+    __slots__ = ("kept", "more", "sources")
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[float, int, int, Hit]] = []  # min-heap (relevance, -offset, n): least relevant out
+        self.more: dict[tuple[int | None, str | None], tuple[int, Hit]] = {}  # (port, scheme) → count, best
+        self.sources: set[str] = set()  # up to _SPREAD_FILES: the spread bonus stops growing there
+
+    def add(self, hit: Hit, times: int = 1) -> None:
+        if len(self.sources) < _SPREAD_FILES:
+            self.sources.add(hit.source)
+        entry = (hit.relevance, -hit.offset, next(_ORDER), hit)  # on equal relevance the earlier sighting stays
+        if len(self.kept) < KEEP_PER_ENDPOINT:
+            heapq.heappush(self.kept, entry)
+            if times == 1:
+                return
+            times -= 1
+        elif entry[:2] > self.kept[0][:2]:
+            entry = heapq.heapreplace(self.kept, entry)
+        self._count(entry[3], times)
+
+    def _count(self, hit: Hit, times: int) -> None:
+        combo = (hit.port, hit.scheme)
+        count, best = self.more.get(combo, (0, hit))
+        self.more[combo] = (count + times, hit if hit.relevance > best.relevance else best)
+
+    def packed(self) -> _PackedTally:
+        """Plain tuples for the trip back from a worker.
+
+        Unpickling them costs a sixth of unpickling the objects, and the receiving side holds the interpreter
+        lock throughout (150 ms per result froze the desktop app).
+        """
+        return (
+            [hit.fields() for *_, hit in self.kept],
+            [(count, hit.fields()) for count, hit in self.more.values()],
+            tuple(self.sources),
+        )
+
+    @classmethod
+    def unpacked(cls, packed: _PackedTally) -> _Tally:
+        kept, more, sources = packed
+        tally = cls()
+        for fields in kept:
+            tally.add(Hit(*fields))
+        for count, fields in more:
+            tally._count(Hit(*fields), count)
+        tally.sources.update(sources)
+        return tally
+
+    def merge(self, other: _Tally) -> None:
+        """Fold in another worker's tally of the same host."""
+        for *_, hit in other.kept:
+            self.add(hit)
+        for count, hit in other.more.values():
+            self._count(hit, count)
+        self.sources.update(list(other.sources)[: _SPREAD_FILES - len(self.sources)])
+
+
+_SPREAD_FILES = 4
+_PackedTally = tuple[list[tuple[Any, ...]], list[tuple[int, tuple[Any, ...]]], tuple[str, ...]]
+_ORDER = itertools.count()  # breaks ties in the heap, so hits themselves are never compared
+
+
+def _tally(tallies: dict[str, _Tally], hits: Iterable[Hit]) -> None:
+    for hit in hits:
+        key = hit.host or str(hit.ip)
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = _Tally()
+        tally.add(hit)
+
+
+def _tasks(root: Path, files: list[tuple[Path, int]], known: frozenset[str]) -> list[Task]:
+    """Work for the worker processes, biggest first so that no core is left with a big file at the end.
+
+    Big plain files are cut into ranges so every core helps; small files are batched.
+    """
+    label = root.name or str(root)
+    work: list[tuple[int, tuple[Piece, ...]]] = []  # (bytes, pieces)
+    batch: list[Piece] = []
+    batch_bytes = 0
+    for path, size in files:
+        source = str(Path(label) / path.relative_to(root)) if root.is_dir() else label
+        if size >= MAP_FROM:
+            plain, assets = _plain_and_embedded(path)
+            # An embedded archive is opened by a worker of its own; its compressed bytes are not searched as text.
+            # Weighed at three times its size (it is inflated, then scanned), so it is handed out first.
+            work += [(3 * asset.size, (Piece(str(path), f"{source}!{asset.name}", asset.offset, asset.end,
+                                             embedded=True),)) for asset in assets]  # fmt: skip
+            if plain and (size > SPLIT or assets):
+                work += [(stop - begin, (Piece(str(path), source, begin, stop),))
+                         for begin, stop in _ranges(size, [(a.offset, a.end) for a in assets])]  # fmt: skip
+                continue
+        if size >= _BATCH_BYTES:
+            work.append((size, (Piece(str(path), source),)))
+            continue
+        batch.append(Piece(str(path), source))
+        batch_bytes += size
+        if batch_bytes >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
+            work.append((batch_bytes, tuple(batch)))
+            batch, batch_bytes = [], 0
+    if batch:
+        work.append((batch_bytes, tuple(batch)))
+    work.sort(key=lambda item: -item[0])
+    return [(pieces, known) for _, pieces in work]
+
+
+def _plain_and_embedded(path: Path) -> tuple[bool, list[Asset]]:
+    """Whether a file is plain bytes (not an archive), and the archives a node executable carries as assets."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+            if archive_kind(head) != "file":
+                return False, []
+            if not head.startswith(EXECUTABLE_HEADS):  # bundles, data files: nothing to map
+                return True, []
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                assets = sea_assets(data)
+                return True, [
+                    asset for asset in assets if archive_kind(data[asset.offset : asset.offset + 512]) != "file"
+                ]
+    except (OSError, ValueError):  # gone or cut short since it was listed: the worker reports it as unreadable
+        return False, []
+
+
+def _ranges(size: int, skipped: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """[0, size) without the skipped intervals, in pieces of at most SPLIT bytes."""
+    begin = 0
+    for skip_start, skip_end in [*sorted(skipped), (size, size)]:
+        for start in range(begin, max(begin, skip_start), SPLIT):
+            yield start, min(start + SPLIT, skip_start)
+        begin = max(begin, skip_end)
+
+
+def scan_path(
+    root: Path,
+    *,
+    known_domains: frozenset[str] = frozenset(),
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[list[Observation], list[InputProblem]]:
+    """Observations (collector ``static``) for every host found under ``root``, ranked, and the problems met.
+
+    Files are scanned in parallel on every core; ``progress`` is told bytes done and total.
+    """
+    if not root.exists():
+        raise InputFileError(root, "does not exist")
+    problems: list[InputProblem] = []
+    tallies: dict[str, _Tally] = {}
+    done = 0
+    count = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(known_domains,)) as pool:
+        pool.submit(os.getpid)  # starts the workers now: they load the suffix list while the files are listed
+        files = _files(root)
+        total = sum(size for _, size in files)
+        tasks = _tasks(root, files, known_domains)
+        try:
+            for found, file_problems, size in pool.map(_scan_task, tasks, chunksize=1):
+                problems += file_problems
+                for key, packed in found.items():
+                    tally = _Tally.unpacked(packed)
+                    if key in tallies:
+                        tallies[key].merge(tally)
+                    else:
+                        tallies[key] = tally
+                done += size
+                if progress is not None:
+                    progress(done, total)
+                if cancelled is not None and cancelled():
+                    problems.append(
+                        InputProblem(str(root), None, "the scan was cancelled; files scanned before are kept")
+                    )
+                    pool.shutdown(cancel_futures=True)
+                    break
+        except BrokenProcessPool:  # e.g. a mapped file cut short by another program while it was read (SIGBUS)
+            problems.append(InputProblem(str(root), None, "the scan stopped early: a scanning process ended "
+                                         "unexpectedly (was a file changed while it was read?); what was "
+                                         "scanned before is kept"))  # fmt: skip
+    return _observations(tallies), problems
+
+
+def _start_worker(known: frozenset[str]) -> None:
+    """Workers run at a lower priority (one per core would keep a window from repainting) and load early."""
+    if hasattr(os, "nice"):
+        os.nice(5)
+    _scanner(known)
+
+
+def _observations(tallies: dict[str, _Tally]) -> list[Observation]:
+    """Sightings per host, best first; the host's relevance rises a little with each distinct file using it."""
+    sightings = Sightings()
+    for tally in tallies.values():
+        bonus = min(0.15, 0.05 * (len(tally.sources) - 1))
+        for *_, hit in sorted(tally.kept, reverse=True, key=lambda entry: entry[:2]):
+            sightings.add(_observation(hit, bonus))
+        for count, hit in tally.more.values():
+            sightings.add(_observation(hit, bonus), times=count)
+    return sightings.observations()
+
+
+def _observation(hit: Hit, bonus: float) -> Observation:
+    evidence = Evidence("static", hit.source, f"offset {hit.offset}", hit.excerpt)
+    # Use in many files supports a likely endpoint; it does not lift noise.
+    relevance = round(min(1.0, hit.relevance + (bonus if hit.relevance >= 0.2 else 0)), 3)
+    return Observation(hit.host, hit.ip, hit.port, hit.scheme, evidence, relevance)

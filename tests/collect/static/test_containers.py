@@ -1,0 +1,108 @@
+"""Archives read by content as streams: nested archives named, hostile and damaged ones refused, never a crash."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from databorder.collect.static import scan_path
+from databorder.collect.static.containers import archive_kind
+from databorder.errors import InputFileError
+from tests.helpers.archives import asar, tgz
+from tests.helpers.bundles import MINIFIED_JS, best
+
+
+def test_archives_nested_in_archives_name_their_members(tmp_path: Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("lib/sdk.js", b'x="https://api.innervendor.com/v1/chat"')
+    package = tmp_path / "pkg.tgz"
+    package.write_bytes(tgz({
+        "package/dist/cli.js": MINIFIED_JS,
+        "package/vendor/sdk.zip": inner.getvalue(),
+        "package/app.asar": asar({"out/main.js": b'h="https://api.asarvendor.com/v1/x"'}),
+    }))  # fmt: skip
+    observations, problems = scan_path(package)
+    sources = {o.host: o.evidence.source for o in observations}
+    assert problems == []
+    assert sources["api.chatvendor.com"] == "pkg.tgz!package/dist/cli.js"
+    assert sources["api.innervendor.com"] == "pkg.tgz!package/vendor/sdk.zip!lib/sdk.js"
+    assert sources["api.asarvendor.com"] == "pkg.tgz!package/app.asar!out/main.js"
+
+
+def test_hostile_archives_are_refused_member_by_member(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("zeros.bin", b"\x00" * (64 * 1024 * 1024))
+        z.writestr("../../etc/evil.js", b'u="https://api.evilvendor.com/v1"')  # a path-traversal name
+    observations, problems = scan_path(bomb)
+    assert any("a zip bomb?" in p.message for p in problems)
+    assert [o.evidence.source for o in observations] == ["bomb.zip!../../etc/evil.js"]  # read, never extracted
+    assert not (tmp_path.parent / "etc").exists()
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(bomb.read_bytes()[:200])
+    _, problems = scan_path(corrupt)
+    assert problems and "is a damaged zip archive" in problems[0].message
+    with pytest.raises(InputFileError, match="does not exist"):
+        scan_path(tmp_path / "nope")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2000), st.sampled_from([b"", b"PK\x03\x04", b"\x1f\x8b", b"\x04\x00\x00\x00"]))
+def test_random_bytes_never_crash_the_scanner(tmp_path: Path, body: bytes, magic: bytes) -> None:
+    path = tmp_path / "fuzz.bin"
+    path.write_bytes(magic + body)
+    scan_path(path, workers=1)
+
+
+def test_gzip_of_a_tar_is_read_as_a_stream(tmp_path: Path) -> None:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as t:
+        info = tarfile.TarInfo("x.js")
+        info.size = len(MINIFIED_JS)
+        t.addfile(info, io.BytesIO(MINIFIED_JS))
+    path = tmp_path / "x.tar.gz"
+    path.write_bytes(gzip.compress(raw.getvalue()))
+    assert "api.chatvendor.com" in best(scan_path(path)[0])
+
+
+def test_a_gzip_with_corrupt_deflate_data_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    data = bytearray(gzip.compress(MINIFIED_JS * 50))
+    data[30:60] = b"\xff" * 30
+    path = tmp_path / "broken.gz"
+    path.write_bytes(bytes(data))
+    _, problems = scan_path(path)
+    assert problems and "damaged gzip archive" in problems[0].message
+
+
+def test_a_gzip_that_is_not_a_tar_is_read_as_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.js.gz"
+    path.write_bytes(gzip.compress(MINIFIED_JS))
+    observations, problems = scan_path(path)
+    assert problems == []
+    api = next(o for o in observations if o.host == "api.chatvendor.com")
+    assert api.evidence.source == "bundle.js.gz!(gunzipped)"
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"PK\x03\x04rest", "zip"),
+        (b"PK\x05\x06", "zip"),  # an empty zip: its end record only
+        (b"\x1f\x8b\x08", "gzip"),
+        (b"\x00" * 257 + b"ustar\x0000", "tar"),
+        (b"\x04\x00\x00\x00" + b"\x00" * 12 + b'{"files":{}}', "asar"),
+        (b"\x7fELF\x02\x01\x01", "file"),
+        (b"PK", "file"),  # too short to say
+        (b"", "file"),
+    ],
+)
+def test_archives_are_told_by_their_first_bytes(head: bytes, kind: str) -> None:
+    assert archive_kind(head) == kind

@@ -1,0 +1,166 @@
+"""Candidates in bytes: URLs, quoted names, offsets in binaries, UTF-16LE runs, chunk boundaries, RE2 vs a reference."""
+
+from __future__ import annotations
+
+import functools
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from databorder.collect.static import finding, scan_path
+from databorder.collect.static.finding import Scanner
+
+
+@functools.cache
+def _scanner() -> Scanner:
+    """One scanner for every example: parsing the Public Suffix List costs ~40 ms."""
+    return Scanner()
+
+
+def elf_like(strings: dict[int, bytes], size: int = 4096) -> bytes:
+    data = bytearray(b"\x7fELF\x02\x01\x01" + b"\x00" * (size - 7))
+    for offset, text in strings.items():
+        data[offset - 1] = 0
+        data[offset : offset + len(text)] = text
+        data[offset + len(text)] = 0
+    return bytes(data)
+
+
+def test_binaries_give_offsets_for_ascii_and_utf16_strings(tmp_path: Path) -> None:
+    data = bytearray(elf_like({1000: b"https://api.chatvendor.com/v2/messages", 2000: b"metrics.chatvendor.com"}))
+    utf16 = "https://upload.chatvendor.com/files".encode("utf-16-le")
+    data[3000 : 3000 + len(utf16)] = utf16
+    binary = tmp_path / "agent"
+    binary.write_bytes(bytes(data))
+    observations, _ = scan_path(binary)
+    where = {o.host: o.evidence.location for o in observations}
+    assert where["api.chatvendor.com"] == "offset 1000"
+    assert where["metrics.chatvendor.com"] == "offset 2000"
+    assert where["upload.chatvendor.com"] == "offset 3000"
+
+
+@pytest.mark.parametrize("inside_tar", [False, True], ids=["mapped file", "streamed member"])
+def test_big_files_are_read_without_losing_names_on_chunk_boundaries(tmp_path: Path, inside_tar: bool) -> None:
+    name = b'"https://api.chatvendor.com/v1/x"'
+    blob = bytearray(b"\x00" * (finding.CHUNK * 2 + 100))
+    places = [finding.CHUNK - 10, finding.CHUNK - finding.OVERLAP - 5]  # across the chunk and the report cut-off
+    for at in places:
+        blob[at : at + len(name)] = name
+    path = tmp_path / "big.bin"
+    path.write_bytes(bytes(blob))
+    if inside_tar:  # an archive member is read as a stream, chunk by chunk
+        with tarfile.open(tmp_path / "big.tar", "w") as archive:
+            archive.add(path, arcname="big.bin")
+        path.unlink()
+        path = tmp_path / "big.tar"
+    observations, _ = scan_path(path)
+    found = sorted((o.host or "", o.evidence.source, o.evidence.location or "") for o in observations)
+    source = "big.tar!big.bin" if inside_tar else "big.bin"
+    assert found == sorted(("api.chatvendor.com", source, f"offset {at + 1}") for at in places)
+
+
+_PIECES = st.sampled_from([
+    b"api.chatvendor.com", b"https://api.chatvendor.com/v1", b"http://203.0.113.5/up", b"metrics.vendor.io", b"a.b",
+    b"console.log", b"x.test", b"source.js", b"comment.block.cpp", b"a.community", b"a.py", b"com", b"x", b"-",
+    b"a.com-x", b"a.com.cpp", b"a.com.", b'a.com"b.io', b"a.com:443", b"//cdn.vendor.io/x", b"a.com?q", b"\xff",
+    b"ftp://files.vendor.net", b"A.Vendor.COM", b"1.2.3.4",
+    *(b"\x00\x00" + text.encode("utf-16-le") for text in (
+        "https://upload.chatvendor.com/f", '"cdn.vendor.net"', "plain utf16 text", "http://198.51.100.7/x", "a.io",
+        "x'telemetry.vendor.ai'", '"x.io"',
+    )),
+])  # fmt: skip
+
+
+# What separates strings in bundles and binaries. Text glued straight to a name ("a.pyhttps://…", or an ASCII name
+# then "h\0t\0…") can be read in more than one way, and the two scans read it differently.
+_SEPARATORS = st.sampled_from([b'"', b"'", b"`", b"\x00", b"\x00\x00", b" ", b"\n", b",", b"/", b":", b"(", b"="])
+
+
+def _urls_within(text: bytes, at: int) -> list[tuple[bytes, int]]:
+    """A URL match and the URLs inside its text ("a,https://b", "?u=https://b"), a list's items cut apart."""
+    import re
+
+    inner = re.search(rb"[a-z][a-z0-9+.-]*://", text[text.index(b"://") + 3 :], re.I)
+    if inner is None:
+        return [(text, at)]
+    cut = text.index(b"://") + 3 + inner.start()
+    head = text[: cut - 1] if text[cut - 1 : cut] in (b",", b";") else text
+    return [(head, at), *_urls_within(text[cut:], at + cut)]
+
+
+def _two_pass_reference(data: bytes) -> set[tuple[str | None, str | None]]:
+    """The names the scan first found: any dotted word, suffix checked after; UTF-16 runs in a second pass."""
+    import re
+
+    import re2
+
+    from databorder.collect.static.finding import _TRAILING, TEXT_PATTERN
+
+    fast = re2.compile(
+        rb"(?i)[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]+|(?:[\"'`\x00]|//)"
+        rb"(?:[a-z0-9][a-z0-9_-]*\.)+[a-z][a-z0-9-]*[a-z0-9]"
+    )  # any dotted word: the suffix is checked afterwards
+    scanner, found = _scanner(), set()
+    for m in fast.finditer(data):
+        text = m.group()
+        if b"://" in text:
+            hits = [scanner._hit(url_text, None, data, at, "f", 0) for url_text, at in _urls_within(text, m.start())]
+        elif m.end() < len(data) and data[m.end()] not in _TRAILING:
+            continue
+        else:
+            skip = 2 if text.startswith(b"//") else 1
+            hits = [scanner._hit(None, text[skip:], data, m.start() + skip, "f", 0)]
+        found |= {(hit.host, hit.ip) for hit in hits if hit is not None}
+    for run in re.finditer(rb"(?:[\x20-\x7e]\x00){8,}", data):
+        for m2 in TEXT_PATTERN.finditer(run.group().decode("utf-16-le")):
+            url, host = m2.group("url"), m2.group("host")
+            hit = scanner._hit(url.encode() if url else None, host.encode() if host else None, data,
+                               run.start() + 2 * m2.start(), "f", 0)  # fmt: skip
+            if hit is not None:
+                found.add((hit.host, hit.ip))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_PIECES, _SEPARATORS), max_size=40))
+@example([(b"api.chatvendor.com", b'"'), (b"console.log", b":"), (b"//cdn.vendor.io/x", b","),
+          (b"https://api.chatvendor.com/v1", b'"')])  # once found: a URL glued to the end of another  # fmt: skip
+def test_one_pass_over_a_binary_finds_what_two_passes_found(pieces: list[tuple[bytes, bytes]]) -> None:
+    data = b"\x00\x01" + b"".join(piece + separator for piece, separator in pieces) + b"\x00"
+    ours = {(h.host, h.ip) for h in _scanner().scan_bytes(data, "f", 0, binary=True)}
+    assert ours == _two_pass_reference(data)
+
+
+def test_the_public_search_api_finds_the_same_spans_as_the_direct_one() -> None:
+    import types
+
+    import re2
+
+    from databorder.collect.static.finding import _span_finder
+
+    pattern = re2.compile(rb"(?i)[a-z]+://[a-z./]+|[\"\x00][a-z.]+[\"\x00]")
+    data = b'\x00x "api.chatvendor.com" https://u.chatvendor.com/f "b.io" http://a.b/c'
+    direct = _span_finder(pattern)
+    public = _span_finder(types.SimpleNamespace(search=pattern.search))  # a binding without the private object
+
+    def spans(find: Callable[[bytes, int, int], tuple[int, int]]) -> list[tuple[int, int]]:
+        found, pos = [], 0
+        while (span := find(data, pos, len(data)))[0] >= 0:
+            found.append(span)
+            pos = span[1]
+        return found
+
+    assert spans(direct) == spans(public) == [(3, 23), (24, 50), (51, 57), (58, 70)]
+
+
+def test_urls_in_a_list_or_a_parameter_are_each_found(tmp_path: Path) -> None:
+    path = tmp_path / "config.js"
+    path.write_bytes(b'const origins="https://a.vendorx.com/v1/chat,https://b.vendorx.com/v1/chat;wss://c.vendorx.com/v1";'
+                     b'const go="https://d.vendorx.com/login?next=https://e.vendorx.com/api/";')  # fmt: skip
+    found = {o.host: o for o in scan_path(path)[0]}
+    assert set(found) == {"a.vendorx.com", "b.vendorx.com", "c.vendorx.com", "d.vendorx.com", "e.vendorx.com"}
+    assert found["a.vendorx.com"].relevance >= 0.8  # its own path (/v1/chat), not the list's tail, was judged

@@ -1,0 +1,110 @@
+"""The static scan's relevance rules: data endpoints rise, documentation, identifiers and placeholders sink."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from databorder.collect.static import scan_path
+from databorder.collect.static.ranking import Ranking, Signals, context_signals, file_factor
+from databorder.endpoints import parse_endpoint
+from tests.helpers.bundles import MINIFIED_JS, best
+
+
+def test_minified_javascript_ranks_data_endpoints_above_docs_and_identifiers(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    (app / "dist").mkdir(parents=True)
+    (app / "dist" / "main.js").write_bytes(MINIFIED_JS)
+    observations, problems = scan_path(app)
+    ranks = best(observations)
+    assert problems == []
+    assert "res.map" not in ranks  # an unquoted property access is no host
+    assert ranks["api.chatvendor.com"] >= 0.8  # a URL with /v1/ after baseURL
+    assert ranks["telemetry.chatvendor.com"] > ranks["settings.help"]
+    assert ranks["cdn.chatvendor.com"] >= 0.3
+    for noise in ("developer.mozilla.org", "www.apache.org", "example.com", "api.example.test"):
+        assert ranks[noise] <= 0.1, noise
+    assert ranks["203.0.113.50"] > 0.3
+    api = next(o for o in observations if o.host == "api.chatvendor.com")
+    assert api.evidence.source == "app/dist/main.js"
+    assert api.evidence.location == f"offset {MINIFIED_JS.index(b'https://api.chatvendor.com')}"
+    assert "baseURL" in api.evidence.excerpt and api.scheme == "https" and api.evidence.collector == "static"
+
+
+def test_links_in_code_comments_rank_as_documentation(tmp_path: Path) -> None:
+    source = (
+        b"// See https://api.docvendor.com/v1/spec for the protocol\n"
+        b" * https://tracker.docvendor.com/issues/1\n"
+        b'const base = "https://api.datavendor.com/v1/chat"; // https://api.commentvendor.com/v1/x\n'
+        b'fetch("//cdn.datavendor.com/app.js")\n'
+    )
+    path = tmp_path / "lib.js"
+    path.write_bytes(source)
+    ranks = best(scan_path(path)[0])
+    assert ranks["api.datavendor.com"] >= 0.8
+    assert ranks["cdn.datavendor.com"] >= 0.3  # protocol-relative, not a comment
+    for documented in ("api.docvendor.com", "tracker.docvendor.com", "api.commentvendor.com"):
+        assert ranks[documented] < ranks["api.datavendor.com"] - 0.25, documented
+
+
+def test_quoted_program_identifiers_with_real_tlds_rank_as_noise(tmp_path: Path) -> None:
+    path = tmp_path / "runtime"
+    path.write_bytes(
+        b'\x00"console.info"\x00"f32.ne"\x00"i32x4.lt"\x00"Temporal.Calendar.prototype.id"\x00"telemetry.vendorx.com"\x00'
+        b'"u.id"\x00"4.bv"\x00"value.ir"\x00"domain.run"\x00"data.vendorx.com"\x00"qq.com"\x00'
+    )
+    ranks = best(scan_path(path, known_domains=frozenset({"u.id"}))[0])
+    assert ranks["u.id"] >= 0.3  # shaped like a variable, but a domain the catalog knows (as x.ai is)
+    for host in ("telemetry.vendorx.com", "data.vendorx.com", "qq.com"):  # a property word with more labels is a host
+        assert ranks[host] >= 0.3, host
+    for identifier in ("console.info", "f32.ne", "i32x4.lt", "temporal.calendar.prototype.id", "4.bv", "value.ir",
+                       "domain.run"):  # fmt: skip
+        assert ranks[identifier] <= 0.1, identifier
+
+
+def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_path: Path) -> None:
+    path = tmp_path / "cli.js"
+    path.write_bytes(
+        b'const h="Log in to your enterprise: copilot login --host https://example.ghe.com";'
+        b'const p="a project URL (e.g., https://my-resource.services.vendorx.com/api/projects/p)";'
+        b'const u="Update first: https://aka.ms/vendorx-os";const d="http://www.vendorx.com/dtd/xhtml1.dtd-//w3c//dtd";'
+        b'const client={baseURL:"https://api.vendorx.com/v1/chat"};'
+    )
+    ranks = best(scan_path(path)[0])
+    assert ranks["api.vendorx.com"] >= 0.8
+    for noise in ("example.ghe.com", "my-resource.services.vendorx.com", "aka.ms", "www.vendorx.com"):
+        assert ranks[noise] <= 0.1, noise
+
+
+@pytest.mark.parametrize(
+    ("source", "factor"),
+    [
+        ("app/dist/cli.js", 1.0),
+        ("app/test/setup.js", 0.5),
+        ("app\\docs\\guide.js", 0.5),  # a Windows path
+        ("pkg.tgz!package/examples/chat.js", 0.5),
+        ("docs/pkg.tgz!package/dist/cli.js", 1.0),  # the member's own path counts, not the archive's folder
+        ("app/README.md", 0.5),
+        ("app/THIRD_PARTY_LICENSES.txt", 0.5),
+    ],
+)
+def test_the_file_a_sighting_sits_in_weighs_it(source: str, factor: float) -> None:
+    assert file_factor(source) == factor
+
+
+def test_the_statement_before_a_match_gives_its_signals() -> None:
+    assert context_signals(b"const client={baseURL:") == Signals(data=True, noise=False, comment=False)
+    assert context_signals(b" * Licensed under ") == Signals(data=False, noise=True, comment=True)
+    assert context_signals(b"x = 1; // see ") == Signals(data=False, noise=True, comment=True)
+    assert context_signals(b'load("//') == Signals(data=False, noise=False, comment=False)  # protocol-relative
+
+
+def test_what_a_name_alone_decides() -> None:
+    ranking = Ranking(frozenset({"x.ai"}))
+    api = ranking.name(parse_endpoint("https://api.vendorx.com/v1/chat"), "https://api.vendorx.com/v1/chat")
+    assert (round(api.score, 2), api.identifier, api.noise) == (0.8, False, False)
+    assert ranking.name(parse_endpoint("settings.help"), None).identifier  # an unusual gTLD, bare
+    assert not ranking.name(parse_endpoint("vendorx.de"), None).identifier  # a country code is common
+    assert not ranking.name(parse_endpoint("x.ai"), None).identifier  # shaped like a variable, but known
+    assert ranking.name(parse_endpoint("api.example.test"), None).noise

@@ -1,0 +1,73 @@
+"""The parallel scan: links not followed, big files cut into ranges, worker tallies merged, a dying worker reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from databorder.collect import KEEP_PER_ENDPOINT
+from databorder.collect.static import scan
+from databorder.collect.static.scan import scan_path
+
+
+def test_symlink_loops_are_not_followed(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "a.js").write_bytes(b'"https://api.chatvendor.com/v1"')
+    (app / "loop").symlink_to(app)
+    observations, _ = scan_path(app)
+    assert [o.evidence.source for o in observations] == ["app/a.js"]
+
+
+def test_big_plain_files_are_split_into_ranges_without_losing_or_doubling_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan, "SPLIT", 1 << 20)  # 1 MB ranges for the test (workers fork and inherit it)
+    name = b'"https://api.chatvendor.com/v1/x"'
+    blob = bytearray(b"\x00" * (5 << 20))
+    places = [(1 << 20) - 5, (3 << 20) + 7, (5 << 20) - 100]  # across two range boundaries, and near the end
+    for at in places:
+        blob[at : at + len(name)] = name
+    path = tmp_path / "big.bin"
+    path.write_bytes(bytes(blob))
+    observations, _ = scan_path(path, workers=2)
+    assert sorted(o.evidence.location or "" for o in observations) == sorted(f"offset {at + 1}" for at in places)
+
+
+def test_a_name_repeated_everywhere_keeps_its_best_sightings_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan, "SPLIT", 1 << 20)  # several ranges, so worker tallies are merged
+    noise = b'// see "https://api.chatvendor.com/docs"\n'
+    used = b'const client={baseURL:"https://api.chatvendor.com/v1/chat"};\n'
+    repeats = (4 << 20) // len(noise)
+    body = noise * (repeats // 2) + used + noise * (repeats // 2)
+    (tmp_path / "bundle.js").write_bytes(body)
+    (tmp_path / "other.js").write_bytes(used)
+    observations, _ = scan_path(tmp_path, workers=2)
+    ours = [o for o in observations if o.host == "api.chatvendor.com"]
+    whole = [o for o in ours if o.evidence.location is not None]
+    summaries = [o for o in ours if o.evidence.location is None]
+    assert len(whole) == KEEP_PER_ENDPOINT
+    assert max(o.relevance for o in whole) == max(o.relevance for o in observations)
+    assert {o.evidence.source for o in whole if "baseURL" in o.evidence.excerpt} == {
+        f"{tmp_path.name}/bundle.js",
+        f"{tmp_path.name}/other.js",
+    }  # the one data-like use deep inside the big file is among the kept, whichever range found it
+    counted = sum(int(o.evidence.excerpt.split()[2].replace(",", "")) for o in summaries)
+    assert counted + len(whole) == repeats // 2 * 2 + 2  # every sighting is either kept or counted
+
+
+def _dies(task: object) -> None:
+    import os
+
+    os._exit(1)  # as a SIGBUS would, when a mapped file shrinks while it is read
+
+
+def test_a_scanning_process_that_dies_is_a_problem_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "_scan_task", _dies)
+    (tmp_path / "a.js").write_bytes(b'x="https://api.chatvendor.com/v1"')
+    observations, problems = scan_path(tmp_path, workers=1)
+    assert observations == []
+    assert any("ended unexpectedly" in p.message for p in problems)

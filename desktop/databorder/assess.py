@@ -285,7 +285,7 @@ def assess_request(
 
     progress = progress or NoProgress()
     watching = progress
-    from databorder.attribute.tables import known_domains
+    from databorder.attribute.service import known_domains
 
     collected = collect_target(
         request,

@@ -51,12 +51,19 @@ AddressScope = Literal["public", "local"]
 #: declared by the vendor (catalog), or merely possible (found in a static scan of the app's files).
 Confidence = Literal["observed", "declared", "possible"]
 #: What an endpoint is for, as the AI-app catalog declares it.
-Role = Literal["api", "auth", "telemetry", "web", "cdn", "update"]
+Role = Literal["api", "auth", "upload", "telemetry", "web", "docs", "cdn", "update"]
 #: Where a rule pack was found: the organisation's system folder, the user's config folder, a folder the user
 #: named (``--pack-dir``), the packs shipped with DataBorder, or a file named by path.
+#: What decided who runs a service: the organisation's own table, the app catalog, the operator knowledge base,
+#: or an inference from weaker evidence (a country-of-concern ccTLD, legal-entity text in a scanned bundle, the
+#: endpoint's TLS certificate, the domain's registry record).
+ServiceBasis = Literal["org-table", "catalog", "operators", "cctld", "bundle", "tls", "rdap"]
+#: How sure the service attribution is: a sourced table row (high), a row matched only by the registrable
+#: domain or with unverified facts (medium), an inference (low).
+AttributionConfidence = Literal["high", "medium", "low"]
 PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
 #: What a data source is: the GeoIP country or ASN database, the operator or service table, the AI-app catalog.
-DatabaseKind = Literal["country", "asn", "operators", "services", "catalog"]
+DatabaseKind = Literal["country", "asn", "operators", "services", "catalog", "knowledge"]
 
 #: Severity order, weakest first; the verdict is the strongest severity any finding reached.
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
@@ -201,13 +208,40 @@ class AddressAttribution:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainLink:
+    """One owner in a service operator's parent chain: the entity and its home country."""
+
+    name: str
+    country: CountryCode | None
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceAttribution:
-    """Who runs the service behind a domain, and the country whose law that operator lives under."""
+    """Who runs the service behind a domain, who owns that operator, and the country whose law reaches each."""
 
     operator: str
     country: CountryCode | None
     source: str
     category: str | None = None  # genai, telemetry, analytics, error-reporting, feature-flags…
+    parent_chain: tuple[ChainLink, ...] = ()  # the operator's owners, nearest first, ultimate parent last
+    basis: ServiceBasis = "operators"  # what decided it
+    confidence: AttributionConfidence = "high"
+    checked: Annotated[str, Constraint(format="date")] | None = None  # when the deciding row's facts were read
+    unverified: tuple[str, ...] = ()  # facts of the deciding row no source confirmed (country, parent, name…)
+    role: Role | None = None  # the role the deciding row gives this domain (api, auth, upload, telemetry…)
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The operator's country and each owner's, nearest first (what the owner-chain rules test)."""
+        found = [self.country, *(link.country for link in self.parent_chain)]
+        return tuple(dict.fromkeys(c for c in found if c))
+
+    def chain_in_words(self) -> str:
+        """The chain in words, e.g. "BytePlus Pte. Ltd. (SG), owned by ByteDance Ltd. (CN)"."""
+        words = f"{self.operator} ({self.country or 'country unknown'})"
+        for link in self.parent_chain:
+            words += f", owned by {link.name} ({link.country or 'country unknown'})"
+        return words
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,29 +23,30 @@ def test_shipped_operator_table_knows_registrant_versus_parent_country() -> None
     assert table.ref.kind == "operators" and len(table.ref.sha256) == 64
 
 
-def test_service_table_matches_the_longest_listed_parent_domain() -> None:
-    table = ServiceTable(base=load_catalog().service_rows())
+def test_service_table_matches_the_longest_listed_parent_domain(tmp_path: Path) -> None:
+    extra = tmp_path / "ours.toml"
+    extra.write_text(
+        '[[services]]\ndomains = ["gateway.example.test"]\noperator = "Example Corp AI gateway"\ncountry = "DE"\n'
+        'source = "our inventory"\ncategory = "genai"\n',
+        encoding="utf-8",
+    )
+    table = ServiceTable([extra], base=load_catalog().service_rows())
     deepseek = table.lookup("chat.deepseek.com")
     assert deepseek is not None and deepseek.country == "CN" and "DeepSeek" in deepseek.operator
-    apm = table.lookup("apmplus.volces.com")
-    ark = table.lookup("ark.cn-beijing.volces.com")
-    assert apm is not None and ark is not None and apm.operator != ark.operator
+    ours = table.lookup("eu.gateway.example.test")
+    assert ours is not None and ours.operator == "Example Corp AI gateway" and ours.country == "DE"
     assert table.lookup("notdeepseek.com") is None
     assert table.lookup(None) is None
+    assert [r.kind for r in table.refs] == ["services"]
 
 
-def test_damaged_tables_are_reported_as_a_broken_installation(tmp_path: Path) -> None:
+def test_damaged_tables_are_reported_as_a_broken_installation_or_bad_input(tmp_path: Path) -> None:
+    from databorder.errors import InputFileError
+
     bad = tmp_path / "operators.toml"
     bad.write_text("[[operators]]\nname = 'x'\n")
     with pytest.raises(ResourceError, match="malformed row"):
         OperatorTable(bad)
     bad.write_text("not toml =")
-    with pytest.raises(ResourceError, match="missing or damaged"):
-        ServiceTable(bad)
-
-
-def test_third_party_vendors_come_from_the_services_table_alone() -> None:
-    table = ServiceTable()
-    sentry = table.lookup("o123.ingest.sentry.io")
-    assert sentry is not None and sentry.category == "error-reporting" and sentry.country == "US"
-    assert table.lookup("api.deepseek.com") is None  # AI apps' own domains come from the catalog
+    with pytest.raises(InputFileError, match="not a readable services table"):
+        ServiceTable([bad])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -65,7 +66,9 @@ def test_fail_on_threshold_sets_exit_code(
     code, out, _ = run(capsys, *common, "host.cdn.test", "--pack", "us-countries-of-concern", "--fail-on", "review")
     assert code == 1  # US-hosted on AS45102, whose parent is Chinese: review
     code, out, _ = run(capsys, *common, "lan.chat.test", "--fail-on", "review")
-    assert (code, out.strip()) == (0, "Verdict: ALLOW — score 0/100 (low); packs: us-countries-of-concern 1.1.0")
+    assert code == 0 and re.fullmatch(
+        r"Verdict: ALLOW — score 0/100 \(low\); packs: us-countries-of-concern \S+", out.strip()
+    )
 
 
 def test_json_to_stdout_is_only_json(
@@ -183,7 +186,7 @@ def test_rules_list_validate_and_explain(capsys: pytest.CaptureFixture[str], tmp
     )
     code, out, err = run(capsys, "rules", "validate", "rules/us-navy-genai.toml", str(broken))
     assert code == 3
-    assert "ok: rules/us-navy-genai.toml: us-navy-genai 1.0.0, 6 rules, 2 sets" in out
+    assert re.search(r"ok: rules/us-navy-genai.toml: us-navy-genai \S+, \d+ rules, \d+ sets", out)
     assert f"{broken}, line 7: set 'x': 'ZZ' is not an ISO 3166-1 alpha-2 country code" in err
     code, out, _ = run(capsys, "rules", "explain", "rules/examples/custom.toml")
     assert code == 0

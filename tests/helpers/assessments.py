@@ -8,6 +8,7 @@ import dataclasses
 from databorder.model import (
     AddressAttribution,
     Assessment,
+    ChainLink,
     Endpoint,
     Evidence,
     Finding,
@@ -115,7 +116,18 @@ def full_assessment() -> Assessment:
     named = dataclasses.replace(
         named,
         addresses=(registered, local),
-        service=ServiceAttribution(operator="Chat Ltd", country="CN", source="test table", category="genai"),
+        service=ServiceAttribution(
+            operator="Chat Pte. Ltd.",
+            country="SG",
+            source="test knowledge base ai.toml: chat.test",
+            category="genai",
+            parent_chain=(ChainLink("Chat Holdings Ltd.", "CN"),),
+            basis="operators",
+            confidence="medium",
+            checked="2026-12-03",
+            unverified=("parent",),
+            role="api",
+        ),
         confidence="declared",
         roles=("api", "telemetry"),
         observed_addresses=("203.0.113.10",),

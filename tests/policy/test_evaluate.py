@@ -342,3 +342,62 @@ def test_score_is_monotone_deterministic_and_the_sum_of_points(first: list[Endpo
     assert VERDICTS.index(verdict2) >= VERDICTS.index(verdict1)
     assert s1 == min(100, sum(f.points for f in base)) and total1 == sum(f.points for f in base)
     assert evaluate(first, packs) == base  # deterministic
+
+
+def test_a_foreign_arm_of_a_covered_parent_is_prohibited_and_the_finding_says_the_chain() -> None:
+    from databorder.model import ChainLink
+
+    arm = ServiceAttribution(
+        operator="BytePlus Pte. Ltd.",
+        country="SG",
+        source="knowledge base",
+        category="genai",
+        parent_chain=(ChainLink("ByteDance Ltd.", "CN"),),
+    )
+    us = ServiceAttribution(operator="US Co", country="US", source="kb", parent_chain=(ChainLink("US Parent", "US"),))
+    endpoints = [
+        endpoint("ark.test", address("198.51.100.7", "SG", 64500), service=arm),
+        endpoint("us.test", address("198.51.100.8", "US", 64500), service=us),
+    ]
+    findings = evaluate(endpoints, [shipped(), load_pack(*find_pack("us-navy-genai"))])
+    by_rule = {(f.endpoint, f.rule): f for f in findings}
+    covered = by_rule[("ark.test", "service-operator-from-country-of-concern")]
+    assert covered.severity == "prohibit" and "BytePlus Pte. Ltd. (SG), owned by ByteDance Ltd. (CN)" in covered.message
+    assert "ByteDance Ltd. (CN)" in covered.fact
+    assert by_rule[("ark.test", "genai-from-country-of-concern")].severity == "prohibit"
+    assert not any(f.endpoint == "us.test" and f.severity == "prohibit" for f in findings)
+
+
+def test_an_inferred_operator_asks_for_review_but_cannot_prohibit() -> None:
+    hint = ServiceAttribution(
+        operator="unknown operator (likely under CN law: ccTLD .cn)",
+        country="CN",
+        source="ccTLD",
+        basis="cctld",
+        confidence="low",
+    )
+    (finding,) = evaluate([endpoint("x.example.cn", service=hint)], [shipped()])
+    assert finding.rule == "service-operator-from-country-of-concern" and finding.severity == "review"
+    assert any("inferred (from a country-of-concern ccTLD)" in a for a in finding.adjustments)
+
+
+def test_unknown_is_not_allow_for_data_endpoints_only() -> None:
+    from databorder.policy.evaluate import settles, unattributed
+
+    nobody = dataclasses.replace(
+        endpoint("api.unknown.example"), resolution=Resolution(status="skipped", detail="offline")
+    )
+    low = dataclasses.replace(nobody, host="docs.unknown.example", relevance=0.3)
+    low_api = dataclasses.replace(low, host="upload.unknown.example", roles=("upload",))
+    hosted = endpoint("api.hosted.example", address("198.51.100.9", "DE", 64500))
+    lan = endpoint("printer.lan.example", address("10.0.0.9", None, None, scope="local"))
+    assert [unattributed(e) for e in (nobody, low, low_api, hosted, lan)] == [True, False, True, False, False]
+    for pack_id in ("us-countries-of-concern", "us-navy-genai", "eu-gdpr-transfers", "uk-gdpr-transfers",
+                    "sanctions-ofac"):  # fmt: skip
+        findings = evaluate([nobody, low, hosted], [load_pack(*find_pack(pack_id))])
+        unknown = [f for f in findings if f.rule == "operator-unknown"]
+        assert [f.endpoint for f in unknown] == ["api.unknown.example"], pack_id
+        assert unknown[0].severity == "review" and score(findings)[3] != "allow"
+        assert "who runs api.unknown.example is unknown" in unknown[0].message
+    assert any("--offline" in step for step in settles(nobody))
+    assert any("operators table" in step for step in settles(nobody))

@@ -191,6 +191,7 @@ def test_extends_inherits_overrides_and_disables(pack_dirs: tuple[Path, Path]) -
         "hosting-in-country-of-concern",
         "service-operator-from-country-of-concern",
         "hosting-unknown",
+        "operator-unknown",
     }
     assert (rules["hosting-in-country-of-concern"].pack, rules["hosting-in-country-of-concern"].points) == ("child", 5)
     assert rules["service-operator-from-country-of-concern"].pack == "us-countries-of-concern"

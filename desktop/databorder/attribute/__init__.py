@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from databorder.attribute.geoip import AsnDatabase, CountryDatabase, IPAddress
+from databorder.attribute.service import ServiceAttributor
 from databorder.attribute.store import open_asn_database, open_country_database
 from databorder.attribute.tables import OperatorTable, ServiceTable
 from databorder.catalog import Catalog, load_catalog
 from databorder.endpoints import is_local
+from databorder.knowledge import load_knowledge
 from databorder.model import AddressAttribution, AddressScope, DatabaseRef, Role, ServiceAttribution
 
 # First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
@@ -47,7 +49,7 @@ class Attributor:
         country_db: CountryDatabase,
         asn_db: AsnDatabase,
         operators: OperatorTable,
-        services: ServiceTable,
+        services: ServiceAttributor,
         catalog: Catalog | None = None,
     ) -> None:
         self.catalog = catalog
@@ -66,7 +68,9 @@ class Attributor:
             country_db=open_country_database(country_db),
             asn_db=open_asn_database(asn_db),
             operators=OperatorTable(),
-            services=ServiceTable(extra=services, base=catalog.service_rows()),
+            services=ServiceAttributor(
+                knowledge=load_knowledge(), catalog=catalog, extra=ServiceTable(services) if services else None
+            ),
             catalog=catalog,
         )
 
@@ -132,12 +136,14 @@ class Attributor:
         return results  # type: ignore[return-value]  # every position was filled above
 
     def roles(self, host: str | None) -> tuple[Role, ...]:
-        """The roles the catalog declares for this host (api, auth, telemetry…)."""
-        return self.catalog.roles_of(host) if self.catalog is not None else ()
+        """The roles the catalog declares for this host, and the one the knowledge base gives its domain."""
+        declared = self.catalog.roles_of(host) if self.catalog is not None else ()
+        known = self.services.role(host)
+        return tuple(sorted({*declared, known})) if known is not None else declared
 
     def service(self, host: str | None) -> ServiceAttribution | None:
-        """Who runs the service at ``host``, if the services table knows its domain."""
-        return self.services.lookup(host)
+        """Who runs the service at ``host`` (see :mod:`databorder.attribute.service`), None when nothing says."""
+        return self.services.service(host)
 
     def close(self) -> None:
         """Release the database files."""

@@ -1,7 +1,9 @@
-"""The shipped lookup tables: ASN → network operator, and domain → service operator.
+"""Lookup tables: ASN → network operator (shipped), and domain → service operator (the organisation's own).
 
-Both are TOML data in resources/ with a source per row, so a privacy officer can read and correct them without
-touching code.  Each table is recorded in every assessment (file, version, sha256) like a GeoIP database.
+Both are TOML with a source per row, so a privacy officer can read and correct them without touching code.  Each
+table is recorded in every assessment (file, version, sha256) like a GeoIP database.  Who runs a domain is
+otherwise the operator knowledge base's business (:mod:`databorder.knowledge`); the service table here is the
+older, flat format an organisation's ``--services`` files are written in, and the catalog's app domains.
 """
 
 from __future__ import annotations
@@ -77,22 +79,15 @@ class OperatorTable:
 class ServiceTable:
     """Domain → who runs the service there, the country whose law reaches that operator, and its category.
 
-    The shipped table comes first; extra tables (an organisation's own domains, e.g. an internal AI gateway)
-    are read after it, and their rows win for the same domain.
+    ``base`` rows (the AI-app catalog's domains) come first; the ``extra`` tables (an organisation's own domains,
+    e.g. an internal AI gateway) are read after them, and their rows win for a domain.
     """
 
-    def __init__(
-        self,
-        path: Path | None = None,
-        *,
-        extra: Sequence[Path] = (),
-        base: Sequence[tuple[str, ServiceAttribution]] = (),
-    ) -> None:
-        # ``base`` rows (the AI-app catalog's domains) come first; the tables read after them win for a domain.
+    def __init__(self, extra: Sequence[Path] = (), *, base: Sequence[tuple[str, ServiceAttribution]] = ()) -> None:
         self._by_domain: dict[str, ServiceAttribution] = {domain: service for domain, service in base}
         refs = []
-        for table_path, shipped in [(path or resource_path("services.toml"), True), *((p, False) for p in extra)]:
-            data, ref = _load(table_path, "services", shipped=shipped)
+        for table_path in extra:
+            data, ref = _load(table_path, "services", shipped=False)
             refs.append(ref)
             try:
                 for row in data["services"]:
@@ -106,8 +101,6 @@ class ServiceTable:
                         self._by_domain[domain.lower()] = service
             except (KeyError, TypeError, AttributeError) as exc:
                 sentence = f"has a malformed row (each needs domains, operator, source; problem: {exc})"
-                if shipped:
-                    raise ResourceError(f"the services table {table_path} {sentence}") from None
                 raise InputFileError(table_path, sentence) from None
         self.refs = tuple(refs)
 
@@ -126,13 +119,3 @@ class ServiceTable:
             if found is not None:
                 return found
         return None
-
-
-def known_domains(extra: Sequence[Path] = ()) -> frozenset[str]:
-    """Every domain the knowledge layers know an operator for (catalog, shipped and extra service tables).
-
-    A static scan ranks names under these as data endpoints; the orchestrator hands them to the collectors.
-    """
-    from databorder.catalog import load_catalog
-
-    return ServiceTable(extra=extra, base=load_catalog().service_rows()).domains

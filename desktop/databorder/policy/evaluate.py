@@ -31,6 +31,14 @@ CLEARTEXT_SCHEMES = frozenset({"http", "ws", "ftp", "telnet"})
 UNRESOLVED = frozenset({"nxdomain", "nodata", "servfail", "timeout"})
 
 
+#: What decided a service attribution when it is an inference, not a sourced row: it can ask for review, never
+#: prohibit on its own.
+INFERRED_BASES = frozenset({"cctld", "bundle", "tls", "rdap"})
+#: Roles whose endpoints carry data: an endpoint with one of them (or likely to be a data endpoint) that nobody
+#: can attribute is a finding of its own ("unknown is not allow").
+DATA_ROLES = frozenset({"api", "auth", "upload", "telemetry"})
+
+
 class _Subject(NamedTuple):
     """One thing a facet yields for an endpoint: an address (hosting or network view) or the service."""
 
@@ -41,6 +49,8 @@ class _Subject(NamedTuple):
     category: str | None
     anycast: bool
     fact: str
+    owners: tuple[str, ...] = ()  # the service operator's country and each owner's (the owner chain)
+    inferred: str | None = None  # the inference that named the service operator, if it was one
 
 
 def evaluate(endpoints: Sequence[Endpoint], packs: Sequence[RulePack]) -> list[Finding]:
@@ -90,6 +100,13 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
     adjustments: list[str] = []
     if factor != 1:
         adjustments.append(f"pack weight {factor:g}: points × {factor:g}")
+    inferred = [s.inferred for s in matched if s.inferred]
+    if inferred and len(inferred) == len(matched) and severity == "prohibit":
+        severity = "review"
+        adjustments.append(
+            f"who runs it is inferred ({inferred[0]}), not read from a sourced table: capped at review until "
+            "an organisation's table, the knowledge base or --probe settles it"
+        )
     edge_only = matched and all(s.facet == "hosting" and s.anycast for s in matched)
     if edge_only and "anycast" not in rule.when:
         factor /= 2
@@ -106,8 +123,10 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
             "capped at review until it is observed"
         )
     facts = list(dict.fromkeys([s.fact for s in matched] + _endpoint_facts(rule, endpoint)))
+    service = endpoint.service
     message = rule.message.format(
         endpoint=endpoint.key,
+        chain=service.chain_in_words() if service is not None else "an unknown operator",
         facet=rule.facet,
         values=", ".join(dict.fromkeys(sorted(values))),
         set=_first_set(rule),
@@ -126,6 +145,14 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
         citation=rule.cite,
         adjustments=tuple(adjustments),
     )
+
+
+_INFERENCES = {
+    "cctld": "from a country-of-concern ccTLD",
+    "bundle": "from legal-entity text in the scanned bundle",
+    "tls": "from the endpoint's TLS certificate",
+    "rdap": "from the domain's registry record",
+}
 
 
 def _first_set(rule: Rule) -> str:
@@ -152,8 +179,14 @@ def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
                                f"{a.ip} is in {asn}, run by {op.name}{parent}")  # fmt: skip
     service = endpoint.service
     if facet in ("service", "any") and service is not None:
-        fact = f"service operator {service.operator} is based in {service.country or '?'} ({service.source})"
-        yield _Subject("service", service.country, None, (service.operator,), service.category, False, fact)
+        owners = [link.name for link in service.parent_chain]
+        fact = f"service operator {service.chain_in_words()} ({service.basis}, {service.confidence} confidence"
+        if service.unverified:
+            fact += f"; unverified: {', '.join(service.unverified)}"
+        fact += f"; {service.source})"
+        inferred = _INFERENCES.get(service.basis) if service.basis in INFERRED_BASES else None
+        yield _Subject("service", service.country, None, (service.operator, *owners), service.category, False,
+                       fact, service.countries, inferred)  # fmt: skip
 
 
 def _subject_match(
@@ -170,6 +203,8 @@ def _subject_match(
         negate = condition.endswith("_not_in")
         if condition.startswith("country"):
             have = [subject.country] if subject.country else []
+        elif condition.startswith("owner_country"):
+            have = list(subject.owners)
         elif condition.startswith("asn"):
             have = [str(subject.asn)] if subject.asn is not None else []
         elif condition.startswith("operator"):
@@ -214,7 +249,36 @@ def _endpoint_match(rule: Rule, sets: Mapping[str, frozenset[str]], endpoint: En
             if bool(cleartext) != value:
                 return None
             shown.extend(cleartext or endpoint.schemes)
+        elif condition == "unattributed":
+            if unattributed(endpoint) != value:
+                return None
+            shown.append("operator and hosting unknown")
     return shown
+
+
+def unattributed(endpoint: Endpoint) -> bool:
+    """Whether nobody can say who runs a data endpoint: no service operator and no hosting country.
+
+    A data endpoint is one with a data role (api, auth, upload, telemetry) or relevance 0.5 or more.
+    """
+    if endpoint.service is not None or any(a.country for a in endpoint.addresses if a.scope == "public"):
+        return False
+    if endpoint.addresses and all(a.scope == "local" for a in endpoint.addresses):
+        return False  # the machine itself or its LAN: no foreign law reaches it
+    return bool(DATA_ROLES.intersection(endpoint.roles)) or endpoint.relevance >= LOW_RELEVANCE
+
+
+def settles(endpoint: Endpoint) -> list[str]:
+    """What would settle who runs an endpoint nobody could attribute, in the user's words."""
+    steps = []
+    if endpoint.host is not None and endpoint.resolution.status == "skipped":
+        steps.append("resolve it (run without --offline) so its hosting is known")
+    elif endpoint.host is not None and endpoint.resolution.status in UNRESOLVED:
+        steps.append(f"its DNS answer was {endpoint.resolution.status}: check the name, or capture the traffic")
+    if endpoint.host is not None:
+        steps.append("--probe: read the organisation in its TLS certificate")
+        steps.append(f"a row for {endpoint.registrable_domain or endpoint.host} in your organisation's operators table")
+    return steps
 
 
 def _endpoint_facts(rule: Rule, endpoint: Endpoint) -> list[str]:
@@ -227,6 +291,11 @@ def _endpoint_facts(rule: Rule, endpoint: Endpoint) -> list[str]:
             facts.append(f"schemes seen: {', '.join(endpoint.schemes) or 'none'}")
         elif condition == "role_in":
             facts.append(f"roles: {', '.join(endpoint.roles)}")
+        elif condition == "unattributed":
+            facts.append(
+                f"no table or inference names its operator; hosting unknown (DNS: {endpoint.resolution.status}); "
+                f"roles: {', '.join(endpoint.roles) or 'none'}; relevance {endpoint.relevance:g}"
+            )
         elif condition.startswith("domain"):
             facts.append(f"host {endpoint.host}")
     return facts
@@ -246,4 +315,13 @@ def _matching_pattern(host: str | None, patterns: frozenset[str]) -> str | None:
     return None
 
 
-__all__ = ["BANDS", "ENDPOINT_CONDITIONS", "LOW_RELEVANCE", "evaluate", "score"]
+__all__ = [
+    "BANDS",
+    "DATA_ROLES",
+    "ENDPOINT_CONDITIONS",
+    "LOW_RELEVANCE",
+    "evaluate",
+    "score",
+    "settles",
+    "unattributed",
+]

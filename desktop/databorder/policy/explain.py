@@ -75,6 +75,8 @@ def explain_pack(pack: RulePack) -> list[str]:
         "  - score = the sum of finding points, at most 100; the verdict is the strongest severity found",
         "  - a hosting hit on anycast/CDN edges only counts half and cannot prohibit (the edge is not where data is)",
         f"  - an endpoint seen only in a static scan with relevance below {LOW_RELEVANCE:g} cannot prohibit",
+        "  - a service operator inferred (from a ccTLD, a scanned bundle's text, a TLS certificate or a registry "
+        "record) rather than read from a sourced table cannot prohibit on its own",
     ]
     return lines
 
@@ -92,6 +94,8 @@ def _condition(rule: Rule, name: str, value: str | bool, pack: RulePack) -> str:
         "operator_in": f"the operator ({rule.facet} facet) or its parent is one of {listing}",
         "operator_not_in": f"the operator ({rule.facet} facet) is known and not one of {listing}",
         "category_in": f"the service is of a category in {listing}",
+        "owner_country_in": f"the service operator, or a company owning it up to the ultimate parent, is in {listing}",
+        "owner_country_not_in": f"the service operator and every owner are known and none is based in {listing}",
         "domain_matches": f"its host is, or is under, one of {listing}",
         "domain_not_matches": f"its host is not under any of {listing}",
         "role_in": f"its role (from the catalog) is one of {listing}",
@@ -104,6 +108,13 @@ def _flag(name: str, value: bool) -> str:
         return "its host name does not resolve in DNS" if value else "its host name resolves in DNS"
     if name == "anycast":
         return "the address is an anycast/CDN edge" if value else "the address is not an anycast/CDN edge"
+    if name == "unattributed":
+        return (
+            "it carries data (an api, auth, upload or telemetry role, or relevance 0.5 or more) and neither who "
+            "runs it nor where it is hosted is known"
+            if value
+            else "who runs it or where it is hosted is known"
+        )
     schemes = ", ".join(sorted(CLEARTEXT_SCHEMES))
     return f"it is reached over unencrypted transport ({schemes})" if value else "it is reached only over encryption"
 

@@ -30,6 +30,8 @@ SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories")
 SUBJECT_CONDITIONS: dict[str, str] = {
     "country_in": "countries",
     "country_not_in": "countries",
+    "owner_country_in": "countries",  # the service operator's country or any owner's up its parent chain
+    "owner_country_not_in": "countries",
     "asn_in": "asns",
     "asn_not_in": "asns",
     "operator_in": "operators",
@@ -39,11 +41,11 @@ SUBJECT_CONDITIONS: dict[str, str] = {
 #: Conditions on the endpoint as a whole, and the set kind each one names.
 ENDPOINT_CONDITIONS: dict[str, str] = {"domain_matches": "domains", "domain_not_matches": "domains", "role_in": "roles"}
 #: Conditions that take true or false rather than a set.
-FLAG_CONDITIONS = ("unresolved", "anycast", "cleartext")
+FLAG_CONDITIONS = ("unresolved", "anycast", "cleartext", "unattributed")
 CONDITIONS = (*SUBJECT_CONDITIONS, *ENDPOINT_CONDITIONS, *FLAG_CONDITIONS)
 
 #: Placeholders a rule's message may use.
-MESSAGE_FIELDS = frozenset({"endpoint", "facet", "values", "set", "rule", "pack"})
+MESSAGE_FIELDS = frozenset({"endpoint", "facet", "values", "set", "rule", "pack", "chain"})
 _PACK_KEYS = {"id", "title", "version", "description", "sources", "extends", "disable", "weight", "mandatory"}
 _RULE_KEYS = {"id", "facet", "when", "severity", "points", "message", "cite"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -476,6 +478,10 @@ class _PackReader:
                 raise self.fail(f"rule {rule_id!r}: the service facet has no ASN; use the network facet", line)
             if condition == "category_in" and facet not in ("service", "any"):
                 raise self.fail(f"rule {rule_id!r}: category_in is about the service; use the service facet", line)
+            if condition.startswith("owner_country") and facet != "service":
+                raise self.fail(
+                    f"rule {rule_id!r}: {condition} is about the service's owners; use the service facet", line
+                )
             checked[condition] = value
         return checked
 

@@ -1,0 +1,71 @@
+"""Who runs an endpoint: organisation's tables, then the catalog, then the knowledge base, then inference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from databorder.attribute.service import CONCERN_CCTLDS, ServiceAttributor, known_domains
+from databorder.attribute.tables import ServiceTable
+from databorder.catalog import load_catalog
+from databorder.knowledge import load_knowledge
+from tests.knowledge.test_knowledge import ROWS, folder
+
+
+@pytest.fixture
+def shipped() -> ServiceAttributor:
+    return ServiceAttributor(knowledge=load_knowledge(), catalog=load_catalog(), extra=None)
+
+
+def test_a_foreign_arm_of_a_chinese_parent_carries_its_chain(shipped: ServiceAttributor) -> None:
+    service = shipped.service("ark.ap-southeast.bytepluses.com")
+    assert service is not None and service.basis == "operators" and service.country == "SG"
+    assert "CN" in service.countries and service.parent_chain
+    assert service.chain_in_words().startswith(f"{service.operator} (SG), owned by ")
+    assert service.role == "api" and service.checked and "knowledge base" in service.source
+
+
+def test_the_catalog_decides_for_its_apps_and_the_base_adds_the_owners(shipped: ServiceAttributor) -> None:
+    deepseek = shipped.service("chat.deepseek.com")
+    assert deepseek is not None and deepseek.basis == "catalog" and deepseek.country == "CN"
+    google = shipped.service("oauth2.googleapis.com")  # not a catalog app: the base knows it
+    assert google is not None and google.country == "US" and google.role == "auth"
+
+
+def test_the_organisations_tables_win(tmp_path: Path) -> None:
+    extra = tmp_path / "ours.toml"
+    extra.write_text(
+        '[[services]]\ndomains = ["deepseek.com"]\noperator = "Our mirror GmbH"\ncountry = "DE"\nsource = "contract"\n',
+        encoding="utf-8",
+    )
+    org = folder(tmp_path, ROWS, "org.toml")
+    attributor = ServiceAttributor(
+        knowledge=load_knowledge([(org, "system")]), catalog=load_catalog(), extra=ServiceTable([extra])
+    )
+    ours = attributor.service("api.deepseek.com")
+    assert ours is not None and ours.basis == "org-table" and ours.operator == "Our mirror GmbH"
+    row = attributor.service("api.intl.example.test")
+    assert row is not None and row.basis == "org-table" and row.confidence == "medium"  # its parent is unverified
+    assert row.unverified == ("parent",)
+    assert [r.kind for r in attributor.refs] == ["knowledge", "services"]
+
+
+def test_where_no_table_knows_a_country_of_concern_cctld_is_a_low_confidence_hint(shipped: ServiceAttributor) -> None:
+    hint = shipped.service("api.unknown-vendor.cn")
+    assert hint is not None and hint.basis == "cctld" and hint.confidence == "low" and hint.country == "CN"
+    assert "ccTLD .cn" in hint.operator
+    idn = shipped.service("api.unknown.xn--p1ai")
+    assert idn is not None and idn.country == "RU" and ".рф" in idn.operator
+    assert shipped.service("api.some-unknown-vendor.example") is None
+    assert shipped.service("unknown.example.ai") is None  # .ai, .io, .co: no law follows from them
+    assert {"cn", "hk", "mo", "ru", "ir", "kp", "cu", "ve"} <= set(CONCERN_CCTLDS)
+
+
+def test_known_domains_hold_data_roles_not_documentation() -> None:
+    known = known_domains()
+    assert "api.deepseek.com" in known or "deepseek.com" in known
+    kb = load_knowledge()
+    docs = kb.domains_with({"docs"})
+    catalog = {domain for domain, _ in load_catalog().service_rows()}
+    assert docs and not docs & (known - catalog)  # documentation hosts do not rank as data endpoints

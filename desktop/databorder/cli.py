@@ -192,6 +192,26 @@ def build_parser() -> argparse.ArgumentParser:
     show = catalog_commands.add_parser("show", help="one app in full")
     show.add_argument("app", metavar="ID")
 
+    operators = commands.add_parser("operators", help="who runs a host: the operator knowledge base")
+    operators_commands = operators.add_subparsers(dest="operators_command", metavar="ACTION")
+    operators_commands.required = True
+    show_operator = operators_commands.add_parser(
+        "show", help="who runs HOST, and why: the row or evidence that decides, the parent chain, sources, date",
+        formatter_class=HelpFormatter,
+    )  # fmt: skip
+    show_operator.add_argument("hosts", nargs="+", metavar="HOST")
+    add_option_arguments(show_operator, names=("services",))
+    operators_status = operators_commands.add_parser(
+        "status", help="how much the knowledge base knows and how old its facts are; warns past --max-age"
+    )
+    operators_status.add_argument(
+        "--max-age",
+        type=int,
+        default=365,
+        metavar="DAYS",
+        help="warn about rows checked longer ago than this (default 365); exit 4 if any is",
+    )
+
     rules = commands.add_parser("rules", help="list, validate and explain rule packs")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rules_commands.required = True
@@ -414,6 +434,26 @@ def _catalog(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _operators(args: argparse.Namespace) -> int:
+    from databorder.knowledge import load_knowledge
+    from databorder.report.console import knowledge_lines, operator_lines, print_lines
+
+    if args.operators_command == "status":
+        lines, stale = knowledge_lines(load_knowledge().status(), max_age=args.max_age)
+        print_lines(lines)
+        return EXIT_INCOMPLETE if stale else EXIT_OK
+    from databorder.attribute.service import service_attributor
+    from databorder.configure import configure
+    from databorder.endpoints import normalise_host
+    from databorder.options import given
+
+    attributor = service_attributor(configure(given(args))["services"])
+    for host in args.hosts:
+        name = normalise_host(host)
+        print_lines(operator_lines(name, attributor.service(name)))
+    return EXIT_OK
+
+
 def _rules(args: argparse.Namespace) -> int:
     from databorder.errors import RulePackError
     from databorder.policy import available_packs, find_pack, load_pack
@@ -457,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _assess(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "operators":
+            return _operators(args)
         if args.command == "catalog":
             return _catalog(args)
         if args.command == "geoip":

@@ -386,3 +386,24 @@ def test_geoip_update_needs_an_account_and_never_prints_the_key(
     )
     assert code == 3 and "cannot reach the download server" in err
     assert "very-secret-key" not in out + err
+
+
+def test_operators_show_explains_the_decision_and_status_counts_the_base(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "operators", "show", "ark.ap-southeast.bytepluses.com", "api.nobody-knows.example")
+    assert code == 0
+    assert "ark.ap-southeast.bytepluses.com: BytePlus Pte. Ltd. (SG), owned by ByteDance" in out
+    assert "decided by: DataBorder's operator knowledge base" in out and "source:" in out
+    assert "api.nobody-knows.example: who runs it is unknown" in out and "What would settle it" in out
+    code, out, _ = run(capsys, "operators", "status")
+    assert code == 0 and re.search(r"operators:\s+\d+ \(\d+ with domains", out) and "ai-cn.toml" in out
+    code, out, _ = run(capsys, "operators", "status", "--max-age", "-1")
+    assert code == 4 and "warning:" in out
+
+
+def test_an_unknown_vendor_offline_is_review_and_listed_as_could_not_attribute(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "assess", "api.some-unknown-vendor.example", "--offline", "--fail-on", "review")
+    assert code == 1  # review, not allow
+    assert "who runs api.some-unknown-vendor.example is unknown" in out
+    assert "Could not attribute (1)" in out and "without --offline" in out

@@ -30,3 +30,19 @@ def test_banner_filters_and_detail_follow_the_assessment(qtbot: QtBot) -> None:
     assert view.role.currentIndex() == 0 and not view.hide_low.isChecked()
     assert "ALLOW" in view.verdict.text() and "No rule was triggered" in view.reason.text()
     assert "#1e6b34" in view.banner.styleSheet()
+
+
+def test_the_chain_and_could_not_attribute_are_shown(qtbot: QtBot) -> None:
+    from tests.helpers.assessments import who_runs_it_assessment
+
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.show_assessment(who_runs_it_assessment())
+    assert not view.unattributed.isHidden()
+    assert "Could not attribute 1 data endpoint: api.nobody-knows.example" in view.unattributed.text()
+    rows = {view.proxy.index(r, 0).data(): r for r in range(view.proxy.rowCount())}
+    view.table.selectRow(rows["api.nobody-knows.example"])
+    assert "who runs this data endpoint is unknown" in view.detail.toPlainText()
+    view.table.selectRow(rows[next(k for k in rows if k != "api.nobody-knows.example")])
+    detail = view.detail.toPlainText()
+    assert "Chat Pte. Ltd. (SG), owned by Chat Holdings Ltd. (CN)" in detail and "Unverified: parent" in detail

@@ -184,3 +184,21 @@ def full_assessment() -> Assessment:
         nameserver="127.0.0.1:5353",
         notes=("a note",),
     )
+
+
+def who_runs_it_assessment() -> Assessment:
+    """A foreign arm of a Chinese parent (with its chain) and a data endpoint nobody can attribute, offline."""
+    from databorder.model import Resolution
+
+    base = full_assessment()
+    arm = next(e for e in base.endpoints if e.service is not None and e.service.parent_chain)
+    nobody = dataclasses.replace(
+        arm,
+        host="api.nobody-knows.example",
+        registrable_domain="nobody-knows.example",
+        addresses=(),
+        service=None,
+        roles=("api",),
+        resolution=Resolution(status="skipped", detail="offline: DNS was not used"),
+    )
+    return dataclasses.replace(base, endpoints=(arm, nobody), offline=True)

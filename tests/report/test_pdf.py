@@ -139,3 +139,14 @@ def test_registry_records_and_notes_are_in_the_method_section(tmp_path: Path) ->
     plain = tmp_path / "plain.pdf"
     render_pdf(base, plain)
     assert "Registry records" not in pdftotext(plain)  # only when RDAP was used
+
+
+def test_the_owner_chain_and_what_could_not_be_attributed_are_in_the_report(tmp_path: Path) -> None:
+    from tests.helpers.assessments import who_runs_it_assessment
+
+    out = tmp_path / "who.pdf"
+    render_pdf(who_runs_it_assessment(), out)
+    words = " ".join(pdftotext(out).split())
+    assert "Chat Pte. Ltd. (SG), owned by Chat" in words and "Holdings Ltd. (CN)" in words  # a table cell wraps
+    assert "Could not attribute (1)" in words and "api.nobody-knows.example" in words
+    assert "Whose law reaches the operators" in words and "CN (1 endpoints)" in words

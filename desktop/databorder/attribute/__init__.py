@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from databorder.attribute.geoip import AsnDatabase, CountryDatabase, IPAddress
-from databorder.attribute.service import ServiceAttributor
+from databorder.attribute.service import ServiceAttributor, service_attributor
 from databorder.attribute.store import open_asn_database, open_country_database
-from databorder.attribute.tables import OperatorTable, ServiceTable
+from databorder.attribute.tables import OperatorTable
 from databorder.catalog import Catalog, load_catalog
 from databorder.endpoints import is_local
-from databorder.knowledge import load_knowledge
 from databorder.model import AddressAttribution, AddressScope, DatabaseRef, Role, ServiceAttribution
 
 # First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
@@ -68,9 +67,7 @@ class Attributor:
             country_db=open_country_database(country_db),
             asn_db=open_asn_database(asn_db),
             operators=OperatorTable(),
-            services=ServiceAttributor(
-                knowledge=load_knowledge(), catalog=catalog, extra=ServiceTable(services) if services else None
-            ),
+            services=service_attributor(services),
             catalog=catalog,
         )
 

@@ -131,6 +131,16 @@ def _cctld(host: str) -> ServiceAttribution | None:
     )
 
 
+def service_attributor(extra: Sequence[Path] = ()) -> ServiceAttributor:
+    """The service attributor an assessment uses: knowledge base, catalog and the organisation's tables."""
+    from databorder.catalog import load_catalog
+    from databorder.knowledge import load_knowledge
+
+    return ServiceAttributor(
+        knowledge=load_knowledge(), catalog=load_catalog(), extra=ServiceTable(extra) if extra else None
+    )
+
+
 #: The roles whose domains a static scan ranks as data endpoints.
 DATA_ROLES: frozenset[str] = frozenset({"api", "auth", "upload", "telemetry"})
 

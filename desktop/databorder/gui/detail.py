@@ -116,11 +116,31 @@ def _source(sources: Mapping[DatabaseKind, str], kind: DatabaseKind) -> str:
 def _service(endpoint: Endpoint) -> list[str]:
     s = endpoint.service
     if s is None:
-        return ["<h3>Service operator</h3><p>Not known for this domain.</p>"]
-    country = f", under the law of {escape(s.country)}" if s.country else ""
-    category = f" ({escape(s.category)})" if s.category else ""
+        from databorder.policy.evaluate import settles, unattributed
+
+        if not unattributed(endpoint):
+            return ["<h3>Service operator</h3><p>Not known for this domain.</p>"]
+        steps = "".join(f"<li>{escape(step)}</li>" for step in settles(endpoint))
+        return [
+            "<h3>Service operator</h3><p><b>Could not attribute:</b> who runs this data endpoint is unknown, and "
+            f"so is its hosting. What would settle it:</p><ul>{steps}</ul>"
+        ]
+    category = f" ({escape(s.category)}{', role ' + escape(s.role) if s.role else ''})" if s.category else ""
+    basis = {
+        "org-table": "your organisation's table",
+        "catalog": "the AI-app catalog",
+        "operators": "the operator knowledge base",
+    }.get(s.basis, f"an inference ({s.basis})")
+    checked = f", checked {escape(s.checked)}" if s.checked else ""
+    unverified = (
+        f"<br/><b>Unverified:</b> {escape(', '.join(s.unverified))} (no source read confirmed these)"
+        if s.unverified
+        else ""
+    )
     return [
-        f"<h3>Service operator</h3><p>{escape(s.operator)}{category}{country}<br/><i>Source: {escape(s.source)}</i></p>"
+        f"<h3>Service operator</h3><p>{escape(s.chain_in_words())}{category}<br/>"
+        f"Decided by {basis} ({escape(s.confidence)} confidence{checked}){unverified}<br/>"
+        f"<i>Source: {escape(s.source)}</i></p>"
     ]
 
 

@@ -66,7 +66,7 @@ def _row(endpoint: Endpoint, findings: list[Finding]) -> Row:
         operators = sorted({a.as_organization for a in endpoint.addresses if a.as_organization})
     service = ""
     if endpoint.service:
-        service = endpoint.service.operator + (f" ({endpoint.service.country})" if endpoint.service.country else "")
+        service = endpoint.service.chain_in_words()
     worst = max((f.severity for f in findings), key=SEVERITY_ORDER.index, default="")
     worst_text = ""
     if worst:

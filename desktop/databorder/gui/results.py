@@ -23,6 +23,7 @@ from databorder.gui.detail import endpoint_html
 from databorder.gui.endpoint_model import EndpointFilter, EndpointFilterProxy, EndpointTableModel, build_rows
 from databorder.gui.mapwidget import WorldMapWidget
 from databorder.model import SEVERITY_ORDER, Assessment
+from databorder.policy.evaluate import could_not_attribute
 from databorder.policy.explain import verdict_reason
 from databorder.report.worldmap import country_severities
 
@@ -49,6 +50,12 @@ class ResultView(QWidget):
         banner_layout = QVBoxLayout(self.banner)
         banner_layout.addWidget(self.verdict)
         banner_layout.addWidget(self.reason)
+        self.unattributed = QLabel()
+        self.unattributed.setObjectName("couldNotAttribute")
+        self.unattributed.setWordWrap(True)
+        self.unattributed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.unattributed.setVisible(False)
+        banner_layout.addWidget(self.unattributed)
 
         self.text_filter = QLineEdit(placeholderText="Filter endpoints, operators, countries, rules…")
         self.text_filter.setObjectName("textFilter")
@@ -145,6 +152,13 @@ class ResultView(QWidget):
         )
         self.verdict.setAccessibleName(f"Verdict {assessment.verdict}, score {assessment.score} of 100")
         self.reason.setText(verdict_reason(assessment))
+        unknown = could_not_attribute(assessment.endpoints)
+        self.unattributed.setVisible(bool(unknown))
+        names = ", ".join(e.key for e, _ in unknown[:8]) + (f" and {len(unknown) - 8} more" if len(unknown) > 8 else "")
+        self.unattributed.setText(
+            f"Could not attribute {len(unknown)} data endpoint{'s' if len(unknown) != 1 else ''}: {names} "
+            "(select one for what would settle it)"
+        )
         rows = build_rows(assessment)
         self.model.show(rows)
         self._fill(self.country, sorted({c for r in rows for c in r.countries}))

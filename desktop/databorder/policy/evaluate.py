@@ -268,6 +268,11 @@ def unattributed(endpoint: Endpoint) -> bool:
     return bool(DATA_ROLES.intersection(endpoint.roles)) or endpoint.relevance >= LOW_RELEVANCE
 
 
+def could_not_attribute(endpoints: Iterable[Endpoint]) -> list[tuple[Endpoint, list[str]]]:
+    """The data endpoints nobody could attribute, each with what would settle it (for every report and view)."""
+    return [(e, settles(e)) for e in endpoints if unattributed(e)]
+
+
 def settles(endpoint: Endpoint) -> list[str]:
     """What would settle who runs an endpoint nobody could attribute, in the user's words."""
     steps = []
@@ -276,7 +281,6 @@ def settles(endpoint: Endpoint) -> list[str]:
     elif endpoint.host is not None and endpoint.resolution.status in UNRESOLVED:
         steps.append(f"its DNS answer was {endpoint.resolution.status}: check the name, or capture the traffic")
     if endpoint.host is not None:
-        steps.append("--probe: read the organisation in its TLS certificate")
         steps.append(f"a row for {endpoint.registrable_domain or endpoint.host} in your organisation's operators table")
     return steps
 

@@ -9,11 +9,20 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from databorder.model import SEVERITY_ORDER, AddressAttribution, Assessment, Endpoint, Finding, strongest
+from databorder.model import (
+    SEVERITY_ORDER,
+    AddressAttribution,
+    Assessment,
+    Endpoint,
+    Finding,
+    ServiceAttribution,
+    strongest,
+)
 
 if TYPE_CHECKING:
     from databorder.attribute.store import DatabaseStatus
     from databorder.catalog import CatalogApp
+    from databorder.knowledge import KnowledgeStatus
 
 _VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "prohibit": "bold red"}
 _SEVERITY_STYLE = {"info": "cyan", "review": "yellow", "prohibit": "red"}
@@ -37,11 +46,30 @@ def print_assessment(assessment: Assessment, *, quiet: bool = False, console: Co
                 line.append(f"\n    adjusted: {adjustment}", style="dim")
             console.print(line)
         _print_info(console, [f for f in ordered if f.severity == "info"])
+        _print_unattributed(console, assessment)
         for note in assessment.notes:
             console.print(Text(f"note: {note}", style="dim"))
         for warning in assessment.warnings:
             console.print(Text(f"warning: {warning}", style="yellow"))
     console.print(verdict_line(assessment))
+
+
+def _print_unattributed(console: Console, assessment: Assessment) -> None:
+    from databorder.policy.evaluate import could_not_attribute
+
+    unknown = could_not_attribute(assessment.endpoints)
+    if not unknown:
+        return
+    console.print(
+        Text(f"Could not attribute ({len(unknown)}): who runs these data endpoints is unknown", style="yellow")
+    )
+    for endpoint, steps in unknown[:_LISTED_UNKNOWN]:
+        console.print(Text(f"  {endpoint.key} — would settle it: {'; or '.join(steps)}"))
+    if len(unknown) > _LISTED_UNKNOWN:
+        console.print(Text(f"  … and {len(unknown) - _LISTED_UNKNOWN} more (see the JSON or the PDF)", style="dim"))
+
+
+_LISTED_UNKNOWN = 20
 
 
 def _print_info(console: Console, findings: list[Finding]) -> None:
@@ -103,7 +131,7 @@ def _row(endpoint: Endpoint, findings: list[Finding]) -> tuple[str | Text, ...]:
         for a in endpoint.addresses
     )
     networks = "\n".join(_network(a) for a in endpoint.addresses if a.scope == "public")
-    service = f"{endpoint.service.operator} ({endpoint.service.country})" if endpoint.service else "-"
+    service = endpoint.service.chain_in_words() if endpoint.service else "-"
     worst = Text()
     severity = strongest(f.severity for f in findings)
     if severity is not None:
@@ -199,4 +227,60 @@ def database_lines(statuses: Sequence[DatabaseStatus], *, max_age: int) -> tuple
         if status.age_days is not None and status.age_days > max_age:
             stale += 1
             lines.append(f"  warning:  older than {max_age} days; attributions may be out of date")
+    return lines, stale
+
+
+def operator_lines(host: str, service: ServiceAttribution | None) -> list[str]:
+    """`operators show HOST`: who runs it and why, or that nobody knows and what would settle it."""
+    if service is None:
+        return [
+            f"{host}: who runs it is unknown — no organisation table, catalog entry or knowledge-base row covers it,",
+            "  and its name is under no country-of-concern ccTLD.",
+            "  What would settle it: a row in your organisation's operators table (docs/knowledge-base.md), or",
+            "  DNS (an assessment without --offline attributes its hosting and network).",
+        ]
+    lines = [
+        f"{host}: {service.chain_in_words()}",
+        f"  decided by: {_BASIS_WORDS[service.basis]} ({service.confidence} confidence)",
+    ]
+    if service.category:
+        lines.append(f"  category:   {service.category}" + (f", role {service.role}" if service.role else ""))
+    if service.checked:
+        lines.append(f"  checked:    {service.checked}")
+    if service.unverified:
+        lines.append(f"  unverified: {', '.join(service.unverified)} (no source read confirmed these)")
+    lines.append("  source:")
+    lines += [f"    - {part.strip()}" for part in service.source.split(" | ")]
+    return lines
+
+
+_BASIS_WORDS = {
+    "org-table": "your organisation's table",
+    "catalog": "the AI-app catalog",
+    "operators": "DataBorder's operator knowledge base",
+    "cctld": "inference from a country-of-concern ccTLD",
+    "bundle": "inference from legal-entity text in the scanned bundle",
+    "tls": "inference from the endpoint's TLS certificate",
+    "rdap": "inference from the domain's registry record",
+}
+
+
+def knowledge_lines(status: KnowledgeStatus, *, max_age: int) -> tuple[list[str], int]:
+    """`operators status`: counts, files and ages; and whether the oldest row is older than ``max_age`` days."""
+    categories = ", ".join(f"{name} {count}" for name, count in status.by_category.items() if count)
+    origins = ", ".join(f"{name} {count}" for name, count in status.by_origin.items() if count)
+    lines = [
+        f"operators:  {status.operators} ({status.with_domains} with domains, {status.domains} domains; "
+        f"{status.with_unverified} rows with an unverified fact)",
+        f"by origin:  {origins}",
+        f"categories: {categories}",
+        f"age:        median {status.median_days} days since checked, oldest {status.oldest_days} days",
+        "files:",
+        *[f"  - {ref.source}, sha256 {ref.sha256[:16]}…" for ref in status.refs],
+    ]
+    stale = int(status.oldest_days > max_age)
+    if stale:
+        lines.append(
+            f"warning:    some rows were checked more than {max_age} days ago; re-check them before relying on them"
+        )
     return lines, stale

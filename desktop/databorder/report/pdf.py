@@ -225,13 +225,17 @@ def _summary(a: Assessment) -> str:
     strongest = sorted(a.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points, f.endpoint))[:3]
     countries = Counter(addr.country for e in a.endpoints for addr in e.addresses if addr.country)
     operators = Counter(e.service.operator for e in a.endpoints if e.service)
+    laws = Counter(country for e in a.endpoints if e.service for country in e.service.countries)
     items = "".join(f"<li><b>{f.severity.upper()}</b>: {text(f.message, 300)}</li>" for f in strongest)
     where = ", ".join(f"{text(c)} ({n})" for c, n in countries.most_common(8)) or "no hosting country known"
     who = ", ".join(f"{text(o, 80)} ({n})" for o, n in operators.most_common(6)) or "no service operator known"
     return (
         "<h2>Summary</h2>"
         + (f"<p>The strongest reasons:</p><ul>{items}</ul>" if items else "<p>No rule was triggered.</p>")
-        + f"<p>Data goes to servers in: {where}.<br/>Services are run by: {who}.</p>"
+        + f"<p>Data goes to servers in: {where}.<br/>Services are run by: {who}.<br/>"
+        + "Whose law reaches the operators (their home countries and their owners'): "
+        + (", ".join(f"{text(c)} ({n} endpoints)" for c, n in laws.most_common(8)) or "not known")
+        + ".</p>"
     )
 
 
@@ -272,15 +276,33 @@ def _endpoints(a: Assessment) -> str:
         networks = ", ".join(dict.fromkeys(
             (x.network_operator.name if x.network_operator else (x.as_organization or "")) for x in e.addresses
         ))  # fmt: skip
-        service = f"{e.service.operator} ({e.service.country or '?'})" if e.service else ""
+        service = e.service.chain_in_words() if e.service else ""
         colour = _SEVERITY_COLOUR.get(worst, "#1b1b1b")
         rows.append(
             f"<tr><td>{text(e.key, 70)}</td><td>{text(', '.join(e.roles))}</td><td>{text(countries, 60)}</td>"
-            f"<td>{text(networks, 60)}</td><td>{text(service, 70)}</td>"
+            f"<td>{text(networks, 60)}</td><td>{text(service, 160)}</td>"
             f"<td style='color:{colour}'><b>{worst}</b></td></tr>"
         )
     headers = ["Endpoint", "Role", "Hosting", "Network operator", "Service operator", "Worst"]
-    return "<h2>Endpoints</h2>" + _table(headers, "".join(rows))
+    return "<h2>Endpoints</h2>" + _table(headers, "".join(rows)) + _unattributed(a)
+
+
+def _unattributed(a: Assessment) -> str:
+    from databorder.policy.evaluate import could_not_attribute
+
+    unknown = could_not_attribute(a.endpoints)
+    if not unknown:
+        return ""
+    rows = "".join(
+        f"<tr><td>{text(e.key, 70)}</td><td>{text(', '.join(e.roles) or f'relevance {e.relevance:g}')}</td>"
+        f"<td>{text('; or '.join(steps), 300)}</td></tr>"
+        for e, steps in unknown
+    )
+    return (
+        f"<h3>Could not attribute ({len(unknown)})</h3><p>Who runs these data endpoints is unknown, and so is "
+        "their hosting: they are not counted as allowed.</p>"
+        + _table(["Endpoint", "Why it matters", "What would settle it"], rows)
+    )
 
 
 def _findings(a: Assessment) -> str:

@@ -176,7 +176,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "services",
         "--services",
         "Extra service tables",
-        "an extra domain → service operator table (TOML, like resources/services.toml); repeatable",
+        "an extra domain → service operator table of your organisation's (TOML [[services]] rows: domains, operator, "
+        "country, source); its rows win over every other; repeatable",
         "paths",
         "Rule packs",
         metavar="FILE",

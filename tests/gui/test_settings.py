@@ -56,3 +56,9 @@ def test_the_about_box_names_versions_build_dates_and_attributions(qtbot: QtBot)
     plain = text.toPlainText()
     for expected in ("DataBorder 9.9", "PySide6", "Qt", "built 2026-06-17", "CC BY 4.0 by the NRO", "Natural Earth"):
         assert expected in plain
+
+
+def test_the_about_box_says_how_much_the_knowledge_base_knows(qtbot: QtBot) -> None:
+    html = about_html(runtime_versions("9.9"), [], knowledge="507 operators (460 with domains, 1724 domains)")
+    assert "Operator knowledge base" in html and "507 operators" in html
+    assert "Operator knowledge base" not in about_html(runtime_versions("9.9"), [])

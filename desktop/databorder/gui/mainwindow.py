@@ -477,7 +477,18 @@ class MainWindow(QMainWindow):
             else (d.kind, d.problem or "", "?", "")
             for d in self.databases()
         ]
-        AboutDialog(about_html(runtime_versions(__version__), databases), self).exec()
+        from databorder.knowledge import load_knowledge
+
+        try:
+            status = load_knowledge().status()
+            knowledge = (
+                f"{status.operators} operators ({status.with_domains} with domains, {status.domains} domains), "
+                f"facts checked {status.median_days} days ago (median), the oldest {status.oldest_days} days ago; "
+                f"{status.with_unverified} rows carry an unverified fact"
+            )
+        except DataBorderError as exc:
+            knowledge = f"cannot be used: {exc}"
+        AboutDialog(about_html(runtime_versions(__version__), databases, knowledge=knowledge), self).exec()
 
     # --- errors and closing -------------------------------------------------------------------------------------
 

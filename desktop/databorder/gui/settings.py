@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,7 +177,9 @@ class SettingsDialog(QDialog):
         return values
 
 
-def about_html(versions: dict[str, str], databases: list[tuple[str, str, str, str]]) -> str:
+def about_html(
+    versions: dict[str, str], databases: list[tuple[str, str, str, str]], *, knowledge: str | None = None
+) -> str:
     """The About box's text: versions, then each database's build date, licence and required attribution."""
     rows = "".join(f"<li>{name} {version}</li>" for name, version in versions.items())
     data = "".join(
@@ -186,8 +189,9 @@ def about_html(versions: dict[str, str], databases: list[tuple[str, str, str, st
     return (
         "<h2>DataBorder</h2><p>Where does an AI app's data go, whose law reaches it there, and does that break "
         f"your rules?</p><h3>Versions</h3><ul>{rows}</ul><h3>Data and licences</h3><ul>{data}</ul>"
-        "<p>World map outlines: Natural Earth 1:110m (public domain). Catalog and operator facts: see each "
-        "entry's dated sources.</p>"
+        + (f"<h3>Operator knowledge base</h3><p>{escape(knowledge)}</p>" if knowledge else "")
+        + "<p>World map outlines: Natural Earth 1:110m (public domain). Catalog and operator facts: see each "
+        "entry's dated sources (databorder operators show HOST).</p>"
     )
 
 

@@ -40,6 +40,8 @@ CONCERN_CCTLDS: dict[str, str] = {
     "cu": "CU",
     "ve": "VE",
 }
+#: Roles a listed domain passes on to its subdomains.
+_FAMILY_ROLES = frozenset({"api", "upload", "telemetry", "cdn", "update"})
 #: Facts whose absence of a source lowers a knowledge-base answer to medium confidence.
 _KEY_FACTS = frozenset({"name", "country", "parent"})
 
@@ -76,9 +78,16 @@ class ServiceAttributor:
         return _cctld(host)
 
     def role(self, host: str | None) -> Role | None:
-        """The role the knowledge base gives this host's domain (api, auth, upload, telemetry…), if any."""
+        """The role the knowledge base gives this host (api, auth, upload, telemetry…), if any.
+
+        A listed host gives its role; a listed parent domain passes on only the roles of domain families (api,
+        upload, telemetry, cdn, update: ``*.ingest.sentry.io`` is telemetry), not those of one host (auth, web,
+        docs: ``codeload.github.com`` is not a sign-in page because ``github.com`` is).
+        """
         match = self.knowledge.lookup(host)
-        return match.role if match is not None and match.how != "registrable domain" else None
+        if match is None or match.how == "registrable domain":
+            return None
+        return match.role if match.how == "exact" or match.role in _FAMILY_ROLES else None
 
 
 def _with(found: ServiceAttribution, **changes: object) -> ServiceAttribution:
@@ -111,7 +120,7 @@ def _from_match(match: OperatorMatch, *, basis: str) -> ServiceAttribution:
         confidence=confidence,
         checked=operator.checked,
         unverified=tuple(sorted(unverified)),
-        role=match.role if match.how != "registrable domain" else None,
+        role=match.role if match.how == "exact" or match.role in _FAMILY_ROLES else None,
     )
 
 

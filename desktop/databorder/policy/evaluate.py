@@ -183,7 +183,8 @@ def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
         fact = f"service operator {service.chain_in_words()} ({service.basis}, {service.confidence} confidence"
         if service.unverified:
             fact += f"; unverified: {', '.join(service.unverified)}"
-        fact += f"; {service.source})"
+        first = service.source.split(" | ", 1)[0]  # the deciding row or table; every source is in the attribution
+        fact += f"; {first if len(first) <= 240 else first[:239] + '…'})"
         inferred = _INFERENCES.get(service.basis) if service.basis in INFERRED_BASES else None
         yield _Subject("service", service.country, None, (service.operator, *owners), service.category, False,
                        fact, service.countries, inferred)  # fmt: skip

@@ -211,10 +211,9 @@ def test_off_by_default_and_on_with_rdap(
 
 
 def test_a_policy_forbidding_online_enrichment_refuses_rdap(capsys: pytest.CaptureFixture[str]) -> None:
-    from databorder.orgpolicy import policy_path
+    from tests.helpers.orgpolicy import write_policy
 
-    policy_path().parent.mkdir(parents=True, exist_ok=True)
-    policy_path().write_text("[enrichment]\nonline = false\n", encoding="utf-8")
+    write_policy("[enrichment]\nonline = false\n")
     assert main(["assess", "x.test", "--offline", "--rdap"]) == 3
     assert "turned off by your organisation" in capsys.readouterr().err
 

@@ -11,13 +11,7 @@ from databorder.configure import configure
 from databorder.options import save_settings
 from databorder.orgpolicy import OrgPolicyError, load_org_policy, policy_path
 from databorder.resolve import Nameserver
-
-
-def write_policy(text: str) -> Path:
-    path = policy_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.helpers.orgpolicy import write_policy
 
 
 def test_with_nothing_saved_or_given_the_engines_defaults_apply() -> None:

@@ -218,13 +218,9 @@ def test_a_saved_assessment_opens_straight_into_the_result_view(
 def test_the_organisations_policy_locks_packs_and_settings_it_fixes(
     qtbot: QtBot, use_test_network: DnsZone, host_file: Path
 ) -> None:
-    from databorder.orgpolicy import policy_path
+    from tests.helpers.orgpolicy import write_policy
 
-    policy_path().parent.mkdir(parents=True, exist_ok=True)
-    policy_path().write_text(
-        f'[packs]\nmandatory = ["sanctions-ofac"]\n[dns]\nnameserver = "{use_test_network.nameserver}"\n',
-        encoding="utf-8",
-    )
+    write_policy(f'[packs]\nmandatory = ["sanctions-ofac"]\n[dns]\nnameserver = "{use_test_network.nameserver}"\n')
     win = MainWindow(log_file=None)
     qtbot.addWidget(win)
     win.show()
@@ -240,10 +236,9 @@ def test_the_organisations_policy_locks_packs_and_settings_it_fixes(
 def test_a_broken_policy_is_a_dialog_and_refuses_to_assess(
     qtbot: QtBot, use_test_network: DnsZone, host_file: Path
 ) -> None:
-    from databorder.orgpolicy import policy_path
+    from tests.helpers.orgpolicy import write_policy
 
-    policy_path().parent.mkdir(parents=True, exist_ok=True)
-    policy_path().write_text("[packs]\nmandatory = 'x'\n", encoding="utf-8")
+    write_policy("[packs]\nmandatory = 'x'\n")
     win = MainWindow(log_file=None)
     qtbot.addWidget(win)
     win.show()
@@ -311,13 +306,12 @@ def test_cli_gui_geoip_status_and_about_name_what_an_assessment_uses(
     import json
 
     from databorder.cli import main
-    from databorder.orgpolicy import load_org_policy, policy_path
+    from databorder.orgpolicy import load_org_policy
+    from tests.helpers.orgpolicy import write_policy
 
-    policy_path().parent.mkdir(parents=True, exist_ok=True)
-    policy_path().write_text(
+    write_policy(
         f'[packs]\ndefault = ["eu-gdpr-transfers"]\nmandatory = ["sanctions-ofac"]\n'
-        f'[geoip]\ncountry_db = "{fixture_dbs.country}"\n',
-        encoding="utf-8",
+        f'[geoip]\ncountry_db = "{fixture_dbs.country}"\n'
     )
     save_settings({"nameserver": dns_zone.nameserver, "asn_db": fixture_dbs.asn, "packs": ("us-navy-genai",)})
     window.policy = load_org_policy()

@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 
 from databorder.cli import main
-from databorder.orgpolicy import OrgPolicy, OrgPolicyError, load_org_policy, policy_path
+from databorder.orgpolicy import OrgPolicy, OrgPolicyError, load_org_policy
 from databorder.resolve import Nameserver
 from tests.conftest import DnsZone, FixtureDatabases
+from tests.helpers.orgpolicy import write_policy
 from tests.helpers.schema import check_assessment
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "packaging" / "policy.example.toml"
-
-
-def write_policy(text: str) -> Path:
-    path = policy_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_no_file_is_an_empty_policy_that_locks_nothing() -> None:

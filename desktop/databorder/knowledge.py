@@ -25,7 +25,7 @@ import platformdirs
 
 from databorder.endpoints import registrable_domain
 from databorder.errors import InputFileError, ResourceError
-from databorder.model import ChainLink, DatabaseRef, Role
+from databorder.model import ChainLink, DatabaseRef, Role, chain_in_words
 from databorder.resources import resource_path, system_config_dir, user_config_dir
 
 #: Where a knowledge-base file came from, weakest first (a later one's rows win).
@@ -91,14 +91,11 @@ class OperatorMatch:
     @property
     def countries(self) -> tuple[str, ...]:
         """The operator's country and each owner's, nearest first (what rules on the owner chain test)."""
-        return tuple(dict.fromkeys([self.operator.country, *(p.country for p in self.chain)]))
+        return tuple(dict.fromkeys([self.operator.country, *(link.country for link in self.links() if link.country)]))
 
     def chain_in_words(self) -> str:
-        """The chain in words, e.g. "BytePlus Pte. Ltd. (SG), owned by ByteDance Ltd. (CN)"."""
-        words = f"{self.operator.name} ({self.operator.country})"
-        for owner in self.chain:
-            words += f", owned by {owner.name} ({owner.country})"
-        return words
+        """The chain in words, as an assessment says it (:func:`databorder.model.chain_in_words`)."""
+        return chain_in_words(self.operator.name, self.operator.country, self.links())
 
     def links(self) -> tuple[ChainLink, ...]:
         """The owners as chain links, nearest first.

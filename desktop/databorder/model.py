@@ -18,7 +18,7 @@ import dataclasses
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -61,6 +61,36 @@ ServiceBasis = Literal["org-table", "catalog", "operators", "cctld", "bundle", "
 #: How sure the service attribution is: a sourced table row (high), a row matched only by the registrable
 #: domain or with unverified facts (medium), an inference (low).
 AttributionConfidence = Literal["high", "medium", "low"]
+#: The bases that are inferences from weaker evidence, not a sourced row: they can ask for review, never prohibit.
+INFERRED_BASES: frozenset[str] = frozenset({"cctld", "bundle", "tls", "rdap"})
+#: Each basis in a person's words: who decided, or what an inference was made from.
+BASIS_WORDS: Mapping[str, str] = types.MappingProxyType(
+    {
+        "org-table": "your organisation's table",
+        "catalog": "the AI-app catalog",
+        "operators": "DataBorder's operator knowledge base",
+        "cctld": "from a country-of-concern ccTLD",
+        "bundle": "from legal-entity text in the scanned bundle",
+        "tls": "from the endpoint's TLS certificate",
+        "rdap": "from the domain's registry record",
+    }
+)
+
+
+def basis_in_words(basis: str) -> str:
+    """Who decided, in words ("your organisation's table"; "inference from the endpoint's TLS certificate")."""
+    words = BASIS_WORDS.get(basis, basis)
+    return f"inference {words}" if basis in INFERRED_BASES else words
+
+
+def chain_in_words(operator: str, country: str | None, owners: Sequence[ChainLink]) -> str:
+    """The chain in words, e.g. "BytePlus Pte. Ltd. (SG), owned by ByteDance Ltd. (CN)"."""
+    words = f"{operator} ({country or 'country unknown'})"
+    for link in owners:
+        words += f", owned by {link.name} ({link.country or 'country unknown'})"
+    return words
+
+
 PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
 #: What a data source is: the GeoIP country or ASN database, the operator or service table, the AI-app catalog.
 DatabaseKind = Literal["country", "asn", "operators", "services", "catalog", "knowledge"]
@@ -238,10 +268,7 @@ class ServiceAttribution:
 
     def chain_in_words(self) -> str:
         """The chain in words, e.g. "BytePlus Pte. Ltd. (SG), owned by ByteDance Ltd. (CN)"."""
-        words = f"{self.operator} ({self.country or 'country unknown'})"
-        for link in self.parent_chain:
-            words += f", owned by {link.name} ({link.country or 'country unknown'})"
-        return words
+        return chain_in_words(self.operator, self.country, self.parent_chain)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from databorder.model import Assessment, DatabaseKind, Endpoint, Finding, Registration
+from databorder.model import Assessment, DatabaseKind, Endpoint, Finding, Registration, basis_in_words
 
 _MAX_EVIDENCE = 20
 
@@ -126,11 +126,7 @@ def _service(endpoint: Endpoint) -> list[str]:
             f"so is its hosting. What would settle it:</p><ul>{steps}</ul>"
         ]
     category = f" ({escape(s.category)}{', role ' + escape(s.role) if s.role else ''})" if s.category else ""
-    basis = {
-        "org-table": "your organisation's table",
-        "catalog": "the AI-app catalog",
-        "operators": "the operator knowledge base",
-    }.get(s.basis, f"an inference ({s.basis})")
+    basis = basis_in_words(s.basis)
     checked = f", checked {escape(s.checked)}" if s.checked else ""
     unverified = (
         f"<br/><b>Unverified:</b> {escape(', '.join(s.unverified))} (no source read confirmed these)"
@@ -139,7 +135,7 @@ def _service(endpoint: Endpoint) -> list[str]:
     )
     return [
         f"<h3>Service operator</h3><p>{escape(s.chain_in_words())}{category}<br/>"
-        f"Decided by {basis} ({escape(s.confidence)} confidence{checked}){unverified}<br/>"
+        f"Decided by {escape(basis)} ({escape(s.confidence)} confidence{checked}){unverified}<br/>"
         f"<i>Source: {escape(s.source)}</i></p>"
     ]
 

@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from databorder.model import Band, Endpoint, Facet, Finding, Severity, Verdict, strongest
+from databorder.model import BASIS_WORDS, INFERRED_BASES, Band, Endpoint, Facet, Finding, Severity, Verdict, strongest
 from databorder.policy.packs import ENDPOINT_CONDITIONS, SUBJECT_CONDITIONS, Rule, RulePack
 
 #: Score bands, lowest first: (lower bound, name).
@@ -31,9 +31,6 @@ CLEARTEXT_SCHEMES = frozenset({"http", "ws", "ftp", "telnet"})
 UNRESOLVED = frozenset({"nxdomain", "nodata", "servfail", "timeout"})
 
 
-#: What decided a service attribution when it is an inference, not a sourced row: it can ask for review, never
-#: prohibit on its own.
-INFERRED_BASES = frozenset({"cctld", "bundle", "tls", "rdap"})
 #: Roles whose endpoints carry data: an endpoint with one of them (or likely to be a data endpoint) that nobody
 #: can attribute is a finding of its own ("unknown is not allow").
 DATA_ROLES = frozenset({"api", "auth", "upload", "telemetry"})
@@ -147,14 +144,6 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
     )
 
 
-_INFERENCES = {
-    "cctld": "from a country-of-concern ccTLD",
-    "bundle": "from legal-entity text in the scanned bundle",
-    "tls": "from the endpoint's TLS certificate",
-    "rdap": "from the domain's registry record",
-}
-
-
 def _first_set(rule: Rule) -> str:
     return next((str(v) for c, v in rule.when.items() if not isinstance(v, bool)), "")
 
@@ -185,7 +174,7 @@ def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
             fact += f"; unverified: {', '.join(service.unverified)}"
         first = service.source.split(" | ", 1)[0]  # the deciding row or table; every source is in the attribution
         fact += f"; {first if len(first) <= 240 else first[:239] + '…'})"
-        inferred = _INFERENCES.get(service.basis) if service.basis in INFERRED_BASES else None
+        inferred = BASIS_WORDS[service.basis] if service.basis in INFERRED_BASES else None
         yield _Subject("service", service.country, None, (service.operator, *owners), service.category, False,
                        fact, service.countries, inferred)  # fmt: skip
 

@@ -16,6 +16,7 @@ from databorder.model import (
     Endpoint,
     Finding,
     ServiceAttribution,
+    basis_in_words,
     strongest,
 )
 
@@ -241,7 +242,7 @@ def operator_lines(host: str, service: ServiceAttribution | None) -> list[str]:
         ]
     lines = [
         f"{host}: {service.chain_in_words()}",
-        f"  decided by: {_BASIS_WORDS[service.basis]} ({service.confidence} confidence)",
+        f"  decided by: {basis_in_words(service.basis)} ({service.confidence} confidence)",
     ]
     if service.category:
         lines.append(f"  category:   {service.category}" + (f", role {service.role}" if service.role else ""))
@@ -252,17 +253,6 @@ def operator_lines(host: str, service: ServiceAttribution | None) -> list[str]:
     lines.append("  source:")
     lines += [f"    - {part.strip()}" for part in service.source.split(" | ")]
     return lines
-
-
-_BASIS_WORDS = {
-    "org-table": "your organisation's table",
-    "catalog": "the AI-app catalog",
-    "operators": "DataBorder's operator knowledge base",
-    "cctld": "inference from a country-of-concern ccTLD",
-    "bundle": "inference from legal-entity text in the scanned bundle",
-    "tls": "inference from the endpoint's TLS certificate",
-    "rdap": "inference from the domain's registry record",
-}
 
 
 def knowledge_lines(status: KnowledgeStatus, *, max_age: int) -> tuple[list[str], int]:

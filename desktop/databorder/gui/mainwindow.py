@@ -191,12 +191,12 @@ class MainWindow(QMainWindow):
             self.report_error(exc, "loading the catalog and rule packs")
         self.statusBar().showMessage("Ready", 3000)
 
-    def configuration(self) -> Configuration:
-        """What an assessment would use now: the policy read at start-up, the saved settings, ``given`` values."""
-        return self.configure()
-
     def configure(self, given: dict[str, Any] | None = None) -> Configuration:
-        """The one resolver (:func:`databorder.configure.configure`) over this window's policy."""
+        """What an assessment would use now, with ``given`` values for this run.
+
+        The one resolver (:func:`databorder.configure.configure`) over the policy read at start-up and the saved
+        settings.
+        """
         from databorder.configure import configure
         from databorder.orgpolicy import OrgPolicy
 
@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
         from databorder.policy.packs import mandatory_packs
 
         try:
-            config = self.configuration()
+            config = self.configure()
         except DataBorderError as exc:
             self.report_error(exc, "reading your settings")
             return
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
         from databorder.collect.live import running_processes
 
         try:
-            seconds = float(self.configuration()["duration"])
+            seconds = float(self.configure()["duration"])
         except DataBorderError:
             seconds = float(SPECS["duration"].default)
         dialog = ProcessDialog(running_processes(), self, seconds=seconds)
@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         from databorder.attribute.store import DatabaseStatus, databases_in_use
 
         try:
-            config = self.configuration()
+            config = self.configure()
         except DataBorderError as exc:
             return [DatabaseStatus(kind="databases", path=None, ref=None, problem=str(exc))]
         return databases_in_use(country_db=config["country_db"], asn_db=config["asn_db"])

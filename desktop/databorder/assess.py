@@ -261,7 +261,7 @@ class _Run:
             dataclasses.replace(
                 e,
                 addresses=tuple(by_ip[ip] for ip in ips_of[e.key]),
-                service=self.attributor.service(e.host),
+                service=self.attributor.service(e.host, e.entities),
                 roles=tuple(sorted(set(e.roles).union(self.attributor.roles(e.host)))),
             )
             for e in endpoints

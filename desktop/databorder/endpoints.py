@@ -19,7 +19,7 @@ import idna
 from publicsuffixlist import PublicSuffixList
 
 from databorder.errors import EndpointSyntaxError
-from databorder.model import Collector, Confidence, Endpoint, Evidence, Observation, Resolution
+from databorder.model import Collector, Confidence, Endpoint, Evidence, LegalEntity, Observation, Resolution
 
 # A DNS label as found in real host names: letters, digits, hyphen, and underscore (``_dmarc``-style service
 # labels do occur in apps); no leading or trailing hyphen.
@@ -184,11 +184,13 @@ class _Draft:
         self.ports: set[int] = set()
         self.schemes: set[str] = set()
         self.seen: dict[str, None] = {}
+        self.entities: dict[LegalEntity, None] = {}
 
     def add(self, obs: Observation) -> None:
         self.relevance = max(self.relevance, obs.relevance)
         self._evidence(obs.evidence)
         self.seen.update(dict.fromkeys(obs.seen_addresses))
+        self.entities.update(dict.fromkeys(obs.entities))
         if obs.port is not None:
             self.ports.add(obs.port)
         if obs.scheme is not None:
@@ -200,6 +202,7 @@ class _Draft:
         for evidence in endpoint.evidence:
             self._evidence(dataclasses.replace(evidence, excerpt=f"{evidence.excerpt} — {note}") if note else evidence)
         self.seen.update(dict.fromkeys(endpoint.observed_addresses))
+        self.entities.update(dict.fromkeys(endpoint.entities))
         if endpoint.host is None and endpoint.ip is not None and self.host is not None:
             self.seen[endpoint.ip] = None  # a named address: the host was seen using it
         self.ports.update(endpoint.ports)
@@ -240,6 +243,7 @@ class _Draft:
             schemes=tuple(sorted(self.schemes)),
             confidence=confidence_of(self.evidence),
             observed_addresses=tuple(self.seen),
+            entities=tuple(self.entities),
         )
 
 
@@ -274,6 +278,7 @@ def rename_endpoints(
                 target,
                 evidence=merged.evidence,
                 observed_addresses=merged.observed_addresses,
+                entities=merged.entities,
                 ports=merged.ports,
                 schemes=merged.schemes,
                 relevance=merged.relevance,

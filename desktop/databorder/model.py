@@ -166,6 +166,30 @@ class Evidence:
     excerpt: str
 
 
+#: What legal-entity text a static scan found near a host: a Chinese ICP filing number (京ICP备12345678号), a
+#: public-security filing number (京公网安备11010802020088号), a company name in a legal form that says so
+#: (北京某某科技有限公司, 株式会社…), a copyright line naming a company (© 2025 Foo Technology Co., Ltd.).
+EntityKind = Literal["icp-filing", "psb-filing", "company", "copyright"]
+
+
+@dataclass(frozen=True, slots=True)
+class LegalEntity:
+    """Legal-entity text a static scan saw near a host's name: evidence of who may run it, never a sourced fact.
+
+    ``country`` is the country the text itself points to (an ICP filing: CN; 香港…有限公司: HK; 株式会社: JP),
+    None when it names none (``Inc.``, ``GmbH`` and ``Co., Ltd.`` are used in many countries).
+    """
+
+    kind: EntityKind
+    text: str  # exactly what was seen, e.g. "京ICP备12345678号"
+    name: str | None  # the entity the text names, if it names one
+    country: CountryCode | None
+    source: str  # the file (a member inside an archive written outer.tgz!package/dist/app.js)
+    offset: Annotated[int, Constraint(minimum=0)]  # byte offset of the text in that file
+    near: str  # the host whose sighting it was seen near
+    distance: Annotated[int, Constraint(minimum=0)]  # bytes between the two
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
     """One sighting of a host or address by a collector, before sightings are merged into endpoints."""
@@ -177,6 +201,7 @@ class Observation:
     evidence: Evidence
     relevance: float = 1.0
     seen_addresses: tuple[str, ...] = ()  # addresses the app was seen using for this host (captures, live)
+    entities: tuple[LegalEntity, ...] = ()  # legal-entity text seen near it or its registrable domain (static scan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +313,7 @@ class Endpoint:
     confidence: Confidence = "observed"
     roles: tuple[Role, ...] = ()
     observed_addresses: tuple[str, ...] = ()  # seen in captures or live sockets; attributed with DNS's answers
+    entities: tuple[LegalEntity, ...] = ()  # legal-entity text a static scan saw near its registrable domain
 
     #: Beyond the fields: an endpoint is named by its host, or else by its bare IP address (see :attr:`key`).
     SCHEMA_RULES: ClassVar[Mapping[str, Any]] = {

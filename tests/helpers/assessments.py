@@ -12,6 +12,7 @@ from databorder.model import (
     Endpoint,
     Evidence,
     Finding,
+    LegalEntity,
     NetworkOperator,
     PackRef,
     Registration,
@@ -131,6 +132,18 @@ def full_assessment() -> Assessment:
         confidence="declared",
         roles=("api", "telemetry"),
         observed_addresses=("203.0.113.10",),
+        entities=(
+            LegalEntity(
+                kind="icp-filing",
+                text="京ICP备12345678号",
+                name=None,
+                country="CN",
+                source="app.asar!main.js",
+                offset=310,
+                near="chat.test",
+                distance=42,
+            ),
+        ),
     )
     bare = Endpoint(
         host=None,

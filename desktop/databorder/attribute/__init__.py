@@ -18,7 +18,7 @@ from databorder.attribute.store import open_asn_database, open_country_database
 from databorder.attribute.tables import OperatorTable
 from databorder.catalog import Catalog, load_catalog
 from databorder.endpoints import is_local
-from databorder.model import AddressAttribution, AddressScope, DatabaseRef, Role, ServiceAttribution
+from databorder.model import AddressAttribution, AddressScope, DatabaseRef, LegalEntity, Role, ServiceAttribution
 
 # First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
 # IPv6 text in 2000::/3; this lets the hot path skip parsing (see Attributor.address).
@@ -138,9 +138,12 @@ class Attributor:
         known = self.services.role(host)
         return tuple(sorted({*declared, known})) if known is not None else declared
 
-    def service(self, host: str | None) -> ServiceAttribution | None:
-        """Who runs the service at ``host`` (see :mod:`databorder.attribute.service`), None when nothing says."""
-        return self.services.service(host)
+    def service(self, host: str | None, entities: Sequence[LegalEntity] = ()) -> ServiceAttribution | None:
+        """Who runs the service at ``host`` (see :mod:`databorder.attribute.service`), None when nothing says.
+
+        ``entities``: legal-entity text a static scan saw near the host's domain (the bundle inference).
+        """
+        return self.services.service(host, entities)
 
     def close(self) -> None:
         """Release the database files."""

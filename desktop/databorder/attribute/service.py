@@ -4,7 +4,8 @@
    user's config folder (``basis = "org-table"``);
 2. the app catalog: the apps a user picks, with their vendor and jurisdiction (``"catalog"``);
 3. the operator knowledge base shipped in resources/knowledge/ (``"operators"``);
-4. inference, low confidence: a country-of-concern ccTLD (``"cctld"``).
+4. inference, low confidence: legal-entity text a static scan saw near the host in the app's own files (an ICP
+   filing number, a Chinese company name: ``"bundle"``), then a country-of-concern ccTLD (``"cctld"``).
 
 Every answer names its source and, from the knowledge base, the operator's owners up to the ultimate parent, so
 a rule can judge whose law reaches the data (a Singapore arm of a Chinese parent) and a report can say why.
@@ -18,7 +19,7 @@ from pathlib import Path
 from databorder.attribute.tables import ServiceTable
 from databorder.catalog import Catalog
 from databorder.knowledge import KnowledgeBase, OperatorMatch
-from databorder.model import AttributionConfidence, DatabaseRef, Role, ServiceAttribution
+from databorder.model import AttributionConfidence, DatabaseRef, LegalEntity, Role, ServiceAttribution
 
 #: Country-code top-level domains of the countries of concern (28 CFR 202.601), IDN forms included, and the
 #: country whose law a name under them is likely under. Sources: IANA root zone database (delegation records of
@@ -60,8 +61,11 @@ class ServiceAttributor:
         """The knowledge files and the organisation's tables this attributor reads (recorded in an assessment)."""
         return (*self.knowledge.refs, *(self.extra.refs if self.extra is not None else ()))
 
-    def service(self, host: str | None) -> ServiceAttribution | None:
-        """Who runs the service at ``host``, with the basis that decided it; None when nothing is known."""
+    def service(self, host: str | None, entities: Sequence[LegalEntity] = ()) -> ServiceAttribution | None:
+        """Who runs the service at ``host``, with the basis that decided it; None when nothing is known.
+
+        ``entities``: the legal-entity text a static scan linked to the host's registrable domain.
+        """
         if not host:
             return None
         if self.extra is not None and (found := self.extra.lookup(host)) is not None:
@@ -75,7 +79,7 @@ class ServiceAttributor:
             return _with(app, basis="catalog")
         if match is not None:
             return _from_match(match, basis="operators")
-        return _cctld(host)
+        return _bundle(entities) or _cctld(host)
 
     def role(self, host: str | None) -> Role | None:
         """The role the knowledge base gives this host (api, auth, upload, telemetry…), if any.
@@ -138,6 +142,47 @@ def _cctld(host: str) -> ServiceAttribution | None:
         basis="cctld",
         confidence="low",
     )
+
+
+#: The countries a bundle's legal-entity text may name an operator's law for: those of concern, as for ccTLDs.
+#: Text pointing elsewhere (株式会社: JP; Pte. Ltd.: SG) is kept as evidence but decides nothing: taken as an
+#: answer it would settle who runs the endpoint and could hide a Chinese owner (a Singapore arm of one).
+_BUNDLE_COUNTRIES = frozenset(CONCERN_CCTLDS.values())
+_ENTITY_WORDS = {"icp-filing": "ICP filing", "psb-filing": "public-security filing", "company": "company name",
+                 "copyright": "copyright line"}  # fmt: skip
+
+
+def _bundle(entities: Sequence[LegalEntity]) -> ServiceAttribution | None:
+    """An inference from legal-entity text near the host in the scanned files, where it names a country of concern.
+
+    The strongest such text decides the country (a filing number before a company name, then the nearest); the
+    nearest entity name of that country, or of none, names the operator.
+    """
+    pointing = [e for e in entities if e.country in _BUNDLE_COUNTRIES]
+    if not pointing:
+        return None
+    strongest = min(pointing, key=lambda e: (e.kind not in ("icp-filing", "psb-filing"), e.distance))
+    country = strongest.country
+    named = [e for e in entities if e.name and e.country in (country, None)]
+    name = min(named, key=lambda e: (e.country is None, e.distance)).name if named else None
+    seen = [strongest, *(e for e in entities if e is not strongest)]
+    return ServiceAttribution(
+        operator=f"{name or 'unknown operator'} (likely under {country} law: {_entity_words(strongest)})",
+        country=country,
+        source=" | ".join([f"{_seen(strongest)}; no table knows who runs this host", *map(_seen, seen[1:])]),
+        basis="bundle",
+        confidence="low",
+    )
+
+
+def _entity_words(entity: LegalEntity) -> str:
+    return f"{_ENTITY_WORDS[entity.kind]} {entity.text}"
+
+
+def _seen(entity: LegalEntity) -> str:
+    """What was seen and where, e.g. "ICP filing 京ICP备12345678号 in app/main.js, 310 bytes from api.example.cn"."""
+    return (f"{_entity_words(entity)} in {entity.source} (offset {entity.offset}), {entity.distance:,} bytes from "
+            f"{entity.near}")  # fmt: skip
 
 
 def service_attributor(extra: Sequence[Path] = ()) -> ServiceAttributor:

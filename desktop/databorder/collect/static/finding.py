@@ -21,6 +21,7 @@ import publicsuffixlist
 import re2
 from publicsuffixlist import PublicSuffixList
 
+from databorder.collect.static.entities import MARKERS, EntityLinks, Linker, entity_at, is_marker
 from databorder.collect.static.ranking import RESERVED_TLDS, Name, Ranking, Signals, context_signals, file_factor
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError
@@ -91,8 +92,10 @@ def _top_level_labels() -> list[bytes]:
 def _finders() -> tuple[SpanFinder, SpanFinder]:
     """The span finders for text and for binaries (with UTF-16 runs), built once per process (~10 ms)."""
     name = _FAST_NAME % b"|".join(_top_level_labels())
-    text = re2.compile(b"(?i)" + _FAST_URL + b"|" + name, _RE2_OPTIONS)
-    binary = re2.compile(b"(?i)" + _FAST_URL + b"|" + name + b"|" + _FAST_UTF16, _RE2_OPTIONS)
+    # The markers of legal-entity text (an ICP filing, 有限公司, ©) are found in the same pass: a second pass over
+    # the bytes would cost as much again, a few more literal alternatives in the DFA nothing measurable.
+    text = re2.compile(b"(?i)" + _FAST_URL + b"|" + name + b"|" + MARKERS, _RE2_OPTIONS)
+    binary = re2.compile(b"(?i)" + _FAST_URL + b"|" + name + b"|" + _FAST_UTF16 + b"|" + MARKERS, _RE2_OPTIONS)
     return _span_finder(text), _span_finder(binary)
 
 
@@ -164,6 +167,7 @@ class Scanner:
         self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint
         self._context: dict[bytes, Signals] = {}  # lead-in → its signals
         self._sources: dict[str, float] = {}
+        self.links = EntityLinks()  # legal-entity text linked to the hosts seen near it; taken per task (scan)
 
     def _known_suffix(self, host: str) -> bool:
         """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
@@ -192,7 +196,7 @@ class Scanner:
             following = stream.read(CHUNK)
             final = not following
             cutoff = len(data) if final else len(data) - OVERLAP
-            for hit in self.scan_bytes(data, source, start, binary=binary):
+            for hit in self.scan_bytes(data, source, start, binary=binary, whole=final and start == 0):
                 if context <= hit.offset - start < cutoff:
                     yield hit
             if final:
@@ -223,10 +227,15 @@ class Scanner:
                 if start <= hit.offset < end:
                     yield hit
 
-    def scan_bytes(self, data: Buffer, source: str, base: int, *, binary: bool) -> Iterator[Hit]:
-        """Hits in one buffer; ``base`` is its offset in the file."""
+    def scan_bytes(self, data: Buffer, source: str, base: int, *, binary: bool, whole: bool = False) -> Iterator[Hit]:
+        """Hits in one buffer; ``base`` is its offset in the file, ``whole``: the buffer is the whole file.
+
+        Legal-entity text found on the way is linked to the hosts sighted within ENTITY_WINDOW bytes of it, or
+        anywhere in a small file (``whole`` and at most SMALL_FILE bytes), in ``links``.
+        """
         size = len(data)
         find = self._find_binary if binary else self._find_text
+        linker = Linker(self.links, source, size if whole and size <= SMALL_FILE else ENTITY_WINDOW)
         pos = 0
         while True:
             start, end = find(data, pos, size)
@@ -237,7 +246,16 @@ class Scanner:
             if found[1] == 0:  # a UTF-16LE run (Windows binaries keep many strings so)
                 pos -= 1  # its last NUL may lead an ASCII string right after it
                 if len(found) >= 2 * _MIN_UTF16:
-                    yield from self._utf16(found, data, start, source, base)
+                    for wide in self._utf16(found, data, start, source, base):
+                        if wide.host is not None:
+                            linker.host(wide.offset, wide.host)
+                        yield wide
+                continue
+            if is_marker(found):
+                entity = entity_at(data, start, end, base)
+                if entity is not None:
+                    linker.entity(entity)
+                    pos = max(pos, entity.offset - base + len(entity.text.encode()))  # "(c)" of "Copyright (c)"
                 continue
             scheme_end = found.find(b"://")
             if scheme_end > _MAX_SCHEME:  # no scheme is that long: text glued before a "//host" that may be one
@@ -257,6 +275,8 @@ class Scanner:
                 skip = 2 if found.startswith(b"//") else 1
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
             if hit is not None:
+                if hit.host is not None:
+                    linker.host(hit.offset, hit.host)
                 yield hit
 
     def _utf16(self, run: bytes, data: Buffer, at: int, source: str, base: int) -> Iterator[Hit]:
@@ -325,6 +345,10 @@ class Scanner:
 
 
 _CACHE_SIZE = 200_000
+#: Legal-entity text is linked to the hosts sighted within this many bytes of it ...
+ENTITY_WINDOW = 4096
+#: ... or, in a file no bigger than this, to every host in the file.
+SMALL_FILE = 16 * 1024
 _LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SCHEME_BYTES = _LETTERS | frozenset(b"0123456789+.-")
 _LIST_SEPARATORS = frozenset(b",;")

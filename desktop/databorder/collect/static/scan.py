@@ -11,6 +11,7 @@ sent (``Piece``) are module-level names here, so they pickle by reference.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import heapq
 import itertools
@@ -25,10 +26,12 @@ from typing import Any, NamedTuple
 
 from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, Sightings
 from databorder.collect.static.containers import Budget, Capped, archive_kind, scan_stream
+from databorder.collect.static.entities import EntityLinks, best
 from databorder.collect.static.finding import MAP_FROM, Hit, Scanner
 from databorder.collect.static.sea import EXECUTABLE_HEADS, Asset, sea_assets
+from databorder.endpoints import registrable_domain
 from databorder.errors import InputFileError
-from databorder.model import Evidence, Observation
+from databorder.model import Evidence, LegalEntity, Observation
 
 SPLIT = 64 * 1024 * 1024  # plain files above this are scanned in ranges, in parallel
 
@@ -72,10 +75,17 @@ _BATCH_BYTES = 8 << 20  # small files travel to the workers in batches: one roun
 _BATCH_FILES = 256
 
 
-def _scan_task(task: Task) -> tuple[dict[str, _PackedTally], list[InputProblem], int]:
-    """Some files, or one range of a big plain file, in a worker process: tallies, problems and bytes read."""
+TaskResult = tuple[dict[str, "_PackedTally"], list[InputProblem], int, list[LegalEntity]]
+
+
+def _scan_task(task: Task) -> TaskResult:
+    """Some files, or one range of a big plain file, in a worker process.
+
+    Its tallies, problems, bytes read, and the legal-entity text linked to hosts.
+    """
     pieces, known = task
     scanner = _scanner(known)
+    scanner.links.take()  # nothing left over from a task that failed in this process
     tallies: dict[str, _Tally] = {}
     problems: list[InputProblem] = []
     done = 0
@@ -83,7 +93,7 @@ def _scan_task(task: Task) -> tuple[dict[str, _PackedTally], list[InputProblem],
         piece_problems, size = _scan_piece(scanner, piece, tallies)
         problems += piece_problems
         done += size
-    return {key: tally.packed() for key, tally in tallies.items()}, problems, done
+    return {key: tally.packed() for key, tally in tallies.items()}, problems, done, scanner.links.take()
 
 
 def _scan_piece(scanner: Scanner, piece: Piece, tallies: dict[str, _Tally]) -> tuple[list[InputProblem], int]:
@@ -264,6 +274,7 @@ def scan_path(
         raise InputFileError(root, "does not exist")
     problems: list[InputProblem] = []
     tallies: dict[str, _Tally] = {}
+    links = EntityLinks()
     done = 0
     count = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(known_domains,)) as pool:
@@ -272,8 +283,9 @@ def scan_path(
         total = sum(size for _, size in files)
         tasks = _tasks(root, files, known_domains)
         try:
-            for found, file_problems, size in pool.map(_scan_task, tasks, chunksize=1):
+            for found, file_problems, size, entities in pool.map(_scan_task, tasks, chunksize=1):
                 problems += file_problems
+                links.update(entities)
                 for key, packed in found.items():
                     tally = _Tally.unpacked(packed)
                     if key in tallies:
@@ -293,7 +305,7 @@ def scan_path(
             problems.append(InputProblem(str(root), None, "the scan stopped early: a scanning process ended "
                                          "unexpectedly (was a file changed while it was read?); what was "
                                          "scanned before is kept"))  # fmt: skip
-    return _observations(tallies), problems
+    return _observations(tallies, _by_domain(links.take())), problems
 
 
 def _start_worker(known: frozenset[str]) -> None:
@@ -303,13 +315,29 @@ def _start_worker(known: frozenset[str]) -> None:
     _scanner(known)
 
 
-def _observations(tallies: dict[str, _Tally]) -> list[Observation]:
-    """Sightings per host, best first; the host's relevance rises a little with each distinct file using it."""
+def _by_domain(entities: list[LegalEntity]) -> dict[str, list[LegalEntity]]:
+    """Entity text by the registrable domain of the host it was seen near: it counts for every host under it."""
+    found: dict[str, list[LegalEntity]] = {}
+    for entity in entities:
+        found.setdefault(registrable_domain(entity.near) or entity.near, []).append(entity)
+    return found
+
+
+def _observations(tallies: dict[str, _Tally], entities: dict[str, list[LegalEntity]]) -> list[Observation]:
+    """Sightings per host, best first; the host's relevance rises a little with each distinct file using it.
+
+    The most relevant sighting of a host carries the entity text linked to its registrable domain.
+    """
     sightings = Sightings()
-    for tally in tallies.values():
+    for key, tally in tallies.items():
         bonus = min(0.15, 0.05 * (len(tally.sources) - 1))
+        linked = entities.get(registrable_domain(key) or key) if entities and tally.kept[0][3].host else None
         for *_, hit in sorted(tally.kept, reverse=True, key=lambda entry: entry[:2]):
-            sightings.add(_observation(hit, bonus))
+            observation = _observation(hit, bonus)
+            if linked:
+                observation = dataclasses.replace(observation, entities=best(linked))
+                linked = None
+            sightings.add(observation)
         for count, hit in tally.more.values():
             sightings.add(_observation(hit, bonus), times=count)
     return sightings.observations()

@@ -1,0 +1,299 @@
+"""Legal-entity text in scanned bytes: Chinese ICP and public-security filings, company names, copyright lines.
+
+Who runs an endpoint is sometimes written beside it. A website served from mainland China must show its ICP
+filing number (京ICP备12345678号, filed with the MIIT by the entity running it) and often a public-security filing
+number (京公网安备11010802020088号); a web app's footer names the company (北京某某科技有限公司); a bundle's header
+names its copyright holder (© 2025 Foo Technology Co., Ltd.).
+
+``finding`` finds the markers of such text in the same RE2 pass as host names (``MARKERS``, a few literal
+alternatives: the pass costs no more), and hands each marker here: ``entity_at`` reads the text around it and
+says what it is, the entity it names and the country the text itself points to. Only forms that name a country
+give one: an ICP or public-security filing (CN), a Chinese company form (有限公司: CN; HK, MO or TW when the name
+begins with 香港, 澳门 or 台湾; none when written only in traditional characters, as in Hong Kong and Taiwan),
+株式会社 and K.K. (JP), Pte. Ltd. (SG), an English company name beginning with a mainland city (Beijing …
+Co., Ltd.: CN) or with Hong Kong (HK). ``Inc.``, ``LLC``, ``GmbH``, ``Co., Ltd.`` and the like alone give none.
+
+``EntityLinks`` keeps, per host, the few strongest and nearest pieces of such text seen near its sightings.
+"""
+
+from __future__ import annotations
+
+import functools
+import mmap
+import re
+from collections.abc import Callable, Iterable
+from typing import NamedTuple, TypeVar
+
+from databorder.model import EntityKind, LegalEntity
+
+Buffer = bytes | mmap.mmap  # what is searched: a chunk read, or a file mapped in place
+
+#: The province-level abbreviations an ICP or public-security filing number starts with.
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+
+_ICP = re.compile(rf"[{PROVINCES}]ICP[备证][ \t:：]*\d{{5,12}}[ \t]*号?(?:-\d{{1,3}})?号?")
+_PSB = re.compile(rf"[{PROVINCES}]公网安备[ \t:：]*\d{{10,16}}[ \t]*号?")
+# A Chinese company name: the characters before the form (a place, a trade name, a trade), Latin letters allowed
+# inside (上海MiniMax科技有限公司), brackets for a branch (（北京）).
+_CJK_NAME_BEFORE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9（）()·]{2,40}$")
+_CJK_FORM = re.compile(r"有限(?:责任|責任)?公司")
+_JP_NAME_BEFORE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9ー・]{1,30}$")
+_JP_NAME_AFTER = re.compile(r"^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9ー・]{1,30}")
+# Words that precede a name in running text, not part of it ("由北京…有限公司提供", "版权所有北京…").
+_LEADING_WORDS = re.compile(
+    r"^(?:版权所有|版權所有|著作权所有|著作權所有|由|是|为|為|与|與|和|及|本|该|該|向|的|在|从|從|被|请|請|对|對)+"
+)
+# Placeholders in forms and help text: 某某科技有限公司, XX有限公司, 示例公司.
+_PLACEHOLDER = re.compile(r"某|[Xx×]{2}|示例|例如|测试|測試|样例|範例|范例")
+# Characters common in company names whose simplified and traditional forms differ: a name with traditional
+# ones only is written the way Hong Kong, Macau and Taiwan write (which of them, the text does not say).
+_SIMPLIFIED = frozenset("网络术电脑讯东华国发开软数据计险银贸实营设传广视频动门业宝汇兴龙乐达连联云"
+                        "贷际资产运输药医疗体经济团维责")  # fmt: skip
+_TRADITIONAL = frozenset("網絡術電腦訊東華國發開軟數據計險銀貿實營設傳廣視頻動門業寶匯興龍樂達連聯雲"
+                         "貸際資產運輸藥醫療體經濟團維責")  # fmt: skip
+_PLACE_COUNTRY = (("香港", "HK"), ("澳门", "MO"), ("澳門", "MO"), ("台湾", "TW"), ("台灣", "TW"), ("臺灣", "TW"),
+                  ("台北", "TW"), ("臺北", "TW"))  # fmt: skip
+
+# A copyright line naming a company: the marker, years, then capitalised words ending in a legal form.
+_COPYRIGHT = re.compile(
+    r"(?:©|&copy;|\([cC]\)|[Cc]opyright|COPYRIGHT)(?:[ \t]*(?:©|&copy;|\([cC]\)))?[ \t]*"
+    r"(?:(?:\d{4})(?:[ \t]*[-–,][ \t]*\d{2,4})*[ \t,]*)?(?:by[ \t]+)?"
+    r"(?P<name>[A-Z][\w&'.-]*(?:[ \t]+(?:[A-Z0-9&][\w&'.-]*|of|and|de|für))*?)"
+    r"(?:,?[ \t]+)(?P<form>Co\.,?[ \t]*Ltd\.?|Co\.,?[ \t]*Limited|Pte\.?[ \t]+Ltd\.?|Pty\.?[ \t]+Ltd\.?|"
+    r"Ltd\.?|Limited|Inc\.?|LLC|L\.L\.C\.|GmbH|S\.A\.S\.?|SAS|S\.A\.|K\.K\.|Corp\.?|Corporation|B\.V\.|AG|"
+    r"S\.r\.l\.|Oy|AB|SE)(?![\w])"
+)
+_MAINLAND_CITIES = ("Beijing", "Shanghai", "Shenzhen", "Guangzhou", "Hangzhou", "Chengdu", "Wuhan", "Nanjing",
+                    "Tianjin", "Chongqing", "Suzhou", "Xiamen", "Xi'an", "Hefei", "Changsha", "Jinan", "Qingdao",
+                    "Dalian", "Zhuhai", "Dongguan", "Ningbo", "Fuzhou", "Kunming", "Shenyang", "Harbin",
+                    "Zhengzhou", "Guangdong", "Zhejiang", "Jiangsu", "Fujian", "Sichuan")  # fmt: skip
+_FORM_COUNTRY = {"K.K.": "JP", "Pte. Ltd.": "SG", "Pte Ltd": "SG", "Pte Ltd.": "SG", "Pte. Ltd": "SG"}
+
+_BEFORE = 160  # bytes read before a marker (a Chinese name ends at it: 40 characters of 3 bytes, and some)
+_AFTER = 200  # and after it (a copyright line's years and name follow the marker)
+
+#: The markers ``finding`` adds to its RE2 pattern, which is case-insensitive (``(?-i:…)`` where case matters)
+#: and reads UTF-8, so the Chinese and Japanese ones are written as themselves.
+MARKERS = (
+    f"[{PROVINCES}](?-i:ICP)[备证]|[{PROVINCES}]公网安备|有限[公责責]|株式会社"
+    + r"|©|&copy;|\(c\) ?(?-i:[0-9A-Z])|copyright"
+).encode()
+#: First bytes of a marker match that no URL or host-name match starts with (a URL starts with a letter, a name
+#: with a quote, NUL or "/"): "copyright" is told from a URL by its length.
+MARKER_FIRST = frozenset(range(0x80, 0x100)) | frozenset(b"&(")
+
+#: How strong each kind of text is when it names a country: a filing number is the operator's own registration.
+_STRENGTH: dict[str, int] = {"icp-filing": 3, "psb-filing": 3, "company": 2, "copyright": 2}
+
+
+class Found(NamedTuple):
+    """Legal-entity text at one place in a buffer, before it is linked to a host."""
+
+    kind: EntityKind
+    text: str
+    name: str | None
+    country: str | None
+    offset: int  # in the file
+
+
+def is_marker(found: bytes) -> bool:
+    """Whether a match of the scan's pattern is an entity marker rather than a URL or a name."""
+    return found[0] in MARKER_FIRST or (len(found) == 9 and found.lower() == b"copyright")
+
+
+def entity_at(data: Buffer, start: int, end: int, base: int) -> Found | None:
+    """The legal-entity text around a marker found at ``data[start:end]`` (``base``: data's offset in its file).
+
+    None when the text around it is no filing number or company name (most copyright markers in code are not).
+    """
+    first = max(0, start - _BEFORE)
+    found = _read(bytes(data[first : end + _AFTER]), start - first)
+    return found._replace(offset=found.offset + base + first) if found is not None else None
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _read(window: bytes, at: int) -> Found | None:
+    """The entity text around a marker at ``window[at:]``, with its offset in the window.
+
+    Cached: bundles repeat the same licence header and footer many times.
+    """
+    before = window[:at].decode("utf-8", "ignore")
+    tail = window[at:]
+    after = tail.decode("utf-8", "ignore")
+    if tail[3:6] == b"ICP":
+        return _icp(after, at)
+    if tail[3:9] == "公网".encode():
+        return _psb(after, at)
+    if tail.startswith("有".encode()):
+        return _cjk_company(before, after, at)
+    if tail.startswith("株".encode()):
+        return _japanese_company(before, after, at)
+    return _copyright(after, at)
+
+
+def _icp(after: str, at: int) -> Found | None:
+    found = _ICP.match(after)
+    return Found("icp-filing", found.group(), None, "CN", at) if found is not None else None
+
+
+def _psb(after: str, at: int) -> Found | None:
+    found = _PSB.match(after)
+    return Found("psb-filing", found.group(), None, "CN", at) if found is not None else None
+
+
+def _cjk_company(before: str, after: str, at: int) -> Found | None:
+    form = _CJK_FORM.match(after)
+    run = _CJK_NAME_BEFORE.search(before)
+    if form is None or run is None:
+        return None
+    name_part = _LEADING_WORDS.sub("", run.group())
+    if len(name_part.replace("股份", "")) < 2 or _PLACEHOLDER.search(name_part) or name_part.isascii():
+        return None
+    name = name_part + form.group()
+    return Found("company", name, name, _cjk_country(name), at - len(name_part.encode()))
+
+
+def _cjk_country(name: str) -> str | None:
+    for place, country in _PLACE_COUNTRY:
+        if name.startswith(place):
+            return country
+    letters = set(name)
+    if letters & _TRADITIONAL and not letters & _SIMPLIFIED:
+        return None  # Hong Kong, Macau or Taiwan: the name alone does not say which
+    return "CN"
+
+
+def _japanese_company(before: str, after: str, at: int) -> Found | None:
+    run = _JP_NAME_BEFORE.search(before)
+    if run is not None:
+        name = run.group() + "株式会社"
+        return Found("company", name, name, "JP", at - len(run.group().encode()))
+    following = _JP_NAME_AFTER.match(after[4:])
+    if following is None:
+        return None
+    name = "株式会社" + following.group()
+    return Found("company", name, name, "JP", at)
+
+
+def _copyright(after: str, at: int) -> Found | None:
+    line = after.split("\n", 1)[0][:_AFTER]
+    found = _COPYRIGHT.match(line)
+    if found is None:
+        return None
+    form = found.group("form")
+    name = f"{found.group('name')}{line[found.end('name') : found.start('form')]}{form}"
+    country = _FORM_COUNTRY.get(re.sub(r"[ \t]+", " ", form))
+    first = found.group("name").split()[0].rstrip(",")
+    if first in _MAINLAND_CITIES:
+        country = "CN"
+    elif found.group("name").startswith("Hong Kong"):
+        country = "HK"
+    return Found("copyright", found.group().strip(), name, country, at)
+
+
+def strength(entity: LegalEntity) -> tuple[int, int]:
+    """How much a piece of text counts for its host: a filing or a company form naming a country, then the nearest."""
+    return (_STRENGTH[entity.kind] if entity.country else 1), -entity.distance
+
+
+class EntityLinks:
+    """Per host, the strongest and nearest legal-entity text seen near its sightings (a few, not every one)."""
+
+    KEEP = 4
+
+    def __init__(self) -> None:
+        self.by_host: dict[str, dict[tuple[str, int], LegalEntity]] = {}
+
+    def add(self, entity: LegalEntity) -> None:
+        """One piece of text seen near ``entity.near``; the same text seen again keeps its nearest distance."""
+        kept = self.by_host.setdefault(entity.near, {})
+        key = (entity.source, entity.offset)
+        old = kept.get(key)
+        if old is not None and old.distance <= entity.distance:
+            return
+        kept[key] = entity
+        if len(kept) > self.KEEP:
+            weakest = min(kept, key=lambda k: strength(kept[k]))
+            del kept[weakest]
+
+    def update(self, entities: Iterable[LegalEntity]) -> None:
+        """Fold in entities linked elsewhere (another worker, another range)."""
+        for entity in entities:
+            self.add(entity)
+
+    def take(self) -> list[LegalEntity]:
+        """Everything linked so far, emptied."""
+        found = [entity for kept in self.by_host.values() for entity in kept.values()]
+        self.by_host = {}
+        return found
+
+    def __bool__(self) -> bool:
+        return bool(self.by_host)
+
+
+class Linker:
+    """Links the entity text and the host sightings of one buffer that lie within ``window`` bytes of each other.
+
+    Both come in the order they were found. Each side keeps what lies within the window behind it: a host's
+    latest sighting, a text's latest place, and at most the last ``_RECENT`` of each, so work and memory stay
+    bounded on hostile input (a buffer full of markers) whatever the buffer's size.
+    """
+
+    __slots__ = ("entities", "hosts", "links", "source", "window")
+
+    def __init__(self, links: EntityLinks, source: str, window: int) -> None:
+        self.links, self.source, self.window = links, source, window
+        self.hosts: dict[str, int] = {}  # host → its latest sighting, oldest first
+        self.entities: dict[str, Found] = {}  # text → its latest place, oldest first
+
+    def host(self, offset: int, host: str) -> None:
+        """A host sighted at ``offset``: linked to the entity text seen within the window before it."""
+        entities = self.entities
+        if entities:
+            _trim(entities, offset - self.window, lambda found: found.offset)
+            for found in entities.values():
+                self._link(found, host, abs(offset - found.offset))
+        hosts = self.hosts
+        hosts.pop(host, None)
+        hosts[host] = offset
+        if len(hosts) > _RECENT:
+            _trim(hosts, offset - self.window, int)
+
+    def entity(self, found: Found) -> None:
+        """Entity text: linked to the hosts sighted within the window before it, and kept for those after it."""
+        hosts = self.hosts
+        _trim(hosts, found.offset - self.window, int)
+        for host, offset in hosts.items():
+            self._link(found, host, abs(found.offset - offset))
+        entities = self.entities
+        entities.pop(found.text, None)
+        entities[found.text] = found
+        if len(entities) > _RECENT:
+            del entities[next(iter(entities))]
+
+    def _link(self, found: Found, host: str, distance: int) -> None:
+        self.links.add(LegalEntity(found.kind, found.text, found.name, found.country, self.source, found.offset,
+                                   host, distance))  # fmt: skip
+
+
+_RECENT = 16
+_T = TypeVar("_T")
+
+
+def _trim(recent: dict[str, _T], oldest: int, offset_of: Callable[[_T], int]) -> None:
+    """Drop what lies before ``oldest`` and, beyond ``_RECENT`` entries, the oldest ones (dicts keep order)."""
+    while recent:
+        first = next(iter(recent))
+        if offset_of(recent[first]) >= oldest and len(recent) <= _RECENT:
+            return
+        del recent[first]
+
+
+def best(entities: Iterable[LegalEntity], keep: int = 4) -> tuple[LegalEntity, ...]:
+    """The strongest few, strongest first; the same text seen near several hosts counts once (its nearest)."""
+    nearest: dict[tuple[str, int], LegalEntity] = {}
+    for entity in entities:
+        key = (entity.source, entity.offset)
+        if key not in nearest or entity.distance < nearest[key].distance:
+            nearest[key] = entity
+    return tuple(sorted(nearest.values(), key=strength, reverse=True)[:keep])

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from databorder.assess import AssessOptions, assess
+from databorder.assess import AssessOptions, assess, assess_request
 from databorder.collect.hostlist import observations_from_args
+from databorder.collect.targets import TargetRequest
 from databorder.errors import GeoIPDatabaseError, RulePackError
 from databorder.model import Target
 from databorder.resolve import Nameserver
+from tests.collect.static.test_scan import write_vendor_bundle
 from tests.conftest import DnsZone, FixtureDatabases
 
 TARGET = Target(kind="hosts", name="test")
@@ -179,3 +181,26 @@ def test_nameless_capture_addresses_get_names_only_when_sure(
     assert cdn.resolution.status == "ok" and cdn.observed_addresses == ("198.51.100.20",)
     assert cdn.evidence[0].excerpt.endswith("its PTR name, which resolves back to it")
     assert cdn.addresses[0].ip == "198.51.100.20" and cdn.confidence == "observed"
+
+
+def test_a_scanned_bundle_naming_a_chinese_operator_asks_for_review(
+    tmp_path: Path, check_schema: Callable[[object], dict[str, object]]
+) -> None:
+    app = write_vendor_bundle(tmp_path / "app")
+    request = TargetRequest(paths=(app,), all_names=True)
+    result = assess_request(request, AssessOptions(offline=True, packs=("us-countries-of-concern",)))
+    check_schema(result)
+    api = next(e for e in result.endpoints if e.host == "api.example-vendor.test")
+    service = api.service
+    assert service is not None and (service.basis, service.country, service.confidence) == ("bundle", "CN", "low")
+    assert service.operator.startswith("Example Vendor Technology Co., Ltd. (likely under CN law: ICP filing 京ICP备")
+    assert [e.kind for e in api.entities] == ["icp-filing", "copyright"]
+    [finding] = [f for f in result.findings if f.endpoint == api.key]
+    assert finding.rule == "service-operator-from-country-of-concern" and finding.severity == "review"
+    assert "run by Example Vendor Technology Co., Ltd. (likely under CN law: ICP filing 京ICP备12345678号) (CN)" in (
+        finding.message
+    )
+    assert "from legal-entity text in the scanned bundle" in finding.adjustments[0]
+    other = next(e for e in result.endpoints if e.host == "api.other-vendor.test")
+    assert other.service is None and other.entities == ()  # text in another file says nothing about it
+    assert result.verdict == "review"  # an inference asks for review: not allow, and never prohibit

@@ -10,6 +10,7 @@ from databorder.attribute.service import CONCERN_CCTLDS, ServiceAttributor, know
 from databorder.attribute.tables import ServiceTable
 from databorder.catalog import load_catalog
 from databorder.knowledge import load_knowledge
+from databorder.model import INFERRED_BASES, EntityKind, LegalEntity
 from tests.knowledge.test_knowledge import ROWS, folder
 
 
@@ -69,3 +70,52 @@ def test_known_domains_hold_data_roles_not_documentation() -> None:
     docs = kb.domains_with({"docs"})
     catalog = {domain for domain, _ in load_catalog().service_rows()}
     assert docs and not docs & (known - catalog)  # documentation hosts do not rank as data endpoints
+
+
+def entity(kind: EntityKind, text: str, *, name: str | None = None, country: str | None = None,
+           near: str = "api.vendor-one.com", distance: int = 310) -> LegalEntity:  # fmt: skip
+    return LegalEntity(kind, text, name, country, "app/main.js", 1200, near, distance)
+
+
+ICP = entity("icp-filing", "京ICP备12345678号", country="CN")
+COPYRIGHT = entity("copyright", "© 2025 Vendor One Technology Co., Ltd.", name="Vendor One Technology Co., Ltd.",
+                   distance=120)  # fmt: skip
+
+
+def test_legal_entity_text_in_the_bundle_naming_a_country_of_concern_is_a_low_confidence_inference(
+    shipped: ServiceAttributor,
+) -> None:
+    inferred = shipped.service("api.vendor-one.com", [ICP, COPYRIGHT])
+    assert inferred is not None and inferred.basis == "bundle" and inferred.confidence == "low"
+    assert inferred.country == "CN" and inferred.countries == ("CN",) and inferred.basis in INFERRED_BASES
+    # The filing decides the country; the company named beside it, in a form naming no country, is the name.
+    assert inferred.operator == "Vendor One Technology Co., Ltd. (likely under CN law: ICP filing 京ICP备12345678号)"
+    first, second = inferred.source.split(" | ")
+    assert first == (
+        "ICP filing 京ICP备12345678号 in app/main.js (offset 1200), 310 bytes from api.vendor-one.com; "
+        "no table knows who runs this host"
+    )
+    assert second.startswith("copyright line © 2025 Vendor One Technology Co., Ltd. in app/main.js")
+    alone = shipped.service("api.vendor-one.com", [ICP])
+    assert alone is not None and alone.operator.startswith("unknown operator (likely under CN law: ICP filing")
+    hong_kong = entity("company", "香港科技有限公司", name="香港科技有限公司", country="HK")
+    hk = shipped.service("api.vendor-one.com", [hong_kong, COPYRIGHT])
+    assert hk is not None and hk.country == "HK" and hk.operator.startswith("香港科技有限公司 (likely under HK law")
+
+
+def test_text_pointing_elsewhere_or_nowhere_decides_nothing(shipped: ServiceAttributor) -> None:
+    # An answer of "Japan" or "Singapore" from a bundle would settle who runs it, and could hide a Chinese owner.
+    japan = entity("company", "ソニー株式会社", name="ソニー株式会社", country="JP")
+    singapore = entity("copyright", "© 2024 Vendor Pte. Ltd.", name="Vendor Pte. Ltd.", country="SG")
+    assert shipped.service("api.vendor-one.com", [japan, singapore, COPYRIGHT]) is None
+    cctld = shipped.service("api.vendor-one.cn", [japan])
+    assert cctld is not None and cctld.basis == "cctld"
+
+
+def test_tables_beat_the_bundle_and_the_bundle_beats_the_cctld(shipped: ServiceAttributor) -> None:
+    known = shipped.service("api.openai.com", [ICP])
+    assert known is not None and known.basis == "catalog" and known.country == "US"
+    kb = shipped.service("oauth2.googleapis.com", [ICP])
+    assert kb is not None and kb.basis == "operators"
+    hong_kong_name = shipped.service("api.vendor-one.hk", [ICP])  # a filing names the entity; a ccTLD only the name
+    assert hong_kong_name is not None and hong_kong_name.basis == "bundle" and hong_kong_name.country == "CN"

@@ -71,3 +71,32 @@ def test_a_scanning_process_that_dies_is_a_problem_not_a_crash(tmp_path: Path, m
     observations, problems = scan_path(tmp_path, workers=1)
     assert observations == []
     assert any("ended unexpectedly" in p.message for p in problems)
+
+
+BUNDLE = (
+    'const client={baseURL:"https://api.example-vendor.test/v1"};\n'
+    "/* 京ICP备12345678号 */\n"
+    'var footer="© 2025 Example Vendor Technology Co., Ltd.";\n'
+)
+
+
+def write_vendor_bundle(app: Path) -> Path:
+    """A web app's bundle: its API host, its ICP filing and its copyright line near each other."""
+    (app / "dist").mkdir(parents=True)
+    (app / "dist" / "main.js").write_text(BUNDLE + "x" * (64 << 10), encoding="utf-8")  # not a small file
+    far = "y" * (64 << 10) + 'fetch("https://cdn.example-vendor.test/app.css");'
+    (app / "dist" / "assets.js").write_text(far, encoding="utf-8")  # no entity text near it
+    (app / "dist" / "other.js").write_text("z" * (64 << 10) + '"https://api.other-vendor.test/v1"', encoding="utf-8")
+    return app
+
+
+def test_entity_text_is_linked_to_the_registrable_domain_of_the_hosts_near_it(tmp_path: Path) -> None:
+    observations, _ = scan_path(write_vendor_bundle(tmp_path / "app"))
+    entities = {o.host: o.entities for o in observations if o.entities}
+    assert set(entities) == {"api.example-vendor.test", "cdn.example-vendor.test"}  # the domain's hosts, no other
+    icp, copyright_line = entities["api.example-vendor.test"]
+    assert (icp.kind, icp.text, icp.country) == ("icp-filing", "京ICP备12345678号", "CN")
+    assert icp.source == "app/dist/main.js"
+    assert icp.near == "api.example-vendor.test" and icp.offset == BUNDLE.encode().index("京".encode())
+    assert copyright_line.name == "Example Vendor Technology Co., Ltd." and copyright_line.country is None
+    assert entities["cdn.example-vendor.test"] == entities["api.example-vendor.test"]  # seen near its sibling

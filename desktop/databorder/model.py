@@ -170,6 +170,15 @@ class Evidence:
 #: public-security filing number (京公网安备11010802020088号), a company name in a legal form that says so
 #: (北京某某科技有限公司, 株式会社…), a copyright line naming a company (© 2025 Foo Technology Co., Ltd.).
 EntityKind = Literal["icp-filing", "psb-filing", "company", "copyright"]
+#: Each kind of legal-entity text in a person's words.
+ENTITY_WORDS: Mapping[str, str] = types.MappingProxyType(
+    {
+        "icp-filing": "ICP filing",
+        "psb-filing": "public-security filing",
+        "company": "company name",
+        "copyright": "copyright line",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

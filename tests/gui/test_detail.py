@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 
 from databorder.gui.detail import endpoint_html
-from databorder.model import Evidence
+from databorder.model import Evidence, LegalEntity, ServiceAttribution
 from tests.model.test_model import sample_assessment
 
 
@@ -32,3 +32,28 @@ def test_everything_from_outside_is_escaped_and_long_evidence_is_cut() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<b>not bold</b>" not in html
     assert "… and 5 more" in html
+
+
+def test_legal_entity_text_and_the_bundle_inference_read_as_evidence_not_fact() -> None:
+    assessment = sample_assessment()
+    icp = LegalEntity("icp-filing", "京ICP备12345678号", None, "CN", "app/main.js", 310, "api.chat.test", 40)
+    name = LegalEntity("copyright", "© 2025 <Chat> Co., Ltd.", "<Chat> Co., Ltd.", None, "app/main.js", 400,
+                       "api.chat.test", 130)  # fmt: skip
+    service = ServiceAttribution(
+        operator="<Chat> Co., Ltd. (likely under CN law: ICP filing 京ICP备12345678号)",
+        country="CN",
+        source="ICP filing 京ICP备12345678号 in app/main.js (offset 310), 40 bytes from api.chat.test",
+        basis="bundle",
+        confidence="low",
+    )
+    endpoint = dataclasses.replace(assessment.endpoints[0], entities=(icp, name), service=service)
+    html = endpoint_html(assessment, endpoint)
+    for expected in (
+        "Decided by inference from legal-entity text in the scanned bundle (low confidence)",
+        "Legal-entity text nearby (2)",
+        "ICP filing <b>京ICP备12345678号</b> (points to CN)",
+        "copyright line <b>© 2025 &lt;Chat&gt; Co., Ltd.</b> (names no country)",
+        "in app/main.js @ offset 310, 40 bytes from api.chat.test",
+        "not a sourced fact",
+    ):
+        assert expected in html, expected

@@ -19,7 +19,14 @@ from pathlib import Path
 from databorder.attribute.tables import ServiceTable
 from databorder.catalog import Catalog
 from databorder.knowledge import KnowledgeBase, OperatorMatch
-from databorder.model import AttributionConfidence, DatabaseRef, LegalEntity, Role, ServiceAttribution
+from databorder.model import (
+    ENTITY_WORDS,
+    AttributionConfidence,
+    DatabaseRef,
+    LegalEntity,
+    Role,
+    ServiceAttribution,
+)
 
 #: Country-code top-level domains of the countries of concern (28 CFR 202.601), IDN forms included, and the
 #: country whose law a name under them is likely under. Sources: IANA root zone database (delegation records of
@@ -148,8 +155,6 @@ def _cctld(host: str) -> ServiceAttribution | None:
 #: Text pointing elsewhere (株式会社: JP; Pte. Ltd.: SG) is kept as evidence but decides nothing: taken as an
 #: answer it would settle who runs the endpoint and could hide a Chinese owner (a Singapore arm of one).
 _BUNDLE_COUNTRIES = frozenset(CONCERN_CCTLDS.values())
-_ENTITY_WORDS = {"icp-filing": "ICP filing", "psb-filing": "public-security filing", "company": "company name",
-                 "copyright": "copyright line"}  # fmt: skip
 
 
 def _bundle(entities: Sequence[LegalEntity]) -> ServiceAttribution | None:
@@ -176,7 +181,7 @@ def _bundle(entities: Sequence[LegalEntity]) -> ServiceAttribution | None:
 
 
 def _entity_words(entity: LegalEntity) -> str:
-    return f"{_ENTITY_WORDS[entity.kind]} {entity.text}"
+    return f"{ENTITY_WORDS[entity.kind]} {entity.text}"
 
 
 def _seen(entity: LegalEntity) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from databorder.model import Assessment, DatabaseKind, Endpoint, Finding, Registration, basis_in_words
+from databorder.model import (
+    ENTITY_WORDS,
+    Assessment,
+    DatabaseKind,
+    Endpoint,
+    Finding,
+    Registration,
+    basis_in_words,
+)
 
 _MAX_EVIDENCE = 20
 
@@ -18,6 +26,7 @@ def endpoint_html(assessment: Assessment, endpoint: Endpoint) -> str:
     parts += _dns(endpoint)
     parts += _addresses(assessment, endpoint)
     parts += _service(endpoint)
+    parts += _entities(endpoint)
     parts += _evidence(endpoint)
     return "\n".join(parts)
 
@@ -138,6 +147,24 @@ def _service(endpoint: Endpoint) -> list[str]:
         f"Decided by {escape(basis)} ({escape(s.confidence)} confidence{checked}){unverified}<br/>"
         f"<i>Source: {escape(s.source)}</i></p>"
     ]
+
+
+def _entities(endpoint: Endpoint) -> list[str]:
+    if not endpoint.entities:
+        return []
+    rows = [f"<h3>Legal-entity text nearby ({len(endpoint.entities)})</h3><ul>"]
+    for e in endpoint.entities:
+        points = f" (points to {escape(e.country)})" if e.country else " (names no country)"
+        rows.append(
+            f"<li>{escape(ENTITY_WORDS.get(e.kind, e.kind))} <b>{escape(e.text)}</b>{points}<br/>"
+            f"in {escape(e.source)} @ offset {e.offset}, {e.distance:,} bytes from {escape(e.near)}</li>"
+        )
+    rows.append(
+        "</ul><p><i>Found in the scanned files: evidence of who may run it, not a sourced fact. It decides who runs "
+        "the service only where it points to a country of concern and no table knows the host, and then it can "
+        "ask for review, never prohibit.</i></p>"
+    )
+    return rows
 
 
 def _evidence(endpoint: Endpoint) -> list[str]:

@@ -166,7 +166,7 @@ class Evidence:
     excerpt: str
 
 
-#: What legal-entity text a static scan found near a host: a Chinese ICP filing number (京ICP备12345678号), a
+#: What legal-entity text a static scan found near a host: a Chinese ICP filing number (京ICP备18024657号), a
 #: public-security filing number (京公网安备11010802020088号), a company name in a legal form that says so
 #: (北京某某科技有限公司, 株式会社…), a copyright line naming a company (© 2025 Foo Technology Co., Ltd.).
 EntityKind = Literal["icp-filing", "psb-filing", "company", "copyright"]
@@ -190,7 +190,7 @@ class LegalEntity:
     """
 
     kind: EntityKind
-    text: str  # exactly what was seen, e.g. "京ICP备12345678号"
+    text: str  # exactly what was seen, e.g. "京ICP备18024657号"
     name: str | None  # the entity the text names, if it names one
     country: CountryCode | None
     source: str  # the file (a member inside an archive written outer.tgz!package/dist/app.js)

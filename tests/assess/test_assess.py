@@ -197,7 +197,7 @@ def test_a_scanned_bundle_naming_a_chinese_operator_asks_for_review(
     assert [e.kind for e in api.entities] == ["icp-filing", "copyright"]
     [finding] = [f for f in result.findings if f.endpoint == api.key]
     assert finding.rule == "service-operator-from-country-of-concern" and finding.severity == "review"
-    assert "run by Example Vendor Technology Co., Ltd. (likely under CN law: ICP filing 京ICP备12345678号) (CN)" in (
+    assert "run by Example Vendor Technology Co., Ltd. (likely under CN law: ICP filing 京ICP备18024657号) (CN)" in (
         finding.message
     )
     assert "from legal-entity text in the scanned bundle" in finding.adjustments[0]

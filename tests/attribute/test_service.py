@@ -77,7 +77,7 @@ def entity(kind: EntityKind, text: str, *, name: str | None = None, country: str
     return LegalEntity(kind, text, name, country, "app/main.js", 1200, near, distance)
 
 
-ICP = entity("icp-filing", "京ICP备12345678号", country="CN")
+ICP = entity("icp-filing", "京ICP备18024657号", country="CN")
 COPYRIGHT = entity("copyright", "© 2025 Vendor One Technology Co., Ltd.", name="Vendor One Technology Co., Ltd.",
                    distance=120)  # fmt: skip
 
@@ -89,10 +89,10 @@ def test_legal_entity_text_in_the_bundle_naming_a_country_of_concern_is_a_low_co
     assert inferred is not None and inferred.basis == "bundle" and inferred.confidence == "low"
     assert inferred.country == "CN" and inferred.countries == ("CN",) and inferred.basis in INFERRED_BASES
     # The filing decides the country; the company named beside it, in a form naming no country, is the name.
-    assert inferred.operator == "Vendor One Technology Co., Ltd. (likely under CN law: ICP filing 京ICP备12345678号)"
+    assert inferred.operator == "Vendor One Technology Co., Ltd. (likely under CN law: ICP filing 京ICP备18024657号)"
     first, second = inferred.source.split(" | ")
     assert first == (
-        "ICP filing 京ICP备12345678号 in app/main.js (offset 1200), 310 bytes from api.vendor-one.com; "
+        "ICP filing 京ICP备18024657号 in app/main.js (offset 1200), 310 bytes from api.vendor-one.com; "
         "no table knows who runs this host"
     )
     assert second.startswith("copyright line © 2025 Vendor One Technology Co., Ltd. in app/main.js")

@@ -36,13 +36,13 @@ def test_everything_from_outside_is_escaped_and_long_evidence_is_cut() -> None:
 
 def test_legal_entity_text_and_the_bundle_inference_read_as_evidence_not_fact() -> None:
     assessment = sample_assessment()
-    icp = LegalEntity("icp-filing", "京ICP备12345678号", None, "CN", "app/main.js", 310, "api.chat.test", 40)
+    icp = LegalEntity("icp-filing", "京ICP备18024657号", None, "CN", "app/main.js", 310, "api.chat.test", 40)
     name = LegalEntity("copyright", "© 2025 <Chat> Co., Ltd.", "<Chat> Co., Ltd.", None, "app/main.js", 400,
                        "api.chat.test", 130)  # fmt: skip
     service = ServiceAttribution(
-        operator="<Chat> Co., Ltd. (likely under CN law: ICP filing 京ICP备12345678号)",
+        operator="<Chat> Co., Ltd. (likely under CN law: ICP filing 京ICP备18024657号)",
         country="CN",
-        source="ICP filing 京ICP备12345678号 in app/main.js (offset 310), 40 bytes from api.chat.test",
+        source="ICP filing 京ICP备18024657号 in app/main.js (offset 310), 40 bytes from api.chat.test",
         basis="bundle",
         confidence="low",
     )
@@ -51,7 +51,7 @@ def test_legal_entity_text_and_the_bundle_inference_read_as_evidence_not_fact() 
     for expected in (
         "Decided by inference from legal-entity text in the scanned bundle (low confidence)",
         "Legal-entity text nearby (2)",
-        "ICP filing <b>京ICP备12345678号</b> (points to CN)",
+        "ICP filing <b>京ICP备18024657号</b> (points to CN)",
         "copyright line <b>© 2025 &lt;Chat&gt; Co., Ltd.</b> (names no country)",
         "in app/main.js @ offset 310, 40 bytes from api.chat.test",
         "not a sourced fact",

@@ -135,7 +135,7 @@ def full_assessment() -> Assessment:
         entities=(
             LegalEntity(
                 kind="icp-filing",
-                text="京ICP备12345678号",
+                text="京ICP备18024657号",
                 name=None,
                 country="CN",
                 source="app.asar!main.js",

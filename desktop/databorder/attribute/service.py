@@ -185,7 +185,7 @@ def _entity_words(entity: LegalEntity) -> str:
 
 
 def _seen(entity: LegalEntity) -> str:
-    """What was seen and where, e.g. "ICP filing 京ICP备12345678号 in app/main.js, 310 bytes from api.example.cn"."""
+    """What was seen and where, e.g. "ICP filing 京ICP备18024657号 in app/main.js, 310 bytes from api.example.cn"."""
     return (f"{_entity_words(entity)} in {entity.source} (offset {entity.offset}), {entity.distance:,} bytes from "
             f"{entity.near}")  # fmt: skip
 

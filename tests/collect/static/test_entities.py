@@ -49,7 +49,7 @@ def one(text: str) -> Found:
 @pytest.mark.parametrize(
     ("text", "seen"),
     [
-        ("footer: 京ICP备12345678号", "京ICP备12345678号"),
+        ("footer: 京ICP备18024657号", "京ICP备18024657号"),
         ("沪ICP备13002172号-3 |", "沪ICP备13002172号-3"),
         ("粤ICP证 030173号", "粤ICP证 030173号"),
         ("备案号：浙ICP备2023012345号-1</a>", "浙ICP备2023012345号-1"),
@@ -68,9 +68,12 @@ def test_public_security_filing_numbers_point_to_china() -> None:
 
 def test_what_only_looks_like_a_filing_is_not_one() -> None:
     assert found_in("京ICP备 pending") == []  # no number
-    assert found_in("ICP备12345678号") == []  # no province
-    assert found_in("美ICP备12345678号") == []  # not a province's abbreviation
-    assert found_in("京icp备12345678号") == []  # the filing system writes ICP in capitals
+    assert found_in("ICP备18024657号") == []  # no province
+    assert found_in("美ICP备18024657号") == []  # not a province's abbreviation
+    assert found_in("京icp备18024657号") == []  # the filing system writes ICP in capitals
+    # Numbers of sample settings and forms' hints (hexo-theme-fluid's _config.yml carries 京ICP证123456号)
+    for sample in ("京ICP证123456号", "京ICP备12345678号", "京ICP备00000000号", "京公网安备11111111111111号"):
+        assert found_in(sample) == [], sample
 
 
 @pytest.mark.parametrize(
@@ -141,7 +144,7 @@ def _entity(found: Found, near: str, distance: int, source: str = "app/main.js")
     return LegalEntity(found.kind, found.text, found.name, found.country, source, found.offset, near, distance)
 
 
-ICP = Found("icp-filing", "京ICP备12345678号", None, "CN", 5000)
+ICP = Found("icp-filing", "京ICP备18024657号", None, "CN", 5000)
 NAME = Found("copyright", "© 2025 Foo Inc.", "Foo Inc.", None, 5100)
 
 
@@ -163,11 +166,14 @@ def test_links_keep_the_strongest_and_nearest_few_per_host() -> None:
     links.add(far)
     links.add(_entity(ICP, "api.example.com", 40))  # the same text nearer: one entry, the nearer distance
     for n in range(10):
-        links.add(_entity(NAME._replace(offset=6000 + n), "api.example.com", 10 + n))
+        links.add(_entity(NAME._replace(text=f"© Foo {n} Inc.", offset=6000 + n), "api.example.com", 10 + n))
+    for n in range(3):  # one licence header repeated: one entry, its nearest place
+        links.add(_entity(NAME._replace(offset=7000 + n), "api.example.com", 5 + n))
     kept = links.take()
     assert len(kept) == EntityLinks.KEEP
     assert [e for e in kept if e.kind == "icp-filing"] == [_entity(ICP, "api.example.com", 40)]
     assert best(kept)[0].kind == "icp-filing"  # a filing naming a country outweighs a nearer name naming none
+    assert [(e.text, e.distance) for e in kept if e.text == NAME.text] == [(NAME.text, 5)]
 
 
 def test_the_same_text_near_several_hosts_counts_once() -> None:
@@ -178,13 +184,13 @@ def test_the_same_text_near_several_hosts_counts_once() -> None:
 
 def test_the_scanner_links_entity_text_in_a_small_file_to_every_host_and_in_a_big_one_within_the_window() -> None:
     host = b'const api="https://api.example-vendor.com/v1";'
-    footer = "<footer>京ICP备12345678号</footer>".encode()
+    footer = "<footer>京ICP备18024657号</footer>".encode()
     padding = b" " * (SMALL_FILE - len(host) - len(footer) - 10)
     scanner = Scanner()
     small = host + padding + footer
     list(scanner.scan_bytes(small, "small.js", 0, binary=False, whole=True))
     [linked] = scanner.links.take()
-    assert (linked.near, linked.source, linked.text) == ("api.example-vendor.com", "small.js", "京ICP备12345678号")
+    assert (linked.near, linked.source, linked.text) == ("api.example-vendor.com", "small.js", "京ICP备18024657号")
     assert linked.distance > ENTITY_WINDOW
     big = host + b" " * (2 * SMALL_FILE) + footer
     list(scanner.scan_bytes(big, "big.js", 0, binary=False, whole=True))
@@ -194,7 +200,7 @@ def test_the_scanner_links_entity_text_in_a_small_file_to_every_host_and_in_a_bi
 
 
 def test_markers_leave_the_names_around_them_found() -> None:
-    data = '"https://a.example-vendor.com/v1"©"b.example-vendor.com"京ICP备12345678号"c.example-vendor.com"'.encode()
+    data = '"https://a.example-vendor.com/v1"©"b.example-vendor.com"京ICP备18024657号"c.example-vendor.com"'.encode()
     hits = list(Scanner().scan_bytes(data, "f.js", 0, binary=False))
     assert [h.host for h in hits] == ["a.example-vendor.com", "b.example-vendor.com", "c.example-vendor.com"]
 
@@ -224,7 +230,7 @@ def test_any_bytes_are_read_without_crashing_and_what_is_found_is_where_it_says(
 
 def test_a_buffer_full_of_markers_is_read_in_bounded_time() -> None:
     # Hostile input: every few bytes a marker and a host; the linker's memory and work stay within its window.
-    unit = '"h.vendor.com"京ICP备12345678号©2024 A Co., Ltd. 有限公司'.encode()
+    unit = '"h.vendor.com"京ICP备18024657号©2024 A Co., Ltd. 有限公司'.encode()
     data = unit * (4_000_000 // len(unit))
     scanner = Scanner()
     started = time.perf_counter()
@@ -233,3 +239,14 @@ def test_a_buffer_full_of_markers_is_read_in_bounded_time() -> None:
     assert hits == len(data) // len(unit)
     assert len(scanner.links.take()) <= EntityLinks.KEEP
     assert elapsed < 30
+
+
+def test_text_in_docs_and_near_documentation_or_identifiers_links_to_nothing() -> None:
+    scanner = _scanner()
+    scanner.links.take()
+    text = '"https://api.example-vendor.com/v1" "https://github.com/x/y" "string.invalid" 京ICP备18024657号'.encode()
+    for source in ("pkg/README.md", "pkg/docs/guide.js", "pkg-1.0.dist-info/METADATA", "pkg-1.0/PKG-INFO"):
+        list(scanner.scan_bytes(text, source, 0, binary=False, whole=True))
+        assert scanner.links.take() == [], source  # prose about companies, not the app's own footer
+    list(scanner.scan_bytes(text, "pkg/dist/app.js", 0, binary=False, whole=True))
+    assert [e.near for e in scanner.links.take()] == ["api.example-vendor.com"]  # not code hosting, not a scope

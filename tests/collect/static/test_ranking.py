@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from databorder.collect.static import scan_path
-from databorder.collect.static.ranking import Ranking, Signals, context_signals, file_factor
+from databorder.collect.static.ranking import Ranking, Signals, context_signals, documentation_host, file_factor
 from databorder.endpoints import parse_endpoint
 from tests.helpers.bundles import MINIFIED_JS, best
 
@@ -108,3 +108,12 @@ def test_what_a_name_alone_decides() -> None:
     assert not ranking.name(parse_endpoint("vendorx.de"), None).identifier  # a country code is common
     assert not ranking.name(parse_endpoint("x.ai"), None).identifier  # shaped like a variable, but known
     assert ranking.name(parse_endpoint("api.example.test"), None).noise
+
+
+def test_documentation_hosts_and_identifier_like_names_are_told_apart() -> None:
+    assert documentation_host("github.com") and documentation_host("img.shields.io")
+    assert documentation_host("your-org.example-vendor.com")  # a placeholder in help text
+    assert not documentation_host("api.example-vendor.com")
+    ranking = Ranking()
+    assert ranking.identifier_like("string.invalid") and ranking.identifier_like("console.info")
+    assert not ranking.identifier_like("api.example-vendor.com")

@@ -75,7 +75,7 @@ def test_a_scanning_process_that_dies_is_a_problem_not_a_crash(tmp_path: Path, m
 
 BUNDLE = (
     'const client={baseURL:"https://api.example-vendor.test/v1"};\n'
-    "/* 京ICP备12345678号 */\n"
+    "/* 京ICP备18024657号 */\n"
     'var footer="© 2025 Example Vendor Technology Co., Ltd.";\n'
 )
 
@@ -95,7 +95,7 @@ def test_entity_text_is_linked_to_the_registrable_domain_of_the_hosts_near_it(tm
     entities = {o.host: o.entities for o in observations if o.entities}
     assert set(entities) == {"api.example-vendor.test", "cdn.example-vendor.test"}  # the domain's hosts, no other
     icp, copyright_line = entities["api.example-vendor.test"]
-    assert (icp.kind, icp.text, icp.country) == ("icp-filing", "京ICP备12345678号", "CN")
+    assert (icp.kind, icp.text, icp.country) == ("icp-filing", "京ICP备18024657号", "CN")
     assert icp.source == "app/dist/main.js"
     assert icp.near == "api.example-vendor.test" and icp.offset == BUNDLE.encode().index("京".encode())
     assert copyright_line.name == "Example Vendor Technology Co., Ltd." and copyright_line.country is None

@@ -1,7 +1,7 @@
 """Legal-entity text in scanned bytes: Chinese ICP and public-security filings, company names, copyright lines.
 
 Who runs an endpoint is sometimes written beside it. A website served from mainland China must show its ICP
-filing number (京ICP备12345678号, filed with the MIIT by the entity running it) and often a public-security filing
+filing number (京ICP备18024657号, filed with the MIIT by the entity running it) and often a public-security filing
 number (京公网安备11010802020088号); a web app's footer names the company (北京某某科技有限公司); a bundle's header
 names its copyright holder (© 2025 Foo Technology Co., Ltd.).
 
@@ -133,12 +133,27 @@ def _read(window: bytes, at: int) -> Found | None:
 
 def _icp(after: str, at: int) -> Found | None:
     found = _ICP.match(after)
-    return Found("icp-filing", found.group(), None, "CN", at) if found is not None else None
+    if found is None or _placeholder_number(found.group()):
+        return None
+    return Found("icp-filing", found.group(), None, "CN", at)
 
 
 def _psb(after: str, at: int) -> Found | None:
     found = _PSB.match(after)
-    return Found("psb-filing", found.group(), None, "CN", at) if found is not None else None
+    if found is None or _placeholder_number(found.group()):
+        return None
+    return Found("psb-filing", found.group(), None, "CN", at)
+
+
+def _placeholder_number(text: str) -> bool:
+    """A number of a sample configuration or a form's hint: 京ICP证123456号, 京公网安备12345678号, 京ICP备00000000号.
+
+    A theme's sample settings (hexo-theme-fluid's _config.yml carries 京ICP证123456号) sit beside its links to
+    its docs; read as a filing they made those hosts Chinese.
+    """
+    digits = re.search(r"\d+", text)
+    number = digits.group() if digits is not None else ""
+    return len(set(number)) == 1 or number in "1234567890123456" or number in "9876543210"
 
 
 def _cjk_company(before: str, after: str, at: int) -> Found | None:
@@ -202,12 +217,12 @@ class EntityLinks:
     KEEP = 4
 
     def __init__(self) -> None:
-        self.by_host: dict[str, dict[tuple[str, int], LegalEntity]] = {}
+        self.by_host: dict[str, dict[tuple[str, str], LegalEntity]] = {}
 
     def add(self, entity: LegalEntity) -> None:
-        """One piece of text seen near ``entity.near``; the same text seen again keeps its nearest distance."""
+        """One piece of text seen near ``entity.near``; the same text seen again keeps its nearest place."""
         kept = self.by_host.setdefault(entity.near, {})
-        key = (entity.source, entity.offset)
+        key = (entity.kind, entity.text)
         old = kept.get(key)
         if old is not None and old.distance <= entity.distance:
             return
@@ -290,10 +305,10 @@ def _trim(recent: dict[str, _T], oldest: int, offset_of: Callable[[_T], int]) ->
 
 
 def best(entities: Iterable[LegalEntity], keep: int = 4) -> tuple[LegalEntity, ...]:
-    """The strongest few, strongest first; the same text seen near several hosts counts once (its nearest)."""
-    nearest: dict[tuple[str, int], LegalEntity] = {}
+    """The strongest few, strongest first; the same text seen in several places counts once (its nearest)."""
+    nearest: dict[tuple[str, str], LegalEntity] = {}
     for entity in entities:
-        key = (entity.source, entity.offset)
+        key = (entity.kind, entity.text)
         if key not in nearest or entity.distance < nearest[key].distance:
             nearest[key] = entity
     return tuple(sorted(nearest.values(), key=strength, reverse=True)[:keep])

@@ -22,7 +22,15 @@ import re2
 from publicsuffixlist import PublicSuffixList
 
 from databorder.collect.static.entities import MARKERS, EntityLinks, Linker, entity_at, is_marker
-from databorder.collect.static.ranking import RESERVED_TLDS, Name, Ranking, Signals, context_signals, file_factor
+from databorder.collect.static.ranking import (
+    RESERVED_TLDS,
+    Name,
+    Ranking,
+    Signals,
+    context_signals,
+    documentation_host,
+    file_factor,
+)
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError
 
@@ -168,6 +176,7 @@ class Scanner:
         self._context: dict[bytes, Signals] = {}  # lead-in → its signals
         self._sources: dict[str, float] = {}
         self.links = EntityLinks()  # legal-entity text linked to the hosts seen near it; taken per task (scan)
+        self._linkable: dict[tuple[str, bool], bool] = {}  # (host, in a URL) → whether entity text counts for it
 
     def _known_suffix(self, host: str) -> bool:
         """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
@@ -235,7 +244,9 @@ class Scanner:
         """
         size = len(data)
         find = self._find_binary if binary else self._find_text
-        linker = Linker(self.links, source, size if whole and size <= SMALL_FILE else ENTITY_WINDOW)
+        linker = None
+        if self._source_factor(source) == 1.0 and not _METADATA.search(source):  # not in docs, tests, READMEs
+            linker = Linker(self.links, source, size if whole and size <= SMALL_FILE else ENTITY_WINDOW)
         pos = 0
         while True:
             start, end = find(data, pos, size)
@@ -247,13 +258,13 @@ class Scanner:
                 pos -= 1  # its last NUL may lead an ASCII string right after it
                 if len(found) >= 2 * _MIN_UTF16:
                     for wide in self._utf16(found, data, start, source, base):
-                        if wide.host is not None:
+                        if linker is not None and wide.host is not None and self._links_to(wide):
                             linker.host(wide.offset, wide.host)
                         yield wide
                 continue
             if is_marker(found):
-                entity = entity_at(data, start, end, base)
-                if entity is not None:
+                entity = entity_at(data, start, end, base) if linker is not None else None
+                if entity is not None and linker is not None:
                     linker.entity(entity)
                     pos = max(pos, entity.offset - base + len(entity.text.encode()))  # "(c)" of "Copyright (c)"
                 continue
@@ -275,7 +286,7 @@ class Scanner:
                 skip = 2 if found.startswith(b"//") else 1
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
             if hit is not None:
-                if hit.host is not None:
+                if linker is not None and hit.host is not None and self._links_to(hit):
                     linker.host(hit.offset, hit.host)
                 yield hit
 
@@ -335,6 +346,22 @@ class Scanner:
             return None
         return self.ranking.name(parsed, text if is_url else None)
 
+    def _links_to(self, hit: Hit) -> bool:
+        """Whether legal-entity text near a sighting counts for its host.
+
+        Not for documentation, code hosting and badges, nor for a bare name shaped like a program identifier
+        (the TextMate scopes of a bundled editor, ``string.invalid``, sit beside its licence headers).
+        """
+        host = str(hit.host)
+        key = (host, hit.scheme is not None)
+        linkable = self._linkable.get(key)
+        if linkable is None:
+            linkable = not documentation_host(host) and (key[1] or not self.ranking.identifier_like(host))
+            self._linkable[key] = linkable
+            if len(self._linkable) > _CACHE_SIZE:
+                self._linkable.clear()
+        return linkable
+
     def _source_factor(self, source: str) -> float:
         factor = self._sources.get(source)
         if factor is None:
@@ -349,6 +376,8 @@ _CACHE_SIZE = 200_000
 ENTITY_WINDOW = 4096
 #: ... or, in a file no bigger than this, to every host in the file.
 SMALL_FILE = 16 * 1024
+#: A Python package's metadata (its README, as a wheel or sdist carries it): entity text there is prose.
+_METADATA = re.compile(r"(?:^|[/!\\])(?:METADATA|PKG-INFO)$")
 _LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SCHEME_BYTES = _LETTERS | frozenset(b"0123456789+.-")
 _LIST_SEPARATORS = frozenset(b",;")

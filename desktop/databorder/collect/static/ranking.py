@@ -73,12 +73,25 @@ class Ranking:
                                or _PLACEHOLDER.match(host))) or bool(url and _SCHEMA_PATH.search(url))  # fmt: skip
         # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one; unless the
         # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
-        identifier = bool(host and not url and not known and (not self._common_tld(host) or _identifier_shaped(host)))
+        identifier = bool(host and not url and not known and self.identifier_like(host))
         return Name(parsed, score, identifier, noise)
+
+    def identifier_like(self, host: str) -> bool:
+        """Whether a bare name is more likely a program identifier than a host: an uncommon TLD or its shape."""
+        return not self._common_tld(host) or _identifier_shaped(host)
 
     def _common_tld(self, host: str) -> bool:
         tld = host.rsplit(".", 1)[-1]
         return tld in _COMMON_TLDS or (len(tld) == 2 and tld.upper() in self.country_codes)
+
+
+def documentation_host(host: str) -> bool:
+    """Whether a host is documentation, code hosting, a badge, a registry or a placeholder (the noise above).
+
+    Legal-entity text near one says nothing about who runs it: a README's badge sits beside the names of the
+    companies the project is about.
+    """
+    return _is_noise_host(host) or _PLACEHOLDER.match(host) is not None
 
 
 def file_factor(source: str) -> float:

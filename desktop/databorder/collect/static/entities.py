@@ -96,11 +96,6 @@ class Found(NamedTuple):
     offset: int  # in the file
 
 
-def is_marker(found: bytes) -> bool:
-    """Whether a match of the scan's pattern is an entity marker rather than a URL or a name."""
-    return found[0] in MARKER_FIRST or (len(found) == 9 and found.lower() == b"copyright")
-
-
 def entity_at(data: Buffer, start: int, end: int, base: int) -> Found | None:
     """The legal-entity text around a marker found at ``data[start:end]`` (``base``: data's offset in its file).
 

@@ -21,7 +21,7 @@ import publicsuffixlist
 import re2
 from publicsuffixlist import PublicSuffixList
 
-from databorder.collect.static.entities import MARKERS, EntityLinks, Linker, entity_at, is_marker
+from databorder.collect.static.entities import MARKER_FIRST, MARKERS, EntityLinks, Linker, entity_at
 from databorder.collect.static.ranking import (
     RESERVED_TLDS,
     Name,
@@ -262,7 +262,8 @@ class Scanner:
                             linker.host(wide.offset, wide.host)
                         yield wide
                 continue
-            if is_marker(found):
+            if found[0] in _MARKER_OR_C and (found[0] in MARKER_FIRST or found.lower() == b"copyright"):
+                # An entity marker (no URL or name starts with these bytes; a URL starting "copyright" is longer).
                 entity = entity_at(data, start, end, base) if linker is not None else None
                 if entity is not None and linker is not None:
                     linker.entity(entity)
@@ -286,8 +287,10 @@ class Scanner:
                 skip = 2 if found.startswith(b"//") else 1
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
             if hit is not None:
-                if linker is not None and hit.host is not None and self._links_to(hit):
-                    linker.host(hit.offset, hit.host)
+                if linker is not None and hit.host is not None:
+                    linkable = self._linkable.get((hit.host, hit.scheme is not None))
+                    if linkable or (linkable is None and self._links_to(hit)):
+                        linker.host(hit.offset, hit.host)
                 yield hit
 
     def _utf16(self, run: bytes, data: Buffer, at: int, source: str, base: int) -> Iterator[Hit]:
@@ -372,6 +375,7 @@ class Scanner:
 
 
 _CACHE_SIZE = 200_000
+_MARKER_OR_C = MARKER_FIRST | frozenset(b"Cc")  # one set lookup tells most matches apart from markers
 #: Legal-entity text is linked to the hosts sighted within this many bytes of it ...
 ENTITY_WINDOW = 4096
 #: ... or, in a file no bigger than this, to every host in the file.

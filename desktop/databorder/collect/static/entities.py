@@ -106,7 +106,7 @@ def entity_at(data: Buffer, start: int, end: int, base: int) -> Found | None:
     return found._replace(offset=found.offset + base + first) if found is not None else None
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=1 << 11)
 def _read(window: bytes, at: int) -> Found | None:
     """The entity text around a marker at ``window[at:]``, with its offset in the window.
 

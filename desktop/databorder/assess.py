@@ -285,11 +285,12 @@ def assess_request(
 
     progress = progress or NoProgress()
     watching = progress
-    from databorder.attribute.service import known_domains
+    from databorder.attribute.service import known_domains, sdk_endpoints
 
     collected = collect_target(
         request,
         known_domains=known_domains(options.services) if request.paths else None,
+        sdk_endpoints=sdk_endpoints() if request.paths else None,
         progress=lambda done, total: watching.report("collect", done, total),
         cancelled=lambda: watching.cancelled,
     )

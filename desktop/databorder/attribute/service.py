@@ -166,3 +166,10 @@ def known_domains(extra: Sequence[Path] = ()) -> frozenset[str]:
 
     knowledge = load_knowledge().domains_with(DATA_ROLES)
     return ServiceTable(extra, base=load_catalog().service_rows()).domains | knowledge
+
+
+def sdk_endpoints() -> dict[str, str]:
+    """Each vendor SDK package the knowledge base lists (by package key) and the endpoint it calls by default."""
+    from databorder.knowledge import load_knowledge
+
+    return {key: package.endpoint for key, package in load_knowledge().packages.items()}

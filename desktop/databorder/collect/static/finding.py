@@ -13,7 +13,7 @@ import logging
 import mmap
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -21,6 +21,7 @@ import publicsuffixlist
 import re2
 from publicsuffixlist import PublicSuffixList
 
+from databorder.collect.static.dependencies import is_manifest, sdk_hits
 from databorder.collect.static.ranking import RESERVED_TLDS, Name, Ranking, Signals, context_signals, file_factor
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError
@@ -156,9 +157,12 @@ class Hit:
 class Scanner:
     """Finds hosts in byte streams, validated against the Public Suffix List and ranked."""
 
-    def __init__(self, known_domains: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, known_domains: frozenset[str] = frozenset(), sdk_endpoints: Mapping[str, str] | None = None
+    ) -> None:
         self.psl = PublicSuffixList(accept_unknown=False)
         self.ranking = Ranking(known_domains)
+        self.sdks = dict(sdk_endpoints or {})  # a vendor SDK's package key → the endpoint it calls by default
         self._suffix_cache: dict[str, bool] = {}
         self._find_text, self._find_binary = _finders()
         self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint
@@ -187,6 +191,8 @@ class Scanner:
         data = stream.read(CHUNK)
         if not data:
             return
+        if self.sdks and len(data) < CHUNK and is_manifest(source):
+            yield from self._dependencies(source, data)
         binary = b"\x00" in data[:8192] if binary is None else binary
         while True:
             following = stream.read(CHUNK)
@@ -258,6 +264,11 @@ class Scanner:
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
             if hit is not None:
                 yield hit
+
+    def _dependencies(self, source: str, data: bytes) -> Iterator[Hit]:
+        """The endpoints of the vendors' SDKs a manifest declares as dependencies."""
+        for endpoint, offset, excerpt, relevance in sdk_hits(source, data, self.sdks):
+            yield Hit(endpoint, None, None, "https", source, offset, excerpt, relevance)
 
     def _utf16(self, run: bytes, data: Buffer, at: int, source: str, base: int) -> Iterator[Hit]:
         text = run.decode("utf-16-le")

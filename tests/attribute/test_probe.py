@@ -19,6 +19,7 @@ from databorder.attribute.probe import (
     unknown_operator,
 )
 from databorder.attribute.rdap import DomainBootstrap, DomainRegistration, RdapCache, RdapClient
+from databorder.cli import main
 from databorder.model import (
     AddressAttribution,
     AttributionConfidence,
@@ -28,7 +29,9 @@ from databorder.model import (
     ServiceAttribution,
     ServiceBasis,
 )
-from tests.helpers.dns_servers import SilentNameserver
+from tests.conftest import FixtureDatabases
+from tests.helpers.dns_servers import Dnsmasq, SilentNameserver
+from tests.helpers.schema import check_assessment
 from tests.helpers.tls_servers import LOOPBACK, TestCA, TlsServer, closed_port, self_signed
 
 HOST = "api.probe.test"
@@ -261,3 +264,58 @@ def test_registry_errors_are_notes_and_the_probe_goes_on(tmp_path: Path, ca: Tes
     assert "probe api.probe.test: RDAP for probe.test: the registry could not be reached (ConnectionError)" in (
         probed.notes
     )
+
+
+# --- end to end: `databorder assess --probe` -----------------------------------------------------------------
+
+
+def test_assess_probe_off_sends_nothing_and_on_attributes_the_unknown_host(
+    ca: TestCA,
+    httpserver: HTTPServer,
+    fixture_dbs: FixtureDatabases,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    httpserver.expect_request("/rdap/domain/probe.test").respond_with_json(domain_record("Probe Registrant Ltd", "HK"))
+    issued = ca.issue((HOST,), organisation="Probe Example Co., Ltd.", country="CN", locality="Hangzhou")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.pem))  # the system trust store, as OpenSSL reads it, is our CA
+    with Dnsmasq(host_records={HOST: [LOOPBACK]}) as dns, TlsServer(issued) as server:
+        common = ["assess", f"https://{HOST}:{server.port}/v1", "--nameserver", dns.nameserver,
+                  "--country-db", str(fixture_dbs.country), "--asn-db", str(fixture_dbs.asn),
+                  "--rdap-url", httpserver.url_for("/rdap/"), "-q"]  # fmt: skip
+        off = tmp_path / "off.json"
+        main([*common, "--json", str(off)])
+        assert server.connections == 0 and httpserver.log == []  # off: nothing is sent
+        assert check_assessment(off)["endpoints"][0].get("service") is None
+        on = tmp_path / "on.json"
+        main([*common, "--probe", "--json", str(on)])
+        assert server.connections == 1  # one verifying handshake, with the endpoint itself
+    assert [entry[0].path for entry in httpserver.log] == ["/rdap/domain/probe.test"]
+    saved = check_assessment(on)
+    service = saved["endpoints"][0]["service"]
+    assert (service["operator"], service["country"]) == ("Probe Example Co., Ltd.", "CN")
+    assert (service["basis"], service["confidence"]) == ("tls", "medium")
+    assert "verified chain" in service["source"] and "registrant organisation Probe Registrant Ltd" in service["source"]
+    finding = next(f for f in saved["findings"] if f["facet"] == "service")
+    assert finding["severity"] == "review"  # an inference asks for review, never prohibits
+    assert "inference from the endpoint's TLS certificate, medium confidence" in finding["fact"]
+    assert any("who runs it is inferred" in a for a in finding["adjustments"])
+    assert any("probe: 1 of 1 endpoints no table knows were attributed" in n for n in saved["notes"])
+    capsys.readouterr()
+
+
+def test_assess_probe_errors_are_notes_and_the_assessment_goes_on(
+    fixture_dbs: FixtureDatabases, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/rdap/domain/probe.test").respond_with_data("busy", status=503)
+    with Dnsmasq(host_records={HOST: [LOOPBACK]}) as dns:
+        out = tmp_path / "out.json"
+        main(["assess", f"https://{HOST}:{closed_port()}/", "--nameserver", dns.nameserver, "--probe",
+              "--country-db", str(fixture_dbs.country), "--asn-db", str(fixture_dbs.asn),
+              "--rdap-url", httpserver.url_for("/rdap/"), "--json", str(out), "-q"])  # fmt: skip
+    saved = check_assessment(out)
+    assert saved["endpoints"][0].get("service") is None and saved["complete"] is True
+    notes = saved["notes"]
+    assert any(n.startswith(f"probe {HOST}: TLS: the connection to 127.0.0.1:") and "refused" in n for n in notes)
+    assert f"probe {HOST}: RDAP for probe.test: the registry answered with an error (HTTP 503)" in notes

@@ -11,6 +11,7 @@ from pytest_httpserver import HTTPServer
 
 from databorder.attribute.probe import (
     Prober,
+    TlsResult,
     decide,
     probe_endpoints,
     rdap_attribution,
@@ -319,3 +320,17 @@ def test_assess_probe_errors_are_notes_and_the_assessment_goes_on(
     notes = saved["notes"]
     assert any(n.startswith(f"probe {HOST}: TLS: the connection to 127.0.0.1:") and "refused" in n for n in notes)
     assert f"probe {HOST}: RDAP for probe.test: the registry answered with an error (HTTP 503)" in notes
+
+
+def test_a_probe_that_breaks_is_a_note_not_a_crash(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(domain: str) -> DomainRegistration:
+        raise RuntimeError("a bug")
+
+    def refused(host: str, address: str, port: int) -> TlsResult:
+        return TlsResult(None, f"the connection to {address}:{port} was refused")
+
+    probed = probe_endpoints([endpoint(HOST)], certificate=refused, registration=broken)
+    assert probed.endpoints[0].service is None and not probed.cancelled
+    assert "probe probe.test: RDAP failed unexpectedly (RuntimeError; see the log)" in probed.notes
+    assert "probe api.probe.test: TLS: the connection to 127.0.0.1:443 was refused" in probed.notes
+    assert "a bug" in caplog.text

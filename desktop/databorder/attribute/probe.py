@@ -77,7 +77,7 @@ class Prober:
     def certificate(self, host: str, address: str, port: int) -> TlsResult:
         """The certificate ``address:port`` presents for ``host`` (SNI), verified if it can be."""
         verifying = ssl.create_default_context(cafile=str(self.cafile) if self.cafile else None)
-        where = f"{_join(address, port)}"
+        where = _join(address, port)
         try:
             der = self._handshake(verifying, host, address, port)
             return TlsResult(_read(der, host=host, address=address, port=port, verified=True))
@@ -90,10 +90,10 @@ class Prober:
         reading.verify_mode = ssl.CERT_NONE
         try:
             der = self._handshake(reading, host, address, port)
+            return TlsResult(_read(der, host=host, address=address, port=port, verified=False, verify_error=why))
         except (OSError, ValueError) as exc:
             return TlsResult(None, f"the certificate did not verify ({why}) and could not be read: "
                              f"{_failure(exc, where, self.timeout)}")  # fmt: skip
-        return TlsResult(_read(der, host=host, address=address, port=port, verified=False, verify_error=why))
 
     def _handshake(self, context: ssl.SSLContext, host: str, address: str, port: int) -> bytes:
         with (
@@ -309,7 +309,15 @@ def probe_endpoints(
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="probe") as pool:
             futures = {pool.submit(work, *job): job for job in jobs}
             for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                result = future.result()
+                try:
+                    result = future.result()
+                except Exception as exc:  # a bug in one host's probe must not end the assessment
+                    kind, name = futures[future]
+                    log.exception("probing %s (%s) failed", name, kind)
+                    broke = type(exc).__name__
+                    notes.append(f"probe {name}: {kind.upper()} failed unexpectedly ({broke}; see the log)")
+                    progress(done, len(jobs))
+                    continue
                 if result is None:
                     stopped = True
                 else:

@@ -285,6 +285,8 @@ def settles(endpoint: Endpoint) -> list[str]:
         steps.append(f"its DNS answer was {endpoint.resolution.status}: check the name, or capture the traffic")
     if endpoint.host is not None:
         steps.append(f"a row for {endpoint.registrable_domain or endpoint.host} in your organisation's operators table")
+        steps.append("where your organisation allows online look-ups: assess with --probe (reads its TLS certificate "
+                     "and its domain's registration; an inference, for review)")  # fmt: skip
     return steps
 
 

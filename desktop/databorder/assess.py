@@ -69,6 +69,7 @@ class AssessOptions:
     pack_dirs: tuple[Path, ...] = ()  # extra folders whose packs can be named by id
     rdap: bool = False  # online: ask the registries (RDAP) about public addresses
     rdap_url: str | None = None  # one RDAP server for every query instead of the bootstrap's registries
+    probe: bool = False  # online: read unknown endpoints' TLS certificates and their domains' RDAP registrants
 
 
 def assess(
@@ -130,6 +131,8 @@ class _Run:
             endpoints = self.attribute(endpoints)
             if self.options.rdap and self.proceed("attribute"):
                 endpoints = self.guarded("attribute", self.registrations, endpoints)
+        if self.options.probe and self.proceed("probe"):
+            endpoints = self.guarded("probe", self.probe, endpoints)
         if self.proceed("evaluate"):
             findings = evaluate(endpoints, self.packs)
             self.progress.report("evaluate", 1, 1)
@@ -238,6 +241,28 @@ class _Run:
         )
         if found.cancelled:
             self.warnings.append("cancelled by the user during RDAP lookups; some addresses have no registration")
+            self.complete = False
+        self.notes += found.notes
+        return found.endpoints
+
+    def probe(self, endpoints: list[Endpoint]) -> list[Endpoint]:
+        """Who runs the endpoints no table knows, from their certificates and domain registrations (see probe)."""
+        if self.options.offline:
+            self.notes.append("probe: skipped, because the assessment is offline (it would need DNS)")
+            return endpoints
+        from databorder.attribute.probe import DEFAULT_TIMEOUT, Prober, probe_endpoints
+        from databorder.attribute.rdap import RdapClient
+
+        client = RdapClient(base_url=self.options.rdap_url, timeout=DEFAULT_TIMEOUT)
+        found = probe_endpoints(
+            endpoints,
+            certificate=Prober(timeout=DEFAULT_TIMEOUT).certificate,
+            registration=client.lookup_domain,
+            progress=lambda done, total: self.progress.report("probe", done, total),
+            cancelled=lambda: self.progress.cancelled,
+        )
+        if found.cancelled:
+            self.warnings.append("cancelled by the user while probing endpoints; some were not probed")
             self.complete = False
         self.notes += found.notes
         return found.endpoints

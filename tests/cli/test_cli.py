@@ -407,3 +407,15 @@ def test_an_unknown_vendor_offline_is_review_and_listed_as_could_not_attribute(
     assert code == 1  # review, not allow
     assert "who runs api.some-unknown-vendor.example is unknown" in out
     assert "Could not attribute (1)" in out and "without --offline" in out
+
+
+def test_a_policy_forbidding_online_enrichment_refuses_probe(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.orgpolicy import write_policy
+
+    with pytest.raises(SystemExit):
+        main(["assess", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--probe" in shown and "read the TLS certificate the endpoint itself presents" in shown
+    write_policy("[enrichment]\nonline = false\n")
+    code, _, err = run(capsys, "assess", "x.test", "--offline", "--probe")
+    assert code == 3 and "turned off by your organisation" in err and "Traceback" not in err

@@ -32,3 +32,21 @@ def test_everything_from_outside_is_escaped_and_long_evidence_is_cut() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<b>not bold</b>" not in html
     assert "… and 5 more" in html
+
+
+def test_an_operator_from_the_probe_reads_as_an_inference() -> None:
+    from databorder.model import ServiceAttribution, ServiceBasis
+
+    assessment = sample_assessment()
+    cases: tuple[tuple[ServiceBasis, str], ...] = (
+        ("tls", "the endpoint's TLS certificate"),
+        ("rdap", "the domain's registry record"),
+    )
+    for basis, words in cases:
+        inferred = ServiceAttribution(
+            operator="Probe Example Pte. Ltd.", country="SG", source=f"{basis} evidence", basis=basis,
+            confidence="medium" if basis == "tls" else "low", checked="2026-12-03",
+        )  # fmt: skip
+        html = endpoint_html(assessment, dataclasses.replace(assessment.endpoints[0], service=inferred))
+        assert f"Decided by inference from {words}".replace("'", "&#x27;") in html
+        assert "Probe Example Pte. Ltd. (SG)" in html

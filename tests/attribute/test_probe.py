@@ -32,6 +32,7 @@ from databorder.model import (
 )
 from tests.conftest import FixtureDatabases
 from tests.helpers.dns_servers import Dnsmasq, SilentNameserver
+from tests.helpers.netns import TestHost
 from tests.helpers.schema import check_assessment
 from tests.helpers.tls_servers import LOOPBACK, TestCA, TlsServer, closed_port, self_signed
 
@@ -304,6 +305,43 @@ def test_assess_probe_off_sends_nothing_and_on_attributes_the_unknown_host(
     assert any("who runs it is inferred" in a for a in finding["adjustments"])
     assert any("probe: 1 of 1 endpoints no table knows were attributed" in n for n in saved["notes"])
     capsys.readouterr()
+
+
+NAMESPACE_TLS_SERVER = """
+import socket, ssl, sys
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(sys.argv[2], sys.argv[3])
+listener = socket.socket(); listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind((sys.argv[1], 443)); listener.listen(8)
+while True:
+    connection, _ = listener.accept()
+    try:
+        with context.wrap_socket(connection, server_side=True):
+            pass
+    except (OSError, ssl.SSLError):
+        pass
+"""
+
+
+def test_assess_probe_shakes_hands_with_a_test_host_at_a_documentation_address_on_port_443(
+    ca: TestCA, httpserver: HTTPServer, fixture_dbs: FixtureDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe as deployed: the endpoint's own address (not loopback), its default port, a real route."""
+    httpserver.expect_request("/rdap/domain/probe.test").respond_with_json(domain_record("Probe Registrant Ltd", "HK"))
+    issued = ca.issue((HOST,), organisation="Probe Example Co., Ltd.", country="CN", locality="Hangzhou")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.pem))
+    with TestHost() as host:
+        host.serve(NAMESPACE_TLS_SERVER, host.address, str(issued.chain), str(issued.key), ready=0.5)
+        with Dnsmasq(host_records={HOST: [host.address]}) as dns:
+            out = tmp_path / "out.json"
+            main(["assess", f"https://{HOST}/v1", "--nameserver", dns.nameserver, "--probe",
+                  "--country-db", str(fixture_dbs.country), "--asn-db", str(fixture_dbs.asn),
+                  "--rdap-url", httpserver.url_for("/rdap/"), "--json", str(out), "-q"])  # fmt: skip
+    endpoint = check_assessment(out)["endpoints"][0]
+    assert [a["ip"] for a in endpoint["addresses"]] == [host.address]
+    service = endpoint["service"]
+    assert (service["operator"], service["country"], service["basis"]) == ("Probe Example Co., Ltd.", "CN", "tls")
+    assert f"{HOST}:443" in service["source"] or f"{host.address}:443" in service["source"]
 
 
 def test_assess_probe_errors_are_notes_and_the_assessment_goes_on(

@@ -324,3 +324,14 @@ def _as_ip(text: str) -> str | None:
 
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: First labels of a vendor's pages for people (docs, consoles, status pages): role "web", and a static scan
+#: ranks them under the same vendor's data endpoints.
+WEB_LABELS = frozenset({"docs", "doc", "console", "help", "platform", "dashboard", "status", "community", "www",
+                        "blog", "support", "forum", "learn", "developer", "developers", "cookbook"})  # fmt: skip
+
+
+def is_web_page(host: str | None) -> bool:
+    """Whether a host's first label names a page for people under a vendor's domain (``docs.vendor.com``)."""
+    return bool(host) and host.count(".") >= 2 and host.split(".", 1)[0] in WEB_LABELS  # type: ignore[union-attr]

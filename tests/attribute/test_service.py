@@ -69,3 +69,13 @@ def test_known_domains_hold_data_roles_not_documentation() -> None:
     docs = kb.domains_with({"docs"})
     catalog = {domain for domain, _ in load_catalog().service_rows()}
     assert docs and not docs & (known - catalog)  # documentation hosts do not rank as data endpoints
+
+
+def test_a_vendors_pages_for_people_are_web_when_no_row_says_otherwise(tmp_path: Path) -> None:
+    kb = load_knowledge([(folder(tmp_path, ROWS), "shipped")])
+    attributor = ServiceAttributor(knowledge=kb, catalog=None, extra=None)
+    assert attributor.role("api.intl.example.test") == "api"  # the row's own role
+    assert attributor.role("docs.example-intl.test") == "docs"  # listed as docs: the row wins over the label
+    assert attributor.role("console.unknown-vendor.test") == "web"
+    assert attributor.role("status.api.cn.example.test") == "api"  # a family role passes on to subdomains
+    assert attributor.role("console.test") is None  # a registrable domain of its own, not a page under one

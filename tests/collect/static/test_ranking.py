@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from databorder.collect.static import scan_path
-from databorder.collect.static.ranking import Ranking, Signals, context_signals, file_factor
+from databorder.collect.static.ranking import (
+    DOCUMENTATION_FACTOR,
+    Ranking,
+    Signals,
+    context_signals,
+    file_factor,
+)
 from databorder.endpoints import parse_endpoint
 from tests.helpers.bundles import MINIFIED_JS, best
 
@@ -45,7 +51,23 @@ def test_links_in_code_comments_rank_as_documentation(tmp_path: Path) -> None:
     assert ranks["api.datavendor.com"] >= 0.8
     assert ranks["cdn.datavendor.com"] >= 0.3  # protocol-relative, not a comment
     for documented in ("api.docvendor.com", "tracker.docvendor.com", "api.commentvendor.com"):
-        assert ranks[documented] < ranks["api.datavendor.com"] - 0.25, documented
+        assert ranks[documented] < 0.2, documented  # below the default threshold: not assessed
+
+
+def test_documentation_files_rank_below_the_threshold_and_a_vendors_web_pages_under_its_api(tmp_path: Path) -> None:
+    app = tmp_path / "package"
+    (app / "dist").mkdir(parents=True)
+    (app / "dist" / "index.js").write_bytes(
+        b'const base="https://api.vendorq.com/v1";const docs="https://docs.vendorq.com/api";'
+        b'const c="https://console.vendorq.com/keys";'
+    )
+    (app / "README.md").write_bytes(b"Call `https://api.readmevendor.com/v1/chat` with your key.\n")
+    (app / "package.json").write_bytes(b'{"homepage": "https://sdk.homepagevendor.com", "bugs": {"url": "x"}}')
+    ranks = best(scan_path(app)[0])
+    assert ranks["api.vendorq.com"] >= 0.8
+    assert 0.2 <= ranks["docs.vendorq.com"] < ranks["api.vendorq.com"] - 0.2
+    assert 0.2 <= ranks["console.vendorq.com"] < ranks["api.vendorq.com"] - 0.2
+    assert ranks["api.readmevendor.com"] < 0.2 and ranks["sdk.homepagevendor.com"] < 0.2
 
 
 def test_quoted_program_identifiers_with_real_tlds_rank_as_noise(tmp_path: Path) -> None:
@@ -81,12 +103,18 @@ def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_pat
     ("source", "factor"),
     [
         ("app/dist/cli.js", 1.0),
-        ("app/test/setup.js", 0.5),
-        ("app\\docs\\guide.js", 0.5),  # a Windows path
-        ("pkg.tgz!package/examples/chat.js", 0.5),
+        ("app/test/setup.js", DOCUMENTATION_FACTOR),
+        ("app\\docs\\guide.js", DOCUMENTATION_FACTOR),  # a Windows path
+        ("pkg.tgz!package/examples/chat.js", DOCUMENTATION_FACTOR),
         ("docs/pkg.tgz!package/dist/cli.js", 1.0),  # the member's own path counts, not the archive's folder
-        ("app/README.md", 0.5),
-        ("app/THIRD_PARTY_LICENSES.txt", 0.5),
+        ("app/README.md", DOCUMENTATION_FACTOR),
+        ("app/THIRD_PARTY_LICENSES.txt", DOCUMENTATION_FACTOR),
+        ("pkg.tgz!package/CHANGELOG", DOCUMENTATION_FACTOR),
+        ("pkg.tgz!package/guide/usage.mdx", DOCUMENTATION_FACTOR),
+        ("pkg.tgz!package/package.json", DOCUMENTATION_FACTOR),  # homepage, bugs, repository, funding, author
+        ("w.whl!w-1.0.dist-info/METADATA", DOCUMENTATION_FACTOR),  # Home-page, Project-URL
+        ("app/pyproject.toml", DOCUMENTATION_FACTOR),
+        ("app/src/metadata.py", 1.0),
     ],
 )
 def test_the_file_a_sighting_sits_in_weighs_it(source: str, factor: float) -> None:

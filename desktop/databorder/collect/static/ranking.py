@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from databorder.endpoints import ParsedEndpoint
+from databorder.endpoints import ParsedEndpoint, is_web_page
 from databorder.regions import regions
 
 # Documentation, code hosting, badges and specs; "=" means this exact host only (api.github.com is a real API).
@@ -48,7 +48,15 @@ _PLACEHOLDER = re.compile(r"^(example|sample|placeholder|my-|your-|yourcompany|c
 # URLs of document type definitions and schemas: read by parsers, never sent data.
 _SCHEMA_PATH = re.compile(r"\.(dtd|xsd|rng)\b", re.I)  # \b, not $: in a binary's strings the URL may run on
 _NOISE_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|spec|docs?|examples?|fixtures?|licen[cs]es?)(/|$)|"
-                         r"(readme|changelog|license|licence|notice|authors)[^/]*$")  # fmt: skip
+                         r"(readme|changelog|history|license|licence|notice|authors|contributing)[^/]*$|"
+                         r"\.(md|mdx|markdown|rst|adoc)$|"
+                         r"(^|/)(metadata|pkg-info|package\.json|pyproject\.toml|setup\.cfg|setup\.py"
+                         r"|cargo\.toml)$")  # fmt: skip
+#: What a documentation file (README, CHANGELOG, *.md, docs/, tests/, examples/, package metadata) weighs a
+#: sighting by: any name there ends below the default threshold (0.2), however API-like it looks.
+DOCUMENTATION_FACTOR = 0.15
+#: The highest relevance a link in a code comment keeps: it documents something; code does not send data to it.
+COMMENT_CAP = 0.15
 
 
 class Ranking:
@@ -66,6 +74,8 @@ class Ranking:
             score -= 0.05
         if url and _DATA_PATHS.search("/" + url.split("://", 1)[-1].partition("/")[2]):
             score += 0.25
+        if is_web_page(host):
+            score -= 0.25  # docs.vendor.com, console.vendor.com: pages for people, under the vendor's API
         known = bool(host and _under(host, self.known))
         if known:
             score += 0.2
@@ -83,9 +93,9 @@ class Ranking:
 
 def file_factor(source: str) -> float:
     """How much a sighting counts for the file it sits in (a path inside an archive: its last member's)."""
-    # Tests, docs, examples and licence files are read by people, not sent data by the app.
+    # Tests, docs, examples, licence files and package metadata are read by people, not sent data by the app.
     noisy = _NOISE_PATH.search(source.replace("\\", "/").rsplit("!", 1)[-1])
-    return 0.5 if noisy else 1.0
+    return DOCUMENTATION_FACTOR if noisy else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +131,7 @@ class Name:
         if signals.noise:
             score -= 0.2
         if signals.comment:
-            score -= 0.3  # a link in a code comment documents something; code does not send data to it
+            score = min(score - 0.3, COMMENT_CAP)  # a link in a code comment documents something
         if self.noise:
             score = min(score, 0.1) * 0.5
         return round(max(0.01, min(1.0, score * source_factor)), 3)

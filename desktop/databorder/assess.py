@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from databorder import TOOL_NAME, __version__
-from databorder.attribute import Attributor, unattributed
 from databorder.endpoints import build_endpoints
 from databorder.errors import DataBorderError
 from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
@@ -26,6 +25,7 @@ from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, sco
 from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, name_addresses, resolve_names
 
 if TYPE_CHECKING:
+    from databorder.attribute import Attributor
     from databorder.collect.targets import Collected, TargetRequest
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,8 @@ def assess(
     database); problems met during the run become warnings in the result.
     """
     progress = progress or NoProgress()
+    from databorder.attribute import Attributor
+
     packs, pack_notes = load_packs(options.packs, options.pack_dirs)
     attributor = Attributor.open(country_db=options.country_db, asn_db=options.asn_db, services=options.services)
     try:
@@ -278,6 +280,8 @@ class _Run:
         try:
             attributed = self.attributor.addresses(unique)
         except DataBorderError as exc:  # e.g. a database corrupt inside: keep the addresses DNS gave
+            from databorder.attribute import unattributed
+
             self.stage_failed("attribute", exc)
             attributed = [unattributed(ip) for ip in unique]
         by_ip = dict(zip(unique, attributed, strict=True))

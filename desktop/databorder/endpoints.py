@@ -179,6 +179,7 @@ class _Draft:
         self.host = host
         self.ip = ip
         self.relevance = 0.0
+        self.reasons: tuple[str, ...] = ()  # those of the most relevant sighting
         self.evidence: list[Evidence] = []
         self.per_source: dict[tuple[Collector, str], int] = {}
         self.ports: set[int] = set()
@@ -186,6 +187,8 @@ class _Draft:
         self.seen: dict[str, None] = {}
 
     def add(self, obs: Observation) -> None:
+        if obs.relevance > self.relevance or (obs.relevance == self.relevance and not self.reasons):
+            self.reasons = obs.relevance_reasons
         self.relevance = max(self.relevance, obs.relevance)
         self._evidence(obs.evidence)
         self.seen.update(dict.fromkeys(obs.seen_addresses))
@@ -196,6 +199,8 @@ class _Draft:
 
     def absorb(self, endpoint: Endpoint, *, note: str | None = None) -> None:
         """Take in a whole endpoint (its evidence under the same cap, ``note`` appended to each excerpt)."""
+        if endpoint.relevance > self.relevance or (endpoint.relevance == self.relevance and not self.reasons):
+            self.reasons = endpoint.relevance_reasons
         self.relevance = max(self.relevance, endpoint.relevance)
         for evidence in endpoint.evidence:
             self._evidence(dataclasses.replace(evidence, excerpt=f"{evidence.excerpt} — {note}") if note else evidence)
@@ -240,6 +245,7 @@ class _Draft:
             schemes=tuple(sorted(self.schemes)),
             confidence=confidence_of(self.evidence),
             observed_addresses=tuple(self.seen),
+            relevance_reasons=self.reasons,
         )
 
 

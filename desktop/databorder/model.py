@@ -177,6 +177,7 @@ class Observation:
     evidence: Evidence
     relevance: float = 1.0
     seen_addresses: tuple[str, ...] = ()  # addresses the app was seen using for this host (captures, live)
+    relevance_reasons: tuple[str, ...] = ()  # why a static scan ranked this sighting so (short phrases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +289,9 @@ class Endpoint:
     confidence: Confidence = "observed"
     roles: tuple[Role, ...] = ()
     observed_addresses: tuple[str, ...] = ()  # seen in captures or live sockets; attributed with DNS's answers
+    #: Why a static scan gave its relevance: short phrases for its best sighting ("a URL", "API-like path", "in a
+    #: code comment"…); empty for endpoints no scan ranked.
+    relevance_reasons: tuple[str, ...] = ()
 
     #: Beyond the fields: an endpoint is named by its host, or else by its bare IP address (see :attr:`key`).
     SCHEMA_RULES: ClassVar[Mapping[str, Any]] = {

@@ -50,3 +50,11 @@ def test_an_operator_from_the_probe_reads_as_an_inference() -> None:
         html = endpoint_html(assessment, dataclasses.replace(assessment.endpoints[0], service=inferred))
         assert f"Decided by inference from {words}".replace("'", "&#x27;") in html
         assert "Probe Example Pte. Ltd. (SG)" in html
+
+
+def test_the_reasons_a_scan_ranked_an_endpoint_are_shown_escaped() -> None:
+    assessment = sample_assessment()
+    endpoint = dataclasses.replace(assessment.endpoints[0], relevance_reasons=("a URL", "an API-like path <v1>"))
+    html = endpoint_html(assessment, endpoint)
+    assert "Ranked so because: a URL; an API-like path &lt;v1&gt;" in html
+    assert "Ranked so because" not in endpoint_html(assessment, assessment.endpoints[0])

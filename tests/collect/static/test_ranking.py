@@ -136,3 +136,24 @@ def test_what_a_name_alone_decides() -> None:
     assert not ranking.name(parse_endpoint("vendorx.de"), None).identifier  # a country code is common
     assert not ranking.name(parse_endpoint("x.ai"), None).identifier  # shaped like a variable, but known
     assert ranking.name(parse_endpoint("api.example.test"), None).noise
+
+
+def test_each_endpoint_says_why_it_ranked_so(tmp_path: Path) -> None:
+    from databorder.endpoints import build_endpoints
+
+    app = tmp_path / "app"
+    (app / "dist").mkdir(parents=True)
+    (app / "dist" / "a.js").write_bytes(
+        b'const client={baseURL:"https://api.whyvendor.com/v1/chat"};\n// see https://docs.whyvendor.com/guide\n'
+    )
+    (app / "dist" / "b.js").write_bytes(b'fetch("https://api.whyvendor.com/v1/chat")\n')
+    (app / "README.md").write_bytes(b"Uses https://api.readmewhy.com/v1\n")
+    endpoints = {e.host: e for e in build_endpoints(scan_path(app)[0])}
+    assert endpoints["api.whyvendor.com"].relevance_reasons == (
+        "a URL", "an API-like path", "announced as an endpoint (baseURL, host, fetch…)", "used in several files",
+    )  # fmt: skip
+    docs = endpoints["docs.whyvendor.com"].relevance_reasons
+    assert "in a code comment" in docs and "a vendor's page for people (docs., console.…)" in docs
+    assert (
+        "in a documentation, test, example or package-metadata file" in endpoints["api.readmewhy.com"].relevance_reasons
+    )

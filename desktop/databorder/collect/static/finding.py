@@ -24,7 +24,17 @@ import re2
 from publicsuffixlist import PublicSuffixList
 
 from databorder.collect.static.dependencies import is_manifest, sdk_hits
-from databorder.collect.static.ranking import RESERVED_TLDS, Name, Ranking, Signals, context_signals, file_factor
+from databorder.collect.static.ranking import (
+    CONFIG_VALUE,
+    DEPENDENCY,
+    DOCUMENTATION_FILE,
+    RESERVED_TLDS,
+    Name,
+    Ranking,
+    Signals,
+    context_signals,
+    file_factor,
+)
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
 from databorder.errors import EndpointSyntaxError
 
@@ -150,10 +160,14 @@ class Hit:
     offset: int
     excerpt: str
     relevance: float
+    why: int = 0  # the ranking rules that applied, as bits (ranking.reasons_in_words puts them in words)
 
     def fields(self) -> tuple[Any, ...]:
         """The fields in order, as ``Hit(*fields)`` takes them back."""
-        return (self.host, self.ip, self.port, self.scheme, self.source, self.offset, self.excerpt, self.relevance)
+        return (
+            self.host, self.ip, self.port, self.scheme, self.source, self.offset, self.excerpt, self.relevance,
+            self.why,
+        )  # fmt: skip
 
 
 class Scanner:
@@ -277,7 +291,7 @@ class Scanner:
     def _dependencies(self, source: str, data: bytes) -> Iterator[Hit]:
         """The endpoints of the vendors' SDKs a manifest declares as dependencies."""
         for endpoint, offset, excerpt, relevance in sdk_hits(source, data, self.sdks):
-            yield Hit(endpoint, None, None, "https", source, offset, excerpt, relevance)
+            yield Hit(endpoint, None, None, "https", source, offset, excerpt, relevance, DEPENDENCY)
 
     def _source_map(self, stream: Readable, source: str) -> Generator[Hit, None, Readable | None]:
         """A source map's original sources, each scanned as the code it is (its comments read as comments).
@@ -312,6 +326,7 @@ class Scanner:
         for found in _CONFIG_VALUE.finditer(data):
             hit = self._hit(None, found.group(1), data, found.start(1), source, 0)
             if hit is not None:
+                hit.why |= CONFIG_VALUE
                 yield hit
 
     def _utf16(self, run: bytes, data: Buffer, at: int, source: str, base: int) -> Iterator[Hit]:
@@ -341,11 +356,13 @@ class Scanner:
             signals = self._context[before] = context_signals(before)
             if len(self._context) > _CACHE_SIZE:
                 self._context.clear()
-        relevance = name.relevance(signals, self._source_factor(source))
+        factor = self._source_factor(source)
+        relevance = name.relevance(signals, factor)
+        why = name.bits | signals.bits | (DOCUMENTATION_FILE if factor < 1 else 0)
         parsed = name.parsed
         context = data[max(0, at - EXCERPT_SIDE) : at + len(candidate) + EXCERPT_SIDE]
         excerpt = context.translate(_PRINTABLE).decode("ascii").strip(".")
-        return Hit(parsed.host, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance)
+        return Hit(parsed.host, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance, why)
 
     def _name(self, is_url: bool, candidate: bytes) -> Name | None:
         """The endpoint a candidate names and its share of relevance, or None when it names none."""

@@ -59,6 +59,35 @@ DOCUMENTATION_FACTOR = 0.15
 COMMENT_CAP = 0.15
 
 
+# Why a sighting ranks as it does: one bit per rule that applied, carried with each hit (an int costs nothing
+# per sighting) and put in words only for the sightings an endpoint keeps (``reasons_in_words``).
+URL, BARE_NAME, DATA_PATH, KNOWN_DOMAIN, WEB_PAGE, NOISE_NAME, IDENTIFIER = (1 << i for i in range(7))
+DATA_CONTEXT, NOISE_CONTEXT, COMMENT, DOCUMENTATION_FILE, DEPENDENCY, CONFIG_VALUE, SPREAD = (
+    1 << i for i in range(7, 14)
+)
+_REASON_WORDS = (
+    (DEPENDENCY, "a declared dependency on a vendor's SDK, whose default endpoint this is"),
+    (URL, "a URL"),
+    (BARE_NAME, "a host name in a string"),
+    (CONFIG_VALUE, "a configuration value"),
+    (DATA_PATH, "an API-like path"),
+    (KNOWN_DOMAIN, "a domain known to carry data"),
+    (DATA_CONTEXT, "announced as an endpoint (baseURL, host, fetch…)"),
+    (SPREAD, "used in several files"),
+    (WEB_PAGE, "a vendor's page for people (docs., console.…)"),
+    (NOISE_CONTEXT, "beside licence or documentation words"),
+    (COMMENT, "in a code comment"),
+    (DOCUMENTATION_FILE, "in a documentation, test, example or package-metadata file"),
+    (NOISE_NAME, "a documentation, example or reserved name"),
+    (IDENTIFIER, "shaped like a program identifier"),
+)
+
+
+def reasons_in_words(bits: int) -> tuple[str, ...]:
+    """The short phrases for the rules that ranked a sighting (JSON ``relevance_reasons``, the GUI detail)."""
+    return tuple(words for bit, words in _REASON_WORDS if bits & bit)
+
+
 class Ranking:
     """The part of a candidate's relevance its own bytes decide, with the scan's known service domains."""
 
@@ -70,21 +99,26 @@ class Ranking:
         """A found endpoint's share of relevance; ``url`` is the URL it was found in, None for a bare name."""
         host = parsed.host
         score = 0.55 if url else 0.3
+        bits = URL if url else BARE_NAME
         if parsed.scheme in ("http", "ws"):
             score -= 0.05
         if url and _DATA_PATHS.search("/" + url.split("://", 1)[-1].partition("/")[2]):
             score += 0.25
+            bits |= DATA_PATH
         if is_web_page(host):
             score -= 0.25  # docs.vendor.com, console.vendor.com: pages for people, under the vendor's API
+            bits |= WEB_PAGE
         known = bool(host and _under(host, self.known))
         if known:
             score += 0.2
+            bits |= KNOWN_DOMAIN
         noise = bool(host and (host.rsplit(".", 1)[-1] in RESERVED_TLDS or _is_noise_host(host)
                                or _PLACEHOLDER.match(host))) or bool(url and _SCHEMA_PATH.search(url))  # fmt: skip
         # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one; unless the
         # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
         identifier = bool(host and not url and not known and (not self._common_tld(host) or _identifier_shaped(host)))
-        return Name(parsed, score, identifier, noise)
+        bits |= (IDENTIFIER if identifier else 0) | (NOISE_NAME if noise else 0)
+        return Name(parsed, score, identifier, noise, bits)
 
     def _common_tld(self, host: str) -> bool:
         tld = host.rsplit(".", 1)[-1]
@@ -106,6 +140,13 @@ class Signals:
     noise: bool  # licence, @see, docs/ …
     comment: bool
 
+    @property
+    def bits(self) -> int:
+        """The reasons these signals add (see :func:`reasons_in_words`)."""
+        return (
+            (DATA_CONTEXT if self.data else 0) | (NOISE_CONTEXT if self.noise else 0) | (COMMENT if self.comment else 0)
+        )
+
 
 def context_signals(before: bytes) -> Signals:
     """What the lead-in before a match says: it announces an endpoint, it reads as documentation, it is a comment."""
@@ -122,6 +163,7 @@ class Name:
     score: float  # scheme, data-like path, known service
     identifier: bool  # capped at 0.1 whatever the context
     noise: bool  # documentation, reserved or example names
+    bits: int = 0  # the reasons its own bytes give (see :func:`reasons_in_words`)
 
     def relevance(self, signals: Signals, source_factor: float) -> float:
         """0–1: how likely this sighting is an endpoint the app sends data to."""

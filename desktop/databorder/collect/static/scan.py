@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, Sightings
 from databorder.collect.static.containers import Budget, Capped, archive_kind, scan_stream
 from databorder.collect.static.finding import MAP_FROM, Hit, Scanner
+from databorder.collect.static.ranking import SPREAD, reasons_in_words
 from databorder.collect.static.sea import EXECUTABLE_HEADS, Asset, sea_assets
 from databorder.errors import InputFileError
 from databorder.model import Evidence, Observation
@@ -328,5 +329,7 @@ def _observations(tallies: dict[str, _Tally]) -> list[Observation]:
 def _observation(hit: Hit, bonus: float) -> Observation:
     evidence = Evidence("static", hit.source, f"offset {hit.offset}", hit.excerpt)
     # Use in many files supports a likely endpoint; it does not lift noise.
-    relevance = round(min(1.0, hit.relevance + (bonus if hit.relevance >= 0.2 else 0)), 3)
-    return Observation(hit.host, hit.ip, hit.port, hit.scheme, evidence, relevance)
+    lifted = bonus > 0 and hit.relevance >= 0.2
+    relevance = round(min(1.0, hit.relevance + (bonus if lifted else 0)), 3)
+    reasons = reasons_in_words(hit.why | (SPREAD if lifted else 0))
+    return Observation(hit.host, hit.ip, hit.port, hit.scheme, evidence, relevance, relevance_reasons=reasons)

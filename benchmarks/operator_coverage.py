@@ -12,7 +12,9 @@ Figures (goals from docs/knowledge-base.md):
   found with the right service-operator country (goal >= 95 %); an endpoint the scan missed counts as wrong;
 - packages of CN-operated vendors, their international arms included, judged prohibit (goal: all);
 - packages of US/EU/UK/CA-operated vendors judged prohibit (goal: none);
-- `assess api.some-unknown-vendor.example --offline` (a name no table knows) judged review, not allow.
+- `assess api.some-unknown-vendor.example --offline` (a name no table knows) judged review, not allow;
+- documentation hosts (role docs or web: a vendor's docs., console., www. pages) among each package's top 20
+  assessed endpoints (static-scan issue: at most 2), listed for a person to judge.
 
     python3 benchmarks/operator_coverage.py [--cache DIR] [--only NAME] [--show-wrong]
 
@@ -54,6 +56,7 @@ class Result:
     total: int = 0
     wrong: list[str] = field(default_factory=list)
     note: str = ""
+    documentation: list[str] = field(default_factory=list)  # pages for people among the top 20 assessed
 
 
 def mined_packages() -> set[tuple[str, str]]:
@@ -114,6 +117,8 @@ def judge(package: dict[str, Any], data: dict[str, Any] | None, error: str) -> R
         return result
     result.verdict = data["verdict"]
     by_host = {e["host"]: e for e in data["endpoints"] if e.get("host")}
+    top = sorted(data["endpoints"], key=lambda e: -e["relevance"])[:20]
+    result.documentation = [e["host"] for e in top if {"docs", "web"} & set(e.get("roles") or ())]
     for host, country in package["data_endpoints"].items():
         result.total += 1
         endpoint = by_host.get(host)
@@ -183,6 +188,11 @@ def main() -> int:
     verdicts = " ".join(f"{v}={sum(r.verdict == v for r in free)}" for v in ("allow", "review", "prohibit"))
     print(f"    their verdicts: {verdicts}")
     print(f"unknown vendor (api.some-unknown-vendor.example --offline): {unknown} (goal: review)")
+    crowded = [r for r in results if len(r.documentation) > 2]
+    print(f"packages with more than 2 documentation hosts in their top 20: {len(crowded)}/{len(results)} (goal: 0)")
+    for r in results:
+        if r.documentation:
+            print(f"    {r.name}: {', '.join(r.documentation)}")
     missed = share < 0.95 or len(cn_prohibited) < len(cn) or free_prohibited or unknown != "review"
     return 1 if missed else 0
 

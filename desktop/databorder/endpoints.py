@@ -339,5 +339,11 @@ WEB_LABELS = frozenset({"docs", "doc", "console", "help", "platform", "dashboard
 
 
 def is_web_page(host: str | None) -> bool:
-    """Whether a host's first label names a page for people under a vendor's domain (``docs.vendor.com``)."""
-    return bool(host) and host.count(".") >= 2 and host.split(".", 1)[0] in WEB_LABELS  # type: ignore[union-attr]
+    """Whether a host names a page for people under a vendor's domain (``docs.vendor.com``).
+
+    Any label before the last two counts: ``bailian.console.aliyun.com`` is a console page too.
+    """
+    if not host:
+        return False
+    labels = host.split(".")
+    return any(label in WEB_LABELS for label in labels[:-2])

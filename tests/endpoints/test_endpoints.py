@@ -166,4 +166,5 @@ def test_pages_for_people_are_told_by_their_first_label_under_a_domain() -> None
     from databorder.endpoints import is_web_page
 
     assert is_web_page("docs.vendor.com") and is_web_page("www.vendor.co.uk")
+    assert is_web_page("bailian.console.aliyun.com")  # a console page, whatever comes before
     assert not is_web_page("docs.com") and not is_web_page("api.vendor.com") and not is_web_page(None)

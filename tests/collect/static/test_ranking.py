@@ -115,6 +115,8 @@ def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_pat
         ("w.whl!w-1.0.dist-info/METADATA", DOCUMENTATION_FACTOR),  # Home-page, Project-URL
         ("app/pyproject.toml", DOCUMENTATION_FACTOR),
         ("app/src/metadata.py", 1.0),
+        ("pkg.tgz!package/dist/models/Request.d.ts", DOCUMENTATION_FACTOR),  # types and JSDoc, never run
+        ("w.whl!pkg/client.pyi", DOCUMENTATION_FACTOR),
     ],
 )
 def test_the_file_a_sighting_sits_in_weighs_it(source: str, factor: float) -> None:
@@ -126,6 +128,7 @@ def test_the_statement_before_a_match_gives_its_signals() -> None:
     assert context_signals(b" * Licensed under ") == Signals(data=False, noise=True, comment=True)
     assert context_signals(b"x = 1; // see ") == Signals(data=False, noise=True, comment=True)
     assert context_signals(b'load("//') == Signals(data=False, noise=False, comment=False)  # protocol-relative
+    assert context_signals(b"    in [the Chat API guide](").comment  # a Markdown link in a docstring
 
 
 def test_what_a_name_alone_decides() -> None:

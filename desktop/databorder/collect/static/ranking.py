@@ -49,7 +49,7 @@ _PLACEHOLDER = re.compile(r"^(example|sample|placeholder|my-|your-|yourcompany|c
 _SCHEMA_PATH = re.compile(r"\.(dtd|xsd|rng)\b", re.I)  # \b, not $: in a binary's strings the URL may run on
 _NOISE_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|spec|docs?|examples?|fixtures?|licen[cs]es?)(/|$)|"
                          r"(readme|changelog|history|license|licence|notice|authors|contributing)[^/]*$|"
-                         r"\.(md|mdx|markdown|rst|adoc)$|"
+                         r"\.(md|mdx|markdown|rst|adoc)$|\.d\.[cm]?ts$|\.pyi$|"
                          r"(^|/)(metadata|pkg-info|package\.json|pyproject\.toml|setup\.cfg|setup\.py"
                          r"|cargo\.toml)$")  # fmt: skip
 #: What a documentation file (README, CHANGELOG, *.md, docs/, tests/, examples/, package metadata) weighs a
@@ -149,10 +149,13 @@ class Signals:
 
 
 def context_signals(before: bytes) -> Signals:
-    """What the lead-in before a match says: it announces an endpoint, it reads as documentation, it is a comment."""
-    return Signals(
-        _DATA_CONTEXT.search(before) is not None, _NOISE_CONTEXT.search(before) is not None, _in_comment(before)
-    )
+    """What the lead-in before a match says: it announces an endpoint, it reads as documentation, it is a comment.
+
+    A Markdown link (``[the guide](https://…)``) counts as a comment: docstrings and JSDoc write them, code does
+    not send data to them.
+    """
+    comment = _in_comment(before) or before.endswith((b"](", b"]("))
+    return Signals(_DATA_CONTEXT.search(before) is not None, _NOISE_CONTEXT.search(before) is not None, comment)
 
 
 @dataclass(frozen=True, slots=True)

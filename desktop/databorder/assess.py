@@ -326,7 +326,7 @@ def assess_request(
     if on_collected is not None:
         on_collected(collected)
     if not collected.observations:
-        problems = "; ".join(collected.problems[:3])
+        problems = "; ".join([*collected.notes, *collected.problems][:3])  # e.g. names below the relevance threshold
         raise DataBorderError(
             "nothing to assess: no usable host, URL or address was found" + (f" ({problems})" if problems else "")
         )

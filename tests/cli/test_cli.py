@@ -81,12 +81,21 @@ def test_json_to_stdout_is_only_json(
     assert json.loads(out)["endpoints"][0]["ip"] == "203.0.113.9"
 
 
+def docs_only(tmp: Path) -> Path:
+    """An app folder whose only name sits in its README: below the default relevance threshold."""
+    folder = tmp / "docs-only"
+    folder.mkdir()
+    (folder / "README.md").write_text("See https://docs.readme-vendor.com/v1 for details\n", encoding="utf-8")
+    return folder
+
+
 @pytest.mark.parametrize(
     ("make_args", "fragment"),
     [
         (lambda tmp, dbs: ["assess"], "nothing to assess"),
         (lambda tmp, dbs: ["assess", "--hosts", str(tmp / "missing.txt")], "missing.txt: does not exist"),
         (lambda tmp, dbs: ["assess", "not a host"], "no usable host"),
+        (lambda tmp, dbs: ["assess", str(docs_only(tmp)), "--offline"], "1 names below relevance 0.2 are not assessed"),
         (lambda tmp, dbs: ["assess", "x.test", "--nameserver", "dns.example.test"], "is not an IP address"),
         (lambda tmp, dbs: ["assess", "x.test", "--offline", "--country-db", str(dbs.asn)], "not a country"),
         (lambda tmp, dbs: ["assess", "x.test", "--offline", "--asn-db", str(tmp / "no.mmdb")], "no.mmdb: asn database"),

@@ -31,6 +31,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class Enriched(Protocol):
+    """What an online enrichment (RDAP, the probe) hands back: the endpoints, its notes, whether it was cancelled."""
+
+    @property
+    def endpoints(self) -> list[Endpoint]: ...
+    @property
+    def notes(self) -> list[str]: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+
 class Progress(Protocol):
     """What the orchestrator needs from a front-end: somewhere to report progress, and a cancel flag."""
 
@@ -241,11 +252,7 @@ class _Run:
             progress=lambda done, total: self.progress.report("attribute", done, total),
             cancelled=lambda: self.progress.cancelled,
         )
-        if found.cancelled:
-            self.warnings.append("cancelled by the user during RDAP lookups; some addresses have no registration")
-            self.complete = False
-        self.notes += found.notes
-        return found.endpoints
+        return self.enriched(found, "during RDAP lookups; some addresses have no registration")
 
     def probe(self, endpoints: list[Endpoint]) -> list[Endpoint]:
         """Who runs the endpoints no table knows, from their certificates and domain registrations (see probe)."""
@@ -263,8 +270,12 @@ class _Run:
             progress=lambda done, total: self.progress.report("probe", done, total),
             cancelled=lambda: self.progress.cancelled,
         )
+        return self.enriched(found, "while probing endpoints; some were not probed")
+
+    def enriched(self, found: Enriched, when_cancelled: str) -> list[Endpoint]:
+        """An online enrichment's endpoints, its notes kept and a cancel recorded as a warning."""
         if found.cancelled:
-            self.warnings.append("cancelled by the user while probing endpoints; some were not probed")
+            self.warnings.append(f"cancelled by the user {when_cancelled}")
             self.complete = False
         self.notes += found.notes
         return found.endpoints

@@ -451,12 +451,8 @@ class _FileReader:
             raise bad("endpoint must be the host name the package calls by default", "endpoint")
         if not isinstance(row.get("source"), str) or not row["source"].strip():
             raise bad("source is required: the version and file where the endpoint was read", "source")
-        day = row.get("checked", checked)
-        try:
-            dt.date.fromisoformat(str(day))
-        except ValueError:
-            raise bad("checked must be a date (YYYY-MM-DD), in the row or at the top of the file", "checked") from None
-        return SdkPackage(row["registry"], name, endpoint, row["source"].strip(), str(day), self.origin, self.path.name)
+        day = _checked_day(row, checked, bad)
+        return SdkPackage(row["registry"], name, endpoint, row["source"].strip(), day, self.origin, self.path.name)
 
     def _operator(self, row: Any, checked: Any) -> Operator:
         if not isinstance(row, dict) or not isinstance(row.get("id"), str):
@@ -485,11 +481,7 @@ class _FileReader:
         sources = _texts(row.get("sources", []), bad, "sources")
         if not sources:
             raise bad("sources are required: say what was read", "sources")
-        day = row.get("checked", checked)
-        try:
-            dt.date.fromisoformat(str(day))
-        except ValueError:
-            raise bad("checked must be a date (YYYY-MM-DD), in the row or at the top of the file", "checked") from None
+        day = _checked_day(row, checked, bad)
         domains: dict[str, Role] = {}
         table = row.get("domains", {})
         if not isinstance(table, dict):
@@ -513,7 +505,7 @@ class _FileReader:
             name=row["name"].strip(),
             country=row["country"],
             category=row["category"],
-            checked=str(day),
+            checked=day,
             sources=sources,
             origin=self.origin,
             file=self.path.name,
@@ -527,6 +519,16 @@ class _FileReader:
             domains=domains,
             regions={k.lower(): v for k, v in regions.items()},
         )
+
+
+def _checked_day(row: Mapping[str, Any], checked: Any, bad: Any) -> str:
+    """The row's ``checked`` date, or the file's, as text; ``bad`` makes the sentence for one that is not a date."""
+    day = str(row.get("checked", checked))
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise bad("checked must be a date (YYYY-MM-DD), in the row or at the top of the file", "checked") from None
+    return day
 
 
 def _texts(value: Any, bad: Any, key: str) -> tuple[str, ...]:

@@ -29,6 +29,8 @@ PACKAGE = "databorder"
 DEPENDS = "libc6 (>= 2.36), libegl1, libgl1, libxcb1, fonts-dejavu-core"
 RECOMMENDS = "fonts-droid-fallback, gnome-keyring"
 ICON_SIZES = (48, 128, 256)
+# Where the bundle keeps the shipped resources/: inside the package, as a wheel does (databorder/resources.py).
+RESOURCES = "opt/databorder/_internal/databorder/_data/resources"
 DESCRIPTION = """\
 Description: where does an AI app's data go, and does that break your rules?
  DataBorder answers, for one AI app, with evidence: which servers it talks to,
@@ -85,10 +87,10 @@ def copyright_text() -> str:
         "Upstream-Name: DataBorder\n\n"
         "Files: *\nCopyright: DataBorder developers\nLicense: proprietary\n"
         " All rights reserved by the DataBorder developers.\n\n"
-        "Files: opt/databorder/_internal/resources/geoip/*\nCopyright: ip-location-db, the NRO and the RIRs, "
+        f"Files: {RESOURCES}/geoip/*\nCopyright: ip-location-db, the NRO and the RIRs, "
         "RouteViews, DB-IP\nLicense: CC-BY-4.0\n"
-        f"{credits}\n .\n Licence texts: /opt/databorder/_internal/resources/geoip/licenses/\n\n"
-        "Files: opt/databorder/_internal/resources/map/*\nCopyright: Natural Earth\nLicense: public-domain\n"
+        f"{credits}\n .\n Licence texts: /{RESOURCES}/geoip/licenses/\n\n"
+        f"Files: {RESOURCES}/map/*\nCopyright: Natural Earth\nLicense: public-domain\n"
         " Natural Earth 1:110m country outlines are in the public domain.\n\n"
         "Files: opt/databorder/_internal/PySide6/*\nCopyright: The Qt Company Ltd. and other contributors\n"
         "License: LGPL-3\n On Debian systems the LGPL-3 is in /usr/share/common-licenses/LGPL-3.\n"

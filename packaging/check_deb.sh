@@ -4,8 +4,9 @@
 set -euo pipefail
 deb=${1:?usage: packaging/check_deb.sh FILE.deb}
 listing=$(dpkg-deb -c "$deb")
-for wanted in ./opt/databorder/databorder ./opt/databorder/databorder-gui ./opt/databorder/_internal/rules/ \
-    ./opt/databorder/_internal/resources/geoip/asn.mmdb "./usr/bin/databorder -> /opt/databorder/databorder" \
+data=./opt/databorder/_internal/databorder/_data  # the shipped data, inside the package as in a wheel
+for wanted in ./opt/databorder/databorder ./opt/databorder/databorder-gui "$data/rules/" \
+    "$data/resources/geoip/asn.mmdb" "./usr/bin/databorder -> /opt/databorder/databorder" \
     "./usr/bin/databorder-gui -> /opt/databorder/databorder-gui" ./usr/share/applications/databorder.desktop \
     ./usr/share/icons/hicolor/scalable/apps/databorder.svg ./usr/share/icons/hicolor/256x256/apps/databorder.png \
     ./etc/databorder/policy.toml ./usr/share/doc/databorder/copyright; do

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from databorder import TOOL_NAME, __version__
-from databorder.attribute import Attributor, unattributed
 from databorder.endpoints import build_endpoints
 from databorder.errors import DataBorderError
 from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
@@ -26,9 +25,21 @@ from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, sco
 from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, name_addresses, resolve_names
 
 if TYPE_CHECKING:
+    from databorder.attribute import Attributor
     from databorder.collect.targets import Collected, TargetRequest
 
 log = logging.getLogger(__name__)
+
+
+class Enriched(Protocol):
+    """What an online enrichment (RDAP, the probe) hands back: the endpoints, its notes, whether it was cancelled."""
+
+    @property
+    def endpoints(self) -> list[Endpoint]: ...
+    @property
+    def notes(self) -> list[str]: ...
+    @property
+    def cancelled(self) -> bool: ...
 
 
 class Progress(Protocol):
@@ -69,6 +80,7 @@ class AssessOptions:
     pack_dirs: tuple[Path, ...] = ()  # extra folders whose packs can be named by id
     rdap: bool = False  # online: ask the registries (RDAP) about public addresses
     rdap_url: str | None = None  # one RDAP server for every query instead of the bootstrap's registries
+    probe: bool = False  # online: read unknown endpoints' TLS certificates and their domains' RDAP registrants
 
 
 def assess(
@@ -86,6 +98,8 @@ def assess(
     database); problems met during the run become warnings in the result.
     """
     progress = progress or NoProgress()
+    from databorder.attribute import Attributor
+
     packs, pack_notes = load_packs(options.packs, options.pack_dirs)
     attributor = Attributor.open(country_db=options.country_db, asn_db=options.asn_db, services=options.services)
     try:
@@ -130,6 +144,8 @@ class _Run:
             endpoints = self.attribute(endpoints)
             if self.options.rdap and self.proceed("attribute"):
                 endpoints = self.guarded("attribute", self.registrations, endpoints)
+        if self.options.probe and self.proceed("probe"):
+            endpoints = self.guarded("probe", self.probe, endpoints)
         if self.proceed("evaluate"):
             findings = evaluate(endpoints, self.packs)
             self.progress.report("evaluate", 1, 1)
@@ -236,8 +252,30 @@ class _Run:
             progress=lambda done, total: self.progress.report("attribute", done, total),
             cancelled=lambda: self.progress.cancelled,
         )
+        return self.enriched(found, "during RDAP lookups; some addresses have no registration")
+
+    def probe(self, endpoints: list[Endpoint]) -> list[Endpoint]:
+        """Who runs the endpoints no table knows, from their certificates and domain registrations (see probe)."""
+        if self.options.offline:
+            self.notes.append("probe: skipped, because the assessment is offline (it would need DNS)")
+            return endpoints
+        from databorder.attribute.probe import DEFAULT_TIMEOUT, Prober, probe_endpoints
+        from databorder.attribute.rdap import RdapClient
+
+        client = RdapClient(base_url=self.options.rdap_url, timeout=DEFAULT_TIMEOUT)
+        found = probe_endpoints(
+            endpoints,
+            certificate=Prober(timeout=DEFAULT_TIMEOUT).certificate,
+            registration=client.lookup_domain,
+            progress=lambda done, total: self.progress.report("probe", done, total),
+            cancelled=lambda: self.progress.cancelled,
+        )
+        return self.enriched(found, "while probing endpoints; some were not probed")
+
+    def enriched(self, found: Enriched, when_cancelled: str) -> list[Endpoint]:
+        """An online enrichment's endpoints, its notes kept and a cancel recorded as a warning."""
         if found.cancelled:
-            self.warnings.append("cancelled by the user during RDAP lookups; some addresses have no registration")
+            self.warnings.append(f"cancelled by the user {when_cancelled}")
             self.complete = False
         self.notes += found.notes
         return found.endpoints
@@ -253,6 +291,8 @@ class _Run:
         try:
             attributed = self.attributor.addresses(unique)
         except DataBorderError as exc:  # e.g. a database corrupt inside: keep the addresses DNS gave
+            from databorder.attribute import unattributed
+
             self.stage_failed("attribute", exc)
             attributed = [unattributed(ip) for ip in unique]
         by_ip = dict(zip(unique, attributed, strict=True))
@@ -285,18 +325,19 @@ def assess_request(
 
     progress = progress or NoProgress()
     watching = progress
-    from databorder.attribute.service import known_domains
+    from databorder.attribute.service import known_domains, sdk_endpoints
 
     collected = collect_target(
         request,
         known_domains=known_domains(options.services) if request.paths else None,
+        sdk_endpoints=sdk_endpoints() if request.paths else None,
         progress=lambda done, total: watching.report("collect", done, total),
         cancelled=lambda: watching.cancelled,
     )
     if on_collected is not None:
         on_collected(collected)
     if not collected.observations:
-        problems = "; ".join(collected.problems[:3])
+        problems = "; ".join([*collected.notes, *collected.problems][:3])  # e.g. names below the relevance threshold
         raise DataBorderError(
             "nothing to assess: no usable host, URL or address was found" + (f" ({problems})" if problems else "")
         )

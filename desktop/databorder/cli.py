@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when the verdict is at least this severe (for scripts and CI)",
     )
     run.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="print every endpoint and finding (by default the table shows those with findings, then the most "
+        "relevant up to 30 rows; the JSON and PDF always hold all)",
+    )
 
     geoip = commands.add_parser("geoip", help="the GeoIP/ASN databases in use")
     geoip_commands = geoip.add_subparsers(dest="geoip_command", metavar="ACTION")
@@ -322,7 +328,7 @@ def _assess(args: argparse.Namespace) -> int:
     if args.json is None or str(args.json) != "-":
         from databorder.report.console import print_assessment
 
-        print_assessment(assessment, quiet=args.quiet)
+        print_assessment(assessment, quiet=args.quiet, full=args.full)
     if args.fail_on and VERDICT_ORDER.index(assessment.verdict) >= VERDICT_ORDER.index(args.fail_on):
         return EXIT_FAIL_ON
     return EXIT_OK if assessment.complete else EXIT_INCOMPLETE

@@ -179,6 +179,7 @@ class _Draft:
         self.host = host
         self.ip = ip
         self.relevance = 0.0
+        self.reasons: tuple[str, ...] = ()  # those of the most relevant sighting
         self.evidence: list[Evidence] = []
         self.per_source: dict[tuple[Collector, str], int] = {}
         self.ports: set[int] = set()
@@ -187,6 +188,8 @@ class _Draft:
         self.entities: dict[LegalEntity, None] = {}
 
     def add(self, obs: Observation) -> None:
+        if obs.relevance > self.relevance or (obs.relevance == self.relevance and not self.reasons):
+            self.reasons = obs.relevance_reasons
         self.relevance = max(self.relevance, obs.relevance)
         self._evidence(obs.evidence)
         self.seen.update(dict.fromkeys(obs.seen_addresses))
@@ -198,6 +201,8 @@ class _Draft:
 
     def absorb(self, endpoint: Endpoint, *, note: str | None = None) -> None:
         """Take in a whole endpoint (its evidence under the same cap, ``note`` appended to each excerpt)."""
+        if endpoint.relevance > self.relevance or (endpoint.relevance == self.relevance and not self.reasons):
+            self.reasons = endpoint.relevance_reasons
         self.relevance = max(self.relevance, endpoint.relevance)
         for evidence in endpoint.evidence:
             self._evidence(dataclasses.replace(evidence, excerpt=f"{evidence.excerpt} — {note}") if note else evidence)
@@ -243,6 +248,7 @@ class _Draft:
             schemes=tuple(sorted(self.schemes)),
             confidence=confidence_of(self.evidence),
             observed_addresses=tuple(self.seen),
+            relevance_reasons=self.reasons,
             entities=tuple(self.entities),
         )
 
@@ -329,3 +335,20 @@ def _as_ip(text: str) -> str | None:
 
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: First labels of a vendor's pages for people (docs, consoles, status pages): role "web", and a static scan
+#: ranks them under the same vendor's data endpoints.
+WEB_LABELS = frozenset({"docs", "doc", "console", "help", "platform", "dashboard", "status", "community", "www",
+                        "blog", "support", "forum", "learn", "developer", "developers", "cookbook"})  # fmt: skip
+
+
+def is_web_page(host: str | None) -> bool:
+    """Whether a host names a page for people under a vendor's domain (``docs.vendor.com``).
+
+    Any label before the last two counts: ``bailian.console.aliyun.com`` is a console page too.
+    """
+    if not host:
+        return False
+    labels = host.split(".")
+    return any(label in WEB_LABELS for label in labels[:-2])

@@ -78,6 +78,35 @@ class Operator:
 
 
 @dataclass(frozen=True)
+class SdkPackage:
+    """A vendor's SDK package and the endpoint it calls by default: a project that depends on it sends data there.
+
+    Read from the package's own code (its default base URL); ``source`` says which version and file.
+    """
+
+    registry: Literal["pypi", "npm"]
+    name: str
+    endpoint: str
+    source: str
+    checked: str
+    origin: KnowledgeOrigin
+    file: str
+
+    @property
+    def key(self) -> str:
+        """``registry:name`` with the name as its registry compares it (PyPI: PEP 503 normalised)."""
+        return package_key(self.registry, self.name)
+
+
+def package_key(registry: str, name: str) -> str:
+    """How a dependency is looked up: ``pypi:zhipuai``, ``npm:@baiducloud/qianfan`` (PyPI names PEP 503 normalised)."""
+    name = name.strip().lower()
+    if registry == "pypi":
+        name = re.sub(r"[-_.]+", "-", name)
+    return f"{registry}:{name}"
+
+
+@dataclass(frozen=True)
 class OperatorMatch:
     """Which operator runs a host, how the host matched, and its owners up to the ultimate parent."""
 
@@ -115,9 +144,18 @@ class OperatorMatch:
 class KnowledgeBase:
     """Operators by id and an index of their domains."""
 
-    def __init__(self, operators: Mapping[str, Operator], refs: Sequence[DatabaseRef] = ()) -> None:
+    def __init__(
+        self,
+        operators: Mapping[str, Operator],
+        refs: Sequence[DatabaseRef] = (),
+        packages: Iterable[SdkPackage] = (),
+    ) -> None:
         self.operators = dict(operators)
         self.refs = tuple(refs)
+        #: Vendors' SDK packages by :func:`package_key`; a later origin's row wins.
+        self.packages: dict[str, SdkPackage] = {}
+        for package in sorted(packages, key=lambda p: _ORIGIN_RANK[p.origin]):
+            self.packages[package.key] = package
         self._domains: dict[str, tuple[Operator, Role]] = {}
         self._registrable: dict[str, set[str]] | None = None  # built on first use (it needs the suffix list)
         for operator in sorted(self.operators.values(), key=lambda o: _ORIGIN_RANK[o.origin]):
@@ -284,10 +322,12 @@ def _load(files: tuple[tuple[Path, KnowledgeOrigin], ...]) -> KnowledgeBase:
     operators: dict[str, Operator] = {}
     refs: list[DatabaseRef] = []
     where: dict[str, tuple[Path, KnowledgeOrigin]] = {}
+    packages: list[tuple[SdkPackage, _FileReader]] = []
     for path, origin in files:
         reader = _FileReader(path, origin, countries)
         rows = reader.read()
         refs.append(reader.ref)
+        packages += [(package, reader) for package in reader.packages]
         for operator in rows:
             previous = where.get(operator.id)
             if previous is not None and previous[1] == origin:
@@ -300,7 +340,18 @@ def _load(files: tuple[tuple[Path, KnowledgeOrigin], ...]) -> KnowledgeBase:
             raise _FileReader(path, origin, countries).fail(
                 f"operator {operator.id!r} names parent {operator.parent!r}, which no knowledge file defines", None
             )
-    return KnowledgeBase(operators, refs)
+    base = KnowledgeBase(operators, refs, [package for package, _ in packages])
+    for package, reader in packages:
+        if base.lookup(package.endpoint) is None:
+            raise reader.fail(
+                f"package {package.name!r}: no operator lists its endpoint {package.endpoint!r} (or a parent "
+                "domain of it); add the operator's row first",
+                package.name,
+                "endpoint",
+                table="packages",
+                field_name="name",
+            )
+    return base
 
 
 class _FileReader:
@@ -311,26 +362,37 @@ class _FileReader:
         self.origin = origin
         self.countries = countries
         self.lines: list[str] = []
+        self.packages: list[SdkPackage] = []
         self.ref = DatabaseRef(kind="knowledge", source="", build_date=None, sha256="0" * 64, file=path.name)
 
-    def fail(self, sentence: str, operator_id: str | None, key: str | None = None) -> Exception:
-        line = self._line_of(operator_id, key)
+    def fail(
+        self,
+        sentence: str,
+        operator_id: str | None,
+        key: str | None = None,
+        *,
+        table: str = "operators",
+        field_name: str = "id",
+    ) -> Exception:
+        line = self._line_of(operator_id, key, table=table, field_name=field_name)
         if self.origin == "shipped":
             where = f", line {line}" if line else ""
             return ResourceError(f"the knowledge file {self.path}{where} is damaged: {sentence}")
         return InputFileError(self.path, sentence, line=line)
 
-    def _line_of(self, operator_id: str | None, key: str | None = None) -> int | None:
-        """The line of the row's id, or of ``key`` within the row (before the next row starts)."""
+    def _line_of(
+        self, operator_id: str | None, key: str | None = None, *, table: str = "operators", field_name: str = "id"
+    ) -> int | None:
+        """The line of the row's id (or name), or of ``key`` within the row (before the next row starts)."""
         if operator_id is None:
             return None
-        pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(operator_id)}[\"']")
+        pattern = re.compile(rf"^\s*{field_name}\s*=\s*[\"']{re.escape(operator_id)}[\"']")
         start = next((i for i, text in enumerate(self.lines, 1) if pattern.match(text)), None)
         if start is None or key is None:
             return start
         wanted = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
         for number, text in enumerate(self.lines[start:], start + 1):
-            if text.strip() == "[[operators]]":
+            if text.strip() == f"[[{table}]]":
                 break
             if wanted.match(text):
                 return number
@@ -365,7 +427,32 @@ class _FileReader:
         rows = data.get("operators", [])
         if not isinstance(rows, list):
             raise self.fail("'operators' must be an array of tables ([[operators]])", None)
+        packages = data.get("packages", [])
+        if not isinstance(packages, list):
+            raise self.fail("'packages' must be an array of tables ([[packages]])", None)
+        self.packages = [self._package(row, checked) for row in packages]
         return [self._operator(row, checked) for row in rows]
+
+    def _package(self, row: Any, checked: Any) -> SdkPackage:
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
+            raise self.fail("every [[packages]] row needs a name (a text)", None)
+        name = row["name"].strip()
+
+        def bad(sentence: str, key: str | None = None) -> Exception:
+            return self.fail(f"package {name!r}: {sentence}", name, key, table="packages", field_name="name")
+
+        unknown = set(row) - {"registry", "name", "endpoint", "source", "checked"}
+        if unknown:
+            raise bad(f"unknown field {sorted(unknown)[0]!r}; see docs/knowledge-base.md")
+        if row.get("registry") not in ("pypi", "npm"):
+            raise bad('registry must be "pypi" or "npm"', "registry")
+        endpoint = str(row.get("endpoint", "")).lower().rstrip(".")
+        if not _DOMAIN.match(endpoint):
+            raise bad("endpoint must be the host name the package calls by default", "endpoint")
+        if not isinstance(row.get("source"), str) or not row["source"].strip():
+            raise bad("source is required: the version and file where the endpoint was read", "source")
+        day = _checked_day(row, checked, bad)
+        return SdkPackage(row["registry"], name, endpoint, row["source"].strip(), day, self.origin, self.path.name)
 
     def _operator(self, row: Any, checked: Any) -> Operator:
         if not isinstance(row, dict) or not isinstance(row.get("id"), str):
@@ -394,11 +481,7 @@ class _FileReader:
         sources = _texts(row.get("sources", []), bad, "sources")
         if not sources:
             raise bad("sources are required: say what was read", "sources")
-        day = row.get("checked", checked)
-        try:
-            dt.date.fromisoformat(str(day))
-        except ValueError:
-            raise bad("checked must be a date (YYYY-MM-DD), in the row or at the top of the file", "checked") from None
+        day = _checked_day(row, checked, bad)
         domains: dict[str, Role] = {}
         table = row.get("domains", {})
         if not isinstance(table, dict):
@@ -422,7 +505,7 @@ class _FileReader:
             name=row["name"].strip(),
             country=row["country"],
             category=row["category"],
-            checked=str(day),
+            checked=day,
             sources=sources,
             origin=self.origin,
             file=self.path.name,
@@ -436,6 +519,16 @@ class _FileReader:
             domains=domains,
             regions={k.lower(): v for k, v in regions.items()},
         )
+
+
+def _checked_day(row: Mapping[str, Any], checked: Any, bad: Any) -> str:
+    """The row's ``checked`` date, or the file's, as text; ``bad`` makes the sentence for one that is not a date."""
+    day = str(row.get("checked", checked))
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise bad("checked must be a date (YYYY-MM-DD), in the row or at the top of the file", "checked") from None
+    return day
 
 
 def _texts(value: Any, bad: Any, key: str) -> tuple[str, ...]:

@@ -202,6 +202,17 @@ OPTIONS: tuple[OptionSpec, ...] = (
         metavar="URL",
     ),
     OptionSpec(
+        "probe",
+        "--probe",
+        "Probe endpoints no table knows (TLS certificate, domain RDAP)",
+        "for each endpoint whose operator no table knows, read the TLS certificate the endpoint itself presents "
+        "and ask its domain's registry (RDAP) for the registrant; connects to those endpoints and sends their "
+        "domain names to the registries, so it is off unless turned on; what it finds is an inference",
+        "bool",
+        "Online enrichment",
+        online=True,
+    ),
+    OptionSpec(
         "min_relevance",
         "--min-relevance",
         "Scan: least relevance to assess",

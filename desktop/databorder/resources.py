@@ -1,11 +1,15 @@
 """The one place that knows where DataBorder's shipped data (resources/ and rules/) lives at run time.
 
-Nothing else builds paths to shipped data, and nothing is relative to the working directory, so the same code
-works from a source checkout, an editable install and (later) a frozen build.
+Nothing else builds paths to shipped data, and nothing is relative to the working directory. The repository's
+top-level ``resources/`` and ``rules/`` are the source of truth; every built distribution (wheel, and so an
+installed sdist, and the frozen app) carries a copy inside the package as ``databorder/_data/``, which
+``importlib.resources`` finds wherever the package was installed. An editable install or a plain checkout has no
+copy and reads the source tree itself.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import sys
 from pathlib import Path
@@ -20,21 +24,32 @@ _ENV = "DATABORDER_DATA"
 def data_root() -> Path:
     """The folder holding ``resources/`` and ``rules/``.
 
-    Looked for, in order: ``$DATABORDER_DATA``; a frozen app's bundle folder; the source tree this package sits
-    in (``desktop/databorder`` → the repository root).
+    Looked for, in order: ``$DATABORDER_DATA``; the copy inside the installed package (``databorder/_data``,
+    through importlib.resources: a wheel, an installed sdist, the frozen app's bundle); the source tree this
+    package sits in (``desktop/databorder`` → the repository root: a checkout or an editable install).
     """
     candidates: list[Path] = []
     if os.environ.get(_ENV):
         candidates.append(Path(os.environ[_ENV]))
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        candidates.append(Path(bundle))
+    packaged = _packaged_data()
+    if packaged is not None:
+        candidates.append(packaged)
     candidates.append(Path(__file__).resolve().parents[2])
     for root in candidates:
         if (root / "resources").is_dir() and (root / "rules").is_dir():
             return root
     tried = ", ".join(str(c) for c in candidates)
     raise ResourceError(f"DataBorder's shipped data (resources/ and rules/) was not found; looked in {tried}")
+
+
+def _packaged_data() -> Path | None:
+    """``databorder/_data`` as importlib.resources sees it, when that is a folder on disk.
+
+    Installed packages and PyInstaller's bundle are plain folders, so the Traversable is a Path; a package
+    imported from a zip is not, and everything downstream needs real files (the GeoIP reader maps them).
+    """
+    folder = importlib.resources.files("databorder") / "_data"
+    return folder if isinstance(folder, Path) else None
 
 
 def resource_path(*parts: str) -> Path:

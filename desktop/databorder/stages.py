@@ -10,6 +10,7 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("collect", "Collect endpoints"),
     ("resolve", "Resolve names (DNS)"),
     ("attribute", "Attribute: country, network, operator"),
+    ("probe", "Probe unknown endpoints (TLS, RDAP; if turned on)"),
     ("evaluate", "Evaluate rule packs"),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(name for name, _ in STAGES)

@@ -14,6 +14,7 @@ from databorder.model import Target
 from databorder.resolve import Nameserver
 from tests.collect.static.test_scan import write_vendor_bundle
 from tests.conftest import DnsZone, FixtureDatabases
+from tests.helpers.shipped import geoip_provenance
 
 TARGET = Target(kind="hosts", name="test")
 HOSTS = [
@@ -146,9 +147,9 @@ def test_embedded_default_databases_attribute_real_addresses() -> None:
     assert by_key["1.1.1.1"].asn == 13335 and by_key["1.1.1.1"].anycast
     assert by_key["2001:4860:4860::8888"].asn == 15169
     country, asn = result.databases[0], result.databases[1]
-    assert country.source.startswith("npm:@ip-location-db/geo-whois-asn-country-mmdb@")
+    assert country.source == geoip_provenance("country")["source"]
     assert country.licence == "CC BY 4.0" and country.attribution and "NRO" in country.attribution
-    assert asn.build_date == "2026-06-17"
+    assert (asn.source, asn.build_date) == (geoip_provenance("asn")["source"], geoip_provenance("asn")["build_date"])
 
 
 def test_nameless_capture_addresses_get_names_only_when_sure(
@@ -181,6 +182,37 @@ def test_nameless_capture_addresses_get_names_only_when_sure(
     assert cdn.resolution.status == "ok" and cdn.observed_addresses == ("198.51.100.20",)
     assert cdn.evidence[0].excerpt.endswith("its PTR name, which resolves back to it")
     assert cdn.addresses[0].ip == "198.51.100.20" and cdn.confidence == "observed"
+
+
+def test_the_probe_is_its_own_stage_honours_cancel_and_is_skipped_offline(
+    fixture_dbs: FixtureDatabases, tmp_path: Path
+) -> None:
+    from tests.helpers.dns_servers import Dnsmasq
+    from tests.helpers.tls_servers import LOOPBACK, TestCA, TlsServer
+
+    ca = TestCA(tmp_path)
+    issued = ca.issue(("api.probe.test",), organisation="Probe Example Pte. Ltd.", country="SG")
+    with Dnsmasq(host_records={"api.probe.test": [LOOPBACK]}) as dns, TlsServer(issued) as server:
+        observations, _ = observations_from_args([f"https://api.probe.test:{server.port}/"])
+        ns = Nameserver.parse(dns.nameserver)
+        progress = Recorder()
+        ran = assess(target=TARGET, observations=observations, options=options(fixture_dbs, nameserver=ns,
+                     probe=True), progress=progress)  # fmt: skip
+        assert server.connections >= 1
+        assert [e for e in progress.events if e[0] == "probe"][-1] == ("probe", 2, 2)  # its TLS and RDAP jobs
+        stages = [stage for stage, _, _ in progress.events]
+        assert stages.index("attribute") < stages.index("probe") < stages.index("evaluate")
+        assert ran.endpoints[0].service is not None and ran.endpoints[0].service.basis == "tls"  # untrusted CA: low
+        assert ran.endpoints[0].service.confidence == "low"
+        before = server.connections
+        stopped = assess(target=TARGET, observations=observations, options=options(fixture_dbs, nameserver=ns,
+                         probe=True), progress=Recorder(cancel_at="attribute"))  # fmt: skip
+        assert server.connections == before and not stopped.complete and stopped.verdict != "allow"
+        assert any("before the probe stage" in w for w in stopped.warnings)
+        offline = assess(target=TARGET, observations=observations, options=options(fixture_dbs, offline=True,
+                         probe=True))  # fmt: skip
+        assert server.connections == before and offline.endpoints[0].service is None
+        assert any(n.startswith("probe: skipped, because the assessment is offline") for n in offline.notes)
 
 
 def test_a_scanned_bundle_naming_a_chinese_operator_asks_for_review(

@@ -72,6 +72,16 @@ def test_known_domains_hold_data_roles_not_documentation() -> None:
     assert docs and not docs & (known - catalog)  # documentation hosts do not rank as data endpoints
 
 
+def test_a_vendors_pages_for_people_are_web_when_no_row_says_otherwise(tmp_path: Path) -> None:
+    kb = load_knowledge([(folder(tmp_path, ROWS), "shipped")])
+    attributor = ServiceAttributor(knowledge=kb, catalog=None, extra=None)
+    assert attributor.role("api.intl.example.test") == "api"  # the row's own role
+    assert attributor.role("docs.example-intl.test") == "docs"  # listed as docs: the row wins over the label
+    assert attributor.role("console.unknown-vendor.test") == "web"
+    assert attributor.role("status.api.cn.example.test") == "api"  # a family role passes on to subdomains
+    assert attributor.role("console.test") is None  # a registrable domain of its own, not a page under one
+
+
 def entity(kind: EntityKind, text: str, *, name: str | None = None, country: str | None = None,
            near: str = "api.vendor-one.com", distance: int = 310) -> LegalEntity:  # fmt: skip
     return LegalEntity(kind, text, name, country, "app/main.js", 1200, near, distance)

@@ -13,6 +13,7 @@ from databorder import __version__
 from databorder.cli import main
 from tests.conftest import DnsZone, FixtureDatabases
 from tests.helpers.schema import check_assessment
+from tests.helpers.shipped import catalog_app_ids, geoip_provenance
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -80,12 +81,21 @@ def test_json_to_stdout_is_only_json(
     assert json.loads(out)["endpoints"][0]["ip"] == "203.0.113.9"
 
 
+def docs_only(tmp: Path) -> Path:
+    """An app folder whose only name sits in its README: below the default relevance threshold."""
+    folder = tmp / "docs-only"
+    folder.mkdir()
+    (folder / "README.md").write_text("See https://docs.readme-vendor.com/v1 for details\n", encoding="utf-8")
+    return folder
+
+
 @pytest.mark.parametrize(
     ("make_args", "fragment"),
     [
         (lambda tmp, dbs: ["assess"], "nothing to assess"),
         (lambda tmp, dbs: ["assess", "--hosts", str(tmp / "missing.txt")], "missing.txt: does not exist"),
         (lambda tmp, dbs: ["assess", "not a host"], "no usable host"),
+        (lambda tmp, dbs: ["assess", str(docs_only(tmp)), "--offline"], "1 names below relevance 0.2 are not assessed"),
         (lambda tmp, dbs: ["assess", "x.test", "--nameserver", "dns.example.test"], "is not an IP address"),
         (lambda tmp, dbs: ["assess", "x.test", "--offline", "--country-db", str(dbs.asn)], "not a country"),
         (lambda tmp, dbs: ["assess", "x.test", "--offline", "--asn-db", str(tmp / "no.mmdb")], "no.mmdb: asn database"),
@@ -130,15 +140,20 @@ def test_unreachable_dns_is_said_once_and_the_run_goes_on(
     assert "Verdict: PROHIBIT" in out  # the bare address is still attributed and judged
 
 
-def test_console_script_version_and_help_without_qt() -> None:
-    result = subprocess.run(["databorder", "--version"], capture_output=True, text=True, check=True)
+def test_console_program_version_and_help_without_qt() -> None:
+    # `python -m databorder` is the console script's program (databorder/__main__.py), whatever is on PATH.
+    result = subprocess.run(
+        [sys.executable, "-m", "databorder", "--version"], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == f"DataBorder {__version__}"
     probe = (
         "import sys; from databorder.cli import build_parser; build_parser().format_help(); "
         "print('PySide6' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
-    help_text = subprocess.run(["databorder", "assess", "--help"], capture_output=True, text=True).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "databorder", "assess", "--help"], capture_output=True, text=True
+    ).stdout
     assert "exit codes:" in help_text and "--fail-on" in help_text
 
 
@@ -290,7 +305,8 @@ def test_catalog_list_show_and_assess_an_app_by_id(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, fixture_dbs: FixtureDatabases
 ) -> None:
     code, out, _ = run(capsys, "catalog", "list")
-    assert code == 0 and "deepseek" in out and "ollama" in out and "26 of 26 apps" in out
+    apps = len(catalog_app_ids())
+    assert code == 0 and "deepseek" in out and "ollama" in out and f"{apps} of {apps} apps" in out
     code, out, _ = run(capsys, "catalog", "show", "deepseek")
     assert code == 0 and "home jurisdiction CN" in out and "api: api.deepseek.com" in out
     assert run(capsys, "catalog", "show", "deepsek")[0] == 3
@@ -352,7 +368,8 @@ def test_geoip_status_names_each_database_its_age_and_warns_when_old(
 ) -> None:
     code, out, _ = run(capsys, "geoip", "status", "--max-age", "100000")
     assert code == 0
-    assert "country: npm:@ip-location-db/geo-whois-asn-country-mmdb@" in out and "built:    2026-06-17" in out
+    embedded = geoip_provenance("country")
+    assert f"country: {embedded['source']}" in out and f"built:    {embedded['build_date']}" in out
     assert "licence:  CC BY 4.0" in out and "warning" not in out
     code, out, _ = run(capsys, "geoip", "status", "--country-db", str(fixture_dbs.country), "--max-age", "0")
     assert code == 4 and "user-supplied file country.mmdb" in out and "type:     GeoLite2-Country" in out
@@ -407,3 +424,15 @@ def test_an_unknown_vendor_offline_is_review_and_listed_as_could_not_attribute(
     assert code == 1  # review, not allow
     assert "who runs api.some-unknown-vendor.example is unknown" in out
     assert "Could not attribute (1)" in out and "without --offline" in out
+
+
+def test_a_policy_forbidding_online_enrichment_refuses_probe(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.orgpolicy import write_policy
+
+    with pytest.raises(SystemExit):
+        main(["assess", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--probe" in shown and "read the TLS certificate the endpoint itself presents" in shown
+    write_policy("[enrichment]\nonline = false\n")
+    code, _, err = run(capsys, "assess", "x.test", "--offline", "--probe")
+    assert code == 3 and "turned off by your organisation" in err and "Traceback" not in err

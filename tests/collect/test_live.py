@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -17,9 +15,8 @@ from databorder.collect.live import find_processes, watch
 from databorder.errors import ProcessAccessError
 from databorder.model import Target
 from tests.conftest import FixtureDatabases
+from tests.helpers.netns import TEST_HOST, TestHost
 
-TEST_HOST = "198.51.100.200"  # fixture country DE, AS13335 (an anycast edge)
-OUR_SIDE = "198.51.100.201"
 PORT = 8443
 
 SERVER = f"""
@@ -40,40 +37,12 @@ time.sleep(60)
 """
 
 
-def run(*command: str) -> None:
-    subprocess.run(command, check=True, capture_output=True, timeout=20)
-
-
 @pytest.fixture
 def test_host() -> Iterator[str]:
     """A network namespace holding TEST_HOST behind a veth pair, reached by /32 host routes only."""
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("network namespaces need root and iproute2 (`ip`); this machine has neither")
-    tag = f"{os.getpid() % 100000}"
-    namespace, ours, theirs = f"dbt{tag}", f"dbh{tag}", f"dbn{tag}"
-    server: subprocess.Popen[bytes] | None = None
-    try:
-        run("ip", "netns", "add", namespace)
-        run("ip", "link", "add", ours, "type", "veth", "peer", "name", theirs)
-        run("ip", "link", "set", theirs, "netns", namespace)
-        run("ip", "addr", "add", f"{OUR_SIDE}/32", "dev", ours)
-        run("ip", "link", "set", ours, "up")
-        run("ip", "route", "add", f"{TEST_HOST}/32", "dev", ours)
-        run("ip", "-n", namespace, "link", "set", "lo", "up")
-        run("ip", "-n", namespace, "addr", "add", f"{TEST_HOST}/32", "dev", theirs)
-        run("ip", "-n", namespace, "link", "set", theirs, "up")
-        run("ip", "-n", namespace, "route", "add", f"{OUR_SIDE}/32", "dev", theirs)
-        server = subprocess.Popen(["ip", "netns", "exec", namespace, sys.executable, "-c", SERVER])
-        time.sleep(0.3)
-        yield TEST_HOST
-    finally:
-        if server is not None:
-            server.kill()
-            server.wait()
-        subprocess.run(["ip", "link", "del", ours], capture_output=True)
-        subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
-        leftovers = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-        assert namespace not in leftovers
+    with TestHost() as host:
+        host.serve(SERVER)
+        yield host.address
 
 
 def test_sockets_of_a_process_tree_are_seen_and_attributed(test_host: str, fixture_dbs: FixtureDatabases) -> None:

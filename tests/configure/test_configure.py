@@ -63,6 +63,21 @@ def test_online_enrichment_forbidden_refuses_an_explicit_request_and_turns_a_sav
     assert configure()["rdap"] is False and config.locked("rdap")
 
 
+def test_the_probe_is_online_enrichment_off_by_default_and_forbidden_with_it() -> None:
+    from databorder.options import SPECS
+
+    assert SPECS["probe"].online and SPECS["probe"].lockable and configure()["probe"] is False
+    assert configure({"probe": True}).assess_options().probe is True
+    write_policy("[enrichment]\nonline = false\n")
+    with pytest.raises(OrgPolicyError, match="turned off by your organisation"):
+        configure({"probe": True})
+    save_settings({"probe": True})
+    config = configure()
+    assert config["probe"] is False and config.locked("probe")
+    assert any("probe turned off" in n for n in config.notes)
+    assert config.assess_options().probe is False
+
+
 def test_a_bad_saved_or_given_value_is_a_sentence() -> None:
     from databorder.errors import DataBorderError
 

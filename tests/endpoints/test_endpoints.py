@@ -160,3 +160,11 @@ def test_named_addresses_merge_into_their_host_under_the_same_evidence_cap() -> 
         {"new.x.test": Resolution(status="ok")},
     )  # fmt: skip
     assert [e.host for e in new] == ["new.x.test"] and new[0].resolution.status == "ok"
+
+
+def test_pages_for_people_are_told_by_their_first_label_under_a_domain() -> None:
+    from databorder.endpoints import is_web_page
+
+    assert is_web_page("docs.vendor.com") and is_web_page("www.vendor.co.uk")
+    assert is_web_page("bailian.console.aliyun.com")  # a console page, whatever comes before
+    assert not is_web_page("docs.com") and not is_web_page("api.vendor.com") and not is_web_page(None)

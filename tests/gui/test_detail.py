@@ -34,6 +34,32 @@ def test_everything_from_outside_is_escaped_and_long_evidence_is_cut() -> None:
     assert "… and 5 more" in html
 
 
+def test_an_operator_from_the_probe_reads_as_an_inference() -> None:
+    from databorder.model import ServiceAttribution, ServiceBasis
+
+    assessment = sample_assessment()
+    cases: tuple[tuple[ServiceBasis, str], ...] = (
+        ("tls", "the endpoint's TLS certificate"),
+        ("rdap", "the domain's registry record"),
+    )
+    for basis, words in cases:
+        inferred = ServiceAttribution(
+            operator="Probe Example Pte. Ltd.", country="SG", source=f"{basis} evidence", basis=basis,
+            confidence="medium" if basis == "tls" else "low", checked="2026-12-03",
+        )  # fmt: skip
+        html = endpoint_html(assessment, dataclasses.replace(assessment.endpoints[0], service=inferred))
+        assert f"Decided by inference from {words}".replace("'", "&#x27;") in html
+        assert "Probe Example Pte. Ltd. (SG)" in html
+
+
+def test_the_reasons_a_scan_ranked_an_endpoint_are_shown_escaped() -> None:
+    assessment = sample_assessment()
+    endpoint = dataclasses.replace(assessment.endpoints[0], relevance_reasons=("a URL", "an API-like path <v1>"))
+    html = endpoint_html(assessment, endpoint)
+    assert "Ranked so because: a URL; an API-like path &lt;v1&gt;" in html
+    assert "Ranked so because" not in endpoint_html(assessment, assessment.endpoints[0])
+
+
 def test_legal_entity_text_and_the_bundle_inference_read_as_evidence_not_fact() -> None:
     assessment = sample_assessment()
     icp = LegalEntity("icp-filing", "京ICP备18024657号", None, "CN", "app/main.js", 310, "api.chat.test", 40)

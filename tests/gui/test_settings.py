@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QTextBrowser
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGroupBox, QLineEdit, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from databorder.gui.settings import AboutDialog, SettingsDialog, about_html, runtime_versions
@@ -34,6 +34,24 @@ def test_every_declared_option_but_packs_has_a_field_and_edits_come_back_typed(q
     values = dialog.chosen()
     assert values["offline"] is True and values["dns_timeout"] == 1.5 and values["nameserver"] == "192.0.2.53"
     assert values["pack_dirs"] == (Path("a"), Path("b")) and values["country_db"] is None
+
+
+def test_the_probe_is_a_checkbox_among_online_enrichment_and_locked_when_the_policy_forbids_it(
+    qtbot: QtBot,
+) -> None:
+    dialog = SettingsDialog({}, None, "", None)
+    qtbot.addWidget(dialog)
+    probe = dialog.fields["probe"]
+    assert isinstance(probe, QCheckBox) and not probe.isChecked() and probe.isEnabled()
+    assert probe.accessibleName() == SPECS["probe"].label and "TLS certificate" in probe.toolTip()
+    group = probe.parentWidget()
+    assert isinstance(group, QGroupBox) and group.title() == "Online enrichment"
+    probe.setChecked(True)
+    assert dialog.chosen()["probe"] is True
+    forbidding = OrgPolicy(source=Path("/etc/databorder/policy.toml"), online_enrichment_allowed=False)
+    locked = SettingsDialog({"probe": True}, forbidding, "", None)
+    qtbot.addWidget(locked)
+    assert not locked.fields["probe"].isEnabled()
 
 
 def test_settings_the_organisation_fixes_are_locked_and_say_so(qtbot: QtBot) -> None:

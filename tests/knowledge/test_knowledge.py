@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from databorder.errors import InputFileError
-from databorder.knowledge import CATEGORIES, KINDS, ROLES, KnowledgeOrigin, load_knowledge
+from databorder.knowledge import CATEGORIES, KINDS, ROLES, KnowledgeOrigin, load_knowledge, package_key
 
 ROWS = """format = 1
 checked = "2026-12-01"
@@ -146,3 +147,56 @@ def test_the_shipped_base_loads_and_every_row_is_sourced_dated_and_consistent() 
         assert len(kb.chain(operator)) < 10
     status = kb.status()
     assert status.operators == len(kb.operators) and status.domains == len(kb.domains)
+
+
+PACKAGES = """
+[[packages]]
+registry = "pypi"
+name = "Example_SDK"
+endpoint = "api.intl.example.test"
+source = "PyPI example-sdk 1.0 example/client.py: base URL https://api.intl.example.test"
+
+[[packages]]
+registry = "npm"
+name = "@example/sdk"
+endpoint = "api.cn.example.test"
+source = "npm @example/sdk 1.0 dist/index.js: base URL"
+"""
+
+
+def test_sdk_packages_are_looked_up_by_their_registrys_spelling_and_lead_to_their_operator(tmp_path: Path) -> None:
+    kb = load_knowledge([(folder(tmp_path, ROWS + PACKAGES), "shipped")])
+    assert set(kb.packages) == {"pypi:example-sdk", "npm:@example/sdk"}
+    assert package_key("pypi", "example.SDK") == "pypi:example-sdk"
+    match = kb.lookup(kb.packages[package_key("pypi", "example.sdk")].endpoint)
+    assert match is not None and match.operator.id == "arm"
+
+
+def test_an_sdk_package_whose_endpoint_no_operator_runs_names_its_line(tmp_path: Path) -> None:
+    broken = PACKAGES.replace('endpoint = "api.cn.example.test"', 'endpoint = "api.nobody.test"')
+    path = folder(tmp_path, ROWS + broken)
+    with pytest.raises(InputFileError, match=r"a\.toml, line 5\d: package '@example/sdk': no operator lists"):
+        load_knowledge([(path, "user")])
+
+
+def test_the_shipped_sdk_packages_each_lead_to_an_operator_and_cite_what_was_read() -> None:
+    kb = load_knowledge()
+    assert kb.packages
+    for package in kb.packages.values():
+        assert kb.lookup(package.endpoint) is not None and package.name in package.source
+
+
+def test_the_evaluation_set_was_not_mined_to_build_the_tables() -> None:
+    """benchmarks/operator_coverage.toml measures the tables only if none of its packages shaped them."""
+    root = Path(__file__).resolve().parents[2]
+    mined = set()
+    for line in (root / "resources" / "knowledge" / "MINED.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0] in {"PyPI", "npm"}:
+            mined.add((cells[0].lower(), cells[1].lower()))
+    evaluation = tomllib.loads((root / "benchmarks" / "operator_coverage.toml").read_text(encoding="utf-8"))
+    names = {(p["registry"], p["name"].lower()) for p in evaluation["package"]}
+    assert len(names) >= 25 and mined
+    assert names.isdisjoint(mined)
+    sdks = {(p.registry, p.name.lower()) for p in load_knowledge().packages.values()}
+    assert names.isdisjoint(sdks)

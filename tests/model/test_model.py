@@ -21,6 +21,7 @@ from databorder.model import (
     Target,
     Tool,
     strongest,
+    to_jsonable,
 )
 
 
@@ -80,6 +81,14 @@ def test_assessment_round_trips_through_json(check_schema: Callable[[object], di
     again = Assessment.from_json(original.to_json())
     assert again == original
     assert isinstance(again.endpoints[0].evidence, tuple)
+
+
+def test_the_fast_encoding_is_the_canonical_json_of_every_field() -> None:
+    """orjson reads the dataclasses itself: its text must be what the standard library makes of to_jsonable."""
+    from tests.helpers.assessments import full_assessment, varied_assessment
+
+    for assessment in (sample_assessment(), full_assessment(), varied_assessment(50)):
+        assert assessment.to_json() == json.dumps(to_jsonable(assessment), indent=2, ensure_ascii=False)
 
 
 def test_newer_json_with_extra_fields_still_opens() -> None:

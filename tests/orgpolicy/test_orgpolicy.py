@@ -36,7 +36,7 @@ def test_a_full_policy_is_read_and_relative_paths_are_the_policys_own(tmp_path: 
     assert policy.default_packs == ("eu-gdpr-transfers",) and policy.mandatory_packs == ("us-navy-genai",)
     assert policy.report_logo == path.parent / "logo.png" and policy.report_organisation == "Example Corp"
     assert not policy.online_enrichment_allowed
-    for setting in ("country_db", "asn_db", "nameserver", "rdap", "report_header"):
+    for setting in ("country_db", "asn_db", "nameserver", "rdap", "probe", "report_header"):
         assert policy.locked(setting), setting
     assert not policy.locked("offline")
     assert policy.defaults() == {"packs": ("eu-gdpr-transfers",)}
@@ -45,6 +45,7 @@ def test_a_full_policy_is_read_and_relative_paths_are_the_policys_own(tmp_path: 
         "asn_db": Path("/srv/asn.mmdb"),
         "nameserver": Nameserver("192.0.2.53"),
         "rdap": False,  # [enrichment] online = false turns every online option off
+        "probe": False,
     }
 
 

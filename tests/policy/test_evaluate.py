@@ -401,3 +401,4 @@ def test_unknown_is_not_allow_for_data_endpoints_only() -> None:
         assert "who runs api.unknown.example is unknown" in unknown[0].message
     assert any("--offline" in step for step in settles(nobody))
     assert any("operators table" in step for step in settles(nobody))
+    assert any("assess with --probe" in step for step in settles(nobody))

@@ -46,3 +46,48 @@ def test_information_findings_are_grouped_per_rule() -> None:
     assert "• PROHIBIT +40 m  [p/r]" in text
     assert "• INFO 8 endpoints: h0.test, h1.test, h2.test, h3.test, h4.test, h5.test and 2 more" in text
     assert text.count("INFO") == 1
+
+
+def render_big(*, full: bool) -> str:
+    from tests.helpers.assessments import varied_assessment
+
+    buffer = io.StringIO()
+    print_assessment(varied_assessment(120), full=full, console=Console(file=buffer, width=250, color_system=None))
+    return buffer.getvalue()
+
+
+def test_a_big_assessment_shows_every_prohibited_endpoint_then_the_most_relevant_up_to_the_limit() -> None:
+    from databorder.report.console import FINDING_LINES, TABLE_ROWS
+    from tests.helpers.assessments import varied_assessment
+
+    assessment = varied_assessment(120)
+    worst = {f.endpoint: f.severity for f in assessment.findings if f.severity == "prohibit"}
+    assert len(worst) > TABLE_ROWS  # the limit cannot hide a prohibited endpoint
+    text = render_big(full=False)
+    shown = {e.key for e in assessment.endpoints if f"│ {e.key} " in text}
+    assert set(worst) <= shown and len(shown) == len(worst)
+    assert f"{120 - len(shown)} more endpoints (" in text and "--full lists them all" in text
+    weighty = sum(1 for f in assessment.findings if f.severity != "info")
+    assert text.count("• PROHIBIT") + text.count("• REVIEW") == FINDING_LINES
+    assert f"… {weighty - FINDING_LINES} more findings" in text
+
+
+def test_full_prints_every_endpoint_and_finding() -> None:
+    from tests.helpers.assessments import varied_assessment
+
+    assessment = varied_assessment(120)
+    text = render_big(full=True)
+    assert all(f"│ {e.key} " in text for e in assessment.endpoints)
+    assert "more endpoints" not in text and "more findings" not in text
+    assert text.count("• PROHIBIT") + text.count("• REVIEW") == sum(f.severity != "info" for f in assessment.findings)
+
+
+def test_a_small_assessment_is_printed_whole_in_its_own_order() -> None:
+    from tests.helpers.assessments import varied_assessment
+
+    assessment = varied_assessment(12)
+    buffer = io.StringIO()
+    print_assessment(assessment, console=Console(file=buffer, width=250, color_system=None))
+    text = buffer.getvalue()
+    places = [text.index(f"│ {e.key} ") for e in assessment.endpoints]
+    assert places == sorted(places) and "more endpoints" not in text

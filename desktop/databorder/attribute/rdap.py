@@ -8,6 +8,10 @@ range) with an expiry, queries to one registry are spaced by a minimum interval,
 5xx, 429, malformed JSON) becomes a :class:`~databorder.model.Registration` carrying a sentence, never an
 exception: the assessment goes on.  The result is a separate source beside the GeoIP country, which it never
 replaces.
+
+The same client also asks a domain's registry about its registrant (:meth:`RdapClient.lookup_domain`, the
+registry from IANA's ``dns.json``); only the endpoint probe (``--probe``, :mod:`databorder.attribute.probe`)
+does that, because it sends a domain name.
 """
 
 from __future__ import annotations
@@ -86,6 +90,59 @@ class Bootstrap:
         return None
 
 
+class DomainBootstrap:
+    """IANA's RDAP bootstrap for domains (``dns.json``, RFC 9224): which base URL answers for which TLD."""
+
+    def __init__(self, services: Mapping[str, str], *, published: str | None = None) -> None:
+        self.services = {tld.lower(): url for tld, url in services.items()}
+        self.published = published
+
+    @classmethod
+    def shipped(cls) -> DomainBootstrap:
+        """The bootstrap file resources/rdap/dns.json (https base URLs only)."""
+        path = resource_path("rdap", "dns.json")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            services: dict[str, str] = {}
+            for tlds, urls in data["services"]:
+                https = next((u for u in urls if isinstance(u, str) and u.startswith("https://")), None)
+                if https:
+                    services.update(dict.fromkeys((str(t) for t in tlds), https))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ResourceError(f"the RDAP bootstrap file {path} is missing or damaged ({exc})") from None
+        return cls(services, published=data.get("publication"))
+
+    def base_url(self, domain: str) -> str | None:
+        """The registry's RDAP base URL for ``domain`` (by its longest listed suffix), or None."""
+        labels = domain.rstrip(".").lower().split(".")
+        for start in range(len(labels)):
+            url = self.services.get(".".join(labels[start:]))
+            if url is not None:
+                return url
+        return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One RDAP query's JSON (``data``), or ``error``: a sentence saying why there is none."""
+
+    url: str
+    data: Any
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DomainRegistration:
+    """What a domain's registry publishes about its registrant (often nothing: registries redact people)."""
+
+    domain: str
+    url: str | None
+    organisation: str | None = None
+    country: str | None = None
+    registrar: str | None = None
+    error: str | None = None
+
+
 @dataclass
 class _Cached:
     network: IPNetwork
@@ -154,6 +211,7 @@ class RdapClient:
         self,
         *,
         bootstrap: Bootstrap | None = None,
+        domains: DomainBootstrap | None = None,
         cache: RdapCache | None = None,
         base_url: str | None = None,
         min_interval: float = DEFAULT_MIN_INTERVAL,
@@ -162,6 +220,7 @@ class RdapClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.bootstrap = bootstrap or Bootstrap.shipped()
+        self._domains = domains
         self.cache = cache or RdapCache(RdapCache.default_path())
         self.base_override = base_url  # one server for every address (a mirror, a proxy, tests)
         self.min_interval = min_interval
@@ -172,6 +231,13 @@ class RdapClient:
         self._sleep = sleep
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    @property
+    def domains(self) -> DomainBootstrap:
+        """The domain bootstrap (read from resources/rdap/dns.json on first use)."""
+        if self._domains is None:
+            self._domains = DomainBootstrap.shipped()
+        return self._domains
 
     def lookup(self, ip: str) -> Registration:
         """The registration of the network holding ``ip`` (from the cache when fresh)."""
@@ -188,7 +254,24 @@ class RdapClient:
 
     def _fetch(self, address: IPAddress, url: str) -> Registration:
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        failed: Callable[[str], Registration] = lambda s: Registration(url=url, fetched=now, error=s)  # noqa: E731
+        answer = self.get_json(url)
+        if answer.error is not None:
+            return Registration(url=url, fetched=now, error=answer.error)
+        try:
+            parsed = parse_network(answer.data, url=answer.url)
+        except RdapFormatError as exc:
+            return Registration(url=url, fetched=now, error=str(exc))
+        network = _network_of(answer.data, address)
+        if network is not None:
+            self.cache.store(network, parsed)
+        return _registration(parsed, fetched=time.time(), cached=False)
+
+    def get_json(self, url: str, *, missing: str = "the registry has no record for this address") -> Answer:
+        """One RDAP query (spaced, timed out, one Retry-After honoured): its JSON, or a sentence why there is none.
+
+        ``missing`` is the sentence for a 404.  Address and domain lookups both go through here.
+        """
+        failed: Callable[[str], Answer] = lambda s: Answer(url=url, data=None, error=s)  # noqa: E731
         try:
             response = self._get(url)
         except requests.Timeout:
@@ -198,7 +281,7 @@ class RdapClient:
         except requests.RequestException as exc:
             return failed(f"the registry could not be reached ({type(exc).__name__})")
         if response.status_code == 404:
-            return failed("the registry has no record for this address")
+            return failed(missing)
         if response.status_code == 429:
             return failed("the registry asked DataBorder to slow down (HTTP 429); try again later")
         if response.status_code >= 400:
@@ -209,14 +292,23 @@ class RdapClient:
             data = response.json()
         except ValueError:
             return failed("the registry's answer is not valid JSON")
+        return Answer(url=response.url or url, data=data)
+
+    def lookup_domain(self, domain: str) -> DomainRegistration:
+        """The registrant of ``domain`` from its registry's RDAP service (IANA's ``dns.json``; not cached)."""
+        domain = domain.rstrip(".").lower()
+        base = self.base_override or self.domains.base_url(domain)
+        if base is None:
+            tld = domain.rsplit(".", 1)[-1]
+            return DomainRegistration(domain, url=None, error=f"no RDAP service over https is known for .{tld}")
+        url = f"{base.rstrip('/')}/domain/{domain}"
+        answer = self.get_json(url, missing="the registry has no record of this domain")
+        if answer.error is not None:
+            return DomainRegistration(domain, url=url, error=answer.error)
         try:
-            parsed = parse_network(data, url=response.url or url)
+            return parse_domain(answer.data, domain=domain, url=answer.url)
         except RdapFormatError as exc:
-            return failed(str(exc))
-        network = _network_of(data, address)
-        if network is not None:
-            self.cache.store(network, parsed)
-        return _registration(parsed, fetched=time.time(), cached=False)
+            return DomainRegistration(domain, url=url, error=str(exc))
 
     def _get(self, url: str) -> requests.Response:
         """GET with the per-registry spacing, honouring one Retry-After on 429."""
@@ -313,6 +405,66 @@ def parse_network(data: object, *, url: str) -> dict[str, Any]:
         "rir": _rir(url, data.get("port43")),
         "url": url,
     }
+
+
+def parse_domain(data: object, *, domain: str, url: str) -> DomainRegistration:
+    """The registrant organisation and country (and the registrar) of an RDAP ``domain`` object (RFC 9083)."""
+    if not isinstance(data, Mapping):
+        raise RdapFormatError("the registry's answer is not an RDAP object")
+    kind = data.get("objectClassName")
+    if kind != "domain":
+        raise RdapFormatError(f"the registry's answer is a {str(kind)[:40]!r} object, not a domain")
+    registrant = _entity_card(data.get("entities"), "registrant")
+    registrar = _entity_card(data.get("entities"), "registrar")
+    organisation = registrant.get("org") or None
+    return DomainRegistration(
+        domain=domain,
+        url=url,
+        organisation=None if organisation is None or _redacted(organisation) else organisation,
+        country=_country(registrant.get("cc")),
+        registrar=registrar.get("fn") or registrar.get("org") or None,
+    )
+
+
+#: Words registries put where they withhold a registrant's details (GDPR and the ICANN temporary specification).
+_REDACTED = ("redacted", "privacy", "withheld", "not disclosed", "data protected", "gdpr", "masked")
+
+
+def _redacted(text: str) -> bool:
+    return any(word in text.casefold() for word in _REDACTED)
+
+
+def _entity_card(entities: object, role: str) -> dict[str, str]:
+    """The vCard of the first entity with ``role``: its ``fn``, ``org`` and the country (``cc``) of its ``adr``."""
+    if not isinstance(entities, list):
+        return {}
+    for entity in entities:
+        if not isinstance(entity, Mapping):
+            continue
+        roles = entity.get("roles")
+        if not (isinstance(roles, list) and role in roles):
+            continue
+        card = entity.get("vcardArray")
+        if not isinstance(card, list) or len(card) < 2 or not isinstance(card[1], list):
+            return {}
+        values: dict[str, str] = {}
+        for prop in card[1]:
+            if not (isinstance(prop, list) and len(prop) >= 4 and isinstance(prop[0], str)):
+                continue
+            name, params, value = prop[0], prop[1], prop[3]
+            if name == "adr":
+                cc = params.get("cc") if isinstance(params, Mapping) else None
+                last = value[-1] if isinstance(value, list) and value else None
+                found = cc if isinstance(cc, str) else last if isinstance(last, str) and len(last) == 2 else None
+                if found:
+                    values.setdefault("cc", found)
+                continue
+            if isinstance(value, list):
+                value = " ".join(v for v in value if isinstance(v, str))
+            if isinstance(value, str) and value.strip() and name in ("fn", "org"):
+                values.setdefault(name, value.strip()[:200])
+        return values
+    return {}
 
 
 def _registration(data: Mapping[str, Any], *, fetched: float, cached: bool) -> Registration:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from databorder.attribute.tables import ServiceTable
 from databorder.catalog import Catalog
+from databorder.endpoints import is_web_page
 from databorder.knowledge import KnowledgeBase, OperatorMatch
 from databorder.model import (
     ENTITY_WORDS,
@@ -93,12 +94,15 @@ class ServiceAttributor:
 
         A listed host gives its role; a listed parent domain passes on only the roles of domain families (api,
         upload, telemetry, cdn, update: ``*.ingest.sentry.io`` is telemetry), not those of one host (auth, web,
-        docs: ``codeload.github.com`` is not a sign-in page because ``github.com`` is).
+        docs: ``codeload.github.com`` is not a sign-in page because ``github.com`` is).  Failing those, a vendor's
+        page for people (``docs.``, ``console.``, ``status.``… of a domain) is ``web``.
         """
         match = self.knowledge.lookup(host)
-        if match is None or match.how == "registrable domain":
-            return None
-        return match.role if match.how == "exact" or match.role in _FAMILY_ROLES else None
+        if match is not None and match.how == "exact":
+            return match.role
+        if match is not None and match.how == "parent domain" and match.role in _FAMILY_ROLES:
+            return match.role
+        return "web" if is_web_page(host) else None
 
 
 def _with(found: ServiceAttribution, **changes: object) -> ServiceAttribution:
@@ -216,3 +220,10 @@ def known_domains(extra: Sequence[Path] = ()) -> frozenset[str]:
 
     knowledge = load_knowledge().domains_with(DATA_ROLES)
     return ServiceTable(extra, base=load_catalog().service_rows()).domains | knowledge
+
+
+def sdk_endpoints() -> dict[str, str]:
+    """Each vendor SDK package the knowledge base lists (by package key) and the endpoint it calls by default."""
+    from databorder.knowledge import load_knowledge
+
+    return {key: package.endpoint for key, package in load_knowledge().packages.items()}

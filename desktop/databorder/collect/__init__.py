@@ -101,6 +101,7 @@ class Sightings:
                         ),
                         relevance=first.relevance,
                         seen_addresses=tuple(residual.addresses),
+                        relevance_reasons=first.relevance_reasons,
                     )
                 )
         return result

@@ -7,7 +7,7 @@ naming the file and line — and never stops the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,11 +76,14 @@ def collect_target(
     progress: Callable[[int, int], None] = lambda done, total: None,
     cancelled: Callable[[], bool] = lambda: False,
     known_domains: frozenset[str] | None = None,
+    sdk_endpoints: Mapping[str, str] | None = None,
 ) -> Collected:
     """Run every collector ``request`` names; progress is reported as (done, total) of the current collector.
 
     ``known_domains`` are the domains the knowledge layers (catalog, service tables) know an operator for; a
     static scan ranks names under them as data endpoints.  By default, the catalog's own domains.
+    ``sdk_endpoints`` are the vendors' SDK packages and their default endpoints: a scanned manifest that declares
+    one is a sighting of that endpoint.
     """
     from databorder.catalog import load_catalog
     from databorder.collect.hostlist import observations_from_args
@@ -96,7 +99,7 @@ def collect_target(
         gathered.source(f"{app.name} (catalog)", "catalog")
     if request.paths:
         known = known_domains if known_domains is not None else frozenset(d for d, _ in catalog.service_rows())
-        _scan(request, gathered, known, progress, cancelled)
+        _scan(request, gathered, known, sdk_endpoints or {}, progress, cancelled)
     _read_files(request, gathered)
     if request.pids or request.process_names:
         _watch(request, gathered, catalog.apps, progress, cancelled)
@@ -130,6 +133,7 @@ def _scan(
     request: TargetRequest,
     gathered: _Gathered,
     known: frozenset[str],
+    sdks: Mapping[str, str],
     progress: Callable[[int, int], None],
     cancelled: Callable[[], bool],
 ) -> None:
@@ -137,7 +141,9 @@ def _scan(
 
     threshold = 0.0 if request.all_names else request.min_relevance
     for path in request.paths:
-        found, scan_problems = scan_path(path, known_domains=known, progress=progress, cancelled=cancelled)
+        found, scan_problems = scan_path(
+            path, known_domains=known, sdk_endpoints=sdks, progress=progress, cancelled=cancelled
+        )
         kept = [o for o in found if o.relevance >= threshold]
         hidden = len({o.host or o.ip for o in found}) - len({o.host or o.ip for o in kept})
         if hidden:

@@ -39,7 +39,10 @@ def _summary(endpoint: Endpoint) -> str:
         bits.append("ports " + ", ".join(str(p) for p in endpoint.ports))
     if endpoint.schemes:
         bits.append("schemes " + escape(", ".join(endpoint.schemes)))
-    return "<p>" + " · ".join(bits) + "</p>"
+    summary = "<p>" + " · ".join(bits) + "</p>"
+    if endpoint.relevance_reasons:
+        summary += "<p><i>Ranked so because: " + escape("; ".join(endpoint.relevance_reasons)) + "</i></p>"
+    return summary
 
 
 def _findings(findings: list[Finding]) -> list[str]:

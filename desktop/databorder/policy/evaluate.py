@@ -20,7 +20,18 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from databorder.model import BASIS_WORDS, INFERRED_BASES, Band, Endpoint, Facet, Finding, Severity, Verdict, strongest
+from databorder.model import (
+    BASIS_WORDS,
+    INFERRED_BASES,
+    Band,
+    Endpoint,
+    Facet,
+    Finding,
+    Severity,
+    Verdict,
+    basis_in_words,
+    strongest,
+)
 from databorder.policy.packs import ENDPOINT_CONDITIONS, SUBJECT_CONDITIONS, Rule, RulePack
 
 #: Score bands, lowest first: (lower bound, name).
@@ -169,7 +180,9 @@ def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
     service = endpoint.service
     if facet in ("service", "any") and service is not None:
         owners = [link.name for link in service.parent_chain]
-        fact = f"service operator {service.chain_in_words()} ({service.basis}, {service.confidence} confidence"
+        # An inference says so in the fact itself ("inference from the endpoint's TLS certificate"), not as a code.
+        basis = basis_in_words(service.basis) if service.basis in INFERRED_BASES else service.basis
+        fact = f"service operator {service.chain_in_words()} ({basis}, {service.confidence} confidence"
         if service.unverified:
             fact += f"; unverified: {', '.join(service.unverified)}"
         first = service.source.split(" | ", 1)[0]  # the deciding row or table; every source is in the attribution
@@ -272,6 +285,8 @@ def settles(endpoint: Endpoint) -> list[str]:
         steps.append(f"its DNS answer was {endpoint.resolution.status}: check the name, or capture the traffic")
     if endpoint.host is not None:
         steps.append(f"a row for {endpoint.registrable_domain or endpoint.host} in your organisation's operators table")
+        steps.append("where your organisation allows online look-ups: assess with --probe (reads its TLS certificate "
+                     "and its domain's registration; an inference, for review)")  # fmt: skip
     return steps
 
 

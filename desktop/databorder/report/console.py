@@ -29,23 +29,45 @@ _VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "prohibit": "b
 _SEVERITY_STYLE = {"info": "cyan", "review": "yellow", "prohibit": "red"}
 
 
-def print_assessment(assessment: Assessment, *, quiet: bool = False, console: Console | None = None) -> None:
-    """Print the endpoint table, findings and verdict (only the verdict line when ``quiet``)."""
+#: Rows of the endpoint table and lines of findings shown without ``--full``: beyond a few dozen, a terminal
+#: table is scrolled past, and rendering thousands of rows took half of a big scan's whole command.
+TABLE_ROWS = 30
+FINDING_LINES = 40
+
+
+def print_assessment(
+    assessment: Assessment, *, quiet: bool = False, full: bool = False, console: Console | None = None
+) -> None:
+    """Print the endpoint table, findings and verdict (only the verdict line when ``quiet``).
+
+    Without ``full``, the table holds every endpoint with a prohibit finding, then those with a review finding
+    and the most relevant others up to :data:`TABLE_ROWS`, and the findings list stops after
+    :data:`FINDING_LINES`; each says how many more the JSON, the PDF or ``--full`` show.
+    """
     if console is None:
         console = Console()
         if not console.is_terminal:  # piped to a file or a log: don't squeeze the table into 80 columns
             console = Console(width=160)
     if not quiet:
-        console.print(endpoint_table(assessment))
+        console.print(endpoint_table(assessment, limit=None if full else TABLE_ROWS))
         ordered = sorted(assessment.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points))
-        for finding in (f for f in ordered if f.severity != "info"):
-            line = Text("• ")
-            line.append(f"{finding.severity.upper()} +{finding.points}", style=_SEVERITY_STYLE[finding.severity])
-            line.append(f" {finding.message}")
-            line.append(f"  [{finding.pack}/{finding.rule}]", style="dim")
+        weighty = [f for f in ordered if f.severity != "info"]
+        shown = weighty if full else weighty[:FINDING_LINES]
+        lines = Text()
+        for finding in shown:
+            lines.append("• ")
+            lines.append(f"{finding.severity.upper()} +{finding.points}", style=_SEVERITY_STYLE[finding.severity])
+            lines.append(f" {finding.message}")
+            lines.append(f"  [{finding.pack}/{finding.rule}]", style="dim")
             for adjustment in finding.adjustments:
-                line.append(f"\n    adjusted: {adjustment}", style="dim")
-            console.print(line)
+                lines.append(f"\n    adjusted: {adjustment}", style="dim")
+            lines.append("\n")
+        if len(weighty) > len(shown):
+            more = len(weighty) - len(shown)
+            lines.append(f"  … {more} more findings: --full lists them, or see the JSON or the PDF\n", style="dim")
+        if lines:
+            lines.rstrip()
+            console.print(lines)  # one render for all of them: a print per line cost a millisecond each
         _print_info(console, [f for f in ordered if f.severity == "info"])
         _print_unattributed(console, assessment)
         for note in assessment.notes:
@@ -90,15 +112,36 @@ def _print_info(console: Console, findings: list[Finding]) -> None:
         console.print(line)
 
 
-def endpoint_table(assessment: Assessment) -> Table:
-    """One row per endpoint: addresses, hosting country, ASN, network and service operator, findings."""
+def endpoint_table(assessment: Assessment, *, limit: int | None = None) -> Table:
+    """One row per endpoint: addresses, hosting country, ASN, network and service operator, findings.
+
+    With ``limit``, the rows are every endpoint with a prohibit finding, then those with a review finding, then
+    the others, each group most relevant first, until ``limit`` rows; the caption says how many are left out.
+    """
     by_endpoint: dict[str, list[Finding]] = {}
     for finding in assessment.findings:
         by_endpoint.setdefault(finding.endpoint, []).append(finding)
+    endpoints = list(assessment.endpoints)
+    if limit is not None and len(endpoints) > limit:
+        rank = {"prohibit": 0, "review": 1}
+        worst = {k: min((rank.get(f.severity, 2) for f in found), default=2) for k, found in by_endpoint.items()}
+        ordered = sorted(endpoints, key=lambda e: (worst.get(e.key, 2), -e.relevance))
+        prohibited = sum(1 for e in ordered if worst.get(e.key, 2) == 0)
+        endpoints = ordered[: max(limit, prohibited)]  # every prohibited endpoint, whatever the limit
     table = Table(title=f"{assessment.target.name} — {len(assessment.endpoints)} endpoints", show_lines=True)
+    left = (
+        [e for e in assessment.endpoints if e not in set(endpoints)]
+        if len(endpoints) < len(assessment.endpoints)
+        else []
+    )
+    if left:
+        flagged = sum(1 for e in left if e.key in by_endpoint and any(f.severity != "info" for f in by_endpoint[e.key]))
+        table.caption = (
+            f"{len(left)} more endpoints ({flagged} with a review finding): --full lists them all, or see the JSON"
+        )
     for header in ("Endpoint", "Addresses", "Country", "Network (AS, operator)", "Service operator", "Worst"):
         table.add_column(header, overflow="fold")
-    for endpoint in assessment.endpoints:
+    for endpoint in endpoints:
         # Cells are data: Text keeps rich from reading "[...]" in a name as markup.
         table.add_row(
             *(Text(c) if isinstance(c, str) else c for c in _row(endpoint, by_endpoint.get(endpoint.key, [])))

@@ -101,7 +101,7 @@ def _two_pass_reference(data: bytes) -> set[tuple[str | None, str | None]]:
     from databorder.collect.static.finding import _TRAILING, TEXT_PATTERN
 
     fast = re2.compile(
-        rb"(?i)[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]+|(?:[\"'`\x00]|//)"
+        rb"(?i)[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^|\x00-\x20\x7f-\xff]+|(?:[\"'`\x00]|//)"
         rb"(?:[a-z0-9][a-z0-9_-]*\.)+[a-z][a-z0-9-]*[a-z0-9]"
     )  # any dotted word: the suffix is checked afterwards
     scanner, found = _scanner(), set()
@@ -164,3 +164,65 @@ def test_urls_in_a_list_or_a_parameter_are_each_found(tmp_path: Path) -> None:
     found = {o.host: o for o in scan_path(path)[0]}
     assert set(found) == {"a.vendorx.com", "b.vendorx.com", "c.vendorx.com", "d.vendorx.com", "e.vendorx.com"}
     assert found["a.vendorx.com"].relevance >= 0.8  # its own path (/v1/chat), not the list's tail, was judged
+
+
+@pytest.mark.parametrize(
+    ("code", "host"),
+    [
+        # @deepgram/sdk and @elevenlabs/elevenlabs-js build request URLs in template literals
+        (b"const c = { url: ({ path }) => `https://api.deepgram.com${path}` };", "api.deepgram.com"),
+        (b"return `https://api.elevenlabs.io/v1/text-to-speech/${voiceId}`;", "api.elevenlabs.io"),
+        (b"const u = `${protocol}://api.vendorq.com/v1`;", "api.vendorq.com"),
+        (b'url = f"https://{region}.api.vendorq.com/v1/chat"', "api.vendorq.com"),  # Python f-string
+        (b'url = f"https://api.vendorq.com/{version}/chat"', "api.vendorq.com"),
+        (b'url = "https://{}.vendorq.com/v1".format(region)', "vendorq.com"),
+        (b'url = "https://%s.vendorq.com/v1" % region', "vendorq.com"),
+        (b'host = "https://%(region)s.api.vendorq.com"', "api.vendorq.com"),
+        (b'allow = ["https://*.vendorq.com"]', "vendorq.com"),  # a wildcard in an allow-list
+        (b'const base = "https://" + "api.vendorq.com";', "api.vendorq.com"),  # concatenated literals
+        (b'const HOST = "api.vendorq.com"; fetch(HOST + "/v1");', "api.vendorq.com"),
+    ],
+)
+def test_base_urls_written_as_templates_and_concatenations_are_found(tmp_path: Path, code: bytes, host: str) -> None:
+    path = tmp_path / "client.js"
+    path.write_bytes(code + b"\n")
+    hosts = {o.host for o in scan_path(path)[0]}
+    assert host in hosts, hosts
+
+
+def test_unquoted_host_names_in_configuration_files_are_found(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / ".env").write_bytes(b"# settings\nexport API_HOST=api.envvendor.com\nDEBUG=1\nVERSION=1.2.3\n")
+    (app / "config.yaml").write_bytes(b"server:\n  host: gateway.yamlvendor.com:8443  # prod\n  retries: 3.5\n")
+    (app / "notes.txt").write_bytes(b"host: api.plainvendor.com\n")  # not a configuration file
+    hosts = {o.host: o for o in scan_path(app)[0]}
+    assert "api.envvendor.com" in hosts and "gateway.yamlvendor.com" in hosts
+    assert set(hosts) == {"api.envvendor.com", "gateway.yamlvendor.com"}  # notes.txt is no configuration file
+    assert hosts["api.envvendor.com"].evidence.location == "offset 27"
+    assert hosts["gateway.yamlvendor.com"].relevance >= 0.4  # "host:" announces an endpoint
+
+
+def test_a_source_maps_sources_are_read_as_code_with_their_comments(tmp_path: Path) -> None:
+    import json
+
+    original = (
+        "// Protocol: https://docs.mapvendor.com/v1/spec\n"
+        'export const client = { baseURL: "https://api.mapvendor.com/v1" };\n'
+    )
+    source_map = {"version": 3, "sources": ["../src/client.ts"], "sourcesContent": [original], "mappings": "AAAA"}
+    text = json.dumps(source_map).encode()
+    small = tmp_path / "small" / "cli.js.map"
+    big = tmp_path / "big" / "cli.js.map"  # from 1 MB a plain file is usually searched in place: not a map
+    small.parent.mkdir()
+    big.parent.mkdir()
+    small.write_bytes(text)
+    big.write_bytes(text[:-1] + b', "x_padding": "' + b"a" * (1 << 20) + b'"}')
+    for path in (small, big):
+        found = {o.host: o for o in scan_path(path)[0]}
+        assert found["api.mapvendor.com"].relevance >= 0.8
+        assert found["api.mapvendor.com"].evidence.source.endswith("cli.js.map!src/client.ts")
+        assert found["docs.mapvendor.com"].relevance < 0.2  # in a comment of the original source
+    broken = tmp_path / "broken.js.map"
+    broken.write_bytes(b'{"sourcesContent": ["https://api.brokenmap.com/v1" ')  # not JSON: scanned as bytes
+    assert {o.host for o in scan_path(broken)[0]} == {"api.brokenmap.com"}

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from databorder.collect.static import scan_path
-from databorder.collect.static.ranking import Ranking, Signals, context_signals, documentation_host, file_factor
+from databorder.collect.static.ranking import (
+    DOCUMENTATION_FACTOR,
+    Ranking,
+    Signals,
+    context_signals,
+    documentation_host,
+    file_factor,
+)
 from databorder.endpoints import parse_endpoint
 from tests.helpers.bundles import MINIFIED_JS, best
 
@@ -45,7 +52,23 @@ def test_links_in_code_comments_rank_as_documentation(tmp_path: Path) -> None:
     assert ranks["api.datavendor.com"] >= 0.8
     assert ranks["cdn.datavendor.com"] >= 0.3  # protocol-relative, not a comment
     for documented in ("api.docvendor.com", "tracker.docvendor.com", "api.commentvendor.com"):
-        assert ranks[documented] < ranks["api.datavendor.com"] - 0.25, documented
+        assert ranks[documented] < 0.2, documented  # below the default threshold: not assessed
+
+
+def test_documentation_files_rank_below_the_threshold_and_a_vendors_web_pages_under_its_api(tmp_path: Path) -> None:
+    app = tmp_path / "package"
+    (app / "dist").mkdir(parents=True)
+    (app / "dist" / "index.js").write_bytes(
+        b'const base="https://api.vendorq.com/v1";const docs="https://docs.vendorq.com/api";'
+        b'const c="https://console.vendorq.com/keys";'
+    )
+    (app / "README.md").write_bytes(b"Call `https://api.readmevendor.com/v1/chat` with your key.\n")
+    (app / "package.json").write_bytes(b'{"homepage": "https://sdk.homepagevendor.com", "bugs": {"url": "x"}}')
+    ranks = best(scan_path(app)[0])
+    assert ranks["api.vendorq.com"] >= 0.8
+    assert 0.2 <= ranks["docs.vendorq.com"] < ranks["api.vendorq.com"] - 0.2
+    assert 0.2 <= ranks["console.vendorq.com"] < ranks["api.vendorq.com"] - 0.2
+    assert ranks["api.readmevendor.com"] < 0.2 and ranks["sdk.homepagevendor.com"] < 0.2
 
 
 def test_quoted_program_identifiers_with_real_tlds_rank_as_noise(tmp_path: Path) -> None:
@@ -81,12 +104,20 @@ def test_help_text_placeholders_shorteners_and_schema_urls_rank_as_noise(tmp_pat
     ("source", "factor"),
     [
         ("app/dist/cli.js", 1.0),
-        ("app/test/setup.js", 0.5),
-        ("app\\docs\\guide.js", 0.5),  # a Windows path
-        ("pkg.tgz!package/examples/chat.js", 0.5),
+        ("app/test/setup.js", DOCUMENTATION_FACTOR),
+        ("app\\docs\\guide.js", DOCUMENTATION_FACTOR),  # a Windows path
+        ("pkg.tgz!package/examples/chat.js", DOCUMENTATION_FACTOR),
         ("docs/pkg.tgz!package/dist/cli.js", 1.0),  # the member's own path counts, not the archive's folder
-        ("app/README.md", 0.5),
-        ("app/THIRD_PARTY_LICENSES.txt", 0.5),
+        ("app/README.md", DOCUMENTATION_FACTOR),
+        ("app/THIRD_PARTY_LICENSES.txt", DOCUMENTATION_FACTOR),
+        ("pkg.tgz!package/CHANGELOG", DOCUMENTATION_FACTOR),
+        ("pkg.tgz!package/guide/usage.mdx", DOCUMENTATION_FACTOR),
+        ("pkg.tgz!package/package.json", DOCUMENTATION_FACTOR),  # homepage, bugs, repository, funding, author
+        ("w.whl!w-1.0.dist-info/METADATA", DOCUMENTATION_FACTOR),  # Home-page, Project-URL
+        ("app/pyproject.toml", DOCUMENTATION_FACTOR),
+        ("app/src/metadata.py", 1.0),
+        ("pkg.tgz!package/dist/models/Request.d.ts", DOCUMENTATION_FACTOR),  # types and JSDoc, never run
+        ("w.whl!pkg/client.pyi", DOCUMENTATION_FACTOR),
     ],
 )
 def test_the_file_a_sighting_sits_in_weighs_it(source: str, factor: float) -> None:
@@ -98,6 +129,7 @@ def test_the_statement_before_a_match_gives_its_signals() -> None:
     assert context_signals(b" * Licensed under ") == Signals(data=False, noise=True, comment=True)
     assert context_signals(b"x = 1; // see ") == Signals(data=False, noise=True, comment=True)
     assert context_signals(b'load("//') == Signals(data=False, noise=False, comment=False)  # protocol-relative
+    assert context_signals(b"    in [the Chat API guide](").comment  # a Markdown link in a docstring
 
 
 def test_what_a_name_alone_decides() -> None:
@@ -108,6 +140,27 @@ def test_what_a_name_alone_decides() -> None:
     assert not ranking.name(parse_endpoint("vendorx.de"), None).identifier  # a country code is common
     assert not ranking.name(parse_endpoint("x.ai"), None).identifier  # shaped like a variable, but known
     assert ranking.name(parse_endpoint("api.example.test"), None).noise
+
+
+def test_each_endpoint_says_why_it_ranked_so(tmp_path: Path) -> None:
+    from databorder.endpoints import build_endpoints
+
+    app = tmp_path / "app"
+    (app / "dist").mkdir(parents=True)
+    (app / "dist" / "a.js").write_bytes(
+        b'const client={baseURL:"https://api.whyvendor.com/v1/chat"};\n// see https://docs.whyvendor.com/guide\n'
+    )
+    (app / "dist" / "b.js").write_bytes(b'fetch("https://api.whyvendor.com/v1/chat")\n')
+    (app / "README.md").write_bytes(b"Uses https://api.readmewhy.com/v1\n")
+    endpoints = {e.host: e for e in build_endpoints(scan_path(app)[0])}
+    assert endpoints["api.whyvendor.com"].relevance_reasons == (
+        "a URL", "an API-like path", "announced as an endpoint (baseURL, host, fetch…)", "used in several files",
+    )  # fmt: skip
+    docs = endpoints["docs.whyvendor.com"].relevance_reasons
+    assert "in a code comment" in docs and "a vendor's page for people (docs., console.…)" in docs
+    assert (
+        "in a documentation, test, example or package-metadata file" in endpoints["api.readmewhy.com"].relevance_reasons
+    )
 
 
 def test_documentation_hosts_and_identifier_like_names_are_told_apart() -> None:

@@ -22,7 +22,7 @@ from typing import IO, cast
 from isal import igzip, isal_zlib
 
 from databorder.collect import InputProblem
-from databorder.collect.static.finding import CHUNK, MAP_FROM, Hit, Readable, Scanner
+from databorder.collect.static.finding import CHUNK, MAP_FROM, Hit, Prefixed, Readable, Reader, Scanner
 
 _ISAL_ERROR = cast(type[Exception], isal_zlib.error)  # its stub declares an instance, it is the class
 
@@ -77,9 +77,17 @@ def scan_stream(
     if kind != "file" and depth >= MAX_DEPTH:
         budget.problem(source, f"archives nested deeper than {MAX_DEPTH} levels are not opened")
         kind = "file"
-    rest = _Prefixed(head, stream)
+    rest = Prefixed(head, stream)
     try:
-        if kind == "file" and seekable and size >= MAP_FROM and isinstance(stream, io.BufferedReader):
+        if (
+            kind == "file"
+            and seekable
+            and size >= MAP_FROM
+            and isinstance(stream, io.BufferedReader)
+            and not (
+                source.endswith(".map")  # a source map is decoded, its sources scanned one by one
+            )
+        ):
             yield from scanner.scan_mapped(stream, source, 0, size)
         elif kind == "file":
             yield from scanner.scan_stream(rest, source)
@@ -105,7 +113,7 @@ def _gzip(scanner: Scanner, stream: Readable, source: str, budget: Budget, depth
     inflated = igzip.GzipFile(fileobj=cast(IO[bytes], stream))  # type: ignore[no-untyped-call]
     inner = Capped(inflated, max(0, MAX_TOTAL_BYTES - budget.total))
     head = inner.read(512)
-    rest = _Prefixed(head, inner)
+    rest = Prefixed(head, inner)
     if len(head) >= 262 and head[257:262] == b"ustar":
         yield from _tar(scanner, rest, source, budget, depth, mode="r|")
     else:
@@ -197,35 +205,7 @@ class _seekable:
             self.spool.close()
 
 
-class _Reader(io.RawIOBase):
-    """A read-only stream defined by its ``read``; ``readinto`` lets tarfile and zipfile use it too."""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-class _Prefixed(_Reader):
-    """A stream that first returns bytes already read (the sniffed head), then the rest of the original."""
-
-    def __init__(self, head: bytes, rest: Readable) -> None:
-        self.head, self.rest = head, rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            if size < 0:
-                data, self.head = self.head + self.rest.read(), b""
-                return data
-            data, self.head = self.head[:size], self.head[size:]
-            return data if len(data) == size else data + self.rest.read(size - len(data))
-        return self.rest.read(size)
-
-
-class Capped(_Reader):
+class Capped(Reader):
     """At most ``size`` bytes of a stream: an archive's claim about a member's size is the most it may yield."""
 
     def __init__(self, stream: Readable, size: int) -> None:

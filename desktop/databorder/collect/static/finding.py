@@ -9,11 +9,13 @@ What a candidate's bytes alone decide is worked out once per distinct candidate 
 from __future__ import annotations
 
 import functools
+import io
+import json
 import logging
 import mmap
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -21,8 +23,12 @@ import publicsuffixlist
 import re2
 from publicsuffixlist import PublicSuffixList
 
+from databorder.collect.static.dependencies import is_manifest, sdk_hits
 from databorder.collect.static.entities import MARKER_FIRST, MARKERS, EntityLinks, Linker, entity_at
 from databorder.collect.static.ranking import (
+    CONFIG_VALUE,
+    DEPENDENCY,
+    DOCUMENTATION_FILE,
     RESERVED_TLDS,
     Name,
     Ranking,
@@ -44,7 +50,7 @@ OVERLAP = 4096
 EXCERPT_SIDE = 48
 MAP_FROM = 1 << 20  # plain files from this size are searched in place (memory map); smaller ones are just read
 
-_URL = rb"(?P<url>[a-z][a-z0-9+.-]{1,20}://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]{3,1500})"
+_URL = rb"(?P<url>[a-z][a-z0-9+.-]{1,20}://[^\s\"'<>`\\^|\x00-\x20\x7f-\xff]{3,1500})"
 # A bare host name counts only inside a string: after a quote, a NUL (C strings) or "//", and before a quote,
 # NUL, "/", ":" or "?". Unquoted dotted words in code (res.map, date.now, self.style) use real gTLDs and would
 # otherwise flood every JavaScript bundle.
@@ -64,7 +70,7 @@ _RE2_OPTIONS.max_mem = 256 << 20
 # falls back to its slow NFA (measured 40 vs 490 MB/s); lengths are checked in Python on the few matches.
 # No capturing groups: the binding's per-group bookkeeping cost more than the search; a match holding "://" is a
 # URL, anything else a name behind its one-byte (or "//") delimiter.
-_FAST_URL = rb"[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^{}|\x00-\x20\x7f-\xff]+"
+_FAST_URL = rb"[a-z][a-z0-9+.-]*://[^\s\"'<>`\\^|\x00-\x20\x7f-\xff]+"
 _FAST_NAME = rb"(?:[\"'`\x00]|//)(?:[a-z0-9][a-z0-9_-]*\.)+(?:%s)(?:[\"'`\x00/:?]|\z)"
 # Binaries also get UTF-16LE runs of printable characters, in the same pass (a second pass over the bytes halved
 # the speed, and matching every run — most are plain text — cost a Python call each): only runs holding a dot
@@ -158,18 +164,25 @@ class Hit:
     offset: int
     excerpt: str
     relevance: float
+    why: int = 0  # the ranking rules that applied, as bits (ranking.reasons_in_words puts them in words)
 
     def fields(self) -> tuple[Any, ...]:
         """The fields in order, as ``Hit(*fields)`` takes them back."""
-        return (self.host, self.ip, self.port, self.scheme, self.source, self.offset, self.excerpt, self.relevance)
+        return (
+            self.host, self.ip, self.port, self.scheme, self.source, self.offset, self.excerpt, self.relevance,
+            self.why,
+        )  # fmt: skip
 
 
 class Scanner:
     """Finds hosts in byte streams, validated against the Public Suffix List and ranked."""
 
-    def __init__(self, known_domains: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, known_domains: frozenset[str] = frozenset(), sdk_endpoints: Mapping[str, str] | None = None
+    ) -> None:
         self.psl = PublicSuffixList(accept_unknown=False)
         self.ranking = Ranking(known_domains)
+        self.sdks = dict(sdk_endpoints or {})  # a vendor SDK's package key → the endpoint it calls by default
         self._suffix_cache: dict[str, bool] = {}
         self._find_text, self._find_binary = _finders()
         self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint
@@ -195,11 +208,20 @@ class Scanner:
         match), which the next round sees whole; the context keeps a match's cut-off suffix from being taken
         for a match of its own. The last round reports everything left.
         """
+        if source.endswith(".map"):
+            plain = yield from self._source_map(stream, source)
+            if plain is None:
+                return
+            stream = plain
         start = 0  # file offset of data[0]
         context = 0  # bytes at the head of data that belong to the previous round
         data = stream.read(CHUNK)
         if not data:
             return
+        if self.sdks and len(data) < CHUNK and is_manifest(source):
+            yield from self._dependencies(source, data)
+        if len(data) < CHUNK and _CONFIG_FILE.search(source):
+            yield from self._config_values(source, data)
         binary = b"\x00" in data[:8192] if binary is None else binary
         while True:
             following = stream.read(CHUNK)
@@ -293,6 +315,47 @@ class Scanner:
                         linker.host(hit.offset, hit.host)
                 yield hit
 
+    def _dependencies(self, source: str, data: bytes) -> Iterator[Hit]:
+        """The endpoints of the vendors' SDKs a manifest declares as dependencies."""
+        for endpoint, offset, excerpt, relevance in sdk_hits(source, data, self.sdks):
+            yield Hit(endpoint, None, None, "https", source, offset, excerpt, relevance, DEPENDENCY)
+
+    def _source_map(self, stream: Readable, source: str) -> Generator[Hit, None, Readable | None]:
+        """A source map's original sources, each scanned as the code it is (its comments read as comments).
+
+        Scanned as one JSON text, ``sourcesContent`` is a single line of escaped code: a link in a comment of the
+        original looks like code there.  Returns None when the map was read this way, or a stream to scan as plain
+        bytes when it is not a source map (or too big to decode).
+        """
+        head = stream.read(_MAX_SOURCE_MAP + 1)
+        if len(head) > _MAX_SOURCE_MAP or b'"sourcesContent"' not in head:
+            return Prefixed(head, stream)
+        try:
+            data = json.loads(head)
+            sources, contents = data.get("sources") or [], data["sourcesContent"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return Prefixed(head, stream)
+        if not isinstance(contents, list):
+            return Prefixed(head, stream)
+        for number, content in enumerate(contents):
+            if not isinstance(content, str):
+                continue
+            name = sources[number] if number < len(sources) and isinstance(sources[number], str) else str(number)
+            code = content.encode("utf-8", "replace")
+            yield from self.scan_bytes(code, f"{source}!{name.lstrip('./')}", 0, binary=False, whole=True)
+        return None
+
+    def _config_values(self, source: str, data: bytes) -> Iterator[Hit]:
+        """Unquoted host names as the values of YAML, .env, INI and properties files (``host: api.x.com``).
+
+        Quoted values and URLs are found by the main search; this finds what it cannot, a name with no quote.
+        """
+        for found in _CONFIG_VALUE.finditer(data):
+            hit = self._hit(None, found.group(1), data, found.start(1), source, 0)
+            if hit is not None:
+                hit.why |= CONFIG_VALUE
+                yield hit
+
     def _utf16(self, run: bytes, data: Buffer, at: int, source: str, base: int) -> Iterator[Hit]:
         text = run.decode("utf-16-le")
         for found in TEXT_PATTERN.finditer(text):
@@ -320,11 +383,13 @@ class Scanner:
             signals = self._context[before] = context_signals(before)
             if len(self._context) > _CACHE_SIZE:
                 self._context.clear()
-        relevance = name.relevance(signals, self._source_factor(source))
+        factor = self._source_factor(source)
+        relevance = name.relevance(signals, factor)
+        why = name.bits | signals.bits | (DOCUMENTATION_FILE if factor < 1 else 0)
         parsed = name.parsed
         context = data[max(0, at - EXCERPT_SIDE) : at + len(candidate) + EXCERPT_SIDE]
         excerpt = context.translate(_PRINTABLE).decode("ascii").strip(".")
-        return Hit(parsed.host, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance)
+        return Hit(parsed.host, parsed.ip, parsed.port, parsed.scheme, source, base + at, excerpt[:200], relevance, why)
 
     def _name(self, is_url: bool, candidate: bytes) -> Name | None:
         """The endpoint a candidate names and its share of relevance, or None when it names none."""
@@ -335,6 +400,8 @@ class Scanner:
         elif len(candidate) > 253:
             return None
         text = candidate.decode("ascii", "replace")
+        if is_url:
+            text = _untemplated(text)
         parsed = _parse(text.rstrip(".,;:)]}") if is_url else text.rstrip("."))
         if parsed is None:
             return None
@@ -382,9 +449,71 @@ ENTITY_WINDOW = 4096
 SMALL_FILE = 16 * 1024
 #: A Python package's metadata (its README, as a wheel or sdist carries it): entity text there is prose.
 _METADATA = re.compile(r"(?:^|[/!\\])(?:METADATA|PKG-INFO)$")
+_MAX_SOURCE_MAP = 64 << 20  # a source map decoded whole; a bigger one is scanned as plain bytes
+
+
+class Reader(io.RawIOBase):
+    """A read-only stream defined by its ``read``; ``readinto`` lets tarfile and zipfile use it too."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class Prefixed(Reader):
+    """A stream that first returns bytes already read (a sniffed head), then the rest of the original."""
+
+    def __init__(self, head: bytes, rest: Readable) -> None:
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size < 0:
+                data, self.head = self.head + self.rest.read(), b""
+                return data
+            data, self.head = self.head[:size], self.head[size:]
+            return data if len(data) == size else data + self.rest.read(size - len(data))
+        return self.rest.read(size)
+
+
+#: Configuration files whose values may name hosts without quotes.
+_CONFIG_FILE = re.compile(r"(?i)(^|[/!])(\.env(\.[\w.-]+)?|[^/!]+\.(ya?ml|ini|cfg|conf|properties|env))$")
+#: ``key: value`` or ``key=value`` whose whole value is an unquoted dotted name (and maybe a port).
+_CONFIG_VALUE = re.compile(
+    rb"(?im)^[ \t]*(?:export[ \t]+)?[\w.-]+[ \t]*[:=][ \t]*((?:[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?\.){1,10}"
+    rb"[a-z][a-z0-9-]{0,61}[a-z0-9])(?::\d{1,5})?[ \t]*(?:#.*)?\r?$"
+)
 _LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SCHEME_BYTES = _LETTERS | frozenset(b"0123456789+.-")
 _LIST_SEPARATORS = frozenset(b",;")
+
+
+# A template's placeholder as the first labels of a host ("{region}.", "${region}.", "%s.", "%(region)s.", "{}.",
+# "*."), and where one starts glued after it ("api.x.com${path}", "api.x.com{path}"): Python f-strings and
+# .format, JS/TS template literals, %-formatting, wildcards in allow-lists.
+_LEADING_PLACEHOLDERS = re.compile(r"^(?:(?:\$?\{[^{}/]*\}|%\([^)]*\)s|%[sd]|\*)\.)+")
+_PLACEHOLDER_START = re.compile(r"\$?\{|\$$")
+
+
+def _untemplated(url: str) -> str:
+    """A URL with template placeholders taken out of its host: what the code sends to, up to the placeholder.
+
+    ``https://{region}.api.vendor.com/v1`` → ``https://api.vendor.com/v1``; ``https://api.vendor.com${path}`` →
+    ``https://api.vendor.com``.  A URL without a placeholder is returned as it is.
+    """
+    if "{" not in url and "%" not in url and "*" not in url and "$" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    rest = _LEADING_PLACEHOLDERS.sub("", rest)
+    cut = _PLACEHOLDER_START.search(rest)
+    if cut is not None:
+        authority_end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+        rest = rest[: cut.start()] if cut.start() <= authority_end else rest
+    return f"{scheme}://{rest}"
 
 
 def _inner_url(found: bytes, scheme_end: int) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from databorder.endpoints import ParsedEndpoint
+from databorder.endpoints import ParsedEndpoint, is_web_page
 from databorder.regions import regions
 
 # Documentation, code hosting, badges and specs; "=" means this exact host only (api.github.com is a real API).
@@ -48,7 +48,44 @@ _PLACEHOLDER = re.compile(r"^(example|sample|placeholder|my-|your-|yourcompany|c
 # URLs of document type definitions and schemas: read by parsers, never sent data.
 _SCHEMA_PATH = re.compile(r"\.(dtd|xsd|rng)\b", re.I)  # \b, not $: in a binary's strings the URL may run on
 _NOISE_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|spec|docs?|examples?|fixtures?|licen[cs]es?)(/|$)|"
-                         r"(readme|changelog|license|licence|notice|authors)[^/]*$")  # fmt: skip
+                         r"(readme|changelog|history|license|licence|notice|authors|contributing)[^/]*$|"
+                         r"\.(md|mdx|markdown|rst|adoc)$|\.d\.[cm]?ts$|\.pyi$|"
+                         r"(^|/)(metadata|pkg-info|package\.json|pyproject\.toml|setup\.cfg|setup\.py"
+                         r"|cargo\.toml)$")  # fmt: skip
+#: What a documentation file (README, CHANGELOG, *.md, docs/, tests/, examples/, package metadata) weighs a
+#: sighting by: any name there ends below the default threshold (0.2), however API-like it looks.
+DOCUMENTATION_FACTOR = 0.15
+#: The highest relevance a link in a code comment keeps: it documents something; code does not send data to it.
+COMMENT_CAP = 0.15
+
+
+# Why a sighting ranks as it does: one bit per rule that applied, carried with each hit (an int costs nothing
+# per sighting) and put in words only for the sightings an endpoint keeps (``reasons_in_words``).
+URL, BARE_NAME, DATA_PATH, KNOWN_DOMAIN, WEB_PAGE, NOISE_NAME, IDENTIFIER = (1 << i for i in range(7))
+DATA_CONTEXT, NOISE_CONTEXT, COMMENT, DOCUMENTATION_FILE, DEPENDENCY, CONFIG_VALUE, SPREAD = (
+    1 << i for i in range(7, 14)
+)
+_REASON_WORDS = (
+    (DEPENDENCY, "a declared dependency on a vendor's SDK, whose default endpoint this is"),
+    (URL, "a URL"),
+    (BARE_NAME, "a host name in a string"),
+    (CONFIG_VALUE, "a configuration value"),
+    (DATA_PATH, "an API-like path"),
+    (KNOWN_DOMAIN, "a domain known to carry data"),
+    (DATA_CONTEXT, "announced as an endpoint (baseURL, host, fetch…)"),
+    (SPREAD, "used in several files"),
+    (WEB_PAGE, "a vendor's page for people (docs., console.…)"),
+    (NOISE_CONTEXT, "beside licence or documentation words"),
+    (COMMENT, "in a code comment"),
+    (DOCUMENTATION_FILE, "in a documentation, test, example or package-metadata file"),
+    (NOISE_NAME, "a documentation, example or reserved name"),
+    (IDENTIFIER, "shaped like a program identifier"),
+)
+
+
+def reasons_in_words(bits: int) -> tuple[str, ...]:
+    """The short phrases for the rules that ranked a sighting (JSON ``relevance_reasons``, the GUI detail)."""
+    return tuple(words for bit, words in _REASON_WORDS if bits & bit)
 
 
 class Ranking:
@@ -62,19 +99,26 @@ class Ranking:
         """A found endpoint's share of relevance; ``url`` is the URL it was found in, None for a bare name."""
         host = parsed.host
         score = 0.55 if url else 0.3
+        bits = URL if url else BARE_NAME
         if parsed.scheme in ("http", "ws"):
             score -= 0.05
         if url and _DATA_PATHS.search("/" + url.split("://", 1)[-1].partition("/")[2]):
             score += 0.25
+            bits |= DATA_PATH
+        if is_web_page(host):
+            score -= 0.25  # docs.vendor.com, console.vendor.com: pages for people, under the vendor's API
+            bits |= WEB_PAGE
         known = bool(host and _under(host, self.known))
         if known:
             score += 0.2
+            bits |= KNOWN_DOMAIN
         noise = bool(host and (host.rsplit(".", 1)[-1] in RESERVED_TLDS or _is_noise_host(host)
                                or _PLACEHOLDER.match(host))) or bool(url and _SCHEMA_PATH.search(url))  # fmt: skip
         # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one; unless the
         # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
         identifier = bool(host and not url and not known and self.identifier_like(host))
-        return Name(parsed, score, identifier, noise)
+        bits |= (IDENTIFIER if identifier else 0) | (NOISE_NAME if noise else 0)
+        return Name(parsed, score, identifier, noise, bits)
 
     def identifier_like(self, host: str) -> bool:
         """Whether a bare name is more likely a program identifier than a host: an uncommon TLD or its shape."""
@@ -96,9 +140,9 @@ def documentation_host(host: str) -> bool:
 
 def file_factor(source: str) -> float:
     """How much a sighting counts for the file it sits in (a path inside an archive: its last member's)."""
-    # Tests, docs, examples and licence files are read by people, not sent data by the app.
+    # Tests, docs, examples, licence files and package metadata are read by people, not sent data by the app.
     noisy = _NOISE_PATH.search(source.replace("\\", "/").rsplit("!", 1)[-1])
-    return 0.5 if noisy else 1.0
+    return DOCUMENTATION_FACTOR if noisy else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +153,22 @@ class Signals:
     noise: bool  # licence, @see, docs/ …
     comment: bool
 
+    @property
+    def bits(self) -> int:
+        """The reasons these signals add (see :func:`reasons_in_words`)."""
+        return (
+            (DATA_CONTEXT if self.data else 0) | (NOISE_CONTEXT if self.noise else 0) | (COMMENT if self.comment else 0)
+        )
+
 
 def context_signals(before: bytes) -> Signals:
-    """What the lead-in before a match says: it announces an endpoint, it reads as documentation, it is a comment."""
-    return Signals(
-        _DATA_CONTEXT.search(before) is not None, _NOISE_CONTEXT.search(before) is not None, _in_comment(before)
-    )
+    """What the lead-in before a match says: it announces an endpoint, it reads as documentation, it is a comment.
+
+    A Markdown link (``[the guide](https://…)``) counts as a comment: docstrings and JSDoc write them, code does
+    not send data to them.
+    """
+    comment = _in_comment(before) or before.endswith((b"](", b"]("))
+    return Signals(_DATA_CONTEXT.search(before) is not None, _NOISE_CONTEXT.search(before) is not None, comment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +179,7 @@ class Name:
     score: float  # scheme, data-like path, known service
     identifier: bool  # capped at 0.1 whatever the context
     noise: bool  # documentation, reserved or example names
+    bits: int = 0  # the reasons its own bytes give (see :func:`reasons_in_words`)
 
     def relevance(self, signals: Signals, source_factor: float) -> float:
         """0–1: how likely this sighting is an endpoint the app sends data to."""
@@ -134,7 +189,7 @@ class Name:
         if signals.noise:
             score -= 0.2
         if signals.comment:
-            score -= 0.3  # a link in a code comment documents something; code does not send data to it
+            score = min(score - 0.3, COMMENT_CAP)  # a link in a code comment documents something
         if self.noise:
             score = min(score, 0.1) * 0.5
         return round(max(0.01, min(1.0, score * source_factor)), 3)

@@ -18,7 +18,7 @@ import itertools
 import mmap
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -28,6 +28,7 @@ from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, Sightings
 from databorder.collect.static.containers import Budget, Capped, archive_kind, scan_stream
 from databorder.collect.static.entities import EntityLinks, best
 from databorder.collect.static.finding import MAP_FROM, Hit, Scanner
+from databorder.collect.static.ranking import SPREAD, reasons_in_words
 from databorder.collect.static.sea import EXECUTABLE_HEADS, Asset, sea_assets
 from databorder.endpoints import registrable_domain
 from databorder.errors import InputFileError
@@ -54,10 +55,16 @@ def _files(root: Path) -> list[tuple[Path, int]]:
     return found
 
 
+#: The knowledge a scan ranks with: the domains known to carry data, and each vendor SDK's default endpoint by
+#: package key (a manifest declaring that SDK is a sighting of its endpoint).  Hashable: it keys the cache below.
+Known = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+
+
 @functools.cache
-def _scanner(known: frozenset[str]) -> Scanner:
+def _scanner(known: Known) -> Scanner:
     # One per worker process: parsing the Public Suffix List costs ~40 ms, far more than a small file's scan.
-    return Scanner(known)
+    domains, sdks = known
+    return Scanner(domains, dict(sdks))
 
 
 class Piece(NamedTuple):
@@ -70,7 +77,7 @@ class Piece(NamedTuple):
     embedded: bool = False  # bytes [start, end) are an archive (a node SEA asset), opened as one
 
 
-Task = tuple[tuple[Piece, ...], frozenset[str]]  # what one worker call scans, with the known domains
+Task = tuple[tuple[Piece, ...], Known]  # what one worker call scans, with what the scan knows
 _BATCH_BYTES = 8 << 20  # small files travel to the workers in batches: one round trip per file cost more
 _BATCH_FILES = 256
 
@@ -196,7 +203,7 @@ def _tally(tallies: dict[str, _Tally], hits: Iterable[Hit]) -> None:
         tally.add(hit)
 
 
-def _tasks(root: Path, files: list[tuple[Path, int]], known: frozenset[str]) -> list[Task]:
+def _tasks(root: Path, files: list[tuple[Path, int]], known: Known) -> list[Task]:
     """Work for the worker processes, biggest first so that no core is left with a big file at the end.
 
     Big plain files are cut into ranges so every core helps; small files are batched.
@@ -262,13 +269,16 @@ def scan_path(
     root: Path,
     *,
     known_domains: frozenset[str] = frozenset(),
+    sdk_endpoints: Mapping[str, str] | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> tuple[list[Observation], list[InputProblem]]:
     """Observations (collector ``static``) for every host found under ``root``, ranked, and the problems met.
 
-    Files are scanned in parallel on every core; ``progress`` is told bytes done and total.
+    Files are scanned in parallel on every core; ``progress`` is told bytes done and total.  ``sdk_endpoints``
+    maps a vendor SDK's package key (:func:`databorder.knowledge.package_key`) to the endpoint it calls: a
+    manifest declaring that dependency is a sighting of the endpoint.
     """
     if not root.exists():
         raise InputFileError(root, "does not exist")
@@ -277,11 +287,12 @@ def scan_path(
     links = EntityLinks()
     done = 0
     count = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(known_domains,)) as pool:
+    known: Known = (known_domains, tuple(sorted((sdk_endpoints or {}).items())))
+    with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(known,)) as pool:
         pool.submit(os.getpid)  # starts the workers now: they load the suffix list while the files are listed
         files = _files(root)
         total = sum(size for _, size in files)
-        tasks = _tasks(root, files, known_domains)
+        tasks = _tasks(root, files, known)
         try:
             for found, file_problems, size, entities in pool.map(_scan_task, tasks, chunksize=1):
                 problems += file_problems
@@ -308,7 +319,7 @@ def scan_path(
     return _observations(tallies, _by_domain(links.take())), problems
 
 
-def _start_worker(known: frozenset[str]) -> None:
+def _start_worker(known: Known) -> None:
     """Workers run at a lower priority (one per core would keep a window from repainting) and load early."""
     if hasattr(os, "nice"):
         os.nice(5)
@@ -346,5 +357,7 @@ def _observations(tallies: dict[str, _Tally], entities: dict[str, list[LegalEnti
 def _observation(hit: Hit, bonus: float) -> Observation:
     evidence = Evidence("static", hit.source, f"offset {hit.offset}", hit.excerpt)
     # Use in many files supports a likely endpoint; it does not lift noise.
-    relevance = round(min(1.0, hit.relevance + (bonus if hit.relevance >= 0.2 else 0)), 3)
-    return Observation(hit.host, hit.ip, hit.port, hit.scheme, evidence, relevance)
+    lifted = bonus > 0 and hit.relevance >= 0.2
+    relevance = round(min(1.0, hit.relevance + (bonus if lifted else 0)), 3)
+    reasons = reasons_in_words(hit.why | (SPREAD if lifted else 0))
+    return Observation(hit.host, hit.ip, hit.port, hit.scheme, evidence, relevance, relevance_reasons=reasons)

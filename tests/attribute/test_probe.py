@@ -372,3 +372,13 @@ def test_a_probe_that_breaks_is_a_note_not_a_crash(caplog: pytest.LogCaptureFixt
     assert "probe probe.test: RDAP failed unexpectedly (RuntimeError; see the log)" in probed.notes
     assert "probe api.probe.test: TLS: the connection to 127.0.0.1:443 was refused" in probed.notes
     assert "a bug" in caplog.text
+
+
+def test_a_host_the_bundle_text_attributes_is_not_probed() -> None:
+    # The bundle inference already asks for review; a certificate naming a non-Chinese arm must not undo it.
+    bundle = ServiceAttribution(operator="unknown operator (likely under CN law: ICP filing 京ICP备18024657号)",
+                                country="CN", source="ICP filing", basis="bundle", confidence="low")  # fmt: skip
+    hint = ServiceAttribution(operator="unknown operator (likely under CN law: ccTLD .cn)", country="CN",
+                              source="ccTLD", basis="cctld", confidence="low")  # fmt: skip
+    assert not unknown_operator(endpoint("api.vendor.test", service=bundle))
+    assert unknown_operator(endpoint("api.vendor.cn", service=hint))

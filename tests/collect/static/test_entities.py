@@ -31,7 +31,8 @@ def found_in(text: str | bytes) -> list[Found]:
     found, pos = [], 0
     while (match := _MARKER_PATTERN.search(data, pos)) is not None:
         start, end = match.span()
-        assert data[start] in MARKER_FIRST or data[start:end].lower() == b"copyright"
+        marker = data[start:end]
+        assert marker[0] in MARKER_FIRST or marker.lower() == b"copyright" or marker[:3] == b"ICP"
         entity = entity_at(data, start, end, 0)
         if entity is not None:
             found.append(entity)

@@ -29,12 +29,12 @@ from databorder.collect.static.ranking import (
     CONFIG_VALUE,
     DEPENDENCY,
     DOCUMENTATION_FILE,
+    NO_ENTITY_TEXT,
     RESERVED_TLDS,
     Name,
     Ranking,
     Signals,
     context_signals,
-    documentation_host,
     file_factor,
 )
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
@@ -189,7 +189,6 @@ class Scanner:
         self._context: dict[bytes, Signals] = {}  # lead-in → its signals
         self._sources: dict[str, float] = {}
         self.links = EntityLinks()  # legal-entity text linked to the hosts seen near it; taken per task (scan)
-        self._linkable: dict[tuple[str, bool], bool] = {}  # (host, in a URL) → whether entity text counts for it
 
     def _known_suffix(self, host: str) -> bool:
         """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
@@ -280,12 +279,13 @@ class Scanner:
                 pos -= 1  # its last NUL may lead an ASCII string right after it
                 if len(found) >= 2 * _MIN_UTF16:
                     for wide in self._utf16(found, data, start, source, base):
-                        if linker is not None and wide.host is not None and self._links_to(wide):
+                        if linker is not None and wide.host is not None and not wide.why & NO_ENTITY_TEXT:
                             linker.host(wide.offset, wide.host)
                         yield wide
                 continue
-            if found[0] in _MARKER_OR_C and (found[0] in MARKER_FIRST or found.lower() == b"copyright"):
-                # An entity marker (no URL or name starts with these bytes; a URL starting "copyright" is longer).
+            if found[0] in _MARKER_OR_C and (
+                found[0] in MARKER_FIRST or found.lower() == b"copyright" or (len(found) == 6 and found[:3] == b"ICP")
+            ):  # an entity marker: no URL or name starts with these bytes, and a URL starting so is longer
                 entity = entity_at(data, start, end, base) if linker is not None else None
                 if entity is not None and linker is not None:
                     linker.entity(entity)
@@ -309,10 +309,8 @@ class Scanner:
                 skip = 2 if found.startswith(b"//") else 1
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
             if hit is not None:
-                if linker is not None and hit.host is not None:
-                    linkable = self._linkable.get((hit.host, hit.scheme is not None))
-                    if linkable or (linkable is None and self._links_to(hit)):
-                        linker.host(hit.offset, hit.host)
+                if linker is not None and hit.host is not None and not hit.why & NO_ENTITY_TEXT:
+                    linker.host(hit.offset, hit.host)
                 yield hit
 
     def _dependencies(self, source: str, data: bytes) -> Iterator[Hit]:
@@ -416,22 +414,6 @@ class Scanner:
             return None
         return self.ranking.name(parsed, text if is_url else None)
 
-    def _links_to(self, hit: Hit) -> bool:
-        """Whether legal-entity text near a sighting counts for its host.
-
-        Not for documentation, code hosting and badges, nor for a bare name shaped like a program identifier
-        (the TextMate scopes of a bundled editor, ``string.invalid``, sit beside its licence headers).
-        """
-        host = str(hit.host)
-        key = (host, hit.scheme is not None)
-        linkable = self._linkable.get(key)
-        if linkable is None:
-            linkable = not documentation_host(host) and (key[1] or not self.ranking.identifier_like(host))
-            self._linkable[key] = linkable
-            if len(self._linkable) > _CACHE_SIZE:
-                self._linkable.clear()
-        return linkable
-
     def _source_factor(self, source: str) -> float:
         factor = self._sources.get(source)
         if factor is None:
@@ -442,7 +424,7 @@ class Scanner:
 
 
 _CACHE_SIZE = 200_000
-_MARKER_OR_C = MARKER_FIRST | frozenset(b"Cc")  # one set lookup tells most matches apart from markers
+_MARKER_OR_C = MARKER_FIRST | frozenset(b"CcI")  # one set lookup tells most matches apart from markers
 #: Legal-entity text is linked to the hosts sighted within this many bytes of it ...
 ENTITY_WINDOW = 4096
 #: ... or, in a file no bigger than this, to every host in the file.

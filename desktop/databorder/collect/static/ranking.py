@@ -65,6 +65,9 @@ URL, BARE_NAME, DATA_PATH, KNOWN_DOMAIN, WEB_PAGE, NOISE_NAME, IDENTIFIER = (1 <
 DATA_CONTEXT, NOISE_CONTEXT, COMMENT, DOCUMENTATION_FILE, DEPENDENCY, CONFIG_VALUE, SPREAD = (
     1 << i for i in range(7, 14)
 )
+#: Not a reason, and never put in words: legal-entity text near such a name says nothing about who runs it
+#: (documentation, code hosting, badges, placeholders; bare names shaped like program identifiers).
+NO_ENTITY_TEXT = 1 << 14
 _REASON_WORDS = (
     (DEPENDENCY, "a declared dependency on a vendor's SDK, whose default endpoint this is"),
     (URL, "a URL"),
@@ -118,6 +121,8 @@ class Ranking:
         # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
         identifier = bool(host and not url and not known and self.identifier_like(host))
         bits |= (IDENTIFIER if identifier else 0) | (NOISE_NAME if noise else 0)
+        if identifier or (host and documentation_host(host)):
+            bits |= NO_ENTITY_TEXT
         return Name(parsed, score, identifier, noise, bits)
 
     def identifier_like(self, host: str) -> bool:

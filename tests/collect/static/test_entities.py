@@ -152,11 +152,11 @@ NAME = Found("copyright", "© 2025 Foo Inc.", "Foo Inc.", None, 5100)
 def test_the_linker_links_what_lies_within_the_window_on_either_side() -> None:
     links = EntityLinks()
     linker = Linker(links, "app/main.js", 4096)
-    linker.host(100, "far-before.example.com")  # 4,900 bytes before: too far
-    linker.host(1000, "before.example.com")  # 4,000 bytes before
+    linker.hosts += [(100, "far-before.example.com"), (1000, "before.example.com")]  # 4,900 and 4,000 before
     linker.entity(ICP)
-    linker.host(9000, "after.example.com")  # 4,000 bytes after
-    linker.host(9200, "far-after.example.com")
+    for offset, host in ((9000, "after.example.com"), (9200, "far-after.example.com")):  # 4,000 and 4,200 after
+        linker.hosts.append((offset, host))
+        linker.host(offset, host)
     assert {(e.near, e.distance) for e in links.take()} == {("before.example.com", 4000), ("after.example.com", 4000)}
     assert not links
 

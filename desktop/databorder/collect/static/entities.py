@@ -18,11 +18,12 @@ Co., Ltd.: CN) or with Hong Kong (HK). ``Inc.``, ``LLC``, ``GmbH``, ``Co., Ltd.`
 
 from __future__ import annotations
 
+import bisect
 import functools
 import mmap
 import re
-from collections.abc import Callable, Iterable
-from typing import NamedTuple, TypeVar
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from databorder.model import EntityKind, LegalEntity
 
@@ -81,6 +82,7 @@ MARKERS = ("(?-i:ICP)[备证]|公网安备|有限[公责責]|株式会社" + r"|
 #: with a quote, NUL or "/"): "ICP备" and "copyright" are told from a URL by their length.
 MARKER_FIRST = frozenset(range(0x80, 0x100)) | frozenset(b"&(")
 _FILING_MARKERS = (b"ICP", "公网安备".encode())
+_NAME_BEFORE = frozenset("有株".encode()[::3])  # first bytes of the markers whose name precedes them
 
 #: How strong each kind of text is when it names a country: a filing number is the operator's own registration.
 _STRENGTH: dict[str, int] = {"icp-filing": 3, "psb-filing": 3, "company": 2, "copyright": 2}
@@ -101,9 +103,13 @@ def entity_at(data: Buffer, start: int, end: int, base: int) -> Found | None:
 
     None when the text around it is no filing number or company name (most copyright markers in code are not).
     """
+    head = data[start]
     if data[start : start + 3] == b"ICP" or data[start : start + 12] == _FILING_MARKERS[1]:
-        start = max(0, start - 3)  # the province's character before it (checked by the filing's pattern)
-    first = max(0, start - _BEFORE)
+        start = first = max(0, start - 3)  # the province's character before it (the filing's pattern checks it)
+    elif head in _NAME_BEFORE:
+        first = max(0, start - _BEFORE)  # 有限公司, 株式会社: the name ends at the marker
+    else:
+        first = start  # a copyright line: all of it follows, and without what precedes it the cache hits
     found = _read(bytes(data[first : end + _AFTER]), start - first)
     return found._replace(offset=found.offset + base + first) if found is not None else None
 
@@ -246,42 +252,55 @@ class EntityLinks:
 class Linker:
     """Links the entity text and the host sightings of one buffer that lie within ``window`` bytes of each other.
 
-    Both come in the order they were found. Each side keeps what lies within the window behind it: a host's
-    latest sighting, a text's latest place, and at most the last ``_RECENT`` of each, so work and memory stay
-    bounded on hostile input (a buffer full of markers) whatever the buffer's size.
+    Both come in the order they were found. The scanner appends each sighting to ``hosts`` itself (a list append,
+    the cheapest thing on the path every sighting takes) and calls :meth:`host` only while entity text is pending,
+    :meth:`trim` when the list grows. Entity text is kept while it lies within the window behind the latest
+    sighting, at most the last ``_RECENT`` pieces, so work and memory stay bounded on hostile input (a buffer full
+    of markers) whatever the buffer's size.
     """
 
     __slots__ = ("entities", "hosts", "links", "source", "window")
 
+    TRIM_AT = 4096  # sightings kept before the old ones are dropped
+
     def __init__(self, links: EntityLinks, source: str, window: int) -> None:
         self.links, self.source, self.window = links, source, window
-        self.hosts: dict[str, int] = {}  # host → its latest sighting, oldest first
+        self.hosts: list[tuple[int, str]] = []  # (offset, host) of the sightings so far, in order
         self.entities: dict[str, Found] = {}  # text → its latest place, oldest first
 
     def host(self, offset: int, host: str) -> None:
-        """A host sighted at ``offset``: linked to the entity text seen within the window before it."""
+        """A host sighted at ``offset`` while entity text is pending: linked to what lies within the window."""
         entities = self.entities
-        if entities:
-            _trim(entities, offset - self.window, lambda found: found.offset)
-            for found in entities.values():
-                self._link(found, host, abs(offset - found.offset))
-        hosts = self.hosts
-        hosts.pop(host, None)
-        hosts[host] = offset
-        if len(hosts) > _RECENT:
-            _trim(hosts, offset - self.window, int)
+        while entities:
+            first = next(iter(entities.values()))
+            if offset - first.offset <= self.window:
+                break
+            del entities[first.text]
+        for found in entities.values():
+            self._link(found, host, abs(offset - found.offset))
 
     def entity(self, found: Found) -> None:
         """Entity text: linked to the hosts sighted within the window before it, and kept for those after it."""
-        hosts = self.hosts
-        _trim(hosts, found.offset - self.window, int)
-        for host, offset in hosts.items():
-            self._link(found, host, abs(found.offset - offset))
+        oldest = found.offset - self.window
+        linked: set[str] = set()
+        for offset, host in reversed(self.hosts):
+            if offset < oldest:
+                break
+            if host not in linked:  # the latest sighting of a host is the nearest
+                linked.add(host)
+                self._link(found, host, abs(found.offset - offset))
         entities = self.entities
         entities.pop(found.text, None)
         entities[found.text] = found
         if len(entities) > _RECENT:
             del entities[next(iter(entities))]
+        self.trim()
+
+    def trim(self) -> None:
+        """Forget the sightings that lie beyond the window behind the latest one."""
+        hosts = self.hosts
+        if hosts:
+            del hosts[: bisect.bisect_left(hosts, (hosts[-1][0] - self.window, ""))]
 
     def _link(self, found: Found, host: str, distance: int) -> None:
         self.links.add(LegalEntity(found.kind, found.text, found.name, found.country, self.source, found.offset,
@@ -289,16 +308,6 @@ class Linker:
 
 
 _RECENT = 16
-_T = TypeVar("_T")
-
-
-def _trim(recent: dict[str, _T], oldest: int, offset_of: Callable[[_T], int]) -> None:
-    """Drop what lies before ``oldest`` and, beyond ``_RECENT`` entries, the oldest ones (dicts keep order)."""
-    while recent:
-        first = next(iter(recent))
-        if offset_of(recent[first]) >= oldest and len(recent) <= _RECENT:
-            return
-        del recent[first]
 
 
 def best(entities: Iterable[LegalEntity], keep: int = 4) -> tuple[LegalEntity, ...]:

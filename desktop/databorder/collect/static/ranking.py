@@ -115,13 +115,15 @@ class Ranking:
         if known:
             score += 0.2
             bits |= KNOWN_DOMAIN
-        noise = bool(host and (host.rsplit(".", 1)[-1] in RESERVED_TLDS or _is_noise_host(host)
-                               or _PLACEHOLDER.match(host))) or bool(url and _SCHEMA_PATH.search(url))  # fmt: skip
+        documentation = bool(host and documentation_host(host))
+        noise = bool(host and (host.rsplit(".", 1)[-1] in RESERVED_TLDS or documentation)) or bool(
+            url and _SCHEMA_PATH.search(url)
+        )
         # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one; unless the
         # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
         identifier = bool(host and not url and not known and self.identifier_like(host))
         bits |= (IDENTIFIER if identifier else 0) | (NOISE_NAME if noise else 0)
-        if identifier or (host and documentation_host(host)):
+        if identifier or documentation:
             bits |= NO_ENTITY_TEXT
         return Name(parsed, score, identifier, noise, bits)
 

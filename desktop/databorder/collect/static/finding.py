@@ -190,6 +190,7 @@ class Scanner:
         self._context: dict[bytes, Signals] = {}  # lead-in → its signals
         self._sources: dict[str, float] = {}
         self.links = EntityLinks()  # legal-entity text linked to the hosts seen near it; taken per task (scan)
+        self._entity_sources: dict[str, bool] = {}  # file → whether entity text in it counts
 
     def _known_suffix(self, host: str) -> bool:
         """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
@@ -267,7 +268,7 @@ class Scanner:
         size = len(data)
         find = self._find_binary if binary else self._find_text
         linker = None
-        if self._source_factor(source) == 1.0 and not _METADATA.search(source):  # not in docs, tests, READMEs
+        if not binary and self._entity_source(source):
             linker = Linker(self.links, source, size if whole and size <= SMALL_FILE else ENTITY_WINDOW)
         pos = 0
         while True:
@@ -419,6 +420,15 @@ class Scanner:
         elif parsed.ip is None or not is_url:
             return None
         return self.ranking.name(parsed, text if is_url else None)
+
+    def _entity_source(self, source: str) -> bool:
+        """Whether entity text in this file counts: not in docs, tests, READMEs or a Python package's metadata."""
+        counts = self._entity_sources.get(source)
+        if counts is None:
+            counts = self._entity_sources[source] = self._source_factor(source) == 1.0 and not _METADATA.search(source)
+            if len(self._entity_sources) > _CACHE_SIZE:
+                self._entity_sources.clear()
+        return counts
 
     def _source_factor(self, source: str) -> float:
         factor = self._sources.get(source)

@@ -31,7 +31,12 @@ def test_a_fifo_a_device_a_folder_and_a_read_only_file_are_refused_and_left_alon
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     opened = threading.Event()
-    reader = threading.Thread(target=lambda: (fifo.open("rb").close(), opened.set()), daemon=True)
+
+    def read_once() -> None:
+        fifo.open("rb").close()
+        opened.set()
+
+    reader = threading.Thread(target=read_once, daemon=True)
     reader.start()  # were the FIFO opened for writing, this reader would return
     for target, words in ((fifo, "not a regular file"), (Path("/dev/full"), "not a regular file"),
                           (tmp_path, "it is a folder")):  # fmt: skip

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from databorder.errors import DataBorderError
+from databorder.inputs import ASSESSMENT_LIMIT, read_bounded
 from databorder.model import Assessment
 from databorder.report.output import replacing
 
@@ -28,7 +29,7 @@ def write_json(assessment: Assessment, path: Path) -> None:
 def read_json(path: Path) -> Assessment:
     """A saved assessment; raises :class:`DataBorderError` naming the file if it is not one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, ASSESSMENT_LIMIT).decode("utf-8")
     except OSError as exc:
         raise DataBorderError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

@@ -25,6 +25,7 @@ import platformdirs
 
 from databorder.endpoints import registrable_domain
 from databorder.errors import InputFileError, ResourceError
+from databorder.inputs import TABLE_LIMIT, read_bounded
 from databorder.model import ChainLink, DatabaseRef, Role, chain_in_words
 from databorder.resources import resource_path, system_config_dir, user_config_dir
 
@@ -400,7 +401,7 @@ class _FileReader:
 
     def read(self) -> list[Operator]:
         try:
-            raw = self.path.read_bytes()
+            raw = read_bounded(self.path, TABLE_LIMIT)
             text = raw.decode("utf-8")
             self.lines = text.splitlines()
             data = tomllib.loads(text)

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from databorder.collect import CAPTURE_FORMATS
 from databorder.errors import DataBorderError
+from databorder.inputs import SETTINGS_LIMIT, read_bounded
 from databorder.resources import user_config_dir
 
 log = logging.getLogger(__name__)
@@ -410,7 +411,7 @@ def load_settings(path: Path | None = None) -> dict[str, Any]:
     """The user's saved values of declared options; raises :class:`DataBorderError` naming a broken file's line."""
     path = path or settings_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, SETTINGS_LIMIT).decode("utf-8")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from databorder.errors import DataBorderError, InputFileError
+from databorder.inputs import POLICY_LIMIT, read_bounded
 from databorder.options import OPTIONS, SPECS, check_value
 from databorder.resources import system_config_dir
 
@@ -112,7 +113,7 @@ def load_org_policy(path: Path | None = None) -> OrgPolicy:
     """The policy at ``path`` (default: :func:`policy_path`); no file is an empty policy."""
     path = path or policy_path()
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, POLICY_LIMIT)
     except FileNotFoundError:
         return OrgPolicy()
     except OSError as exc:

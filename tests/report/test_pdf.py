@@ -100,7 +100,7 @@ def test_pdf_a_and_letter_paper(tmp_path: Path) -> None:
 def test_unwritable_target_is_one_sentence(tmp_path: Path) -> None:
     from databorder.errors import DataBorderError
 
-    with pytest.raises(DataBorderError, match="cannot be written"):
+    with pytest.raises(DataBorderError, match=r"cannot write the PDF report: the folder .* does not exist"):
         render_pdf(sample_assessment(), tmp_path / "missing-folder" / "r.pdf")
     with pytest.raises(DataBorderError, match="paper must be one of"):
         render_pdf(sample_assessment(), tmp_path / "r.pdf", paper="a5")

@@ -22,6 +22,7 @@ import maxminddb
 from maxminddb.errors import InvalidDatabaseError
 
 from databorder.errors import GeoIPDatabaseError, ResourceError
+from databorder.inputs import DATABASE_LIMIT, read_bounded
 from databorder.model import DatabaseKind, DatabaseRef
 from databorder.resources import resource_path
 
@@ -45,7 +46,7 @@ class _MmdbFile:
     def __init__(self, path: Path, origin: DatabaseOrigin) -> None:
         self.path = path
         try:
-            data = path.read_bytes()
+            data = read_bounded(path, DATABASE_LIMIT)
         except FileNotFoundError:
             raise GeoIPDatabaseError(path, f"{self.kind} database does not exist") from None
         except OSError as exc:

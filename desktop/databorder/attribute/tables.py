@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from databorder.errors import InputFileError, ResourceError
+from databorder.inputs import TABLE_LIMIT, read_bounded
 from databorder.model import DatabaseKind, DatabaseRef, NetworkOperator, ServiceAttribution
 from databorder.resources import resource_path
 
@@ -31,7 +32,7 @@ class OperatorEntry:
 def _load(path: Path, kind: DatabaseKind, *, shipped: bool = True) -> tuple[dict[str, Any], DatabaseRef]:
     """Read one table; a broken shipped table is a broken installation, a broken user table is bad input."""
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, TABLE_LIMIT)
         data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         if shipped:

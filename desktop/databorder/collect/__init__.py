@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal, get_args
 
 from databorder.errors import InputFileError
+from databorder.inputs import check_regular
 from databorder.model import Evidence, Observation
 
 #: The capture formats a file can be read as (``--capture-format``); recognised from content otherwise.
@@ -36,6 +37,7 @@ class InputProblem:
 def open_input(path: Path) -> Iterator[BinaryIO]:
     """Open an input file for reading, turning OS errors into one sentence naming the file."""
     try:
+        check_regular(path)
         handle = path.open("rb")
     except IsADirectoryError:
         raise InputFileError(path, "is a folder, not a file") from None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from databorder.errors import RulePackError
+from databorder.inputs import PACK_LIMIT, read_bounded
 from databorder.model import MAX_PACK_WEIGHT, MAX_RULE_POINTS, SEVERITY_ORDER, Facet, PackOrigin, PackRef, Severity
 from databorder.regions import regions
 from databorder.resources import rules_dir, system_config_dir, user_config_dir
@@ -162,7 +163,7 @@ def mandatory_packs() -> list[str]:
 def load_pack(path: Path, origin: PackOrigin = "file", *, _chain: tuple[str, ...] = ()) -> RulePack:
     """Read and check the pack at ``path`` (and what it extends); raises :class:`RulePackError` with file and line."""
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, PACK_LIMIT)
     except FileNotFoundError:
         raise RulePackError(path, "rule pack file does not exist") from None
     except OSError as exc:

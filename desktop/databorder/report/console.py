@@ -129,11 +129,8 @@ def endpoint_table(assessment: Assessment, *, limit: int | None = None) -> Table
         prohibited = sum(1 for e in ordered if worst.get(e.key, 2) == 0)
         endpoints = ordered[: max(limit, prohibited)]  # every prohibited endpoint, whatever the limit
     table = Table(title=f"{assessment.target.name} — {len(assessment.endpoints)} endpoints", show_lines=True)
-    left = (
-        [e for e in assessment.endpoints if e not in set(endpoints)]
-        if len(endpoints) < len(assessment.endpoints)
-        else []
-    )
+    shown = {e.key for e in endpoints}
+    left = [e for e in assessment.endpoints if e.key not in shown]
     if left:
         flagged = sum(1 for e in left if e.key in by_endpoint and any(f.severity != "info" for f in by_endpoint[e.key]))
         table.caption = (

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
-from databorder.errors import DataBorderError
 from databorder.model import SEVERITY_ORDER, AddressAttribution, Assessment
+from databorder.report.output import replacing
 
 COLUMNS = (
     "endpoint", "roles", "address", "scope", "hosting_country", "asn", "network_operator", "network_operator_country",
@@ -17,6 +18,11 @@ COLUMNS = (
 
 def write_csv(assessment: Assessment, path: Path) -> int:
     """Write the CSV; returns the number of data rows. An endpoint without addresses gets one row."""
+    with replacing(path, "CSV") as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
+        return _write_rows(assessment, csv.writer(handle))
+
+
+def _write_rows(assessment: Assessment, writer: Any) -> int:
     worst: dict[str, str] = {}
     points: dict[str, int] = {}
     for f in assessment.findings:
@@ -24,42 +30,35 @@ def write_csv(assessment: Assessment, path: Path) -> int:
             worst[f.endpoint] = f.severity
         points[f.endpoint] = points.get(f.endpoint, 0) + f.points
     rows = 0
-    try:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for e in assessment.endpoints:
-                service = e.service
-                common = {
-                    "endpoint": e.key,
-                    "roles": " ".join(e.roles),
-                    "service_operator": service.operator if service else "",
-                    "service_jurisdiction": (service.country or "") if service else "",
-                    "worst_finding": worst.get(e.key, ""),
-                    "points": points.get(e.key, 0),
-                    "relevance": e.relevance,
-                    "confidence": e.confidence,
-                    "dns_status": e.resolution.status,
-                }
-                for address in e.addresses or [None]:
-                    operator = address.network_operator if address else None
-                    row = {
-                        **common,
-                        "address": address.ip if address else "",
-                        "scope": address.scope if address else "",
-                        "hosting_country": (address.country or "") if address else "",
-                        "asn": address.asn if address and address.asn is not None else "",
-                        "network_operator": operator.name
-                        if operator
-                        else ((address.as_organization or "") if address else ""),
-                        "network_operator_country": (operator.country or "") if operator else "",
-                        "anycast": ("yes" if address.anycast else "no") if address else "",
-                        **_registration(address),
-                    }
-                    writer.writerow([_cell(row[c]) for c in COLUMNS])
-                    rows += 1
-    except OSError as exc:
-        raise DataBorderError(f"{path}: cannot write the CSV: {exc.strerror or exc}") from None
+    writer.writerow(COLUMNS)
+    for e in assessment.endpoints:
+        service = e.service
+        common = {
+            "endpoint": e.key,
+            "roles": " ".join(e.roles),
+            "service_operator": service.operator if service else "",
+            "service_jurisdiction": (service.country or "") if service else "",
+            "worst_finding": worst.get(e.key, ""),
+            "points": points.get(e.key, 0),
+            "relevance": e.relevance,
+            "confidence": e.confidence,
+            "dns_status": e.resolution.status,
+        }
+        for address in e.addresses or [None]:
+            operator = address.network_operator if address else None
+            row = {
+                **common,
+                "address": address.ip if address else "",
+                "scope": address.scope if address else "",
+                "hosting_country": (address.country or "") if address else "",
+                "asn": address.asn if address and address.asn is not None else "",
+                "network_operator": operator.name if operator else ((address.as_organization or "") if address else ""),
+                "network_operator_country": (operator.country or "") if operator else "",
+                "anycast": ("yes" if address.anycast else "no") if address else "",
+                **_registration(address),
+            }
+            writer.writerow([_cell(row[c]) for c in COLUMNS])
+            rows += 1
     return rows
 
 

@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from databorder.errors import DataBorderError
+from databorder.inputs import ASSESSMENT_LIMIT, read_bounded
 from databorder.model import Assessment
+from databorder.report.output import replacing
 
 
 def write_json(assessment: Assessment, path: Path) -> None:
     """Write ``assessment`` to ``path`` (``-`` = stdout); an interrupted write never leaves half a file behind."""
     text = assessment.to_json() + "\n"
     if str(path) == "-":
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as exc:  # a full disk or a closed pipe behind stdout
+            reason = exc.strerror or exc
+            raise DataBorderError(f"cannot write the assessment JSON to standard output: {reason}") from None
         return
-    try:
-        folder = path.parent if str(path.parent) else Path(".")
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, path)
-    except OSError as exc:
-        raise DataBorderError(f"{path}: cannot write the assessment JSON: {exc.strerror or exc}") from None
+    with replacing(path, "assessment JSON") as temporary:
+        temporary.write_text(text, encoding="utf-8")
 
 
 def read_json(path: Path) -> Assessment:
     """A saved assessment; raises :class:`DataBorderError` naming the file if it is not one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, ASSESSMENT_LIMIT).decode("utf-8")
     except OSError as exc:
         raise DataBorderError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

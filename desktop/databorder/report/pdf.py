@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from databorder.errors import DataBorderError
 from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding, Registration
+from databorder.report.output import replacing
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSizeF
@@ -74,11 +75,23 @@ def render_pdf(
     """
     if paper not in PAPERS:
         raise DataBorderError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
-    try:  # ask the OS first: its reason (no such folder, permission denied) says more than Qt's "false"
-        with path.open("ab"):
-            pass
-    except OSError as exc:
-        raise DataBorderError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    with replacing(path, "PDF report") as temporary:
+        return _render(assessment, temporary, path, paper=paper, pdf_a=pdf_a, author=author,
+                       organisation=organisation, logo=logo)  # fmt: skip
+
+
+def _render(
+    assessment: Assessment,
+    path: Path,
+    target: Path,
+    *,
+    paper: str,
+    pdf_a: bool,
+    author: str | None,
+    organisation: str | None,
+    logo: Path | None,
+) -> int:
+    """The report drawn into ``path`` (a temporary file that becomes ``target``); returns the page count."""
     _ensure_gui_application()
     from PySide6.QtCore import QMarginsF, QRectF, QSizeF
     from PySide6.QtGui import QFont, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
@@ -108,7 +121,7 @@ def render_pdf(
 
     painter = QPainter()
     if not painter.begin(writer):
-        raise DataBorderError(f"{path}: cannot be written (is the folder writable?)")
+        raise DataBorderError(f"{target}: cannot write the PDF report (is the folder writable?)")
     total = pages + 1  # the world map gets a page of its own, after the cover
     try:
         small = QFont("DejaVu Sans", 7)

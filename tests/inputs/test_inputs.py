@@ -1,0 +1,47 @@
+"""Named files are read only when regular and within their kind's limit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from databorder.errors import DataBorderError
+from databorder.inputs import MB, check_regular, read_bounded
+
+
+def test_a_regular_file_within_the_limit_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    path.write_bytes(b"x" * 1000)
+    assert read_bounded(path, MB) == b"x" * 1000
+
+
+def test_devices_pipes_folders_long_names_and_big_files_are_sentences_not_hangs(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path, words in ((fifo, "not a regular file"), (Path("/dev/zero"), "not a regular file"),
+                        (tmp_path, "a folder"), (Path("x" * 5000), "too long")):  # fmt: skip
+        with pytest.raises(OSError, match=words):
+            read_bounded(path, MB)
+    big = tmp_path / "big"
+    with big.open("wb") as handle:
+        handle.truncate(3 * MB)  # sparse: nothing is written
+    with pytest.raises(OSError, match="3 MB, more than such a file can be"):
+        read_bounded(big, MB)
+    with pytest.raises(FileNotFoundError):
+        check_regular(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        lambda p: __import__("databorder.policy.packs", fromlist=["load_pack"]).load_pack(p),
+        lambda p: __import__("databorder.orgpolicy", fromlist=["load_org_policy"]).load_org_policy(p),
+        lambda p: __import__("databorder.report.jsonout", fromlist=["read_json"]).read_json(p),
+        lambda p: __import__("databorder.options", fromlist=["load_settings"]).load_settings(p),
+    ],
+)
+def test_every_reader_refuses_a_device_with_its_own_sentence(reader: object) -> None:
+    with pytest.raises(DataBorderError, match="not a regular file"):
+        reader(Path("/dev/zero"))  # type: ignore[operator]

@@ -233,6 +233,7 @@ def test_a_scanned_bundle_naming_a_chinese_operator_asks_for_review(
         finding.message
     )
     assert "from legal-entity text in the scanned bundle" in finding.adjustments[0]
+    assert finding.adjustments[0].endswith("until an organisation's table or the knowledge base settles it")
     other = next(e for e in result.endpoints if e.host == "api.other-vendor.test")
     assert other.service is None and other.entities == ()  # text in another file says nothing about it
     assert result.verdict == "review"  # an inference asks for review: not allow, and never prohibit

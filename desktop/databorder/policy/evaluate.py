@@ -111,9 +111,12 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
     inferred = [s.inferred for s in matched if s.inferred]
     if inferred and len(inferred) == len(matched) and severity == "prohibit":
         severity = "review"
+        # The probe leaves a host the bundle's text attributes alone (docs/knowledge-base.md): only a table settles it.
+        bundle = inferred[0] == BASIS_WORDS["bundle"]
+        settles = " or the knowledge base" if bundle else ", the knowledge base or --probe"
         adjustments.append(
             f"who runs it is inferred ({inferred[0]}), not read from a sourced table: capped at review until "
-            "an organisation's table, the knowledge base or --probe settles it"
+            f"an organisation's table{settles} settles it"
         )
     edge_only = matched and all(s.facet == "hosting" and s.anycast for s in matched)
     if edge_only and "anycast" not in rule.when:

@@ -328,7 +328,7 @@ def _split_port(hostport: str, *, original: str) -> tuple[str, int | None]:
 
 
 def _port(text: str, original: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:  # not "²": isdigit, but no number
         raise EndpointSyntaxError(f"{_shorten(original)!r} has an invalid port {text!r}")
     return int(text)
 

@@ -58,3 +58,14 @@ def test_the_reasons_a_scan_ranked_an_endpoint_are_shown_escaped() -> None:
     html = endpoint_html(assessment, endpoint)
     assert "Ranked so because: a URL; an API-like path &lt;v1&gt;" in html
     assert "Ranked so because" not in endpoint_html(assessment, assessment.endpoints[0])
+
+
+def test_a_megabyte_message_or_excerpt_is_cut_for_the_pane() -> None:
+    from databorder.gui.detail import TEXT_LIMIT
+
+    assessment = sample_assessment()
+    huge = "x" * 1_000_000
+    finding = dataclasses.replace(assessment.findings[0], message=huge)
+    endpoint = dataclasses.replace(assessment.endpoints[0], evidence=(Evidence("static", "a.js", "offset 1", huge),))
+    html = endpoint_html(dataclasses.replace(assessment, findings=(finding,)), endpoint)
+    assert len(html) < 20 * TEXT_LIMIT and f"{1_000_000 - TEXT_LIMIT:,} more characters" in html

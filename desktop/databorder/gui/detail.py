@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
+from html import escape as _escape
 
 from databorder.model import Assessment, DatabaseKind, Endpoint, Finding, Registration, basis_in_words
+
+#: The most characters of one text the pane shows: a hostile saved assessment's megabyte message or excerpt
+#: would freeze the UI thread laying it out, and nobody reads that far.
+TEXT_LIMIT = 2000
+
+
+def escape(text: str) -> str:
+    """``text`` escaped for the pane's HTML, cut at :data:`TEXT_LIMIT` characters with a word of how much more."""
+    if len(text) > TEXT_LIMIT:
+        text = f"{text[:TEXT_LIMIT]}… ({len(text) - TEXT_LIMIT:,} more characters; see the JSON)"
+    return _escape(text)
+
 
 _MAX_EVIDENCE = 20
 

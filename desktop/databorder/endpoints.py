@@ -64,6 +64,24 @@ def is_local(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return any(value & mask == network for network, mask in table)
 
 
+def sent_safely(url: str) -> bool:
+    """Whether credentials or lookups may go to ``url``: over https, or over plain http to this machine only.
+
+    Plain http is for a local mirror or a test server; never clear text across a network.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
 #: Evidence kept per endpoint and source; the rest is counted in one summary line.
 MAX_EVIDENCE_PER_SOURCE = 10
 
@@ -315,7 +333,7 @@ def _split_port(hostport: str, *, original: str) -> tuple[str, int | None]:
 
 
 def _port(text: str, original: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:  # not "²": isdigit, but no number
         raise EndpointSyntaxError(f"{_shorten(original)!r} has an invalid port {text!r}")
     return int(text)
 

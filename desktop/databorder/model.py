@@ -464,7 +464,10 @@ class Assessment:
     @classmethod
     def from_json(cls, text: str) -> Assessment:
         """Read an assessment back from its JSON text (as written by :meth:`to_json`)."""
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            raise ValueError("it is nested far deeper than an assessment is") from None
         if not isinstance(data, dict):
             raise ValueError("an assessment must be a JSON object")
         version = data.get("schema_version")

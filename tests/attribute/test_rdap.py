@@ -244,3 +244,39 @@ def test_registrations_sit_beside_geoip_and_a_disagreement_is_a_note() -> None:
     assert any("records US for the network, GeoIP places it in DE" in n for n in found.notes)
     stopped = add_registrations([endpoint], lookup, cancelled=lambda: True)
     assert stopped.cancelled and stopped.endpoints[0].addresses[0].registration is None
+
+
+def test_a_redirect_is_followed_only_to_https_and_a_local_one_is_followed(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/rdap/ip/192.0.2.20").respond_with_data(
+        "", status=302, headers={"Location": "http://rdap.registry.test/ip/192.0.2.20?token=x"}
+    )
+    found = client(httpserver, tmp_path).lookup("192.0.2.20")  # nothing is sent to the plain-http address
+    assert found.error == (
+        "the registry redirected to http://rdap.registry.test/ip/192.0.2.20 (not https); DataBorder did not follow it"
+    )
+    httpserver.expect_request("/rdap/ip/192.0.2.21").respond_with_data(
+        "", status=301, headers={"Location": httpserver.url_for("/moved/ip/192.0.2.21")}
+    )  # this machine (a test server or a local mirror) may be plain http
+    httpserver.expect_request("/moved/ip/192.0.2.21").respond_with_json(network("192.0.2.0", "192.0.2.255"))
+    assert client(httpserver, tmp_path).lookup("192.0.2.21").organisation == "Example BV"
+
+
+def test_an_answer_claiming_a_huge_range_is_used_once_not_cached_for_every_address(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/rdap/ip/198.51.100.30").respond_with_json(network("0.0.0.0", "255.255.255.255"))
+    rdap = client(httpserver, tmp_path)
+    assert rdap.lookup("198.51.100.30").organisation == "Example BV"
+    httpserver.expect_request("/rdap/ip/203.0.113.30").respond_with_json(network("203.0.113.0", "203.0.113.255"))
+    assert not rdap.lookup("203.0.113.30").cached  # asked, not taken from the /0 answer
+
+
+def test_an_oversized_answer_is_not_read_whole(httpserver: HTTPServer, tmp_path: Path) -> None:
+    from databorder.attribute import rdap as module
+
+    httpserver.expect_request("/rdap/ip/192.0.2.40").respond_with_data(b"{" + b" " * (module._MAX_BODY + 10) + b"}")
+    assert client(httpserver, tmp_path).lookup("192.0.2.40").error == (
+        "the registry's answer is far larger than an RDAP record; ignored"
+    )

@@ -125,3 +125,8 @@ def test_update_editions_uses_the_stored_account_or_says_how_to_store_one(
     assert [edition for edition, _ in done] == ["GeoLite2-Country"] and done[0][1].kind == "country"
     assert seen and set(seen) == {"GeoLite2-Country"}
     assert list(update_editions(base_url=httpserver.url_for("/"), cancelled=lambda: True)) == []
+
+
+def test_a_plain_http_download_server_elsewhere_never_gets_the_licence_key() -> None:
+    with pytest.raises(DataBorderError, match="would receive your MaxMind licence key in clear text"):
+        update("GeoLite2-Country", account_id="1", licence_key="k", base_url="http://mirror.example.test")

@@ -81,6 +81,12 @@ def test_json_to_stdout_is_only_json(
     assert json.loads(out)["endpoints"][0]["ip"] == "203.0.113.9"
 
 
+def deep_json(tmp: Path) -> Path:
+    path = tmp / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    return path
+
+
 def docs_only(tmp: Path) -> Path:
     """An app folder whose only name sits in its README: below the default relevance threshold."""
     folder = tmp / "docs-only"
@@ -95,6 +101,9 @@ def docs_only(tmp: Path) -> Path:
         (lambda tmp, dbs: ["assess"], "nothing to assess"),
         (lambda tmp, dbs: ["assess", "--hosts", str(tmp / "missing.txt")], "missing.txt: does not exist"),
         (lambda tmp, dbs: ["assess", "not a host"], "no usable host"),
+        (lambda tmp, dbs: ["assess", "example.com:²", "--offline"], "has an invalid port '²'"),  # a digit, no number
+        (lambda tmp, dbs: ["assess", "a" * 300 + ".com", "--offline"], "is not a valid host name"),  # > NAME_MAX
+        (lambda tmp, dbs: ["report", str(deep_json(tmp)), "--pdf", str(tmp / "r.pdf")], "nested far deeper"),
         (lambda tmp, dbs: ["assess", str(docs_only(tmp)), "--offline"], "1 names below relevance 0.2 are not assessed"),
         (lambda tmp, dbs: ["assess", "x.test", "--nameserver", "dns.example.test"], "is not an IP address"),
         (lambda tmp, dbs: ["assess", "x.test", "--offline", "--country-db", str(dbs.asn)], "not a country"),

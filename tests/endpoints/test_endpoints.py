@@ -168,3 +168,12 @@ def test_pages_for_people_are_told_by_their_first_label_under_a_domain() -> None
     assert is_web_page("docs.vendor.com") and is_web_page("www.vendor.co.uk")
     assert is_web_page("bailian.console.aliyun.com")  # a console page, whatever comes before
     assert not is_web_page("docs.com") and not is_web_page("api.vendor.com") and not is_web_page(None)
+
+
+def test_credentials_go_only_over_https_or_to_this_machine() -> None:
+    from databorder.endpoints import sent_safely
+
+    assert sent_safely("https://download.example.test/x") and sent_safely("http://127.0.0.1:8080/x")
+    assert sent_safely("http://localhost/x") and sent_safely("http://[::1]:9/x")
+    assert not sent_safely("http://mirror.example.test/x") and not sent_safely("http://192.0.2.1/x")
+    assert not sent_safely("ftp://127.0.0.1/x") and not sent_safely("file:///etc/passwd")

@@ -83,3 +83,16 @@ def test_legal_entity_text_and_the_bundle_inference_read_as_evidence_not_fact() 
         "not a sourced fact",
     ):
         assert expected in html, expected
+    many = endpoint_html(assessment, dataclasses.replace(endpoint, entities=(icp,) * 25))
+    assert many.count("ICP filing <b>") == 20 and "… and 5 more" in many
+
+
+def test_a_megabyte_message_or_excerpt_is_cut_for_the_pane() -> None:
+    from databorder.gui.detail import TEXT_LIMIT
+
+    assessment = sample_assessment()
+    huge = "x" * 1_000_000
+    finding = dataclasses.replace(assessment.findings[0], message=huge)
+    endpoint = dataclasses.replace(assessment.endpoints[0], evidence=(Evidence("static", "a.js", "offset 1", huge),))
+    html = endpoint_html(dataclasses.replace(assessment, findings=(finding,)), endpoint)
+    assert len(html) < 20 * TEXT_LIMIT and f"{1_000_000 - TEXT_LIMIT:,} more characters" in html

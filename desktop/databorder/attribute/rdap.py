@@ -29,11 +29,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import platformdirs
 import requests
 
+from databorder.endpoints import sent_safely
 from databorder.errors import ResourceError
 from databorder.model import Endpoint, Registration
 from databorder.resources import resource_path
@@ -226,7 +227,6 @@ class RdapClient:
         self.min_interval = min_interval
         self.timeout = timeout
         self.session = session or requests.Session()  # proxies from the environment, like geoip update
-        self.session.max_redirects = 3
         self.session.headers["Accept"] = "application/rdap+json, application/json"
         self._sleep = sleep
         self._last: dict[str, float] = {}
@@ -278,6 +278,8 @@ class RdapClient:
             return failed(f"the registry did not answer within {self.timeout:g} s")
         except requests.TooManyRedirects:
             return failed("the registry redirected too many times")
+        except _UnsafeRedirect as exc:
+            return failed(f"the registry redirected to {exc} (not https); DataBorder did not follow it")
         except requests.RequestException as exc:
             return failed(f"the registry could not be reached ({type(exc).__name__})")
         if response.status_code == 404:
@@ -286,10 +288,14 @@ class RdapClient:
             return failed("the registry asked DataBorder to slow down (HTTP 429); try again later")
         if response.status_code >= 400:
             return failed(f"the registry answered with an error (HTTP {response.status_code})")
-        if len(response.content) > _MAX_BODY:
+        try:
+            body = _bounded_body(response)
+        except requests.RequestException as exc:
+            return failed(f"the registry's answer was cut short ({type(exc).__name__})")
+        if body is None:
             return failed("the registry's answer is far larger than an RDAP record; ignored")
         try:
-            data = response.json()
+            data = json.loads(body)
         except ValueError:
             return failed("the registry's answer is not valid JSON")
         return Answer(url=response.url or url, data=data)
@@ -311,10 +317,23 @@ class RdapClient:
             return DomainRegistration(domain, url=url, error=str(exc))
 
     def _get(self, url: str) -> requests.Response:
-        """GET with the per-registry spacing, honouring one Retry-After on 429."""
+        """GET, following at most three redirects, each only to an https address (none is fetched otherwise)."""
+        for _ in range(_MAX_REDIRECTS + 1):
+            response = self._get_once(url)
+            if not response.is_redirect:
+                return response
+            location = urljoin(url, response.headers.get("location", ""))
+            response.close()
+            if not sent_safely(location):
+                raise _UnsafeRedirect(urlsplit(location)._replace(query="", fragment="").geturl())
+            url = location
+        raise requests.TooManyRedirects(url)
+
+    def _get_once(self, url: str) -> requests.Response:
+        """One GET with the per-registry spacing, honouring one Retry-After on 429."""
         for attempt in range(2):
             self._wait_turn(urlsplit(url).netloc)
-            response = self.session.get(url, timeout=self.timeout, allow_redirects=True)
+            response = self.session.get(url, timeout=self.timeout, allow_redirects=False, stream=True)
             if response.status_code != 429 or attempt:
                 return response
             retry = _retry_after(response.headers.get("Retry-After"))
@@ -534,6 +553,10 @@ def _vcard_name(card: object) -> str | None:
     return _text(values.get("fn") or values.get("org"))
 
 
+#: The shortest prefix an RDAP answer's range may have to be cached: an IANA /8 (IPv4), a /12 (IPv6).
+_SHORTEST_PREFIX = {4: 8, 6: 12}
+
+
 def _network_of(data: Mapping[str, Any], address: IPAddress) -> IPNetwork | None:
     """The CIDR block of the answer's start–end range holding the address, so its neighbours hit the cache."""
     try:
@@ -542,7 +565,28 @@ def _network_of(data: Mapping[str, Any], address: IPAddress) -> IPNetwork | None
         networks: list[IPNetwork] = list(ipaddress.summarize_address_range(start, end))
     except (KeyError, ValueError, TypeError):
         return None
-    return next((n for n in networks if n.version == address.version and address in n), None)
+    network = next((n for n in networks if n.version == address.version and address in n), None)
+    if network is not None and network.prefixlen < _SHORTEST_PREFIX[network.version]:
+        return None  # no registry hands out a block that big: such an answer is not cached for its neighbours
+    return network
+
+
+_MAX_REDIRECTS = 3
+
+
+class _UnsafeRedirect(Exception):
+    """A registry's redirect to an address DataBorder will not send a lookup to (its text: the address)."""
+
+
+def _bounded_body(response: requests.Response) -> bytes | None:
+    """The answer's body, read no further than an RDAP record can be (None when it is longer)."""
+    body = bytearray()
+    with response:
+        for chunk in response.iter_content(64 * 1024):
+            body += chunk
+            if len(body) > _MAX_BODY:
+                return None
+    return bytes(body)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 
 from databorder.attribute import store
+from databorder.endpoints import sent_safely
 from databorder.errors import DataBorderError
 from databorder.model import DatabaseRef
 
@@ -94,6 +95,11 @@ def update(
     if kind is None:
         raise DataBorderError(f"unknown edition {edition!r}; known: {', '.join(EDITIONS)}")
     url = f"{base_url.rstrip('/')}/geoip/databases/{edition}/download"
+    if not sent_safely(url):
+        raise DataBorderError(
+            f"{base_url}: a download server over plain http would receive your MaxMind licence key in clear text; "
+            "name an https:// mirror (plain http is accepted only for a server on this machine)"
+        )
     with requests.Session() as session:  # proxies come from the environment (requests' trust_env)
         session.auth = (account_id, licence_key)
         with _get(session, url, "tar.gz.sha256", timeout, edition) as response:

@@ -65,9 +65,17 @@ def split_arguments(values: list[str]) -> TargetRequest:
     rest = [v for v in values if v.lower() not in apps]
     return TargetRequest(
         apps=ids,
-        paths=tuple(Path(v) for v in rest if Path(v).exists()),
-        hosts=tuple(v for v in rest if not Path(v).exists()),
+        paths=tuple(Path(v) for v in rest if _exists(v)),
+        hosts=tuple(v for v in rest if not _exists(v)),
     )
+
+
+def _exists(value: str) -> bool:
+    """Whether an argument names something on disk; a name too long (or too odd) to be a path is not one."""
+    try:
+        return Path(value).exists()
+    except (OSError, ValueError):  # ENAMETOOLONG, a NUL byte
+        return False
 
 
 def collect_target(

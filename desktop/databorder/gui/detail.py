@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
+from html import escape as _escape
 
 from databorder.model import (
     ENTITY_WORDS,
@@ -14,6 +14,18 @@ from databorder.model import (
     Registration,
     basis_in_words,
 )
+
+#: The most characters of one text the pane shows: a hostile saved assessment's megabyte message or excerpt
+#: would freeze the UI thread laying it out, and nobody reads that far.
+TEXT_LIMIT = 2000
+
+
+def escape(text: str) -> str:
+    """``text`` escaped for the pane's HTML, cut at :data:`TEXT_LIMIT` characters with a word of how much more."""
+    if len(text) > TEXT_LIMIT:
+        text = f"{text[:TEXT_LIMIT]}… ({len(text) - TEXT_LIMIT:,} more characters; see the JSON)"
+    return _escape(text)
+
 
 _MAX_EVIDENCE = 20
 
@@ -156,12 +168,14 @@ def _entities(endpoint: Endpoint) -> list[str]:
     if not endpoint.entities:
         return []
     rows = [f"<h3>Legal-entity text nearby ({len(endpoint.entities)})</h3><ul>"]
-    for e in endpoint.entities:
+    for e in endpoint.entities[:_MAX_EVIDENCE]:  # a scan keeps 4; a hostile saved file may hold any number
         points = f" (points to {escape(e.country)})" if e.country else " (names no country)"
         rows.append(
             f"<li>{escape(ENTITY_WORDS.get(e.kind, e.kind))} <b>{escape(e.text)}</b>{points}<br/>"
             f"in {escape(e.source)} @ offset {e.offset}, {e.distance:,} bytes from {escape(e.near)}</li>"
         )
+    if len(endpoint.entities) > _MAX_EVIDENCE:
+        rows.append(f"<li>… and {len(endpoint.entities) - _MAX_EVIDENCE} more</li>")
     rows.append(
         "</ul><p><i>Found in the scanned files: evidence of who may run it, not a sourced fact. It decides who runs "
         "the service only where it points to a country of concern and no table knows the host, and then it can "

@@ -151,7 +151,8 @@ class ResultView(QWidget):
             f"&nbsp;&nbsp;score {assessment.score}/100 ({assessment.band}){incomplete}"
         )
         self.verdict.setAccessibleName(f"Verdict {assessment.verdict}, score {assessment.score} of 100")
-        self.reason.setText(verdict_reason(assessment))
+        reason = verdict_reason(assessment)
+        self.reason.setText(reason if len(reason) <= 600 else reason[:600] + "… (see the findings)")
         unknown = could_not_attribute(assessment.endpoints)
         self.unattributed.setVisible(bool(unknown))
         names = ", ".join(e.key for e, _ in unknown[:8]) + (f" and {len(unknown) - 8} more" if len(unknown) > 8 else "")

@@ -232,7 +232,7 @@ def test_any_bytes_are_read_without_crashing_and_what_is_found_is_where_it_says(
 def test_a_buffer_full_of_markers_is_read_in_bounded_time() -> None:
     # Hostile input: every few bytes a marker and a host; the linker's memory and work stay within its window.
     unit = '"h.vendor.com"京ICP备18024657号©2024 A Co., Ltd. 有限公司'.encode()
-    data = unit * (4_000_000 // len(unit))
+    data = unit * (1_000_000 // len(unit))
     scanner = Scanner()
     started = time.perf_counter()
     hits = sum(1 for _ in scanner.scan_bytes(data, "dense.js", 0, binary=False))

@@ -21,8 +21,8 @@ from databorder import TOOL_NAME, __version__
 from databorder.endpoints import build_endpoints
 from databorder.errors import DataBorderError
 from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
+from databorder.nameserver import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
-from databorder.resolve import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver, name_addresses, resolve_names
 
 if TYPE_CHECKING:
     from databorder.attribute import Attributor
@@ -202,6 +202,8 @@ class _Run:
             offline = Resolution(status="skipped", detail="offline: DNS was not used")
             return [dataclasses.replace(e, resolution=offline) if e.host else e for e in endpoints]
         self.progress.report("resolve", 0, len(names))  # shown at once, before the first name comes back
+        from databorder.resolve import resolve_names
+
         reach, results = resolve_names(
             names,
             self.options.nameserver,
@@ -231,6 +233,8 @@ class _Run:
 
     def name_addresses(self, endpoints: list[Endpoint]) -> list[Endpoint]:
         """Addresses seen without a name take the host they belong to, where it is sure (see resolve)."""
+        from databorder.resolve import name_addresses
+
         named, learnt = name_addresses(
             endpoints,
             self.addresses,

@@ -97,7 +97,7 @@ def _engine_defaults() -> dict[OptionScope, dict[str, Any]]:
 
 
 def _nameserver(text: str) -> Any:
-    from databorder.resolve import Nameserver
+    from databorder.nameserver import Nameserver
 
     return Nameserver.parse(text)
 

@@ -11,7 +11,7 @@ from databorder.collect.hostlist import observations_from_args
 from databorder.collect.targets import TargetRequest
 from databorder.errors import GeoIPDatabaseError, RulePackError
 from databorder.model import Target
-from databorder.resolve import Nameserver
+from databorder.nameserver import Nameserver
 from tests.collect.static.test_scan import write_vendor_bundle
 from tests.conftest import DnsZone, FixtureDatabases
 from tests.helpers.shipped import geoip_provenance

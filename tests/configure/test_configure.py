@@ -8,9 +8,9 @@ import pytest
 
 from databorder.collect.targets import TargetRequest
 from databorder.configure import configure
+from databorder.nameserver import Nameserver
 from databorder.options import save_settings
 from databorder.orgpolicy import OrgPolicyError, load_org_policy, policy_path
-from databorder.resolve import Nameserver
 from tests.helpers.orgpolicy import write_policy
 
 

@@ -55,7 +55,7 @@ def test_the_probe_is_a_checkbox_among_online_enrichment_and_locked_when_the_pol
 
 
 def test_settings_the_organisation_fixes_are_locked_and_say_so(qtbot: QtBot) -> None:
-    from databorder.resolve import Nameserver
+    from databorder.nameserver import Nameserver
 
     policy = OrgPolicy(source=Path("/etc/databorder/policy.toml"), values={"nameserver": Nameserver("192.0.2.53")})
     dialog = SettingsDialog({}, policy, "", None)

@@ -87,7 +87,7 @@ def test_a_bad_value_gets_a_sentence_naming_the_option(name: str, value: object,
 
 
 def test_checked_values_are_the_engines_types_and_checking_again_changes_nothing() -> None:
-    from databorder.resolve import Nameserver
+    from databorder.nameserver import Nameserver
 
     ns = check_value(SPECS["nameserver"], "198.51.100.53:5353")
     assert ns == Nameserver("198.51.100.53", 5353) and check_value(SPECS["nameserver"], ns) == ns

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from databorder.cli import main
+from databorder.nameserver import Nameserver
 from databorder.orgpolicy import OrgPolicy, OrgPolicyError, load_org_policy
-from databorder.resolve import Nameserver
 from tests.conftest import DnsZone, FixtureDatabases
 from tests.helpers.orgpolicy import write_policy
 from tests.helpers.schema import check_assessment

@@ -11,7 +11,7 @@ import pytest
 from databorder.assess import AssessOptions, assess
 from databorder.collect.hostlist import observations_from_args
 from databorder.model import SEVERITY_ORDER, Assessment, Target
-from databorder.resolve import Nameserver
+from databorder.nameserver import Nameserver
 from tests.conftest import DnsZone, FixtureDatabases
 
 SERVICES = """

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from databorder.errors import DataBorderError
-from databorder.resolve import Nameserver, resolve_names
+from databorder.nameserver import Nameserver
+from databorder.resolve import resolve_names
 from tests.conftest import DnsZone
 from tests.helpers.dns_servers import GarbageResponder
 
@@ -93,23 +91,3 @@ def test_cancel_stops_within_a_second_and_keeps_what_was_resolved(dns_zone: DnsZ
     assert elapsed < 1.5, elapsed
     assert results["api.chat.test"].resolution.status == "ok"
     assert {results[n].resolution.detail for n in names[1:]} == {"cancelled"}
-
-
-@pytest.mark.parametrize(
-    ("text", "address", "port", "shown"),
-    [
-        ("127.0.0.1", "127.0.0.1", 53, "127.0.0.1"),
-        ("127.0.0.1:5353", "127.0.0.1", 5353, "127.0.0.1:5353"),
-        ("::1", "::1", 53, "[::1]"),
-        ("[::1]:5353", "::1", 5353, "[::1]:5353"),
-    ],
-)
-def test_nameserver_parsing(text: str, address: str, port: int, shown: str) -> None:
-    parsed = ns(text)
-    assert (parsed.address, parsed.port, str(parsed)) == (address, port, shown)
-
-
-@pytest.mark.parametrize("text", ["dns.example.test", "127.0.0.1:0", "127.0.0.1:x", "[::1]:99999", ""])
-def test_bad_nameservers_are_refused_with_a_sentence(text: str) -> None:
-    with pytest.raises(DataBorderError, match="nameserver"):
-        ns(text)

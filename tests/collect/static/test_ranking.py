@@ -9,6 +9,7 @@ import pytest
 from databorder.collect.static import scan_path
 from databorder.collect.static.ranking import (
     DOCUMENTATION_FACTOR,
+    PROSE_API_CAP,
     Ranking,
     Signals,
     context_signals,
@@ -126,8 +127,9 @@ def test_the_file_a_sighting_sits_in_weighs_it(source: str, factor: float) -> No
 
 def test_the_statement_before_a_match_gives_its_signals() -> None:
     assert context_signals(b"const client={baseURL:") == Signals(data=True, noise=False, comment=False)
-    assert context_signals(b" * Licensed under ") == Signals(data=False, noise=True, comment=True)
-    assert context_signals(b"x = 1; // see ") == Signals(data=False, noise=True, comment=True)
+    assert context_signals(b" * Licensed under ") == Signals(data=False, noise=True, comment=True, prose=True)
+    assert context_signals(b"x = 1; // see ") == Signals(data=False, noise=True, comment=True, prose=True)
+    assert context_signals(b"  Get a key at ").prose and context_signals(b"    ").prose  # a sentence; a line
     assert context_signals(b'load("//') == Signals(data=False, noise=False, comment=False)  # protocol-relative
     assert context_signals(b"    in [the Chat API guide](").comment  # a Markdown link in a docstring
 
@@ -170,3 +172,17 @@ def test_documentation_hosts_and_identifier_like_names_are_told_apart() -> None:
     ranking = Ranking()
     assert ranking.identifier_like("string.invalid") and ranking.identifier_like("console.info")
     assert not ranking.identifier_like("api.example-vendor.com")
+
+
+def test_a_url_in_a_docstring_or_help_sentence_is_for_people_unless_it_shows_the_api(tmp_path: Path) -> None:
+    (tmp_path / "client.py").write_bytes(
+        b'"""A client.\n\nSee the guide at https://docs.prosevendor.com/guide for keys.\n'
+        b"https://blog.prosevendor.com/launch\n"
+        b'For example: https://api.prosevendor.com/rpc/2.0/chat/completions\n"""\n'
+        b'BASE = "https://api.codevendor.com/v1"\n'
+    )
+    (tmp_path / "install.sh").write_bytes(b"curl -fsSL https://get.shellvendor.com/install\n")  # a script runs it
+    ranks = best(scan_path(tmp_path)[0])
+    assert ranks["docs.prosevendor.com"] < 0.2 and ranks["blog.prosevendor.com"] < 0.2
+    assert 0.2 <= ranks["api.prosevendor.com"] <= PROSE_API_CAP < ranks["api.codevendor.com"]
+    assert ranks["get.shellvendor.com"] >= 0.3

@@ -26,10 +26,12 @@ from publicsuffixlist import PublicSuffixList
 from databorder.collect.static.dependencies import is_manifest, sdk_hits
 from databorder.collect.static.entities import MARKER_FIRST, MARKERS, EntityLinks, Linker, entity_at
 from databorder.collect.static.ranking import (
+    CODE_FILE,
     CONFIG_VALUE,
     DEPENDENCY,
     DOCUMENTATION_FILE,
     NO_ENTITY_TEXT,
+    PROSE,
     RESERVED_TLDS,
     Name,
     Ranking,
@@ -189,6 +191,7 @@ class Scanner:
         self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint
         self._context: dict[bytes, Signals] = {}  # lead-in → its signals
         self._sources: dict[str, float] = {}
+        self._code_files: dict[str, bool] = {}
         self.links = EntityLinks()  # legal-entity text linked to the hosts seen near it; taken per task (scan)
         self._entity_sources: dict[str, bool] = {}  # file → whether entity text in it counts
 
@@ -389,8 +392,9 @@ class Scanner:
             if len(self._context) > _CACHE_SIZE:
                 self._context.clear()
         factor = self._source_factor(source)
-        relevance = name.relevance(signals, factor)
-        why = name.bits | signals.bits | (DOCUMENTATION_FILE if factor < 1 else 0)
+        prose = signals.prose and self._code_file(source)
+        relevance = name.relevance(signals, factor, prose=prose)
+        why = name.bits | signals.bits | (DOCUMENTATION_FILE if factor < 1 else 0) | (PROSE if prose else 0)
         parsed = name.parsed
         context = data[max(0, at - EXCERPT_SIDE) : at + len(candidate) + EXCERPT_SIDE]
         excerpt = context.translate(_PRINTABLE).decode("ascii").strip(".")
@@ -429,6 +433,14 @@ class Scanner:
             if len(self._entity_sources) > _CACHE_SIZE:
                 self._entity_sources.clear()
         return counts
+
+    def _code_file(self, source: str) -> bool:
+        known = self._code_files.get(source)
+        if known is None:
+            known = self._code_files[source] = CODE_FILE.search(source) is not None
+            if len(self._code_files) > _CACHE_SIZE:
+                self._code_files.clear()
+        return known
 
     def _source_factor(self, source: str) -> float:
         factor = self._sources.get(source)

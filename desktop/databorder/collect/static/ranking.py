@@ -57,6 +57,10 @@ _NOISE_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|spec|docs?|examples?|fixtu
 DOCUMENTATION_FACTOR = 0.15
 #: The highest relevance a link in a code comment keeps: it documents something; code does not send data to it.
 COMMENT_CAP = 0.15
+#: The highest a URL in a docstring or help text keeps when it shows an API path ("For example:
+#: https://aip.baidubce.com/rpc/2.0/…/chat/completions"): the wrapper's only word of where its data goes, so
+#: assessed, but under every endpoint its code names.
+PROSE_API_CAP = 0.45
 
 
 # Why a sighting ranks as it does: one bit per rule that applied, carried with each hit (an int costs nothing
@@ -68,6 +72,7 @@ DATA_CONTEXT, NOISE_CONTEXT, COMMENT, DOCUMENTATION_FILE, DEPENDENCY, CONFIG_VAL
 #: Not a reason, and never put in words: legal-entity text near such a name says nothing about who runs it
 #: (documentation, code hosting, badges, placeholders; bare names shaped like program identifiers).
 NO_ENTITY_TEXT = 1 << 14
+PROSE = 1 << 15
 _REASON_WORDS = (
     (DEPENDENCY, "a declared dependency on a vendor's SDK, whose default endpoint this is"),
     (URL, "a URL"),
@@ -80,6 +85,7 @@ _REASON_WORDS = (
     (WEB_PAGE, "a vendor's page for people (docs., console.…)"),
     (NOISE_CONTEXT, "beside licence or documentation words"),
     (COMMENT, "in a code comment"),
+    (PROSE, "in a sentence of a docstring or help text"),
     (DOCUMENTATION_FILE, "in a documentation, test, example or package-metadata file"),
     (NOISE_NAME, "a documentation, example or reserved name"),
     (IDENTIFIER, "shaped like a program identifier"),
@@ -159,6 +165,7 @@ class Signals:
     data: bool  # baseURL, endpoint, fetch( …
     noise: bool  # licence, @see, docs/ …
     comment: bool
+    prose: bool = False  # unquoted, after words: a docstring's or help text's sentence (counts in code files)
 
     @property
     def bits(self) -> int:
@@ -175,7 +182,18 @@ def context_signals(before: bytes) -> Signals:
     not send data to them.
     """
     comment = _in_comment(before) or before.endswith((b"](", b"]("))
-    return Signals(_DATA_CONTEXT.search(before) is not None, _NOISE_CONTEXT.search(before) is not None, comment)
+    prose = _PROSE.search(before) is not None
+    return Signals(_DATA_CONTEXT.search(before) is not None, _NOISE_CONTEXT.search(before) is not None, comment, prose)
+
+
+# A URL written unquoted after a word and a space ("… see https://docs.x.com", "Get a key at https://…") or alone
+# on its line: in a source file of a programming language, only docstrings, comments and help text hold it.
+_PROSE = re.compile(rb"[A-Za-z][A-Za-z.,:;!?)]* (?:<|\()?$|^[ \t]*$")  # also: alone on its line, unquoted
+#: Source files of programming languages, where a URL outside quotes is text for people (not so in shell scripts,
+#: Dockerfiles or CI files, which run `curl https://…` as written).
+CODE_FILE = re.compile(
+    r"(?i)\.(py|pyi|js|mjs|cjs|jsx|ts|tsx|mts|cts|java|kt|go|rs|rb|php|c|h|cc|cpp|hpp|cs|swift|dart|scala|lua)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +206,8 @@ class Name:
     noise: bool  # documentation, reserved or example names
     bits: int = 0  # the reasons its own bytes give (see :func:`reasons_in_words`)
 
-    def relevance(self, signals: Signals, source_factor: float) -> float:
-        """0–1: how likely this sighting is an endpoint the app sends data to."""
+    def relevance(self, signals: Signals, source_factor: float, *, prose: bool = False) -> float:
+        """0–1: how likely this sighting is an endpoint the app sends data to (``prose``: a sentence in code)."""
         score = self.score + (0.15 if signals.data else 0.0)
         if self.identifier:
             score = min(score, 0.1)
@@ -197,6 +215,8 @@ class Name:
             score -= 0.2
         if signals.comment:
             score = min(score - 0.3, COMMENT_CAP)  # a link in a code comment documents something
+        elif prose:  # a docstring or help text: a link for people, unless it shows the API's own path
+            score = min(score - 0.3, PROSE_API_CAP if self.bits & DATA_PATH else COMMENT_CAP)
         if self.noise:
             score = min(score, 0.1) * 0.5
         return round(max(0.01, min(1.0, score * source_factor)), 3)

@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 import publicsuffixlist
 import re2
@@ -177,6 +177,14 @@ class Hit:
         )  # fmt: skip
 
 
+class _FileFacts(NamedTuple):
+    """What a file says of its sightings: their weight, whether it is source code, whether its entity text counts."""
+
+    factor: float
+    code: bool
+    entities: bool
+
+
 class Scanner:
     """Finds hosts in byte streams, validated against the Public Suffix List and ranked."""
 
@@ -190,10 +198,8 @@ class Scanner:
         self._find_text, self._find_binary = _finders()
         self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint
         self._context: dict[bytes, Signals] = {}  # lead-in → its signals
-        self._sources: dict[str, float] = {}
-        self._code_files: dict[str, bool] = {}
+        self._sources: dict[str, _FileFacts] = {}
         self.links = EntityLinks()  # legal-entity text linked to the hosts seen near it; taken per task (scan)
-        self._entity_sources: dict[str, bool] = {}  # file → whether entity text in it counts
 
     def _known_suffix(self, host: str) -> bool:
         """Whether the Public Suffix List knows this name's suffix (cached: names repeat across a bundle)."""
@@ -271,7 +277,7 @@ class Scanner:
         size = len(data)
         find = self._find_binary if binary else self._find_text
         linker = None
-        if not binary and self._entity_source(source):
+        if not binary and self._file(source).entities:
             linker = Linker(self.links, source, size if whole and size <= SMALL_FILE else ENTITY_WINDOW)
         pos = 0
         while True:
@@ -391,8 +397,9 @@ class Scanner:
             signals = self._context[before] = context_signals(before)
             if len(self._context) > _CACHE_SIZE:
                 self._context.clear()
-        factor = self._source_factor(source)
-        prose = signals.prose and self._code_file(source)
+        file = self._file(source)
+        factor = file.factor
+        prose = signals.prose and file.code
         relevance = name.relevance(signals, factor, prose=prose)
         why = name.bits | signals.bits | (DOCUMENTATION_FILE if factor < 1 else 0) | (PROSE if prose else 0)
         parsed = name.parsed
@@ -425,30 +432,19 @@ class Scanner:
             return None
         return self.ranking.name(parsed, text if is_url else None)
 
-    def _entity_source(self, source: str) -> bool:
-        """Whether entity text in this file counts: not in docs, tests, READMEs or a Python package's metadata."""
-        counts = self._entity_sources.get(source)
-        if counts is None:
-            counts = self._entity_sources[source] = self._source_factor(source) == 1.0 and not _METADATA.search(source)
-            if len(self._entity_sources) > _CACHE_SIZE:
-                self._entity_sources.clear()
-        return counts
-
-    def _code_file(self, source: str) -> bool:
-        known = self._code_files.get(source)
-        if known is None:
-            known = self._code_files[source] = CODE_FILE.search(source) is not None
-            if len(self._code_files) > _CACHE_SIZE:
-                self._code_files.clear()
-        return known
-
-    def _source_factor(self, source: str) -> float:
-        factor = self._sources.get(source)
-        if factor is None:
-            factor = self._sources[source] = file_factor(source)
+    def _file(self, source: str) -> _FileFacts:
+        """What the file a sighting sits in says, worked out once per file (bundles repeat a file's name)."""
+        facts = self._sources.get(source)
+        if facts is None:
+            factor = file_factor(source)
+            facts = self._sources[source] = _FileFacts(
+                factor,
+                code=CODE_FILE.search(source) is not None,
+                entities=factor == 1.0 and not _METADATA.search(source),  # not docs, tests, READMEs, metadata
+            )
             if len(self._sources) > _CACHE_SIZE:
                 self._sources.clear()
-        return factor
+        return facts
 
 
 _CACHE_SIZE = 200_000

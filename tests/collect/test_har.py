@@ -87,3 +87,17 @@ def test_a_large_har_streams_in_bounded_memory(tmp_path: Path) -> None:
     assert problems == [] and len({o.host for o in observations}) == 50
     assert len(observations) == 50 * 11  # ten kept per host and one summary
     assert grown_mb < 40, grown_mb
+
+
+def test_a_number_of_thousands_of_digits_stops_the_read_with_a_sentence_not_a_crash(tmp_path: Path) -> None:
+    # ijson's C backend dies by SIGSEGV on such a number; entries before it are kept.
+    good = entry("https://api.vendor.test/v1", "203.0.113.9")
+    bad = {**entry("https://other.vendor.test/v1"), "response": {"status": 10**999 * 9}}
+    path = tmp_path / "huge.har"
+    path.write_text(json.dumps(har([good, bad])), encoding="utf-8")
+    observations, problems = read_har(path)
+    assert {o.host for o in observations} == {"api.vendor.test"}
+    assert len(problems) == 1 and "a number of more than 1,000 digits at byte" in str(problems[0])
+    long_text = entry("https://api.vendor.test/" + "7" * 5000)  # digits in a string are no number
+    path.write_text(json.dumps(har([long_text])), encoding="utf-8")
+    assert read_har(path)[1] == []

@@ -8,8 +8,9 @@ where the browser recorded it, ``serverIPAddress``: the address the app really c
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
 
@@ -33,8 +34,10 @@ def read_har(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     index = 0
     with open_input(path) as handle:
         try:
-            for index, entry in enumerate(ijson.items(handle, "log.entries.item", use_float=True), start=1):
+            for index, entry in enumerate(ijson.items(_NumberGuard(handle), "log.entries.item", use_float=True), 1):
                 _entry(entry, index, source, sightings, problems)
+        except _HugeNumber as exc:
+            problems.append(InputProblem(source, None, f"the HAR stops being readable after entry {index}: {exc}"))
         except ijson.JSONError as exc:
             if index == 0 and not _looks_like_har(path):
                 raise CaptureFormatError(path, "is not a HAR file (no JSON object with a 'log')") from None
@@ -99,11 +102,49 @@ def _looks_like_har(path: Path) -> bool:
     """True when the top-level JSON object has a 'log' key (looked for in the first events only)."""
     try:
         with path.open("rb") as handle:
-            for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
+            for count, (prefix, event, value) in enumerate(ijson.parse(_NumberGuard(handle))):
                 if prefix == "" and event == "map_key" and value == "log":
                     return True
                 if count > 10_000:
                     return False
-    except ijson.JSONError:
+    except (ijson.JSONError, _HugeNumber):
         return False
     return False
+
+
+class _HugeNumber(Exception):
+    """A JSON number far longer than any a browser writes (its text says where)."""
+
+
+class _NumberGuard:
+    """A HAR stream that stops at a JSON number of thousands of digits before the parser sees it.
+
+    The C backend of ijson dies by a segmentation fault on a 5,000-digit integer (and Python refuses such an int
+    anyway); no browser writes a number that long, so it is a damaged or hostile file.
+    """
+
+    _LONGEST = 1000  # digits
+    _NUMBER = re.compile(rb"[:\[,]\s*-?[0-9]{%d}" % _LONGEST)
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.tail = b""  # the end of the previous read: a number may straddle two reads
+        self.offset = 0
+        self.pending: _HugeNumber | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        if self.pending is not None:
+            raise self.pending
+        data: bytes = self.handle.read(size)
+        window = self.tail + data
+        found = self._NUMBER.search(window)
+        if found is not None:
+            at = self.offset - len(self.tail) + found.start()
+            self.pending = _HugeNumber(f"a number of more than {self._LONGEST:,} digits at byte {at:,}")
+            keep = max(0, found.start() - len(self.tail))
+            if keep == 0:
+                raise self.pending
+            return data[:keep]  # the entries before it are parsed; the next read stops the parser
+        self.offset += len(data)
+        self.tail = window[-(self._LONGEST + 8) :]
+        return data

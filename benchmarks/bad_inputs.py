@@ -61,8 +61,56 @@ SQUID = "1700000000.000    120 10.0.0.1 TCP_TUNNEL/200 5000 CONNECT api.vendor.t
 ZEEK = '{"ts":1700000000.0,"id.orig_h":"10.0.0.1","id.resp_h":"203.0.113.9","query":"api.vendor.test"}\n'
 CSV = "host,count\napi.vendor.test,3\n"
 
+HERE = Path(__file__).resolve().parent
+
+
+def _assessment_seed() -> bytes:
+    """A real saved assessment (the example host list, offline) as the seed of saved-assessment inputs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "a.json"
+        hosts = HERE.parent / "resources" / "examples" / "ai-app-hosts.txt"
+        subprocess.run([sys.executable, "-m", "databorder", "assess", "--hosts", str(hosts), "--offline", "-q",
+                        "--json", str(out)], check=False, capture_output=True)  # fmt: skip
+        return out.read_bytes()
+
+
+def _zip_seed() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("app/dist/main.js", 'const c={baseURL:"https://api.vendor.test/v1"};' * 50)
+        archive.writestr("app/package.json", '{"name": "x", "dependencies": {"openai": "1"}}')
+    return buffer.getvalue()
+
+
+def _pcap_seed() -> bytes:
+    import io
+
+    import dpkt
+
+    buffer = io.BytesIO()
+    writer = dpkt.pcap.Writer(buffer)
+    query = dpkt.dns.DNS(id=1, qd=[dpkt.dns.DNS.Q(name="api.vendor.test")])
+    udp = dpkt.udp.UDP(sport=5353, dport=53, data=bytes(query))
+    udp.ulen = len(udp)
+    ip = dpkt.ip.IP(src=bytes([10, 0, 0, 1]), dst=bytes([203, 0, 113, 9]), p=17, data=udp)
+    ip.len = len(ip)
+    writer.writepkt(bytes(dpkt.ethernet.Ethernet(type=0x0800, data=ip)), ts=1.0)
+    return buffer.getvalue()
+
+
 #: kind -> (file suffix, seed bytes, the CLI arguments for a file of that kind)
 KINDS: dict[str, tuple[str, bytes, Callable[[str], list[str]]]] = {
+    "assessment": (".json", _assessment_seed(), lambda p: ["report", p, "--csv", p + ".csv", "--json", p + ".out"]),
+    "country-db": (
+        ".mmdb",
+        (HERE.parent / "resources" / "geoip" / "geo-whois-asn-country.mmdb").read_bytes(),
+        lambda p: ["assess", "203.0.113.9", "x.vendor.test", "--offline", "-q", "--country-db", p],
+    ),
+    "zip": (".zip", _zip_seed(), lambda p: ["assess", p, "--offline", "-q"]),
+    "pcap": (".pcap", _pcap_seed(), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
     "hosts": (".txt", HOSTS.encode(), lambda p: ["assess", "--hosts", p, "--offline", "-q"]),
     "har": (".har", json.dumps(HAR).encode(), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
     "squid": (".log", SQUID.encode(), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
@@ -80,7 +128,7 @@ def mutate(seed: bytes, rng: random.Random) -> bytes:
     data = bytearray(seed)
     if choice == 0 and data:  # cut short
         return bytes(data[: rng.randrange(len(data))])
-    if choice == 1:  # bytes flipped
+    if choice == 1 or len(data) > 1_000_000:  # bytes flipped (what a big binary seed gets, mostly)
         for _ in range(rng.randint(1, 8)):
             if data:
                 data[rng.randrange(len(data))] = rng.randrange(256)
@@ -99,8 +147,8 @@ def mutate(seed: bytes, rng: random.Random) -> bytes:
         return bytes(data).replace(b"api.", "api².".encode() + b"a" * rng.choice([10, 300, 70_000]) + b".", 1)
     if choice == 7:  # wrong JSON types
         return bytes(data).replace(b'"', b"", rng.randint(1, 6)).replace(b"[", b"{", 1)
-    if choice == 8:  # repeated a lot
-        return bytes(data) * rng.choice([100, 10_000])
+    if choice == 8:  # repeated a lot (a small seed; a big one is cut instead)
+        return bytes(data) * rng.choice([100, 10_000]) if len(data) < 100_000 else bytes(data[: len(data) // 3])
     if choice == 9:  # format specs and markup in text
         return bytes(data).replace(b"{endpoint}", b"{endpoint:>999999999}", 1).replace(b"Fuzz", b"[bold]<b>&", 1)
     if choice == 10:  # random bytes

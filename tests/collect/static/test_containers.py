@@ -116,3 +116,21 @@ def test_a_gzip_that_is_not_a_tar_is_read_as_one_file(tmp_path: Path) -> None:
 )
 def test_archives_are_told_by_their_first_bytes(head: bytes, kind: str) -> None:
     assert archive_kind(head) == kind
+
+
+def test_a_member_zipfile_cannot_decompress_is_skipped_and_the_others_are_read(tmp_path: Path) -> None:
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.js", '"https://api.first.vendorz.com/v1"')
+        archive.writestr("b.js", '"https://api.second.vendorz.com/v1"')
+    data = bytearray(raw.getvalue())
+    # The first member's compression method, in its local header (offset 8) and its central-directory entry
+    # (offset 10 of the first PK\1\2 record), set to 99: a method zipfile does not implement.
+    data[8:10] = (99).to_bytes(2, "little")
+    central = data.index(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+    path = tmp_path / "odd.zip"
+    path.write_bytes(bytes(data))
+    observations, problems = scan_path(path, workers=1)
+    assert {o.host for o in observations} == {"api.second.vendorz.com"}
+    assert len(problems) == 1 and "odd.zip!a.js: cannot be read" in str(problems[0])

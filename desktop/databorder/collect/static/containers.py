@@ -101,8 +101,9 @@ def scan_stream(
                     reader = _zip if kind == "zip" else _asar
                     yield from reader(scanner, handle, source, budget, depth)
     # TypeError: tarfile's gzip reader on a stream cut short.
+    # NotImplementedError: a compression method zipfile lacks, met while a member is read.
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, struct.error, KeyError,
-            TypeError, zlib.error, _ISAL_ERROR) as exc:  # fmt: skip
+            TypeError, NotImplementedError, zlib.error, _ISAL_ERROR) as exc:  # fmt: skip
         budget.problem(source, f"is a damaged {kind} archive ({exc}); what was read before is kept")
 
 
@@ -145,7 +146,12 @@ def _zip(scanner: Scanner, handle: IO[bytes], source: str, budget: Budget, depth
                 continue
             if not budget.spend(info.file_size, name):
                 return
-            with archive.open(info) as member:
+            try:
+                member = archive.open(info)
+            except (NotImplementedError, RuntimeError) as exc:  # a zip version or method zipfile lacks; encrypted
+                budget.problem(name, f"cannot be read ({exc}); skipped, the other members are read")
+                continue
+            with member:
                 yield from scan_stream(scanner, Capped(member, info.file_size), name, info.file_size, budget,
                                        depth + 1, seekable=False)  # fmt: skip
 

@@ -103,7 +103,7 @@ def _pcap_seed() -> bytes:
 
 #: kind -> (file suffix, seed bytes, the CLI arguments for a file of that kind)
 KINDS: dict[str, tuple[str, bytes, Callable[[str], list[str]]]] = {
-    "assessment": (".json", _assessment_seed(), lambda p: ["report", p, "--csv", p + ".csv", "--json", p + ".out"]),
+    "assessment": (".json", _assessment_seed(), lambda p: ["report", p, "--csv", p + ".csv", "--pdf", p + ".pdf"]),
     "country-db": (
         ".mmdb",
         (HERE.parent / "resources" / "geoip" / "geo-whois-asn-country.mmdb").read_bytes(),

@@ -76,3 +76,19 @@ def test_csv_and_tsv_with_a_host_column(tmp_path: Path) -> None:
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(CaptureFormatError, match=r"bad\.csv, line 1: has no host column"):
         read_table(bad)
+
+
+def test_a_byte_order_mark_and_lone_cr_line_ends_lose_nothing(tmp_path: Path) -> None:
+    table = tmp_path / "hosts.csv"
+    table.write_bytes(b"\xef\xbb\xbfhost,count\napi.bomvendor.com,3\n")  # a spreadsheet's export
+    assert [o.host for o in read_table(table)[0]] == ["api.bomvendor.com"]
+    zeek = tmp_path / "dns.log"
+    zeek.write_bytes(
+        b'\xef\xbb\xbf{"ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"203.0.113.9","query":"a.bomzeek.com"}\n'
+    )
+    assert "a.bomzeek.com" in {o.host for o in read_zeek(zeek)[0]}
+    squid = tmp_path / "access.log"
+    line = "1700000000.000 120 10.0.0.1 TCP_TUNNEL/200 5000 CONNECT api.cr{}.com:443 - HIER_DIRECT/203.0.113.9 -"
+    squid.write_bytes("\r".join(line.format(i) for i in range(3)).encode() + b"\r")
+    observations, problems = read_squid(squid)
+    assert {o.host for o in observations} == {"api.cr0.com", "api.cr1.com", "api.cr2.com"} and problems == []

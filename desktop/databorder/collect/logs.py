@@ -24,10 +24,19 @@ _EXCERPT = 200
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(number, text) for each line; undecodable bytes become U+FFFD so one bad byte costs one entry at most."""
+    """(number, text) for each line; undecodable bytes become U+FFFD so one bad byte costs one entry at most.
+
+    A UTF-8 byte-order mark before line 1 is dropped (spreadsheets write one), and a line end may be LF, CRLF or
+    a lone CR (old Mac tools): a log with CR line ends is not read as one long line.
+    """
+    number = 0
     with open_input(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            yield number, raw.decode("utf-8", "replace").rstrip("\r\n")
+        for raw in handle:
+            body = raw.rstrip(b"\r\n")
+            for part in body.split(b"\r") if b"\r" in body else (body,):
+                number += 1
+                text = part.decode("utf-8", "replace")
+                yield number, text.removeprefix("\ufeff") if number == 1 else text
 
 
 class _Reader:

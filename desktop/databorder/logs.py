@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from databorder.redact import RedactingFormatter
+
 
 def setup_logging(verbose: bool) -> Path | None:
     """Log to the log file (and stderr with --verbose); returns the log file, or None if it cannot be written."""
@@ -19,12 +21,13 @@ def setup_logging(verbose: bool) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
         log_file = folder / "databorder.log"
         handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     except OSError:
         log_file = None  # a read-only home must not stop an assessment
     if verbose:
         stream = logging.StreamHandler(sys.stderr)
         stream.setLevel(logging.DEBUG)
+        stream.setFormatter(RedactingFormatter())
         root.addHandler(stream)
     return log_file

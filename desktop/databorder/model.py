@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from databorder.redact import redact_secrets
 
 SCHEMA_VERSION = 1
 
@@ -174,30 +175,6 @@ class Evidence:
     def __post_init__(self) -> None:
         object.__setattr__(self, "excerpt", redact_secrets(self.excerpt))
         object.__setattr__(self, "source", redact_secrets(self.source))
-
-
-REDACTED = "…redacted…"
-# A URL's user-info (https://user:password@host), credential-like query or fragment parameters, and the shapes of
-# common API keys and tokens (OpenAI/Anthropic sk-…, GitHub gh?_…, Google AIza…, AWS AKIA…, Slack xox?-…, bearer).
-_USER_INFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,20}://)[^/?#@\s\"'<>]+@")
-_SECRET_PARAMETER = re.compile(
-    r"(?i)([?&#;]([\w.-]*(token|key|secret|passw(or)?d|pwd|signature|sig|auth|credential|session|sessionid|jwt))"
-    r"=)[^&#\s\"'<>)]+"
-)
-_KEY_SHAPES = re.compile(
-    r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
-    r"|AIza[0-9A-Za-z_-]{35}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,})"
-    r"|(?P<scheme>(?i:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{16,}"
-)
-
-
-def redact_secrets(text: str) -> str:
-    """``text`` with credentials replaced by ``…redacted…``; unchanged when it holds none (the usual case)."""
-    if "@" not in text and "=" not in text and not _KEY_SHAPES.search(text):
-        return text
-    text = _USER_INFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
-    text = _SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    return _KEY_SHAPES.sub(lambda m: f"{m.group('scheme') or ''}{REDACTED}", text)
 
 
 #: What legal-entity text a static scan found near a host: a Chinese ICP filing number (京ICP备18024657号), a

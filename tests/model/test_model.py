@@ -213,25 +213,3 @@ def test_a_value_of_the_wrong_type_is_refused_naming_where() -> None:
 def test_strongest_severity() -> None:
     assert strongest([]) is None
     assert strongest(["info", "prohibit", "review"]) == "prohibit"
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        ("https://alice:s3cret@api.vendor.test/v1", "https://…redacted…@api.vendor.test/v1"),
-        ("GET /v1/chat?api_key=abc123&model=x HTTP/1.1", "GET /v1/chat?api_key=…redacted…&model=x HTTP/1.1"),
-        ("https://h.test/cb#access_token=eyJ0eXAi.x.y&state=1", "https://h.test/cb#access_token=…redacted…&state=1"),
-        ("wss://h.test/s?X-Amz-Signature=deadbeef", "wss://h.test/s?X-Amz-Signature=…redacted…"),
-        ('const key = "sk-proj-abcdefghijklmnopqrstuv";', 'const key = "…redacted…";'),
-        ("Authorization: Bearer abcdefghijklmnop12345", "Authorization: Bearer …redacted…"),
-        ("token ghp_0123456789abcdefghijABCDEFGHIJ0123", "token …redacted…"),
-        ("https://api.vendor.test/v1?model=a&page=2", "https://api.vendor.test/v1?model=a&page=2"),  # nothing secret
-        ("write to support@vendor.test", "write to support@vendor.test"),
-    ],
-)
-def test_secrets_in_evidence_are_redacted_as_it_is_made(text: str, shown: str) -> None:
-    from databorder.model import redact_secrets
-
-    evidence = Evidence("har", f"capture.har ({text})", "entry 1", text)
-    assert evidence.excerpt == shown and evidence.source == f"capture.har ({shown})"
-    assert redact_secrets(shown) == shown  # redacting again changes nothing (files read back stay as written)

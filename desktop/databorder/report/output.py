@@ -19,12 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from databorder.errors import DataBorderError
+from databorder.inputs import check_regular
 
 
 def check_target(path: Path, what: str) -> None:
-    """Refuse a target that is not a regular file, or is read-only; a new name in an existing folder is fine."""
+    """Refuse a target that is not a regular file, or is read-only; a new name in an existing folder is fine.
+
+    What a regular file is, and the sentence for one that is not, is :func:`databorder.inputs.check_regular`'s,
+    the same rule every reader follows.
+    """
     try:
-        info = os.stat(path)
+        info = check_regular(path)
     except FileNotFoundError:
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
@@ -32,9 +37,6 @@ def check_target(path: Path, what: str) -> None:
         return
     except OSError as exc:
         raise DataBorderError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, pipe or socket)"
-        raise DataBorderError(f"{path}: cannot write the {what}: it is {kind}; write reports to a regular file")
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise DataBorderError(f"{path}: cannot write the {what}: the file is read-only (it was left as it is)")
 

@@ -68,3 +68,17 @@ def test_the_frame_turns_positions_back_into_longitude_and_latitude() -> None:
     assert lon == pytest.approx(10) and lat == pytest.approx(51)
     assert frame.to_lonlat(frame.left - 5, 10) is None  # left of the map
     assert frame.to_lonlat(x, 299) is None  # in the legend band
+
+
+def test_the_law_layer_marks_the_operator_and_owner_countries_even_with_no_address() -> None:
+    from databorder.model import ChainLink, ServiceAttribution
+
+    sample = sample_assessment()
+    endpoint = sample.endpoints[0]
+    service = ServiceAttribution(
+        "BytePlus Pte. Ltd.", "SG", "operators", parent_chain=(ChainLink("ByteDance Ltd.", "CN"),)
+    )
+    offline = dataclasses.replace(endpoint, addresses=(), service=service)
+    assessment = dataclasses.replace(sample, endpoints=(offline,))
+    assert country_severities(assessment) == {}
+    assert country_severities(assessment, "law") == {"SG": "prohibit", "CN": "prohibit"}

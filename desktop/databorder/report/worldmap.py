@@ -1,4 +1,7 @@
-"""The world map: countries shaded by the worst finding on data hosted there — one painter for PDF and GUI.
+"""The world map: countries shaded by the worst finding on data hosted there or under their law; one painter.
+
+The "hosted" layer marks addresses' countries, the "law" layer the service operator's and its owners'. The
+same painter draws the PDF's map and the GUI's.
 
 Allowed to use QtGui (like the PDF renderer, DESIGN.md), imported only when a map is drawn. Outlines: Natural
 Earth 1:110m (public domain) via resources/map/, drawn in an equirectangular projection cut at 58° S.
@@ -10,10 +13,10 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from databorder.errors import ResourceError
-from databorder.model import SEVERITY_ORDER, Assessment, Severity
+from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Severity
 from databorder.resources import resource_path
 
 if TYPE_CHECKING:
@@ -24,10 +27,24 @@ SOUTH, NORTH = -58.0, 84.0
 COLOURS = {"prohibit": "#b3261e", "review": "#e0a100", "info": "#6f8fb8", "clean": "#7fb07f", "none": "#e3e6ea"}
 LABELS = {"prohibit": "prohibit", "review": "review", "info": "information only", "clean": "data here, no finding",
           "none": "no data seen here"}  # fmt: skip
+LAW_LABELS = {**LABELS, "clean": "law reaches data here, no finding", "none": "no operator from here"}
 
 
-def country_severities(assessment: Assessment) -> dict[str, str]:
-    """For each hosting country of the assessment: the worst severity of findings on endpoints hosted there."""
+#: The map's layers: which countries an endpoint marks on each, and the legend's title saying which is shown.
+Layer = Literal["hosted", "law"]
+LAYERS: Mapping[Layer, str] = {
+    "hosted": "Where it is hosted (the addresses' countries)",
+    "law": "Whose law reaches it (the service operator's and its owners' countries)",
+}
+
+
+def country_severities(assessment: Assessment, layer: Layer = "hosted") -> dict[str, str]:
+    """For each country of the layer: the worst severity of findings on the endpoints that mark it.
+
+    ``hosted`` marks the countries of an endpoint's addresses; ``law`` marks the service operator's country and
+    each owner's in its parent chain, so an assessment made offline or with DNS failing still shows whose law
+    reaches the data.
+    """
     worst: dict[str, list[Severity]] = {}
     for f in assessment.findings:
         worst.setdefault(f.endpoint, []).append(f.severity)
@@ -35,11 +52,15 @@ def country_severities(assessment: Assessment) -> dict[str, str]:
     for endpoint in assessment.endpoints:
         severities = worst.get(endpoint.key, [])
         level = max(severities, key=SEVERITY_ORDER.index) if severities else "clean"
-        for address in endpoint.addresses:
-            if address.country:
-                current = result.get(address.country, "clean")
-                result[address.country] = _stronger(current, level)
+        for country in _countries(endpoint, layer):
+            result[country] = _stronger(result.get(country, "clean"), level)
     return result
+
+
+def _countries(endpoint: Endpoint, layer: Layer) -> tuple[str, ...]:
+    if layer == "law":
+        return endpoint.service.countries if endpoint.service is not None else ()
+    return tuple(dict.fromkeys(a.country for a in endpoint.addresses if a.country))
 
 
 def _unwrapped(ring: list[list[float]]) -> list[tuple[float, float]]:
@@ -122,8 +143,13 @@ def _ring_contains(ring: list[tuple[float, float]], x: float, y: float) -> bool:
     return inside
 
 
-def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str]) -> None:
-    """Draw the map into ``rect`` (vector paths), with a legend along its bottom edge."""
+def legend_labels(layer: Layer) -> Mapping[str, str]:
+    """The legend's words for each shade on a layer."""
+    return LAW_LABELS if layer == "law" else LABELS
+
+
+def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str], layer: Layer = "hosted") -> None:
+    """Draw the map into ``rect`` (vector paths), with a legend along its bottom edge naming the layer shown."""
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
 
@@ -159,12 +185,21 @@ def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str]) 
     x = area.x()
     y = area.y() + (NORTH - SOUTH) * scale + legend_height * 0.25
     box = legend_height * 0.45
+    bold = QFont(font)
+    bold.setBold(True)
+    painter.setFont(bold)
+    painter.setPen(QColor("#333333"))
+    title = "Hosted:" if layer == "hosted" else "Whose law:"
+    painter.drawText(QPointF(x, y + box * 0.85), title)
+    x += painter.fontMetrics().horizontalAdvance(title) + box
+    painter.setFont(font)
+    labels = legend_labels(layer)
     for key in ("prohibit", "review", "info", "clean", "none"):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(QColor(COLOURS[key])))
         painter.drawRect(QRectF(x, y, box, box))
         painter.setPen(QColor("#333333"))
-        label = LABELS[key]
+        label = labels[key]
         painter.drawText(QPointF(x + box * 1.4, y + box * 0.85), label)
         x += box * 2 + painter.fontMetrics().horizontalAdvance(label)
     painter.restore()

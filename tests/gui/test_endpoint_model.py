@@ -7,6 +7,11 @@ from PySide6.QtCore import Qt
 
 from databorder.gui.endpoint_model import (
     COLUMNS,
+    ENDPOINT,
+    HOSTING,
+    RELEVANCE,
+    SEVERITY,
+    WORST,
     EndpointFilter,
     EndpointFilterProxy,
     EndpointTableModel,
@@ -27,18 +32,24 @@ def proxy(qapp: object) -> EndpointFilterProxy:
 
 
 def names(proxy: EndpointFilterProxy) -> list[str]:
-    return [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    return [proxy.index(r, ENDPOINT).data() for r in range(proxy.rowCount())]
 
 
 def test_rows_show_the_columns_a_reader_needs(proxy: EndpointFilterProxy) -> None:
     assert proxy.columnCount() == len(COLUMNS)
+    assert COLUMNS[0] == "Severity"  # each endpoint's verdict is the first thing in its row
     first = [proxy.index(0, c).data() for c in range(len(COLUMNS))]
-    assert first[0] == "api0.cn-app.test"
-    assert first[1] == "api" and first[2] == "CN" and first[3] == "Alibaba Cloud"
-    assert first[4] == "Vendor 0 (CN)" and first[5].startswith("prohibit: ")
-    anycast = proxy.index(4, 2).data()
+    assert first == ["prohibit", "api0.cn-app.test", "api", "CN", "Alibaba Cloud", "Vendor 0 (CN)", "0.05", "r"]
+    anycast = proxy.index(4, HOSTING).data()
     assert anycast == "NL (anycast edge)"
-    assert proxy.index(0, 5).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert proxy.index(0, SEVERITY).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert proxy.index(0, SEVERITY).data(Qt.ItemDataRole.FontRole).bold()  # prohibit is not told by colour alone
+    worst = "Worst finding: prohibit: api0.cn-app.test is hosted in CN (rule p/r)"
+    assert proxy.index(0, SEVERITY).data(Qt.ItemDataRole.ToolTipRole) == worst
+    assert proxy.index(0, WORST).data(Qt.ItemDataRole.ToolTipRole) == worst  # the rule's cell tells it in words
+    assert proxy.headerData(SEVERITY, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole).startswith("Severity")
+    assert proxy.index(1, SEVERITY).data() == "none"  # US-hosted: no rule in the fixture
+    assert proxy.index(1, SEVERITY).data(Qt.ItemDataRole.ToolTipRole) == "No rule was triggered for this endpoint"
 
 
 @pytest.mark.parametrize(
@@ -52,6 +63,8 @@ def test_rows_show_the_columns_a_reader_needs(proxy: EndpointFilterProxy) -> Non
         (EndpointFilter(hide_low_relevance=True), 2750),
         (EndpointFilter(text="Hetzner"), 833),
         (EndpointFilter(text="ir-app", severity="prohibit"), 833),
+        (EndpointFilter(country="CN", layer="law"), 1667),  # CN-hosted and SG-hosted by a CN operator
+        (EndpointFilter(unattributed_only=True), 0),  # every fixture endpoint has a service operator
         (EndpointFilter(country="CN", role="auth"), 0),  # CN rows are all api endpoints (i % 6 == 0)
     ],
 )
@@ -62,9 +75,12 @@ def test_filters_combine(proxy: EndpointFilterProxy, criteria: EndpointFilter, e
 
 def test_sorting_by_worst_finding_puts_prohibit_first_and_by_relevance_numerically(proxy: EndpointFilterProxy) -> None:
     proxy.set_filter(EndpointFilter())
-    proxy.sort(5, Qt.SortOrder.DescendingOrder)
-    assert proxy.index(0, 5).data().startswith("prohibit")
-    assert proxy.index(proxy.rowCount() - 1, 5).data() == ""
-    proxy.sort(6, Qt.SortOrder.DescendingOrder)
-    assert proxy.index(0, 6).data() == "1.00"
+    proxy.sort(SEVERITY, Qt.SortOrder.DescendingOrder)
+    assert proxy.index(0, SEVERITY).data() == "prohibit" and proxy.index(0, RELEVANCE).data() == "1.00"
+    assert proxy.index(proxy.rowCount() - 1, SEVERITY).data() == "none"
+    proxy.sort(WORST, Qt.SortOrder.DescendingOrder)  # the finding's words sort by severity first too
+    assert proxy.index(0, SEVERITY).data() == "prohibit"
+    assert proxy.index(proxy.rowCount() - 1, WORST).data() == ""
+    proxy.sort(RELEVANCE, Qt.SortOrder.DescendingOrder)
+    assert proxy.index(0, RELEVANCE).data() == "1.00"
     assert proxy.endpoint_at(proxy.index(0, 0)) is not None

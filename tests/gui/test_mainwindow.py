@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from werkzeug import Request, Response
 
 from databorder.collect.targets import TargetRequest
+from databorder.gui.endpoint_model import ENDPOINT, SEVERITY
 from databorder.gui.mainwindow import MainWindow
 from databorder.options import save_settings
 from databorder.report.worldmap import MapFrame
@@ -54,15 +55,15 @@ def test_a_whole_assessment_shows_verdict_table_map_and_detail(
     assert results.reason.text()
     assert results.model.rowCount() == 6
     # Worst first: the China-hosted endpoints lead the table.
-    first = results.proxy.index(0, 0).data()
+    first = results.proxy.index(0, ENDPOINT).data()
     assert first in {"api.chat.test", "cn-hosted.app.test", "ir.app.test"}
-    assert results.proxy.index(0, 5).data().startswith("prohibit")
+    assert results.proxy.index(0, SEVERITY).data() == "prohibit"
     # The map shades countries by the worst severity landing there.
     assert results.map.levels["CN"] == "prohibit"
     assert results.map.levels["DE"] in {"clean", "info"}
     assert "CN prohibit" in results.map.accessibleDescription()
     # The detail pane: evidence, DNS chain, attribution with its source database, rules with messages.
-    row = next(r for r in range(results.proxy.rowCount()) if results.proxy.index(r, 0).data() == "www.chat.test")
+    row = next(r for r in range(results.proxy.rowCount()) if results.proxy.index(r, ENDPOINT).data() == "www.chat.test")
     results.table.selectRow(row)
     html = results.detail.toPlainText()
     assert "www.chat.test → edge.cdn.test → host.cdn.test" in html
@@ -85,7 +86,7 @@ def test_filters_narrow_the_table_and_a_map_click_filters_by_country(
     assert results.shown.text() == "3 of 6 endpoints"
     results.text_filter.clear()
     results.severity.setCurrentIndex(results.severity.findData("prohibit"))
-    prohibited = {results.proxy.index(r, 0).data() for r in range(results.proxy.rowCount())}
+    prohibited = {results.proxy.index(r, ENDPOINT).data() for r in range(results.proxy.rowCount())}
     assert "eu.app.test" not in prohibited and "cn-hosted.app.test" in prohibited
     results.severity.setCurrentIndex(0)
     # Click on Germany in the map (lon 10, lat 51): only the DE-hosted endpoint remains.
@@ -94,7 +95,7 @@ def test_filters_narrow_the_table_and_a_map_click_filters_by_country(
     y = frame.top + (84 - 51) * frame.scale
     qtbot.mouseClick(results.map, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
     assert results.country.currentData() == "DE"
-    assert [results.proxy.index(r, 0).data() for r in range(results.proxy.rowCount())] == ["eu.app.test"]
+    assert [results.proxy.index(r, ENDPOINT).data() for r in range(results.proxy.rowCount())] == ["eu.app.test"]
     qtbot.mouseClick(results.map, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))  # again: clears
     assert results.proxy.rowCount() == 6
 
@@ -334,3 +335,34 @@ def test_cli_gui_geoip_status_and_about_name_what_an_assessment_uses(
         if database.kind in ("country", "asn"):
             assert database.sha256 in status and database.sha256 in in_use
     assert str(fixture_dbs.country) in status  # the policy's database, not the embedded one
+
+
+def test_at_1280_by_800_each_endpoints_verdict_and_name_fit_without_scrolling(qtbot: QtBot, window: MainWindow) -> None:
+    import dataclasses
+
+    from databorder.model import ChainLink, ServiceAttribution
+    from tests.helpers.assessments import varied_assessment
+
+    base = varied_assessment(120)
+    owner = ChainLink("Alibaba Group Holding Limited", "CN")
+    chain = ServiceAttribution("Alibaba Cloud Computing Ltd.", "CN", "fixture", parent_chain=(owner,))
+    renamed = {e.key: f"token-plan-{i:03}.cn-beijing.maas.aliyuncs.test" for i, e in enumerate(base.endpoints)}
+    assessment = dataclasses.replace(
+        base,
+        endpoints=tuple(dataclasses.replace(e, host=renamed[e.key], service=chain) for e in base.endpoints),
+        findings=tuple(
+            dataclasses.replace(f, endpoint=renamed[f.endpoint], message=f"{renamed[f.endpoint]} {f.message * 4}")
+            for f in base.findings
+        ),
+    )
+    window.show_assessment(assessment)
+    qtbot.waitExposed(window)
+    assert (window.width(), window.height()) == (1280, 800)
+    table = window.results.table
+    assert not table.horizontalScrollBar().isVisible()
+    shown = [c for c in range(table.model().columnCount()) if not table.isColumnHidden(c)]
+    assert all(table.columnViewportPosition(c) + table.columnWidth(c) <= table.viewport().width() for c in shown)
+    assert table.columnViewportPosition(SEVERITY) == 0 and table.model().index(0, SEVERITY).data() == "prohibit"
+    metrics = table.fontMetrics()
+    assert table.columnWidth(SEVERITY) > metrics.horizontalAdvance("prohibit")
+    assert table.columnWidth(ENDPOINT) > metrics.horizontalAdvance(max(renamed.values(), key=len))

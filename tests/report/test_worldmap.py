@@ -82,3 +82,29 @@ def test_the_law_layer_marks_the_operator_and_owner_countries_even_with_no_addre
     assessment = dataclasses.replace(sample, endpoints=(offline,))
     assert country_severities(assessment) == {}
     assert country_severities(assessment, "law") == {"SG": "prohibit", "CN": "prohibit"}
+
+
+def test_an_empty_hosted_layer_says_why() -> None:
+    from databorder.model import Resolution
+    from databorder.report.worldmap import no_hosting_reason
+
+    sample = sample_assessment()
+    assert no_hosting_reason(sample) is None  # its endpoint's address has a country
+    bare = dataclasses.replace(sample.endpoints[0], addresses=())
+    offline = dataclasses.replace(sample, endpoints=(bare,), offline=True)
+    assert no_hosting_reason(offline) == "the assessment was made offline, so no address was looked up"
+    failed = dataclasses.replace(
+        offline,
+        offline=False,
+        endpoints=(
+            dataclasses.replace(bare, resolution=Resolution(status="timeout")),
+            dataclasses.replace(bare, host="b.test", resolution=Resolution(status="nxdomain")),
+        ),
+    )
+    assert no_hosting_reason(failed) == "DNS gave no address for any endpoint (nxdomain, timeout)"
+    stopped = dataclasses.replace(failed, endpoints=(dataclasses.replace(bare, resolution=Resolution("skipped")),))
+    assert no_hosting_reason(stopped) == "no endpoint's address was looked up (the assessment stopped before DNS)"
+    local = AddressAttribution("192.168.1.5", "local", None, None, None, None, False)
+    lan = dataclasses.replace(failed, endpoints=(dataclasses.replace(bare, addresses=(local,)),))
+    assert no_hosting_reason(lan) == "no address has a known country (local addresses, or none in the GeoIP database)"
+    assert no_hosting_reason(dataclasses.replace(sample, endpoints=())) == "no endpoint was found"

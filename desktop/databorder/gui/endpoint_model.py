@@ -7,19 +7,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding
+from databorder.policy.evaluate import unattributed
+from databorder.report.worldmap import Layer
 
+#: The table's columns, severity first: the verdict of each endpoint is what a reader decides on, so it is
+#: never past the right edge; the rule of the worst finding comes last (its words are in the tooltip and the
+#: detail pane).
 COLUMNS = (
+    "Severity",
     "Endpoint",
     "Role",
-    "Hosting country",
+    "Hosted in",
     "Network operator",
     "Service operator",
-    "Worst finding",
     "Relevance",
+    "Rule",
 )
+#: What each column holds, for its header's tooltip (headers may be cut when the table is narrow).
+COLUMN_HELP = (
+    "Severity of the endpoint's worst finding (none: no rule was triggered)",
+    "Host name or address",
+    "What the app uses it for (api, auth, telemetry…)",
+    "Country of its addresses (GeoIP or cloud region)",
+    "Network operator of its addresses (from the ASN)",
+    "Who runs the service, and its owners, with their countries: whose law reaches the data",
+    "How likely it is a data endpoint (0–1)",
+    "The rule of its worst finding (pack/rule); hover for its message",
+)
+SEVERITY, ENDPOINT, ROLE, HOSTING, NETWORK, SERVICE, RELEVANCE, WORST = range(len(COLUMNS))
+NO_FINDING = "none"
 SEVERITY_COLOURS = {"prohibit": "#b3261e", "review": "#9a6b00", "info": "#3d5f8a"}
 SEVERITY_COLOURS_ON_DARK = {"prohibit": "#ff8a80", "review": "#ffd166", "info": "#9ec5ff"}
 LOW_RELEVANCE = 0.5
@@ -33,9 +52,12 @@ class Row:
 
     endpoint: Endpoint
     cells: tuple[str, ...]
-    countries: frozenset[str]
+    countries: frozenset[str]  # where its addresses are hosted
+    law_countries: frozenset[str]  # whose law reaches it: the service operator's and its owners' countries
     roles: frozenset[str]
     worst: str  # "" when no finding
+    worst_finding: str  # the worst finding in words, with its pack and rule; "" when none
+    unattributed: bool  # nobody could say who runs it (policy.evaluate.unattributed)
     haystack: str  # lower-case text the text filter searches
 
     @property
@@ -44,11 +66,18 @@ class Row:
 
     def sort_key(self, column: int) -> tuple[object, ...]:
         """How this row sorts by ``column``: severity and relevance by value, text without case; ties by name."""
-        if column == 5:
-            return (self.severity_rank, self.endpoint.relevance, self.cells[0])
-        if column == 6:
-            return (self.endpoint.relevance, self.cells[0])
-        return (self.cells[column].lower(), self.cells[0])
+        name = self.cells[ENDPOINT]
+        if column == SEVERITY:
+            return (self.severity_rank, self.endpoint.relevance, name)
+        if column == WORST:
+            return (self.severity_rank, self.cells[WORST].lower(), name)
+        if column == RELEVANCE:
+            return (self.endpoint.relevance, name)
+        return (self.cells[column].lower(), name)
+
+    def countries_on(self, layer: Layer) -> frozenset[str]:
+        """The countries this row marks on a map layer ("hosted" or "law")."""
+        return self.law_countries if layer == "law" else self.countries
 
 
 def build_rows(assessment: Assessment) -> list[Row]:
@@ -68,29 +97,34 @@ def _row(endpoint: Endpoint, findings: list[Finding]) -> Row:
     if endpoint.service:
         service = endpoint.service.chain_in_words()
     worst = max((f.severity for f in findings), key=SEVERITY_ORDER.index, default="")
-    worst_text = ""
+    rule = worst_finding = ""
     if worst:
         top = max(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.points))
-        worst_text = f"{worst}: {top.message}"
+        rule = top.rule
+        worst_finding = f"{worst}: {top.message} (rule {top.pack}/{top.rule})"
     hosting = ", ".join(countries) or _unplaced(endpoint)
     if any(a.anycast for a in endpoint.addresses):
         hosting += " (anycast edge)"
     cells = (
+        worst or NO_FINDING,
         endpoint.key,
         ", ".join(endpoint.roles),
         hosting,
         ", ".join(operators),
         service,
-        worst_text,
         f"{endpoint.relevance:.2f}",
+        rule,
     )
     return Row(
         endpoint=endpoint,
         cells=cells,
         countries=frozenset(countries),
+        law_countries=frozenset(endpoint.service.countries if endpoint.service else ()),
         roles=frozenset(endpoint.roles),
         worst=worst,
-        haystack=" ".join((*cells, *(f.rule for f in findings))).lower(),
+        worst_finding=worst_finding,
+        unattributed=unattributed(endpoint),
+        haystack=" ".join((*cells[1:], worst, *(f.message for f in findings), *(f.rule for f in findings))).lower(),
     )
 
 
@@ -98,6 +132,8 @@ def _unplaced(endpoint: Endpoint) -> str:
     if any(a.scope == "local" for a in endpoint.addresses):
         return "local network"
     status = endpoint.resolution.status
+    if status == "skipped":
+        return "not looked up"  # offline, cancelled before DNS, or a bare address
     return "" if status == "ok" else f"not resolved ({status})"
 
 
@@ -138,8 +174,12 @@ class EndpointTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMN_HELP[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -147,12 +187,27 @@ class EndpointTableModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return row.cells[column]
-        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.worst in SEVERITY_COLOURS:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column in (SEVERITY, WORST) and row.worst in SEVERITY_COLOURS:
             dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
             return QColor((SEVERITY_COLOURS_ON_DARK if dark else SEVERITY_COLOURS)[row.worst])
+        if role == Qt.ItemDataRole.FontRole and column == SEVERITY and row.worst == "prohibit":
+            font = QFont()
+            font.setBold(True)  # not by colour alone
+            return font
         return None
+
+
+def _tooltip(row: Row, column: int) -> str:
+    """A cell's full text (cells are elided to fit), the severity with the finding it comes from."""
+    if column in (SEVERITY, WORST):
+        return f"Worst finding: {row.worst_finding}" if row.worst else "No rule was triggered for this endpoint"
+    if column == HOSTING and row.unattributed:
+        return f"{row.cells[HOSTING] or 'hosting unknown'}; could not attribute who runs it"
+    return row.cells[column]
 
 
 @dataclass(frozen=True)
@@ -164,12 +219,16 @@ class EndpointFilter:
     severity: str = ""  # at least this severity
     role: str = ""
     hide_low_relevance: bool = False
+    unattributed_only: bool = False  # only the data endpoints nobody could attribute
+    layer: Layer = "hosted"  # which map layer ``country`` is of: hosting ("hosted") or whose law ("law")
 
     def accepts(self, row: Row) -> bool:
         """True when ``row`` passes every part of the filter."""
         if self.hide_low_relevance and row.endpoint.relevance < LOW_RELEVANCE:
             return False
-        if self.country and self.country not in row.countries:
+        if self.unattributed_only and not row.unattributed:
+            return False
+        if self.country and self.country not in row.countries_on(self.layer):
             return False
         if self.role and self.role not in row.roles:
             return False

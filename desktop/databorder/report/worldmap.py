@@ -57,6 +57,27 @@ def country_severities(assessment: Assessment, layer: Layer = "hosted") -> dict[
     return result
 
 
+def no_hosting_reason(assessment: Assessment) -> str | None:
+    """Why the "hosted" layer marks no country, in words (offline, DNS failed…); None when it marks one.
+
+    A view that finds the hosted layer empty shows the "law" layer instead and says this.
+    """
+    from databorder.policy.evaluate import UNRESOLVED
+
+    if any(a.country for e in assessment.endpoints for a in e.addresses):
+        return None
+    if not assessment.endpoints:
+        return "no endpoint was found"
+    if assessment.offline:
+        return "the assessment was made offline, so no address was looked up"
+    statuses = {e.resolution.status for e in assessment.endpoints if e.host is not None}
+    if statuses and statuses <= UNRESOLVED:
+        return f"DNS gave no address for any endpoint ({', '.join(sorted(statuses))})"
+    if "ok" not in statuses and not any(e.addresses for e in assessment.endpoints):
+        return "no endpoint's address was looked up (the assessment stopped before DNS)"
+    return "no address has a known country (local addresses, or none in the GeoIP database)"
+
+
 def _countries(endpoint: Endpoint, layer: Layer) -> tuple[str, ...]:
     if layer == "law":
         return endpoint.service.countries if endpoint.service is not None else ()

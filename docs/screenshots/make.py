@@ -4,8 +4,10 @@ Run under a real X server, not the offscreen platform (it is what users see)::
 
     xvfb-run -a -s "-screen 0 1280x800x24" python3 docs/screenshots/make.py --out shots/
 
-States: picker, running, result, detail, settings, error, about. The assessment is built by code (the same
-varied fixture the GUI tests use), so no network or DNS is needed.
+States: picker, running, result (on the map layer shown first, then the other), detail, a map country filter,
+the "Could not attribute" filter, settings, error, about. The assessment is built by code (the same varied fixture
+the GUI tests use), so no network or DNS is needed; ``--assessment`` shows a saved one instead (say, a real app's
+package assessed with ``databorder assess FOLDER --offline --json OUT``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the PNG files")
     parser.add_argument("--endpoints", type=int, default=60, help="endpoints in the fixture assessment")
+    parser.add_argument("--assessment", type=Path, help="a saved assessment (JSON) to show instead of the fixture")
     parser.add_argument("--dark", action="store_true", help="ask Qt for the dark colour scheme (Fusion style)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -32,8 +35,10 @@ def main() -> int:
 
     from databorder.collect.targets import TargetRequest
     from databorder.errors import RulePackError
+    from databorder.gui.endpoint_model import HOSTING
     from databorder.gui.mainwindow import MainWindow
     from databorder.gui.operations import StageProgress
+    from databorder.report.jsonout import read_json
 
     app = QApplication(sys.argv[:1])
     if args.dark:  # what a dark desktop hands Qt (Xvfb has no platform theme to ask)
@@ -76,18 +81,29 @@ def main() -> int:
     window.pages.setCurrentWidget(window.running)
     shot(window, "2-running")
 
-    assessment = varied_assessment(args.endpoints)
+    assessment = read_json(args.assessment) if args.assessment else varied_assessment(args.endpoints)
     window.show_assessment(assessment)
-    shot(window, "3-result")
+    if window.last_error is not None:  # an incomplete assessment's notice
+        window.last_error.close()
+    results = window.results
+    first = results.layer
+    shot(window, f"3-result-{first}")
+    results.layer_button["law" if first == "hosted" else "hosted"].click()
+    shot(window, f"3b-result-{results.layer}")
+    results.layer_button[first].click()
 
-    row = next(r for r in range(window.results.proxy.rowCount()) if window.results.proxy.index(r, 2).data() == "SG")
-    window.results.table.selectRow(row)
-    window.results.country.setCurrentIndex(0)
+    proxy = results.proxy
+    row = next((r for r in range(proxy.rowCount()) if proxy.index(r, HOSTING).data() == "SG"), min(3, proxy.rowCount()))
+    results.table.selectRow(row)
+    results.country.setCurrentIndex(0)
     shot(window, "4-detail")
 
-    window.results.country.setCurrentIndex(window.results.country.findData("CN"))
-    shot(window, "5-filtered-by-map-country")
-    window.results.country.setCurrentIndex(0)
+    results.country.setCurrentIndex(max(0, results.country.findData("CN")))
+    shot(window, f"5-filtered-by-map-country-{results.layer}")
+    results.country.setCurrentIndex(0)
+    results.could_not_attribute.setChecked(True)
+    shot(window, "5b-could-not-attribute")
+    results.could_not_attribute.setChecked(False)
 
     from databorder.gui.settings import SettingsDialog
 

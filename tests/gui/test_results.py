@@ -137,7 +137,7 @@ def test_could_not_attribute_filters_to_the_engines_unattributed_endpoints(qtbot
     qtbot.addWidget(view)
     view.show_assessment(assessment)
     box = view.could_not_attribute
-    assert box.text() == "Could not &attribute (6)" and not box.isChecked()
+    assert box.text() == "Could not &attribute (6)" and box.isEnabled() and not box.isChecked()
     box.setChecked(True)
     assert sorted(names(view)) == unknown and view.shown.text() == "6 of 30 endpoints"
     view.text_filter.setText("api0.")  # combines with the other filters
@@ -152,3 +152,4 @@ def test_could_not_attribute_filters_to_the_engines_unattributed_endpoints(qtbot
     # A new assessment starts unfiltered.
     view.show_assessment(base)
     assert not box.isChecked() and box.text() == "Could not &attribute (0)" and view.proxy.rowCount() == 30
+    assert not box.isEnabled()  # nothing to filter to

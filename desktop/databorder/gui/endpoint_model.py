@@ -21,7 +21,7 @@ COLUMNS = (
     "Endpoint",
     "Role",
     "Hosted in",
-    "Network operator",
+    "Network",
     "Service operator",
     "Relevance",
     "Rule",

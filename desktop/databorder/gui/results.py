@@ -192,6 +192,7 @@ class ResultView(QWidget):
         self.layer_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.layer_note.setVisible(False)
         layer_bar.addWidget(self.layer_note, 1)
+        layer_bar.addStretch()  # the buttons stay together when there is no note
         self.layer_buttons.buttonToggled.connect(self._layer_toggled)
         map_panel = QWidget()
         map_panel.setObjectName("mapPanel")
@@ -207,7 +208,7 @@ class ResultView(QWidget):
         top.addWidget(self.detail)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
-        top.setSizes([900, 360])  # at 1280 wide the table's columns fit without scrolling; the detail reads well
+        top.setSizes([920, 340])  # at 1280 wide the table's columns fit without scrolling; the detail reads well
         body = QSplitter(Qt.Orientation.Vertical)
         body.setObjectName("resultSplitter")
         body.addWidget(top)
@@ -261,6 +262,7 @@ class ResultView(QWidget):
             "select one for what would settle it)"
         )
         self.could_not_attribute.setText(f"Could not &attribute ({len(unknown)})")
+        self.could_not_attribute.setEnabled(bool(unknown))
         rows = build_rows(assessment)
         self.model.show(rows)
         self._fill(self.severity, [s for s in reversed(SEVERITY_ORDER)])
@@ -340,10 +342,12 @@ class ResultView(QWidget):
             return
         widths = dict(self.content_widths)
         excess = sum(widths.values()) - self.table.viewport().width()
-        for column, floor in GIVE_WAY:
+        header = self.table.horizontalHeader()
+        for column, least in GIVE_WAY:
             if excess <= 0:
                 break
             if column in widths:
+                floor = max(least, header.sectionSizeHint(column))  # a header is never cut
                 cut = max(0, min(excess, widths[column] - floor))
                 widths[column] -= cut
                 excess -= cut

@@ -83,4 +83,6 @@ def test_sorting_by_worst_finding_puts_prohibit_first_and_by_relevance_numerical
     assert proxy.index(proxy.rowCount() - 1, WORST).data() == ""
     proxy.sort(RELEVANCE, Qt.SortOrder.DescendingOrder)
     assert proxy.index(0, RELEVANCE).data() == "1.00"
+    proxy.sort(ENDPOINT, Qt.SortOrder.AscendingOrder)  # text without case
+    assert names(proxy)[:2] == ["api0.cn-app.test", "api1002.cn-app.test"]
     assert proxy.endpoint_at(proxy.index(0, 0)) is not None

@@ -3,9 +3,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from databorder.gui.endpoint_model import ENDPOINT, NETWORK, SEVERITY
+from databorder.gui.endpoint_model import ENDPOINT, HOSTING, NETWORK, SEVERITY
 from databorder.gui.results import ResultView
 from databorder.model import Assessment, Resolution
 from databorder.policy.evaluate import could_not_attribute
@@ -70,6 +71,8 @@ def names(view: ResultView) -> list[str]:
 def test_the_map_switches_between_where_it_is_hosted_and_whose_law_reaches_it(qtbot: QtBot) -> None:
     view = ResultView()
     qtbot.addWidget(view)
+    view.show_layer("law")  # before any assessment: the button follows, nothing to draw
+    assert view.layer_button["law"].isChecked() and view.map.levels == {}
     assessment = varied_assessment(60)
     view.show_assessment(assessment)
     hosted, law = view.layer_button["hosted"], view.layer_button["law"]
@@ -142,6 +145,8 @@ def test_could_not_attribute_filters_to_the_engines_unattributed_endpoints(qtbot
     assert sorted(names(view)) == unknown and view.shown.text() == "6 of 30 endpoints"
     view.text_filter.setText("api0.")  # combines with the other filters
     assert names(view) == ["api0.cn-app.test"]
+    tip = view.proxy.index(0, HOSTING).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == "hosting unknown; could not attribute who runs it"
     view.text_filter.clear()
     box.setChecked(False)
     assert view.proxy.rowCount() == 30

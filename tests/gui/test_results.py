@@ -158,3 +158,24 @@ def test_could_not_attribute_filters_to_the_engines_unattributed_endpoints(qtbot
     view.show_assessment(base)
     assert not box.isChecked() and box.text() == "Could not &attribute (0)" and view.proxy.rowCount() == 30
     assert not box.isEnabled()  # nothing to filter to
+
+
+def test_a_click_on_the_law_layer_filters_by_whose_law(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QPoint
+
+    from databorder.report.worldmap import MapFrame
+
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.resize(1260, 740)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_assessment(offline(varied_assessment(60)))
+    assert shown_layer(view) == "law"
+    frame = MapFrame.within(0, 0, view.map.width(), view.map.height())
+    china = QPoint(round(frame.left + (105 + 180) * frame.scale), round(frame.top + (84 - 35) * frame.scale))
+    assert view.map.tooltip_for(view.map.country_under(china.x(), china.y())) == "Under the law of CN: prohibit"
+    qtbot.mouseClick(view.map, Qt.MouseButton.LeftButton, pos=china)
+    assert view.country.currentData() == "CN" and view.shown.text() == "20 of 60 endpoints"
+    qtbot.mouseClick(view.map, Qt.MouseButton.LeftButton, pos=china)  # again: clears
+    assert view.country.currentIndex() == 0 and view.shown.text() == "60 of 60 endpoints"

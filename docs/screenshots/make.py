@@ -101,9 +101,10 @@ def main() -> int:
     results.country.setCurrentIndex(max(0, results.country.findData("CN")))
     shot(window, f"5-filtered-by-map-country-{results.layer}")
     results.country.setCurrentIndex(0)
-    results.could_not_attribute.setChecked(True)
-    shot(window, "5b-could-not-attribute")
-    results.could_not_attribute.setChecked(False)
+    if results.could_not_attribute.isEnabled():  # some endpoint nobody could attribute
+        results.could_not_attribute.setChecked(True)
+        shot(window, "5b-could-not-attribute")
+        results.could_not_attribute.setChecked(False)
 
     from databorder.gui.settings import SettingsDialog
 

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import dpkt
 
-from databorder.collect import InputProblem, Sightings, open_input
+from databorder.collect import InputProblem, Sightings, input_problems, open_input
 from databorder.endpoints import normalise_host
 from databorder.errors import CaptureFormatError, EndpointSyntaxError
 from databorder.model import Evidence, Observation
@@ -82,6 +82,7 @@ def read_pcap(path: Path) -> tuple[list[Observation], list[InputProblem]]:
                     f"the capture is cut short after packet {state.packets}: {exc}; what was read before is kept",
                 )
             )
+        problems += input_problems(handle, state.source)
     return _finish(state), problems
 
 

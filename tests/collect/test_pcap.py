@@ -8,9 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from databorder.collect.pcap import read_pcap
+from databorder.collect.quic import VERSION_1
 from databorder.errors import CaptureFormatError
 from databorder.model import Observation
-from tests.helpers.packets import app_session, client_hello, ethernet, linux_cooked, tcp, write_pcap
+from tests.collect.test_quic import chlo, crypto, protect
+from tests.helpers.packets import CLIENT, app_session, client_hello, ethernet, linux_cooked, tcp, udp, write_pcap
 
 
 def by_host(observations: list[Observation]) -> dict[str, list[Observation]]:
@@ -114,3 +116,18 @@ def test_damaged_real_captures_never_crash(tmp_path: Path, data: st.DataObject) 
     path.write_bytes(bytes(raw[:cut]))
     with contextlib.suppress(CaptureFormatError):
         read_pcap(path)
+
+
+def test_quic_and_google_quic_server_names_are_read(tmp_path: Path) -> None:
+    hello = client_hello("api.quic.test")[5:]
+    initial = protect(VERSION_1, b"\x07" * 8, crypto(0, hello))
+    gquic = b"\x09" + b"\x11" * 8 + b"Q043" + b"\x01" + b"\x00" * 12 + b"\xa0\x01"
+    gquic += chlo({b"SNI\x00": b"g.quic.test", b"VER\x00": b"Q043"})
+    packets = [udp(CLIENT, "203.0.113.30", 50000, 443, initial), udp(CLIENT, "203.0.113.31", 50001, 443, gquic)]
+    observations, problems = read_pcap(write_pcap(tmp_path / "quic.pcap", [ethernet(p) for p in packets]))
+    hosts = by_host(observations)
+    assert problems == [] and set(hosts) == {"api.quic.test", "g.quic.test"}
+    api = hosts["api.quic.test"][0]
+    assert (api.scheme, api.port, api.seen_addresses) == ("quic", 443, ("203.0.113.30",))
+    assert api.evidence.excerpt == "QUIC Initial SNI api.quic.test → 203.0.113.30:443"
+    assert hosts["g.quic.test"][0].evidence.excerpt == "Google QUIC CHLO SNI g.quic.test → 203.0.113.31:443"

@@ -23,6 +23,7 @@ from typing import BinaryIO
 import dpkt
 
 from databorder.collect import InputProblem, Sightings, input_problems, open_input
+from databorder.collect.quic import InitialReader
 from databorder.endpoints import normalise_host
 from databorder.errors import CaptureFormatError, EndpointSyntaxError
 from databorder.model import Evidence, Observation
@@ -55,6 +56,7 @@ class _State:
     named: set[str] = field(default_factory=set)  # addresses a name was seen with (SNI, Host, DNS)
     flows: dict[tuple[str, int, str], int] = field(default_factory=dict)  # (address, port, proto) → first packet
     hellos: dict[tuple[bytes, bytes, int, int], bytearray] = field(default_factory=dict)
+    quic: InitialReader = field(default_factory=InitialReader)
     packets: int = 0
 
 
@@ -282,7 +284,16 @@ def _udp(state: _State, src: bytes, dst: bytes, datagram: bytes) -> None:
     sport, dport = struct.unpack_from("!HH", datagram, 0)
     if sport == 53:
         _dns(state, datagram[8:])
-    elif dport not in _IGNORED_UDP and sport not in _IGNORED_UDP and dport < sport:
+        return
+    payload = datagram[8:]
+    if len(payload) > 16 and (payload[0] & 0x80 or payload[0] & 0x89 == 0x09):  # QUIC long header, gQUIC public
+        for kind, hello in state.quic.datagram((src, sport), payload):
+            name = hello if isinstance(hello, str) else _sni(b"\x16\x03\x01" + len(hello).to_bytes(2, "big") + hello)
+            if name is not None:
+                address = _address(dst)
+                what = "QUIC Initial" if kind == "tls" else "Google QUIC CHLO"
+                _named(state, name, address, dport, "quic", f"{what} SNI {name} → {address}:{dport}")
+    if dport not in _IGNORED_UDP and sport not in _IGNORED_UDP and dport < sport:
         address = _address(dst)
         if not ipaddress.ip_address(address).is_multicast and address != "255.255.255.255":
             state.flows.setdefault((address, dport, "udp"), state.packets)

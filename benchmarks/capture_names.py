@@ -6,8 +6,8 @@ reference is the set of names tshark shows per file:
 
 - ``tls``: TLS ClientHello server names over TCP (``tls.handshake.extensions_server_name``);
 - ``quic``: the same field inside QUIC Initial packets, and gQUIC's ``gquic.tag.sni``;
-- ``dns``: ``dns.qry.name`` of responses that carry an A, AAAA or CNAME answer (not mDNS or LLMNR, ports
-  5353/5355);
+- ``dns``: ``dns.qry.name`` of responses whose answer section (not the additional records) holds an A, AAAA or
+  CNAME record (not mDNS or LLMNR, ports 5353/5355);
 - ``http``: ``http.host`` of requests, and HTTP/2 ``:authority`` where tshark sees it.
 
 A name counts as found when DataBorder reports an endpoint of that name (after the same normalisation: lower
@@ -40,7 +40,7 @@ SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz", ".p
             ".pcap.xz", ".pcapng.xz", ".pcap.bz2", ".pcapng.bz2")  # fmt: skip
 KINDS = ("tls", "quic", "dns", "http")
 FIELDS = ["tls.handshake.extensions_server_name", "quic.version", "gquic.tag.sni", "dns.flags.response",
-          "dns.qry.name", "dns.a", "dns.aaaa", "dns.cname", "udp.port", "http.host",
+          "dns.qry.name", "dns.count.answers", "dns.resp.type", "udp.port", "http.host",
           "http2.headers.authority"]  # fmt: skip
 FILTER = ("tls.handshake.type == 1 or gquic.tag.sni or dns.flags.response == 1 or http.request"
           " or http2.headers.authority")  # fmt: skip
@@ -104,7 +104,10 @@ def tshark_names(path: Path) -> tuple[dict[str, set[str]], float, str | None]:
             names["quic" if row.get("quic.version") else "tls"].add(sni)
         names["quic"].update(_values(row.get("gquic.tag.sni")))
         ports = set(_values(row.get("udp.port")))
-        answered = any(row.get(f) for f in ("dns.a", "dns.aaaa", "dns.cname"))
+        counts = _values(row.get("dns.count.answers"))
+        types = _values(row.get("dns.resp.type"))  # answers first, then authority and additional records
+        answers = int(counts[0]) if counts and counts[0].isdigit() else 0
+        answered = bool({"1", "5", "28"} & set(types[:answers]))
         if "1" in _values(row.get("dns.flags.response")) and answered and not ports & {"5353", "5355"}:
             names["dns"].update(_values(row.get("dns.qry.name")))
         for host in [*_values(row.get("http.host")), *_values(row.get("http2.headers.authority"))]:

@@ -27,6 +27,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from databorder.collect.frames import contiguous
+
 _SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")  # RFC 9001 §5.2; drafts 33 and 34
 _SALT_V2 = bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9")  # RFC 9369 §3.3.1
 _SALT_D29 = bytes.fromhex("afbfec289993d24c9e9786f19c6111e04390a899")  # drafts 29–32
@@ -306,7 +308,7 @@ class InitialReader:
             if offset + len(piece) <= _MAX_HELLO and offset not in pending.pieces:
                 pending.pieces[offset] = piece
                 pending.size += len(piece)
-        data = _contiguous(pending.pieces)
+        data = contiguous(pending.pieces)
         if data.startswith(b"CHLO"):
             name = chlo_server_name(data)
             if name is not None:
@@ -327,14 +329,3 @@ class InitialReader:
         at = data.find(b"CHLO")
         name = chlo_server_name(data[at:]) if at >= 0 else None
         return [("sni", name)] if name else []
-
-
-def _contiguous(pieces: dict[int, bytes]) -> bytes:
-    """The bytes from offset 0 as far as the pieces reach without a gap (overlaps allowed)."""
-    out = bytearray()
-    for offset in sorted(pieces):
-        if offset > len(out):
-            break
-        piece = pieces[offset]
-        out += piece[len(out) - offset :]
-    return bytes(out)

@@ -17,6 +17,9 @@ before and after are compared on the same files next to the same tshark. CPU tim
 
     python3 benchmarks/capture_names.py FOLDER... [--before CHECKOUT] [--gzip] [--misses FILE]
 
+HAR files (``.har``) have no tshark; their reference (``har``) is the host of every absolute request URL, read
+with the standard library's json (whatever the encoding: UTF-8 with or without a mark, UTF-16, gzip).
+
 ``--gzip`` adds a gzip-compressed copy of each capture (in a temporary folder) to the sweep, as people keep them.
 """
 
@@ -36,9 +39,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz", ".pcap.zst", ".pcapng.zst",
-            ".pcap.xz", ".pcapng.xz", ".pcap.bz2", ".pcapng.bz2")  # fmt: skip
-KINDS = ("tls", "quic", "dns", "http")
+SUFFIXES = (".har", ".har.gz", ".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz", ".pcap.zst",
+            ".pcapng.zst", ".pcap.xz", ".pcapng.xz", ".pcap.bz2", ".pcapng.bz2")  # fmt: skip
+KINDS = ("tls", "quic", "dns", "http", "har")
 FIELDS = ["tls.handshake.extensions_server_name", "quic.version", "gquic.tag.sni", "dns.flags.response",
           "dns.qry.name", "dns.count.answers", "dns.resp.type", "udp.port", "http.host",
           "http2.headers.authority"]  # fmt: skip
@@ -115,6 +118,29 @@ def tshark_names(path: Path) -> tuple[dict[str, set[str]], float, str | None]:
     return names, cpu, complaint if complaint and "dangerous" not in complaint else None
 
 
+def har_names(path: Path) -> tuple[dict[str, set[str]], float, str | None]:
+    """The reference for a HAR: hosts of its absolute request URLs, by the standard library."""
+    import urllib.parse
+
+    started = time.process_time()
+    names: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    try:
+        text = raw.decode("utf-8-sig") if raw[:2] not in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-16")
+        entries = json.loads(text)["log"]["entries"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return names, time.process_time() - started, f"not a HAR for json: {exc}"[:80]
+    for entry in entries if isinstance(entries, list) else []:
+        url = entry.get("request", {}).get("url") if isinstance(entry, dict) else None
+        if isinstance(url, str) and "://" in url:
+            host = urllib.parse.urlsplit(url).hostname
+            if host and not url.startswith(("data:", "blob:", "about:", "chrome-extension:")):
+                names["har"].add(host)
+    return names, time.process_time() - started, None
+
+
 def _values(field: str | None) -> list[str]:
     return [v for v in (field or "").replace(",", "|").split("|") if v]
 
@@ -185,7 +211,8 @@ def main() -> None:
         tshark_cpu: dict[str, float] = {}
         complaints = 0
         for path in files:
-            names, cpu, complaint = tshark_names(path)
+            reader = har_names if path.name.lower().endswith((".har", ".har.gz")) else tshark_names
+            names, cpu, complaint = reader(path)
             wanted[str(path)] = reference(names, normalise_host)
             tshark_cpu[str(path)] = cpu
             complaints += complaint is not None

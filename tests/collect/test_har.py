@@ -138,3 +138,12 @@ def test_server_addresses_with_a_port_are_read(tmp_path: Path) -> None:
     path.write_text(json.dumps(har([entry("https://a.chat.test/", "203.0.113.10:443"),
                                     entry("https://b.chat.test/", "[2001:db8::7]:443")])))  # fmt: skip
     assert [o.seen_addresses for o in read_har(path)[0]] == [("203.0.113.10",), ("2001:db8::7",)]
+
+
+def test_a_jsonp_wrapped_har_as_har_viewer_writes_it(tmp_path: Path) -> None:
+    path = tmp_path / "session.harp"
+    body = json.dumps(har([entry(f"https://h{i}.chat.test/" + "x" * 50) for i in range(40)]))
+    path.write_text("onInputData(" + body + ");\n")
+    observations, problems = read_har(path)
+    assert problems == [] and len({o.host for o in observations}) == 40
+    assert detect_format(path) == "har"

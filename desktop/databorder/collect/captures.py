@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from databorder.collect import InputProblem, open_input, text_encoding
-from databorder.collect.har import read_har
+from databorder.collect.har import JSONP_START, read_har
 from databorder.collect.hostlist import describe_binary, read_host_list
 from databorder.collect.logs import LOG_READERS, looks_like_squid, looks_like_table
 from databorder.collect.pcap import PCAP_MAGICS, PCAPNG_MAGIC, read_pcap
@@ -35,8 +35,9 @@ def detect_format(path: Path) -> str:
         raise CaptureFormatError(path, f"is binary data, not a capture, log or host list ({describe_binary(head)})")
     text = head[: len(head) // 2 * 2 if encoding != "utf-8" else None].decode(encoding, "replace")
     text = text.lstrip("\ufeff \t\r\n")
-    if text.startswith("{") and '"log"' in text[:4096] and ('"entries"' in text or '"creator"' in text):
-        return "har"
+    jsonp = JSONP_START.match(text.encode("utf-8", "replace")[:256]) is not None
+    if (text.startswith("{") or jsonp) and '"log"' in text[:4096]:
+        return "har"  # a damaged one is then refused as "not a HAR file", not read line by line as hosts
     lines = [line for line in text.splitlines() if line.strip()]
     first = lines[0] if lines else ""
     if first.startswith("#separator") or first.startswith("#fields") or _zeek_json(first):

@@ -138,9 +138,46 @@ def as_utf8(handle: BinaryIO) -> _Readable:
     head = handle.peek(64)[:64] if hasattr(handle, "peek") else b""
     if head.startswith(codecs.BOM_UTF8):
         handle.read(3)
-        return handle
+        return _Jsonp(handle)
     encoding = text_encoding(head)
-    return _Recoded(handle, encoding) if encoding in ("utf-16-le", "utf-16-be") else handle
+    return _Jsonp(_Recoded(handle, encoding) if encoding in ("utf-16-le", "utf-16-be") else handle)
+
+
+#: HAR Viewer's ``.harp`` and other JSONP exports wrap the HAR in a call: ``onInputData({...});``.
+JSONP_START = re.compile(rb"\s*[A-Za-z_$][\w$.]*\s*\(\s*(?=\{)")
+
+
+class _Jsonp:
+    """The HAR inside a JSONP call (the call's name and parentheses dropped); any other HAR as it is."""
+
+    _HELD = 64  # bytes held back, so the closing ");" can be dropped at the end
+
+    def __init__(self, stream: _Readable) -> None:
+        self.stream = stream
+        self.wrapped: bool | None = None
+        self.tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson asks for nothing to learn whether the stream gives bytes or text
+            return b""
+        data = self.stream.read(size)
+        if self.wrapped is None:
+            call = JSONP_START.match(data)
+            self.wrapped = call is not None
+            if call is not None:
+                data = data[call.end() :]
+        if not self.wrapped:
+            return data
+        while True:
+            if not data:  # the end: what is held back, without the call's closing parenthesis
+                rest, self.tail = self.tail.rstrip(b" \t\r\n;"), b""
+                return rest.removesuffix(b")")
+            data, self.tail = self.tail + data, b""
+            if len(data) > self._HELD:
+                data, self.tail = data[: -self._HELD], data[-self._HELD :]
+                return data
+            self.tail = data
+            data = self.stream.read(size)
 
 
 class _Recoded:
@@ -152,6 +189,8 @@ class _Recoded:
         self.first = True
 
     def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
         while True:
             data = self.handle.read(size)
             text = self.decoder.decode(data, final=not data)

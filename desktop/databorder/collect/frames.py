@@ -30,6 +30,8 @@ GTP_U_PORT = 2152
 
 #: Names of link types that carry no IP this reader can see, for the sentence saying they were skipped.
 LINK_TYPE_NAMES = {
+    7: "ARCnet",
+    129: "ARCnet, Linux",
     105: "802.11",
     119: "802.11 Prism",
     127: "802.11 radiotap",

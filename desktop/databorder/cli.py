@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="a HAR, pcap/pcapng, Squid or Zeek log, or CSV/TSV with a host column; repeatable",
+        help="a HAR, pcap/pcapng, Squid or Zeek log, or CSV/TSV with a host column (any of them may be gzip-, zstd-, "
+        "xz- or bzip2-compressed); repeatable",
     )
     run.add_argument(
         "--pid",

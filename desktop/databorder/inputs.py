@@ -21,6 +21,8 @@ POLICY_LIMIT = 1 * MB
 SETTINGS_LIMIT = 1 * MB
 TABLE_LIMIT = 64 * MB  # the organisation's operators and services tables
 HOST_LIST_LIMIT = 256 * MB
+#: Decompressed bytes of a compressed capture, HAR or log (a plain one streams, whatever its size): a bomb stops here.
+DECOMPRESSED_LIMIT = 8192 * MB
 ASSESSMENT_LIMIT = 1024 * MB
 DATABASE_LIMIT = 2048 * MB  # a MaxMind-format database
 

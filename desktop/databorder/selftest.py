@@ -37,7 +37,7 @@ def run_selftest(*, gui: bool = True, keep: Path | None = None, say: Callable[[s
     with tempfile.TemporaryDirectory(prefix="databorder-selftest-") as tmp:
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        checks: list[Callable[[Path], Check]] = [_data, _assessment, _json, _pdf]
+        checks: list[Callable[[Path], Check]] = [_data, _captures, _assessment, _json, _pdf]
         if gui:
             checks.append(_window)
         for check in checks:
@@ -68,6 +68,40 @@ def _data(folder: Path) -> Check:
         database.close()
     ok = len(packs) >= 5 and len(built) == 2
     return Check("data", ok, f"{data_root()}: {len(packs)} shipped packs, {', '.join(built)}")
+
+
+def _captures(folder: Path) -> Check:
+    """Compressed captures open with every decompressor, and QUIC Initial keys come out as RFC 9001 A.1 says."""
+    import bz2
+    import gzip
+    import lzma
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from databorder.collect.captures import read_capture
+    from databorder.collect.compressed import zstd
+    from databorder.collect.quic import VERSION_1, client_initial_secret, packet_protection
+
+    text = b"api.selftest.test\n"
+    read = []
+    for name, pack in (
+        ("gzip", gzip.compress),
+        ("zstd", zstd.compress),
+        ("xz", lzma.compress),
+        ("bzip2", bz2.compress),
+    ):
+        path = folder / f"hosts-{name}"
+        path.write_bytes(pack(text))
+        observations, _, fmt = read_capture(path)
+        if fmt == "hosts" and [o.host for o in observations] == ["api.selftest.test"]:
+            read.append(name)
+    secret = client_initial_secret(VERSION_1, bytes.fromhex("8394c8f03e515708"))
+    key = packet_protection(VERSION_1, secret)[0] if secret else b""
+    AESGCM(key or bytes(16))
+    quic = key.hex() == "1f369613dd76d5467730efcbe3b1a22d"
+    ok = len(read) == 4 and quic
+    return Check("captures", ok, f"read {', '.join(read) or 'no'} compressed lists; QUIC Initial keys "
+                 f"{'as' if quic else 'NOT as'} RFC 9001 A.1")  # fmt: skip
 
 
 def _example() -> Path:

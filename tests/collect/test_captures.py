@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 from pathlib import Path
 
@@ -65,3 +66,23 @@ def test_any_bytes_in_any_format_raise_only_databorder_errors(tmp_path: Path, da
     with contextlib.suppress(DataBorderError):
         observations, _, _ = read_capture(path, fmt)
         assert all(o.evidence.source == str(path) for o in observations)
+
+
+@pytest.mark.parametrize("ng", [False, True], ids=["pcap", "pcapng"])
+def test_compressed_captures_and_logs_are_read_by_content_whatever_their_name(tmp_path: Path, ng: bool) -> None:
+    capture = write_pcap(tmp_path / "c", [ethernet(p) for p in app_session()], ng=ng)
+    packed = tmp_path / "capture.txt"  # tcpdump | gzip, saved under any name
+    packed.write_bytes(gzip.compress(capture.read_bytes()))
+    observations, problems, fmt = read_capture(packed)
+    assert fmt == "pcap" and problems == [] and "www.chat.test" in {o.host for o in observations}
+    log = tmp_path / "access.log.1"
+    log.write_bytes(gzip.compress(SQUID.encode()))
+    assert detect_format(log) == "squid"
+
+
+def test_binary_data_is_refused_in_one_sentence_not_read_as_hosts(tmp_path: Path) -> None:
+    path = tmp_path / "blob.bin"
+    path.write_bytes(b"MZ\x90\x00" + bytes(range(256)) * 8)
+    with pytest.raises(CaptureFormatError, match=r"blob\.bin: is binary data, not a capture, log or host list \(a "
+                       r"Windows executable\)$"):  # fmt: skip
+        read_capture(path)

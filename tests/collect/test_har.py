@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import gzip
 import json
 import resource
 from pathlib import Path
 
 import pytest
 
+from databorder.collect.captures import detect_format
 from databorder.collect.har import read_har
 from databorder.errors import CaptureFormatError
 
@@ -101,3 +103,47 @@ def test_a_number_of_thousands_of_digits_stops_the_read_with_a_sentence_not_a_cr
     long_text = entry("https://api.vendor.test/" + "7" * 5000)  # digits in a string are no number
     path.write_text(json.dumps(har([long_text])), encoding="utf-8")
     assert read_har(path)[1] == []
+
+
+@pytest.mark.parametrize(
+    ("encoding", "packing"),
+    [("utf-8-sig", None), ("utf-16", None), ("utf-16-le", None), ("utf-16-be", None), ("utf-8", "gzip"),
+     ("utf-8-sig", "gzip")],
+    ids=["utf8-bom-fiddler", "utf16-bom", "utf16le-no-bom", "utf16be-no-bom", "gzip", "gzip-utf8-bom"],
+)  # fmt: skip
+def test_hars_as_browsers_and_proxies_write_them(tmp_path: Path, encoding: str, packing: str | None) -> None:
+    text = json.dumps(har([entry("https://api.chat.test/v1", "203.0.113.10"), entry("https://ü.chat.test/")]))
+    data = text.encode(encoding)
+    path = tmp_path / "export"
+    path.write_bytes(gzip.compress(data) if packing else data)
+    observations, problems = read_har(path)
+    assert [o.host for o in observations] == ["api.chat.test", "xn--tda.chat.test"] and problems == []
+    assert detect_format(path) == "har"
+
+
+def test_a_url_that_is_not_absolute_is_a_skipped_entry_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "fiddler.har"
+    connect = entry("api.chat.test:443", method="CONNECT")  # a proxy's tunnel: host:port is the whole target
+    path.write_text(json.dumps(har([entry("XML"), entry("/v1/chat"), connect, entry("https://ok.chat.test/")])))
+    observations, problems = read_har(path)
+    assert [(o.host, o.port) for o in observations] == [("api.chat.test", 443), ("ok.chat.test", None)]
+    assert [p.message for p in problems] == [
+        "entry 1: the URL 'XML' is not absolute; skipped",
+        "entry 2: the URL '/v1/chat' is not absolute; skipped",
+    ]
+
+
+def test_server_addresses_with_a_port_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "ports.har"
+    path.write_text(json.dumps(har([entry("https://a.chat.test/", "203.0.113.10:443"),
+                                    entry("https://b.chat.test/", "[2001:db8::7]:443")])))  # fmt: skip
+    assert [o.seen_addresses for o in read_har(path)[0]] == [("203.0.113.10",), ("2001:db8::7",)]
+
+
+def test_a_jsonp_wrapped_har_as_har_viewer_writes_it(tmp_path: Path) -> None:
+    path = tmp_path / "session.harp"
+    body = json.dumps(har([entry(f"https://h{i}.chat.test/" + "x" * 50) for i in range(40)]))
+    path.write_text("onInputData(" + body + ");\n")
+    observations, problems = read_har(path)
+    assert problems == [] and len({o.host for o in observations}) == 40
+    assert detect_format(path) == "har"

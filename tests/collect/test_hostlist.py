@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from databorder.collect.hostlist import observations_from_args, read_host_list
 from databorder.errors import InputFileError
+from tests.helpers.packets import app_session, ethernet, write_pcap
 
 
 def test_host_list_reads_entries_with_line_evidence_and_reports_bad_lines(tmp_path: Path) -> None:
@@ -65,3 +67,36 @@ def test_unreadable_host_files_raise_a_sentence_naming_the_file(tmp_path: Path) 
     if os.geteuid() != 0:  # root reads anything; the check is meaningful for ordinary users only
         with pytest.raises(InputFileError, match="permission denied"):
             read_host_list(locked)
+
+
+def test_a_binary_file_is_never_read_as_a_host_list(tmp_path: Path) -> None:
+    capture = write_pcap(tmp_path / "c.pcap", [ethernet(p) for p in app_session()])
+    packed = tmp_path / "capture.txt"  # a gzip-compressed capture under a list's name
+    packed.write_bytes(gzip.compress(capture.read_bytes()))
+    with pytest.raises(InputFileError, match=r"capture\.txt: is binary data, not a text list of hosts \(a pcap"):
+        read_host_list(packed)
+    elf = tmp_path / "tool"
+    elf.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 4)
+    with pytest.raises(InputFileError, match=r"is binary data, not a text list of hosts \(an ELF executable\)"):
+        read_host_list(elf)
+
+
+def test_compressed_and_utf16_lists_are_read_as_text(tmp_path: Path) -> None:
+    packed = tmp_path / "hosts.gz"
+    packed.write_bytes(gzip.compress(b"api.chat.test\n# c\nwww.chat.test\n"))
+    assert [o.host for o in read_host_list(packed)[0]] == ["api.chat.test", "www.chat.test"]
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be"):  # Notepad's "Unicode", with and without its mark
+        listed = tmp_path / f"{encoding}.txt"
+        listed.write_bytes("api.chat.test\r\nwww.chat.test\r\n".encode(encoding))
+        observations, problems = read_host_list(listed)
+        assert [o.host for o in observations] == ["api.chat.test", "www.chat.test"] and problems == [], encoding
+
+
+def test_a_cut_compressed_list_loses_only_its_partial_last_line(tmp_path: Path) -> None:
+    packed = gzip.compress(b"".join(b"h%d.chat.test\n" % i for i in range(20_000)))
+    path = tmp_path / "cut.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    observations, problems = read_host_list(path)
+    assert 1000 < len(observations) < 20_000
+    assert all(o.host and o.host.endswith(".chat.test") for o in observations)  # no half line as a host
+    assert [p.message.split(" after")[0] for p in problems] == ["its gzip compression is damaged or cut short"]

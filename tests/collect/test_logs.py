@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -92,3 +93,17 @@ def test_a_byte_order_mark_and_lone_cr_line_ends_lose_nothing(tmp_path: Path) ->
     squid.write_bytes("\r".join(line.format(i) for i in range(3)).encode() + b"\r")
     observations, problems = read_squid(squid)
     assert {o.host for o in observations} == {"api.cr0.com", "api.cr1.com", "api.cr2.com"} and problems == []
+
+
+def test_a_cut_compressed_log_keeps_its_whole_lines_and_says_where_it_stopped(tmp_path: Path) -> None:
+    lines = "".join(
+        f"1732450000.{i:03d}     45 10.0.0.5 TCP_MISS/200 1 GET http://h{i}.chat.test/v1 - HIER_DIRECT/203.0.113.1 -\n"
+        for i in range(3000)
+    )
+    packed = gzip.compress(lines.encode())
+    path = tmp_path / "access.log.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    observations, problems = read_squid(path)
+    assert 100 < len(observations) < 3000
+    assert all(o.host and o.host.endswith(".chat.test") for o in observations)
+    assert [p.message.split(" after")[0] for p in problems] == ["its gzip compression is damaged or cut short"]

@@ -52,10 +52,10 @@ def _ip(src: str, dst: str, proto: int, transport: bytes) -> bytes:
     return bytes(dpkt.ip6.IP6(src=s.packed, dst=d.packed, nxt=proto, hlim=64, plen=len(transport), data=transport))
 
 
-def tcp(src: str, dst: str, sport: int, dport: int, payload: bytes = b"", *, syn: bool = False) -> bytes:
+def tcp(src: str, dst: str, sport: int, dport: int, payload: bytes = b"", *, syn: bool = False, seq: int = 1) -> bytes:
     """An IP packet carrying one TCP segment (a SYN, or data with ACK|PSH)."""
     flags = dpkt.tcp.TH_SYN if syn else dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH
-    segment = bytes(dpkt.tcp.TCP(sport=sport, dport=dport, flags=flags, seq=1, data=payload))
+    segment = bytes(dpkt.tcp.TCP(sport=sport, dport=dport, flags=flags, seq=seq, data=payload))
     return _ip(src, dst, dpkt.ip.IP_PROTO_TCP, segment)
 
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal, get_args
 
+from databorder.collect.compressed import compression_note, open_decompressed
 from databorder.errors import InputFileError
-from databorder.inputs import check_regular
+from databorder.inputs import DECOMPRESSED_LIMIT, check_regular
 from databorder.model import Evidence, Observation
 
 #: The capture formats a file can be read as (``--capture-format``); recognised from content otherwise.
@@ -34,8 +35,12 @@ class InputProblem:
 
 
 @contextmanager
-def open_input(path: Path) -> Iterator[BinaryIO]:
-    """Open an input file for reading, turning OS errors into one sentence naming the file."""
+def open_input(path: Path, *, limit: int = DECOMPRESSED_LIMIT) -> Iterator[BinaryIO]:
+    """Open an input file for reading, turning OS errors into one sentence naming the file.
+
+    A gzip-, zstd-, xz- or bzip2-compressed file (told by its magic bytes) is read as its decompressed stream, of
+    at most ``limit`` bytes; :func:`input_problems` says afterwards whether it stopped early and why.
+    """
     try:
         check_regular(path)
         handle = path.open("rb")
@@ -48,7 +53,42 @@ def open_input(path: Path) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise InputFileError(path, f"cannot be read: {exc.strerror or exc}") from None
     with handle:
-        yield handle
+        yield open_decompressed(handle, limit)
+
+
+def text_encoding(head: bytes) -> str | None:
+    """The encoding the first bytes of a file are text in (``utf-8``, ``utf-16-le``, ``utf-16-be``), or None.
+
+    None means binary data: NUL bytes outside UTF-16, many control bytes, or mostly not UTF-8. UTF-16 is told by
+    its byte-order mark or, without one, by the NUL byte beside each ASCII character. A few bad bytes in a UTF-8
+    text (a Latin-1 comment) leave it text, so that its lines are reported one by one instead.
+    """
+    if head[:2] == b"\xff\xfe":
+        return "utf-16-le"
+    if head[:2] == b"\xfe\xff":
+        return "utf-16-be"
+    if len(head) >= 4 and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) * 10 >= len(odd) * 9 and even.count(0) * 10 < len(even):
+            return "utf-16-le"
+        if even.count(0) * 10 >= len(even) * 9 and odd.count(0) * 10 < len(odd):
+            return "utf-16-be"
+    if b"\x00" in head:
+        return None
+    controls = sum(head.count(c) for c in _CONTROL_BYTES)
+    if controls * 100 > len(head):
+        return None
+    undecodable = head.decode("utf-8", "replace").count("\ufffd") - head.count("\ufffd".encode())
+    return "utf-8" if undecodable * 20 <= len(head) else None
+
+
+_CONTROL_BYTES = [bytes([c]) for c in (*range(1, 9), *range(14, 32), 127)]
+
+
+def input_problems(handle: BinaryIO, source: str) -> list[InputProblem]:
+    """The problem to report when a compressed input stopped before its end (damage or the size limit)."""
+    note = compression_note(handle)
+    return [InputProblem(source, None, note)] if note else []
 
 
 class Sightings:

@@ -1,7 +1,9 @@
 """Imported captures: recognise what a file is from its content, then hand it to the collector that reads it.
 
 Formats: ``har``, ``pcap`` (pcap and pcapng), ``squid``, ``zeek``, ``csv`` (CSV/TSV with a host column) and
-``hosts`` (a plain list).  Detection reads the first few kilobytes; ``--capture-format`` overrides it.
+``hosts`` (a plain list).  Detection reads the first few kilobytes, decompressed when the file is gzip-, zstd-,
+xz- or bzip2-compressed (told by magic bytes, not the name); ``--capture-format`` overrides it.  Binary data that
+is none of these is refused with one sentence, never read as a host list.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from databorder.collect import InputProblem, open_input
-from databorder.collect.har import read_har
-from databorder.collect.hostlist import read_host_list
+from databorder.collect import InputProblem, open_input, text_encoding
+from databorder.collect.har import JSONP_START, read_har
+from databorder.collect.hostlist import describe_binary, read_host_list
 from databorder.collect.logs import LOG_READERS, looks_like_squid, looks_like_table
 from databorder.collect.pcap import PCAP_MAGICS, PCAPNG_MAGIC, read_pcap
 from databorder.errors import CaptureFormatError
@@ -28,9 +30,14 @@ def detect_format(path: Path) -> str:
         head = handle.read(8192)
     if head[:4] in PCAP_MAGICS or head[:4] == PCAPNG_MAGIC:
         return "pcap"
-    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
-    if text.startswith("{") and '"log"' in text[:4096] and ('"entries"' in text or '"creator"' in text):
-        return "har"
+    encoding = text_encoding(head)
+    if encoding is None:
+        raise CaptureFormatError(path, f"is binary data, not a capture, log or host list ({describe_binary(head)})")
+    text = head[: len(head) // 2 * 2 if encoding != "utf-8" else None].decode(encoding, "replace")
+    text = text.lstrip("\ufeff \t\r\n")
+    jsonp = JSONP_START.match(text.encode("utf-8", "replace")[:256]) is not None
+    if (text.startswith("{") or jsonp) and '"log"' in text[:4096]:
+        return "har"  # a damaged one is then refused as "not a HAR file", not read line by line as hosts
     lines = [line for line in text.splitlines() if line.strip()]
     first = lines[0] if lines else ""
     if first.startswith("#separator") or first.startswith("#fields") or _zeek_json(first):

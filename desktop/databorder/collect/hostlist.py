@@ -7,13 +7,18 @@ understood is reported with its number and skipped: one typo must not cost the r
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from databorder.collect import InputProblem, open_input
+from databorder.collect import InputProblem, input_problems, open_input, text_encoding
+from databorder.collect.compressed import compression_note
+from databorder.collect.pcap import PCAP_MAGICS, PCAPNG_MAGIC
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
-from databorder.errors import EndpointSyntaxError
+from databorder.errors import EndpointSyntaxError, InputFileError
+from databorder.inputs import HOST_LIST_LIMIT
 from databorder.model import Evidence, Observation
 
 _COMMENT_RE = re.compile(r"(?:^|\s)#.*$")
@@ -38,15 +43,48 @@ def observations_from_args(values: Iterable[str]) -> tuple[list[Observation], li
 def read_host_list(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     """Observations for every entry of a host list file (collector ``list``), and the lines that were skipped.
 
-    Raises :class:`InputFileError` if the file cannot be read at all.
+    Raises :class:`InputFileError` if the file cannot be read at all, or is not text: bytes of a binary file
+    (a compressed capture, an executable) are never assessed as host names. A gzip/zstd/xz/bzip2-compressed list
+    is read decompressed, up to the host list's size limit.
     """
     observations: list[Observation] = []
     problems: list[InputProblem] = []
     source = str(path)
-    with open_input(path) as handle:
-        for number, raw in enumerate(handle, start=1):
+    with open_input(path, limit=HOST_LIST_LIMIT) as handle:
+        peek = getattr(handle, "peek", None)
+        head = peek(_SNIFF)[:_SNIFF] if peek is not None else b""
+        encoding = text_encoding(head)
+        if encoding is None:
+            raise InputFileError(path, f"is binary data, not a text list of hosts ({describe_binary(head)})")
+        lines = _utf16_lines(handle, encoding) if encoding != "utf-8" else handle
+        for number, raw in enumerate(lines, start=1):
+            if not raw.endswith(b"\n") and compression_note(handle):
+                break  # the partial last line of a compressed list cut short: not an entry
             _read_line(raw, number, source, observations, problems)
+        problems += input_problems(handle, source)
     return observations, problems
+
+
+_SNIFF = 8192
+
+
+def describe_binary(head: bytes) -> str:
+    """A few words on what a binary file's first bytes are."""
+    if head[:4] in PCAP_MAGICS or head[:4] == PCAPNG_MAGIC:
+        return "a pcap or pcapng capture; read it with --capture"
+    kinds = {b"PK\x03\x04": "a zip archive", b"\x7fELF": "an ELF executable", b"MZ": "a Windows executable",
+             b"%PDF": "a PDF document", b"SQLite format 3": "an SQLite database"}  # fmt: skip
+    for magic, kind in kinds.items():
+        if head.startswith(magic):
+            return kind
+    return "it starts with bytes " + head[:8].hex(" ")
+
+
+def _utf16_lines(handle: BinaryIO, encoding: str) -> Iterator[bytes]:
+    """The lines of a UTF-16 text (Windows Notepad's 'Unicode'), as UTF-8 bytes."""
+    with io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline=None) as text:
+        for line in text:
+            yield line.encode("utf-8")
 
 
 def _read_line(

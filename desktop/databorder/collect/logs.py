@@ -12,7 +12,8 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from databorder.collect import InputProblem, Sightings, open_input
+from databorder.collect import InputProblem, Sightings, input_problems, open_input
+from databorder.collect.compressed import compression_note
 from databorder.endpoints import parse_endpoint
 from databorder.errors import CaptureFormatError, EndpointSyntaxError
 from databorder.model import Collector, Evidence, Observation
@@ -23,20 +24,25 @@ HOST_COLUMNS = ("url", "uri", "host", "hostname", "domain", "server_name", "sni"
 _EXCERPT = 200
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path, problems: list[InputProblem]) -> Iterator[tuple[int, str]]:
     """(number, text) for each line; undecodable bytes become U+FFFD so one bad byte costs one entry at most.
 
     A UTF-8 byte-order mark before line 1 is dropped (spreadsheets write one), and a line end may be LF, CRLF or
-    a lone CR (old Mac tools): a log with CR line ends is not read as one long line.
+    a lone CR (old Mac tools): a log with CR line ends is not read as one long line. A compressed log that stops
+    early (damage, or the size limit) loses its last, partial line rather than inventing an entry from it, and
+    the reason is added to ``problems``.
     """
     number = 0
     with open_input(path) as handle:
         for raw in handle:
+            if not raw.endswith(b"\n") and compression_note(handle):
+                break
             body = raw.rstrip(b"\r\n")
             for part in body.split(b"\r") if b"\r" in body else (body,):
                 number += 1
                 text = part.decode("utf-8", "replace")
                 yield number, text.removeprefix("\ufeff") if number == 1 else text
+        problems += input_problems(handle, str(path))
 
 
 class _Reader:
@@ -74,7 +80,7 @@ class _Reader:
 def read_squid(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     """Squid's native access.log: ``time elapsed client code/status bytes method URL user hierarchy/peer type``."""
     reader = _Reader(path, "squid")
-    for number, line in _lines(path):
+    for number, line in _lines(path, reader.problems):
         fields = line.split()
         if not fields:
             continue
@@ -93,7 +99,7 @@ def read_zeek(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     """
     reader = _Reader(path, "zeek")
     fields: list[str] | None = None
-    for number, line in _lines(path):
+    for number, line in _lines(path, reader.problems):
         if not line:
             continue
         if line.startswith("#"):
@@ -144,7 +150,7 @@ def _as_ip(text: str) -> str | None:
 def read_table(path: Path) -> tuple[list[Observation], list[InputProblem]]:
     """A CSV or TSV export whose header names a host/URL/address column (see HOST_COLUMNS)."""
     reader = _Reader(path, "table")
-    lines = _lines(path)
+    lines = _lines(path, reader.problems)
     header_number, header_line = next(lines, (1, ""))
     dialect = _dialect(header_line)
     try:

@@ -1,28 +1,36 @@
 """The packet-capture collector: pcap and pcapng files → names and addresses the app really used.
 
 What it reads, per packet, without reassembling whole streams:
-- DNS responses (UDP port 53): the name asked, the CNAMEs and the A/AAAA answers;
+- DNS responses (UDP port 53, and TCP port 53 in either direction, messages put together across segments): the
+  name asked, the CNAMEs and the A/AAAA answers, as far as a message cut by the snap length or a lost fragment
+  goes (a problem counts those);
 - TLS ClientHello (any TCP port): the SNI host name — a ClientHello split over segments is buffered per flow;
-- HTTP requests: the Host header (or the CONNECT target), which also shows the transport was cleartext;
+- QUIC and Google QUIC: the server name in the client's Initial packets (see :mod:`databorder.collect.quic`);
+- HTTP/1.x requests of any method: the Host header (or the CONNECT target), which also shows the transport was
+  cleartext; request headers split over segments are buffered per flow until they end;
 - connections (TCP SYN, UDP to a service port) to addresses no name was seen for.
 
-Link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD loopback; IPv4 and IPv6.  Files are read
-as a stream with bounded state, so memory stays flat as captures grow.  A truncated or corrupt file yields what
-was read before the damage plus a problem saying where it stopped.
+Link types, tunnels and IP fragments are unwrapped by :mod:`databorder.collect.frames`; frames of a link type it
+does not read are counted and named in a problem.  Files (pcap, pcapng, also compressed) are read as a stream
+with bounded state, so memory stays flat as captures grow.  A truncated or corrupt file yields what was read
+before the damage plus a problem saying where it stopped.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import struct
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import dpkt
-
-from databorder.collect import InputProblem, Sightings, open_input
+from databorder.collect import InputProblem, Sightings, input_problems, open_input
+from databorder.collect.dnswire import TcpMessages, parse_response
+from databorder.collect.frames import LINK_TYPE_NAMES, Decapsulator
+from databorder.collect.quic import InitialReader
 from databorder.endpoints import normalise_host
 from databorder.errors import CaptureFormatError, EndpointSyntaxError
 from databorder.model import Evidence, Observation
@@ -34,7 +42,12 @@ PCAP_MAGICS = {
     b"\xa1\xb2\x3c\x4d": ">",
 }
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
-_HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ")
+#: An HTTP/1.x request line: any method token (RFC 9110 §9: WebDAV's PROPFIND, SSDP's M-SEARCH…), a target.
+_REQUEST_LINE = re.compile(rb"[A-Z][A-Z0-9_-]{0,23} [^\s]+ HTTP/1\.[019]\r?\n")
+_REQUEST_START = re.compile(rb"[A-Z][A-Z0-9_-]{0,23} [^\s]")
+_MAX_REQUEST_HEAD = 8192
+_MAX_PENDING_REQUESTS = 4096
+_MAX_DNS_STREAMS = 4096
 _IGNORED_UDP = frozenset({53, 67, 68, 123, 137, 138, 1900, 5353, 5355})
 _MAX_HELLO = 16_384
 _MAX_PENDING_HELLOS = 4096
@@ -55,6 +68,12 @@ class _State:
     named: set[str] = field(default_factory=set)  # addresses a name was seen with (SNI, Host, DNS)
     flows: dict[tuple[str, int, str], int] = field(default_factory=dict)  # (address, port, proto) → first packet
     hellos: dict[tuple[bytes, bytes, int, int], bytearray] = field(default_factory=dict)
+    quic: InitialReader = field(default_factory=InitialReader)
+    frames: Decapsulator = field(default_factory=Decapsulator)
+    dns_streams: OrderedDict[tuple[bytes, bytes, int, int], TcpMessages] = field(default_factory=OrderedDict)
+    requests: OrderedDict[tuple[bytes, bytes, int, int], bytearray] = field(default_factory=OrderedDict)
+    dns_cut: int = 0  # DNS answers read only in part
+    first_dns_cut: int | None = None
     packets: int = 0
 
 
@@ -82,6 +101,13 @@ def read_pcap(path: Path) -> tuple[list[Observation], list[InputProblem]]:
                     f"the capture is cut short after packet {state.packets}: {exc}; what was read before is kept",
                 )
             )
+        problems += input_problems(handle, state.source)
+    for proto, src, dst, payload, cut in state.frames.finish():  # datagrams whose last fragments never came
+        _segment(state, proto, src, dst, payload, cut)
+    for stream in state.dns_streams.values():  # DNS over TCP answers the capture ends inside
+        if rest := stream.rest():
+            _dns(state, rest, cut=True)
+    problems += _skipped(state)
     return _finish(state), problems
 
 
@@ -149,54 +175,48 @@ def _pcapng_packets(handle: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]
                 yield linktypes[interface], body[20 : 20 + caplen]
         elif block_type == 3 and linktypes:  # simple packet
             yield linktypes[0], body[4:]
+        elif block_type == 2:  # obsolete packet block (pcapng 0.9, still written by old tools): 16-bit interface
+            interface, _drops, _hi, _lo, caplen, _orig = struct.unpack_from(order + "HHIIII", body, 0)
+            if interface < len(linktypes):
+                yield linktypes[interface], body[20 : 20 + caplen]
 
 
 # --- packets -----------------------------------------------------------------------------------------------------
 
 
 def _packet(state: _State, linktype: int, data: bytes, problems: list[InputProblem]) -> None:
-    offset = _network_offset(linktype, data)
-    if offset is None:
-        return
-    if offset < 0:
-        if not any("link type" in p.message for p in problems):
-            problems.append(InputProblem(state.source, None, f"link type {linktype} is not supported; skipped"))
-        return
-    ip = data[offset:]
-    if len(ip) < 20:
-        return
-    version = ip[0] >> 4
-    if version == 4:
-        header = (ip[0] & 0x0F) * 4
-        if struct.unpack_from("!H", ip, 6)[0] & 0x1FFF:  # a later fragment carries no transport header
-            return
-        proto, src, dst, payload = ip[9], ip[12:16], ip[16:20], ip[header:]
-    elif version == 6 and len(ip) >= 40:
-        proto, src, dst, payload = ip[6], ip[8:24], ip[24:40], ip[40:]
-    else:
-        return
-    if proto == 6 and len(payload) >= 20:
+    for proto, src, dst, payload, cut in state.frames.segments(linktype, data):
+        if proto == 6:
+            _tcp(state, src, dst, payload)
+        else:
+            _udp(state, src, dst, payload, cut)
+
+
+def _segment(state: _State, proto: int, src: bytes, dst: bytes, payload: bytes, cut: bool) -> None:
+    if proto == 6:
         _tcp(state, src, dst, payload)
-    elif proto == 17 and len(payload) >= 8:
-        _udp(state, src, dst, payload)
+    else:
+        _udp(state, src, dst, payload, cut)
 
 
-def _network_offset(linktype: int, data: bytes) -> int | None:
-    """Where the IP header starts; None for non-IP frames; -1 for an unsupported link type."""
-    if linktype == 1:  # Ethernet
-        offset, ethertype = 14, data[12:14]
-        while ethertype in (b"\x81\x00", b"\x88\xa8"):  # VLAN tags
-            ethertype, offset = data[offset + 2 : offset + 4], offset + 4
-        return offset if ethertype in (b"\x08\x00", b"\x86\xdd") else None
-    if linktype == 113:  # Linux cooked v1
-        return 16 if data[14:16] in (b"\x08\x00", b"\x86\xdd") else None
-    if linktype == 276:  # Linux cooked v2
-        return 20 if data[0:2] in (b"\x08\x00", b"\x86\xdd") else None
-    if linktype in (101, 12, 14, 228, 229):  # raw IP
-        return 0
-    if linktype == 0:  # BSD loopback: a 4-byte address family
-        return 4
-    return -1
+def _skipped(state: _State) -> list[InputProblem]:
+    """Sentences for what the capture holds and this reader does not read."""
+    problems = []
+    for linktype, count in state.frames.unread.most_common():
+        name = LINK_TYPE_NAMES.get(linktype, "not one DataBorder reads")
+        problems.append(
+            InputProblem(state.source, None, f"{count:,} frames of link type {linktype} ({name}): not read")
+        )
+    if state.dns_cut:
+        problems.append(
+            InputProblem(
+                state.source,
+                None,
+                f"{state.dns_cut:,} DNS answers are cut short (by the snap length, a lost IP fragment or damage), the "
+                f"first at packet {state.first_dns_cut}; the names and addresses before the cut are kept",
+            )
+        )
+    return problems
 
 
 def _address(raw: bytes) -> str:
@@ -212,6 +232,9 @@ def _tcp(state: _State, src: bytes, dst: bytes, segment: bytes) -> None:
     if not payload:
         return
     key = (src, dst, sport, dport)
+    if sport == 53 or dport == 53:
+        _dns_tcp(state, key, struct.unpack_from("!I", segment, 4)[0], payload)
+        return
     pending = state.hellos.get(key)
     if pending is not None:
         pending += payload
@@ -221,8 +244,41 @@ def _tcp(state: _State, src: bytes, dst: bytes, segment: bytes) -> None:
             state.hellos.pop(next(iter(state.hellos)))
         state.hellos[key] = bytearray(payload)
         _try_hello(state, key, dst, dport)
-    elif payload.startswith(_HTTP_METHODS):
-        _http(state, payload, dst, dport)
+    elif (request := state.requests.get(key)) is not None:
+        request += payload
+        _try_request(state, key, dst, dport)
+    elif payload[:1].isupper() and _REQUEST_START.match(payload):
+        if len(state.requests) >= _MAX_PENDING_REQUESTS:
+            state.requests.popitem(last=False)
+        state.requests[key] = bytearray(payload)
+        _try_request(state, key, dst, dport)
+
+
+def _try_request(state: _State, key: tuple[bytes, bytes, int, int], dst: bytes, dport: int) -> None:
+    """Read an HTTP request's head once its Host line (or its end) is there; wait for more segments until then."""
+    data = state.requests[key]
+    line_end = data.find(b"\n")
+    if line_end < 0:
+        if len(data) > _MAX_REQUEST_HEAD:  # a request line longer than any head: not HTTP
+            del state.requests[key]
+        return
+    if not _REQUEST_LINE.match(data, 0, line_end + 1):
+        del state.requests[key]
+        return
+    finished = data.find(b"\r\n\r\n") >= 0 or data.find(b"\n\n") >= 0 or len(data) >= _MAX_REQUEST_HEAD
+    lines = bytes(data[: data.rfind(b"\n") + 1][:_MAX_REQUEST_HEAD])
+    if _http(state, lines, dst, dport) or finished:
+        del state.requests[key]
+
+
+def _dns_tcp(state: _State, key: tuple[bytes, bytes, int, int], seq: int, payload: bytes) -> None:
+    stream = state.dns_streams.get(key)
+    if stream is None:
+        if len(state.dns_streams) >= _MAX_DNS_STREAMS:
+            state.dns_streams.popitem(last=False)
+        stream = state.dns_streams[key] = TcpMessages()
+    for message in stream.feed(seq, payload):
+        _dns(state, message)
 
 
 def _try_hello(state: _State, key: tuple[bytes, bytes, int, int], dst: bytes, dport: int) -> None:
@@ -259,53 +315,62 @@ def _sni(record: bytes) -> str | None:
     return None
 
 
-def _http(state: _State, payload: bytes, dst: bytes, dport: int) -> None:
-    head = payload[:4096]
-    request_line, _, rest = head.partition(b"\r\n")
+def _http(state: _State, head: bytes, dst: bytes, dport: int) -> bool:
+    """Report the Host (or CONNECT target) of a request head made of whole lines; False if none is there yet."""
+    request_line, _, rest = head.partition(b"\n")
+    request_line = request_line.rstrip(b"\r")
     if request_line.startswith(b"CONNECT "):
         target = request_line.split(b" ")[1].decode("ascii", "replace")
         host = target.rsplit(":", 1)[0]
         excerpt = f"HTTP CONNECT {target} via proxy {_address(dst)}:{dport}"
         _named(state, host, None, None, None, excerpt)
-        return
-    for line in rest.split(b"\r\n"):
+        return True
+    for line in rest.split(b"\n"):
         if line[:5].lower() == b"host:":
+            line = line.rstrip(b"\r")
             host = line[5:].strip().decode("ascii", "replace").rsplit(":", 1)[0] if b"]" not in line else ""
             address = _address(dst)
             method = request_line.split(b" ")[0].decode("ascii", "replace")
             _named(state, host, address, dport, "http", f"HTTP {method} Host: {host} → {address}:{dport} (cleartext)")
-            return
+            return True
+    return False
 
 
-def _udp(state: _State, src: bytes, dst: bytes, datagram: bytes) -> None:
-    sport, dport = struct.unpack_from("!HH", datagram, 0)
+def _udp(state: _State, src: bytes, dst: bytes, datagram: bytes, cut: bool = False) -> None:
+    sport, dport, length = struct.unpack_from("!HHH", datagram, 0)
     if sport == 53:
-        _dns(state, datagram[8:])
-    elif dport not in _IGNORED_UDP and sport not in _IGNORED_UDP and dport < sport:
+        _dns(state, datagram[8:length] if length >= 8 else datagram[8:], cut=cut or length > len(datagram))
+        return
+    payload = datagram[8:]
+    if len(payload) > 16 and (payload[0] & 0x80 or payload[0] & 0x89 == 0x09):  # QUIC long header, gQUIC public
+        for kind, hello in state.quic.datagram((src, sport), payload):
+            name = hello if isinstance(hello, str) else _sni(b"\x16\x03\x01" + len(hello).to_bytes(2, "big") + hello)
+            if name is not None:
+                address = _address(dst)
+                what = "QUIC Initial" if kind == "tls" else "Google QUIC CHLO"
+                _named(state, name, address, dport, "quic", f"{what} SNI {name} → {address}:{dport}")
+    if dport not in _IGNORED_UDP and sport not in _IGNORED_UDP and dport < sport:
         address = _address(dst)
         if not ipaddress.ip_address(address).is_multicast and address != "255.255.255.255":
             state.flows.setdefault((address, dport, "udp"), state.packets)
 
 
-def _dns(state: _State, message: bytes) -> None:
-    try:
-        dns = dpkt.dns.DNS(message)
-    except (dpkt.UnpackError, IndexError, ValueError, struct.error):
-        return  # a malformed DNS message is skipped, as a resolver would
-    if dns.qr != dpkt.dns.DNS_R or not dns.qd:
-        return
-    qname = dns.qd[0].name
-    addresses: list[str] = []
-    chain: list[str] = []
-    for rr in dns.an:
-        if (rr.type == dpkt.dns.DNS_A and len(rr.rdata) == 4) or (rr.type == dpkt.dns.DNS_AAAA and len(rr.rdata) == 16):
-            addresses.append(_address(rr.rdata))
-        elif rr.type == dpkt.dns.DNS_CNAME:
-            chain.append(rr.cname)
+def _dns(state: _State, message: bytes, *, cut: bool = False) -> None:
+    answer = parse_response(message, cut=cut)
+    if answer is None:
+        return  # a query, or not DNS after all
+    if answer.cut:
+        state.dns_cut += 1
+        if state.first_dns_cut is None:
+            state.first_dns_cut = state.packets
+    addresses, chain = list(answer.addresses), list(answer.cnames)
     if not addresses and not chain:
         return
+    qname = answer.name
     via = f" (via {' → '.join(chain)})" if chain else ""
-    excerpt = f"DNS answer {qname}{via}: {', '.join(addresses) or 'no address'}"
+    excerpt = f"DNS answer {qname}{via}: {', '.join(addresses) or 'no address'}" + (
+        " (cut short)" if answer.cut else ""
+    )
     host = _host(qname)
     if host is None:
         return

@@ -218,7 +218,8 @@ class TargetPicker(QWidget):
 
     def _choose_capture(self) -> None:
         name = self._open_file(
-            "Import a capture or log", "Captures and logs (*.har *.pcap *.pcapng *.log *.csv *.tsv *.txt)"
+            "Import a capture or log",
+            "Captures and logs (*.har *.harp *.pcap *.pcapng *.cap *.log *.csv *.tsv *.txt *.gz *.zst *.xz *.bz2)",
         )
         if name:
             self.choose(TargetRequest(captures=(Path(name),)), f"import capture {name}")

@@ -52,7 +52,7 @@ def test_attributor_combines_country_asn_and_operator(fixture_dbs: FixtureDataba
     mapped = attributor.address("::ffff:203.0.113.5")
     assert (mapped.ip, mapped.country) == ("203.0.113.5", "CN")
     kinds = [d.kind for d in attributor.databases()]
-    assert kinds[:4] == ["country", "asn", "operators", "catalog"] and set(kinds[4:]) == {"knowledge"}
+    assert kinds[:5] == ["country", "asn", "cloud", "operators", "catalog"] and set(kinds[5:]) == {"knowledge"}
     attributor.close()
 
 

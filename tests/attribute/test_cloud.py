@@ -117,7 +117,7 @@ def test_cloudip_data_is_decoded_or_refused() -> None:
     with pytest.raises(GeoIPDatabaseError, match="not a cloudip-db database"):
         decode_cloudip(b"\x1f\x8bnot gzip", where="feed.gz")
     with pytest.raises(GeoIPDatabaseError, match="no version, providers and ranges"):
-        decode_cloudip(packed({"hello": 1})[1], where="feed.gz")  # type: ignore[dict-item]
+        decode_cloudip(packed({"hello": 1})[1], where="feed.gz")
     with pytest.raises(GeoIPDatabaseError, match="range entry DataBorder cannot read"):
         compile_ranges(database([("not a cidr", "aws", None, None)]), source="s", where="feed.gz")
 

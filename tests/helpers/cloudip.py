@@ -58,8 +58,9 @@ def packed(decoded: dict[str, object]) -> tuple[bytes, bytes]:
 def version_json(decoded: dict[str, object], *, sha256: str | None = None) -> bytes:
     """cloudip-db's version.json for a database."""
     raw, gz = packed(decoded)
+    digest = sha256 or hashlib.sha256(raw).hexdigest()
     return json.dumps({
-        "version": decoded["version"], "build_time": int(time.time()), "sha256": sha256 or hashlib.sha256(raw).hexdigest(),
+        "version": decoded["version"], "build_time": int(time.time()), "sha256": digest,
         "ranges": len(decoded["ranges"]), "size": len(raw), "size_gzip": len(gz),  # type: ignore[arg-type]
     }).encode()  # fmt: skip
 

@@ -51,7 +51,10 @@ EMBEDDED_FILE = "cloud-ranges.bin"
 FEEDS: Mapping[str, tuple[str, str]] = {
     "aws": ("AWS ip-ranges.json", "https://ip-ranges.amazonaws.com/ip-ranges.json"),
     "gcp": ("Google Cloud cloud.json", "https://www.gstatic.com/ipranges/cloud.json"),
-    "azure": ("Azure service tags (ServiceTags_Public)", "https://www.microsoft.com/en-us/download/details.aspx?id=56519"),
+    "azure": (
+        "Azure service tags (ServiceTags_Public)",
+        "https://www.microsoft.com/en-us/download/details.aspx?id=56519",
+    ),
     "oracle": ("Oracle public_ip_ranges.json", "https://docs.oracle.com/en-us/iaas/tools/public_ip_ranges.json"),
     "digitalocean": ("DigitalOcean geofeed", "https://digitalocean.com/geo/google.csv"),
     "cloudflare": ("Cloudflare ips-v4 / ips-v6", "https://www.cloudflare.com/ips/"),
@@ -134,7 +137,7 @@ def compile_ranges(database: Mapping[str, Any], *, source: str, where: str) -> b
 
 
 def _flatten(spans: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    """Nested or disjoint ranges (sorted by start, widest first) → boundaries ``(start, record)``, most specific wins."""
+    """Nested or disjoint ranges (by start, widest first) → boundaries ``(start, record)``; the most specific wins."""
     bounds: list[tuple[int, int]] = []
 
     def emit(start: int, end: int, record: int) -> None:
@@ -178,9 +181,9 @@ def _encode(header: Mapping[str, Any], v4: list[tuple[int, int]], v6: list[tuple
     if sys.byteorder == "big":  # pragma: no cover - the file is little-endian everywhere
         for a in (starts4, recs4, high6, low6, recs6):
             a.byteswap()
-    parts = [MAGIC, struct.pack("<I", len(head)), head, struct.pack("<I", len(starts4)), starts4.tobytes(),
-             recs4.tobytes(), struct.pack("<I", len(high6)), high6.tobytes(), low6.tobytes(), recs6.tobytes()]  # fmt: skip
-    return b"".join(parts)
+    v4_part = [struct.pack("<I", len(starts4)), starts4.tobytes(), recs4.tobytes()]
+    v6_part = [struct.pack("<I", len(high6)), high6.tobytes(), low6.tobytes(), recs6.tobytes()]
+    return b"".join([MAGIC, struct.pack("<I", len(head)), head, *v4_part, *v6_part])
 
 
 # --- reading the file ---------------------------------------------------------------------------------------
@@ -347,9 +350,7 @@ def read_info(data: bytes, *, where: str) -> RangeFileInfo:
 # --- which source places an address -------------------------------------------------------------------------
 
 
-def decide(
-    geoip: str | None, cloud: CloudRegion | None
-) -> tuple[str | None, str | None, tuple[str, ...]]:
+def decide(geoip: str | None, cloud: CloudRegion | None) -> tuple[str | None, str | None, tuple[str, ...]]:
     """The hosting country, GeoIP's country where the cloud region decided, and notes for a reader.
 
     For a provider's own regional range, the region's country decides; GeoIP's answer is kept beside it and a
@@ -379,4 +380,3 @@ def provenance() -> Mapping[str, Any]:
     if not isinstance(data, dict):
         raise ResourceError(f"the cloud range provenance file {path} is not a JSON object")
     return data
-

@@ -167,10 +167,7 @@ def _row(endpoint: Endpoint, findings: list[Finding]) -> tuple[str | Text, ...]:
         addresses = ""
     if resolution.cname_chain:
         addresses = "→ " + " → ".join(resolution.cname_chain) + "\n" + addresses
-    countries = "\n".join(
-        ("local" if a.scope == "local" else (a.country or "?")) + (" (anycast)" if a.anycast else "")
-        for a in endpoint.addresses
-    )
+    countries = "\n".join(a.hosting_in_words() for a in endpoint.addresses)
     networks = "\n".join(_network(a) for a in endpoint.addresses if a.scope == "public")
     service = endpoint.service.chain_in_words() if endpoint.service else "-"
     worst = Text()

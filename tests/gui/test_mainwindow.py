@@ -334,3 +334,20 @@ def test_cli_gui_geoip_status_and_about_name_what_an_assessment_uses(
         if database.kind in ("country", "asn"):
             assert database.sha256 in status and database.sha256 in in_use
     assert str(fixture_dbs.country) in status  # the policy's database, not the embedded one
+
+
+def test_the_cloud_ranges_update_from_settings_runs_in_the_background_without_an_account(
+    qtbot: QtBot, window: MainWindow, httpserver: HTTPServer
+) -> None:
+    from databorder.attribute import store
+    from databorder.attribute.cloud import compile_ranges
+    from tests.helpers.cloudip import database, packed, version_json
+
+    store.adopt_cloud_ranges(compile_ranges(database(version="2026-11-01"), source="t", where="t"), source="t")
+    newer = database(version="2026-11-20")
+    httpserver.expect_request("/data/version.json").respond_with_data(version_json(newer))
+    httpserver.expect_request("/data/cloudip.msgpack.gz").respond_with_data(packed(newer)[1])
+    window.update_cloud_ranges(base_url=httpserver.url_for("/data"))
+    qtbot.waitUntil(lambda: not window.operations.kinds(), timeout=10_000)
+    assert "Cloud ranges of 2026-11-20 now in use" in window.statusBar().currentMessage()
+    assert any(d.kind == "cloud" and d.ref and "2026-11-20" in d.ref.source for d in window.databases())

@@ -265,6 +265,8 @@ def database_lines(statuses: Sequence[DatabaseStatus], *, max_age: int) -> tuple
         if status.age_days is not None and status.age_days > max_age:
             stale += 1
             lines.append(f"  warning:  older than {max_age} days; attributions may be out of date")
+            if ref.kind == "cloud":
+                lines.append("  update:   `databorder geoip update` refreshes them (no account needed)")
     return lines, stale
 
 

@@ -133,8 +133,25 @@ def compile_ranges(database: Mapping[str, Any], *, source: str, where: str) -> b
         "ranges": len(chosen),
         "feeds": {p: {"name": FEEDS[p][0], "url": FEEDS[p][1]} for p in providers if p in FEEDS},
         "records": records,
+        "v4_16": _touched16(families[0]),
+        "v6_16": _touched16(families[1], bits=128),
     }
     return _encode(header, families[0], families[1])
+
+
+def _touched16(bounds: list[tuple[int, int]], *, bits: int = 32) -> list[int]:
+    """The /16s (as ``address >> (bits - 16)``) any published range reaches: ~5 % of IPv4's, ~1 % of 2000::/3's.
+
+    A look-up of an address in another /16 stops at a set look-up of its text's first two octets (IPv4) or first
+    group (IPv6).
+    """
+    top, shift = (1 << bits) - 1, bits - 16
+    touched: set[int] = set()
+    for i, (start, record) in enumerate(bounds):
+        if record != NONE and start <= top:
+            end = bounds[i + 1][0] - 1 if i + 1 < len(bounds) else top
+            touched.update(range(start >> shift, (min(end, top) >> shift) + 1))
+    return sorted(touched)
 
 
 def _flatten(spans: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
@@ -219,6 +236,14 @@ class CloudRanges:
         # (measured 0.13 µs against 0.52 µs), for 1 ms at load.
         starts4, left = self._starts4, bisect.bisect_left
         self._first4 = [left(starts4, bucket << _SHIFT4) for bucket in range((1 << (32 - _SHIFT4)) + 1)]
+        touched = header.get("v4_16")
+        if not isinstance(touched, list):  # pragma: no cover - every file this code writes has it
+            touched = _touched16(list(zip(starts4, self._recs4, strict=True)))
+        self._touched16 = frozenset(f"{t >> 8}.{t & 255}" for t in touched)
+        touched6 = header.get("v6_16")
+        if not isinstance(touched6, list):  # pragma: no cover - every file this code writes has it
+            touched6 = range(1 << 16)
+        self._touched6 = frozenset(f"{t:x}" for t in touched6)  # canonical text's first group: no leading zeros
         self._starts6: list[int] | None = None  # built on the first IPv6 look-up (a third of the load time)
         self.info = RangeFileInfo(
             version=str(header["version"]),
@@ -256,6 +281,7 @@ class CloudRanges:
     def lookups(self, ips: Iterable[str | ipaddress.IPv4Address | ipaddress.IPv6Address]) -> list[CloudRegion | None]:
         """The provider's range holding each address, in order (a batch: this is the hot path of attribution)."""
         starts4, first4, recs4, recs6, regions = self._starts4, self._first4, self._recs4, self._recs6, self._regions
+        touched16, touched6 = self._touched16, self._touched6
         starts6 = self._v6_starts() if self._recs6 else [0]
         right = bisect.bisect_right
         pton, from_bytes, v4, v6 = socket.inet_pton, int.from_bytes, socket.AF_INET, socket.AF_INET6
@@ -265,7 +291,13 @@ class CloudRanges:
             # Every family's first span starts at address 0 (checked on load), so the index is never -1.
             if isinstance(ip, str):
                 if ":" in ip:
+                    if ip[: ip.find(":")] not in touched6:
+                        append(None)
+                        continue
                     record = recs6[right(starts6, from_bytes(pton(v6, ip))) - 1]
+                elif ip[: ip.find(".", ip.find(".") + 1)] not in touched16:
+                    append(None)  # canonical text: its first two octets name a /16 no published range reaches
+                    continue
                 else:
                     n = from_bytes(pton(v4, ip))
                     bucket = n >> 20

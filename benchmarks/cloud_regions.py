@@ -103,7 +103,8 @@ def main() -> None:
         points = probes(decoded, provider)
         edge = [p for p in points if p[1] is None or p[1] in table[provider].edge]
         regional = [p for p in points if p not in edge]
-        stated = {ip: table[provider].regions[r].country if r in table[provider].regions else None for ip, r in regional}
+        rows = table[provider].regions
+        stated = {ip: rows[r].country if r in rows else None for ip, r in regional}
         known = [ip for ip in stated if stated[ip]]
         attributed = dict(zip(known, attributor.addresses(known), strict=True))
         named = sum(1 for ip, r in regional if (a := attributor.address(ip)).cloud and a.cloud.region == r)

@@ -104,7 +104,7 @@ def main() -> None:
         edge = [p for p in points if p[1] is None or p[1] in table[provider].edge]
         regional = [p for p in points if p not in edge]
         rows = table[provider].regions
-        stated = {ip: rows[r].country if r in rows else None for ip, r in regional}
+        stated = {ip: rows[r].country if r is not None and r in rows else None for ip, r in regional}
         known = [ip for ip in stated if stated[ip]]
         attributed = dict(zip(known, attributor.addresses(known), strict=True))
         named = sum(1 for ip, r in regional if (a := attributor.address(ip)).cloud and a.cloud.region == r)

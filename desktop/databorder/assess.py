@@ -301,6 +301,14 @@ class _Run:
             attributed = [unattributed(ip) for ip in unique]
         by_ip = dict(zip(unique, attributed, strict=True))
         self.progress.report("attribute", len(unique), len(unique))
+        disagreeing = [a for a in attributed if a.notes]
+        if disagreeing:
+            first = disagreeing[0]
+            self.notes.append(
+                f"{len(disagreeing)} address(es) in a cloud provider's published ranges: GeoIP names another country "
+                f"than the provider's region, which decided (e.g. {first.ip}: GeoIP {first.geoip_country}, "
+                f"{first.hosting_in_words()})"
+            )
         return [
             dataclasses.replace(
                 e,

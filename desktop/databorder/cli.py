@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "relevant up to 30 rows; the JSON and PDF always hold all)",
     )
 
-    geoip = commands.add_parser("geoip", help="the GeoIP/ASN databases in use")
+    geoip = commands.add_parser("geoip", help="the GeoIP/ASN databases and the cloud ranges in use")
     geoip_commands = geoip.add_subparsers(dest="geoip_command", metavar="ACTION")
     geoip_commands.required = True
     status = geoip_commands.add_parser(
@@ -151,20 +151,30 @@ def build_parser() -> argparse.ArgumentParser:
     use.add_argument("--licence", metavar="TEXT", help="the file's licence, to show in reports")
     download = geoip_commands.add_parser(
         "update",
-        help="download MaxMind databases (account ID and licence key from MAXMIND_ACCOUNT_ID/MAXMIND_LICENSE_KEY)",
+        help="refresh the cloud providers' published ranges (no account); with --maxmind also download MaxMind "
+        "databases (account from the keyring or MAXMIND_ACCOUNT_ID/MAXMIND_LICENSE_KEY)",
+    )
+    download.add_argument(
+        "--cloud-url-base",
+        default=None,
+        metavar="URL",
+        help="a mirror of cloudip-db's data folder (version.json and cloudip.msgpack.gz)",
+    )
+    download.add_argument(
+        "--maxmind", action="store_true", help="also download MaxMind GeoLite2 Country and ASN with the stored account"
     )
     download.add_argument(
         "--edition",
         action="append",
         default=[],
         metavar="EDITION",
-        help="GeoLite2-Country, GeoLite2-ASN, … (repeatable; default: both of those)",
+        help="MaxMind edition: GeoLite2-Country, GeoLite2-ASN, … (repeatable; implies --maxmind)",
     )
     download.add_argument(
         "--download-url-base", default=None, metavar="URL", help="a mirror or proxy of MaxMind's download server"
     )
     rollback = geoip_commands.add_parser("rollback", help="put the previous database of a kind back")
-    rollback.add_argument("kind", choices=["country", "asn"])
+    rollback.add_argument("kind", choices=["country", "asn", "cloud"])
 
     secrets = commands.add_parser("secrets", help="the MaxMind account, kept in the system keyring")
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="ACTION")
@@ -377,14 +387,16 @@ def _geoip(args: argparse.Namespace) -> int:
         print(f"now in use for {ref.kind}: {args.path.name} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "update":
-        from databorder.attribute.update import DEFAULT_EDITIONS, update_editions
+        from databorder.attribute.update import DEFAULT_EDITIONS, update_cloud_ranges, update_editions
 
         with _CliProgress(show=True, graceful=False) as progress:  # a download bar on a terminal
-            editions = update_editions(
-                args.edition or DEFAULT_EDITIONS, base_url=args.download_url_base, progress=progress.report
-            )
-            for edition, ref in editions:
-                print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
+            print(update_cloud_ranges(base_url=args.cloud_url_base, progress=progress.report).message)
+            if args.maxmind or args.edition:
+                editions = update_editions(
+                    args.edition or DEFAULT_EDITIONS, base_url=args.download_url_base, progress=progress.report
+                )
+                for edition, ref in editions:
+                    print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "rollback":
         print(store.rollback(args.kind))

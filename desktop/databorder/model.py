@@ -94,8 +94,9 @@ def chain_in_words(operator: str, country: str | None, owners: Sequence[ChainLin
 
 
 PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
-#: What a data source is: the GeoIP country or ASN database, the operator or service table, the AI-app catalog.
-DatabaseKind = Literal["country", "asn", "operators", "services", "catalog", "knowledge"]
+#: What a data source is: the GeoIP country or ASN database, the cloud providers' published ranges, the operator or
+#: service table, the AI-app catalog.
+DatabaseKind = Literal["country", "asn", "cloud", "operators", "services", "catalog", "knowledge"]
 
 #: Severity order, weakest first; the verdict is the strongest severity any finding reached.
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
@@ -265,12 +266,46 @@ class Registration:
 
 
 @dataclass(frozen=True, slots=True)
+class CloudRegion:
+    """The cloud provider whose published ranges hold an address, and the region (with its country) they name.
+
+    ``region`` is the region id as the provider's feed writes it; ``country`` and ``city`` are where that region
+    stands (resources/cloud/regions.toml: the city or area the provider names it by), None where unknown.
+    ``edge`` marks a global, edge or anycast range: no evidence of where data rests.  ``source`` names the feed,
+    ``date`` its date; ``unverified`` the facts of the region's row the provider's own words did not give.
+    """
+
+    provider: str  # the provider's name: AWS, Google Cloud, Azure, Oracle Cloud, DigitalOcean, Cloudflare
+    region: str | None
+    country: CountryCode | None
+    city: str | None
+    service: str | None  # as the feed names it: EC2, S3, CLOUDFRONT, STORAGE…
+    source: str
+    date: Annotated[str, Constraint(format="date")] | None
+    edge: bool = False
+    unverified: tuple[str, ...] = ()
+
+    def in_words(self) -> str:
+        """The words every view and report uses for a cloud region: "AWS eu-central-1 (Frankfurt, DE)".
+
+        A global or edge range reads "Cloudflare (global/edge range: no evidence of where data rests)".
+        """
+        if self.edge or self.region is None:
+            where = f" {self.region}" if self.region else ""
+            return f"{self.provider}{where} (global/edge range: no evidence of where data rests)"
+        place = ", ".join(p for p in (self.city, self.country) if p)
+        return f"{self.provider} {self.region}" + (f" ({place})" if place else "")
+
+
+@dataclass(frozen=True, slots=True)
 class AddressAttribution:
-    """One IP address with its hosting country (GeoIP), ASN and network operator.
+    """One IP address with its hosting country, ASN and network operator.
 
     ``scope`` is ``local`` for private, loopback, link-local, CGNAT and unique-local addresses, which are never
     geolocated.  ``anycast`` marks CDN/anycast edges whose GeoIP country says where the edge is, not where data
-    rests.
+    rests.  ``cloud`` is the cloud provider's published range holding the address, when one does: its region's
+    country is then the hosting ``country``, and ``geoip_country`` keeps what GeoIP said, with a note when the
+    two disagree.
     """
 
     ip: IPAddress
@@ -281,6 +316,32 @@ class AddressAttribution:
     network_operator: NetworkOperator | None
     anycast: bool
     registration: Registration | None = None  # RDAP, only when the user turned it on
+    cloud: CloudRegion | None = None  # the provider's published range holding the address
+    geoip_country: CountryCode | None = None  # GeoIP's country, kept where the cloud region decided ``country``
+    notes: tuple[str, ...] = ()  # e.g. GeoIP disagreeing with the provider's region
+
+    def hosting_in_words(self) -> str:
+        """Where the address is hosted, as every view shows it: "AWS eu-central-1 (Frankfurt, DE)", "DE", "local".
+
+        A global/edge cloud range or another anycast edge shows GeoIP's country marked as an edge.
+        """
+        if self.scope == "local":
+            return "local"
+        cloud = self.cloud
+        if cloud is not None and not cloud.edge and cloud.region is not None:
+            if cloud.country is not None:
+                return cloud.in_words()
+            return f"{self.country or '?'} (GeoIP; {cloud.in_words()}, a region of unknown country)"
+        if cloud is not None:
+            return f"{self.country or '?'} (anycast; {cloud.provider} global/edge range)"
+        return (self.country or "?") + (" (anycast)" if self.anycast else "")
+
+    @property
+    def hosting_basis(self) -> str:
+        """What decided the hosting country: the provider's published region, or GeoIP."""
+        if self.cloud is not None and self.cloud.country is not None and not self.cloud.edge:
+            return f"{self.cloud.provider}'s published ranges"
+        return "GeoIP"
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +615,7 @@ __all__ = [
     "AddressScope",
     "Assessment",
     "Band",
+    "CloudRegion",
     "Collector",
     "Confidence",
     "Constraint",

@@ -37,3 +37,56 @@ def regions() -> Regions:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ResourceError(f"the region table {path} is missing or damaged ({exc})") from None
     return Regions(table, countries)
+
+
+@dataclass(frozen=True)
+class CloudRegionInfo:
+    """Where one region of a cloud provider stands, as resources/cloud/regions.toml says, with its source."""
+
+    provider: str  # the feed's provider id: aws, gcp, azure, oracle, digitalocean, cloudflare
+    region: str  # the region id exactly as the provider's range feed writes it
+    country: str | None
+    city: str | None  # the city or area the provider names the region by
+    source: str
+    checked: str
+    unverified: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CloudProvider:
+    """A cloud provider whose published ranges DataBorder reads: its name, regions and edge (global) values."""
+
+    id: str
+    name: str
+    source: str
+    checked: str
+    regions: Mapping[str, CloudRegionInfo]
+    edge: frozenset[str]  # region values that name no region: global, edge and anycast ranges
+
+
+@functools.cache
+def cloud_providers() -> Mapping[str, CloudProvider]:
+    """The shipped cloud-region table, by provider id (read once per process)."""
+    path = resource_path("cloud", "regions.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        known = regions().countries
+        found: dict[str, CloudProvider] = {}
+        for provider, body in data.items():
+            if not isinstance(body, dict):
+                continue  # the table's version
+            rows: dict[str, CloudRegionInfo] = {}
+            for row in body["regions"]:
+                country = row.get("country")
+                if country is not None and country not in known:
+                    raise ValueError(f"{provider} {row['id']}: {country!r} is not a country code")
+                rows[row["id"]] = CloudRegionInfo(
+                    provider, row["id"], country, row.get("city"), row.get("source", body["source"]),
+                    body["checked"], tuple(row.get("unverified", ())),
+                )  # fmt: skip
+            found[provider] = CloudProvider(
+                provider, body["name"], body["source"], body["checked"], rows, frozenset(body["edge"])
+            )
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ResourceError(f"the cloud region table {path} is missing or damaged ({exc})") from None
+    return found

@@ -56,7 +56,7 @@ def run_selftest(*, gui: bool = True, keep: Path | None = None, say: Callable[[s
 
 def _data(folder: Path) -> Check:
     """The shipped resources, rule packs and databases are where the one resource-locating function says."""
-    from databorder.attribute.store import open_asn_database, open_country_database
+    from databorder.attribute.store import open_asn_database, open_cloud_ranges, open_country_database
     from databorder.policy import available_packs
     from databorder.resources import data_root
 
@@ -66,7 +66,12 @@ def _data(folder: Path) -> Check:
         database = opener(None)
         built.append(f"{database.ref.kind} built {database.ref.build_date}")
         database.close()
-    ok = len(packs) >= 5 and len(built) == 2
+    cloud = open_cloud_ranges(None)  # the range file, its region table, and msgpack (a keyless update needs it)
+    import msgpack  # noqa: F401
+
+    region = cloud.lookup("3.120.0.1")  # a published AWS eu-central-1 address of the shipped data
+    built.append(f"cloud ranges of {cloud.info.date}" + (f" ({region.in_words()})" if region else ""))
+    ok = len(packs) >= 5 and len(built) == 3 and region is not None and region.country == "DE"
     return Check("data", ok, f"{data_root()}: {len(packs)} shipped packs, {', '.join(built)}")
 
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import pytest
 
 from databorder.attribute import Attributor, unattributed
 from databorder.endpoints import is_local
 from tests.conftest import FixtureDatabases
+from tests.helpers.cloudip import write_ranges
 
 
 @pytest.mark.parametrize(
@@ -52,7 +54,7 @@ def test_attributor_combines_country_asn_and_operator(fixture_dbs: FixtureDataba
     mapped = attributor.address("::ffff:203.0.113.5")
     assert (mapped.ip, mapped.country) == ("203.0.113.5", "CN")
     kinds = [d.kind for d in attributor.databases()]
-    assert kinds[:4] == ["country", "asn", "operators", "catalog"] and set(kinds[4:]) == {"knowledge"}
+    assert kinds[:5] == ["country", "asn", "cloud", "operators", "catalog"] and set(kinds[5:]) == {"knowledge"}
     attributor.close()
 
 
@@ -76,3 +78,26 @@ def test_batches_pause_the_cyclic_collector_and_restore_its_state(fixture_dbs: F
     finally:
         gc.enable()
     attributor.close()
+
+
+def test_a_cloud_providers_region_decides_the_hosting_country(fixture_dbs: FixtureDatabases, tmp_path: Path) -> None:
+    ranges = write_ranges(tmp_path / "cloud.bin")
+    attributor = Attributor.open(country_db=fixture_dbs.country, asn_db=fixture_dbs.asn, cloud_ranges=ranges)
+    try:
+        hong_kong, frankfurt, edge, outside = attributor.addresses(
+            ["203.0.113.200", "198.51.100.5", ipaddress.ip_address("198.51.100.130"), "192.0.2.100"]
+        )
+        kinds = [d.kind for d in attributor.databases()]
+    finally:
+        attributor.close()
+    # GeoIP says CN for AWS ap-east-1 (the example): the provider's own feed says Hong Kong, and decides.
+    assert (hong_kong.country, hong_kong.geoip_country) == ("HK", "CN")
+    assert hong_kong.hosting_basis == "AWS's published ranges"
+    assert hong_kong.cloud is not None and hong_kong.cloud.in_words() == "AWS ap-east-1 (Hong Kong, HK)"
+    assert hong_kong.notes and "GeoIP places it in CN" in hong_kong.notes[0]
+    assert (frankfurt.country, frankfurt.geoip_country, frankfurt.asn) == ("DE", "US", 45102)
+    assert frankfurt.network_operator is not None  # the network facet is untouched
+    assert edge.anycast and edge.cloud is not None and edge.cloud.edge
+    assert (edge.country, edge.geoip_country, edge.notes, edge.hosting_basis) == ("DE", None, (), "GeoIP")
+    assert (outside.cloud, outside.country, outside.notes) == (None, "RU", ())
+    assert "cloud" in kinds

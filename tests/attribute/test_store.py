@@ -61,12 +61,13 @@ def test_databases_in_use_names_each_database_an_assessment_would_open(fixture_d
     from databorder.attribute import Attributor
 
     embedded = store.databases_in_use(country_db=None, asn_db=None)
-    assert [d.kind for d in embedded] == ["country", "asn"] and all(d.ref and d.age_days is not None for d in embedded)
+    assert [d.kind for d in embedded] == ["country", "asn", "cloud"]
+    assert all(d.ref and d.age_days is not None for d in embedded)
     chosen = store.databases_in_use(country_db=fixture_dbs.country, asn_db=None)
     assert chosen[0].path == fixture_dbs.country and chosen[0].database_type == "GeoLite2-Country"
     attributor = Attributor.open(country_db=fixture_dbs.country, asn_db=None)
     try:
-        assert [d.ref.sha256 for d in chosen if d.ref] == [r.sha256 for r in attributor.databases()][:2]
+        assert [d.ref.sha256 for d in chosen if d.ref] == [r.sha256 for r in attributor.databases()][:3]
     finally:
         attributor.close()
     broken = store.databases_in_use(country_db=None, asn_db=fixture_dbs.country)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
+import ssl
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +16,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from databorder.attribute import store
-from databorder.attribute.update import update
+from databorder.attribute.cloud import compile_ranges
+from databorder.attribute.update import update, update_cloud_ranges
 from databorder.errors import DataBorderError
 from tests.conftest import FixtureDatabases
+from tests.helpers.cloudip import RANGES, database, packed, version_json
+from tests.helpers.tls_servers import TestCA
 
 ACCOUNT, KEY = "123456", "s3cret-licence-key"
 PATH = "/geoip/databases/GeoLite2-Country/download"
@@ -130,3 +136,120 @@ def test_update_editions_uses_the_stored_account_or_says_how_to_store_one(
 def test_a_plain_http_download_server_elsewhere_never_gets_the_licence_key() -> None:
     with pytest.raises(DataBorderError, match="would receive your MaxMind licence key in clear text"):
         update("GeoLite2-Country", account_id="1", licence_key="k", base_url="http://mirror.example.test")
+
+
+# --- keyless updates of the cloud ranges, against local HTTP and HTTPS servers serving real cloudip-db files ------
+
+
+def serve_cloud(server: HTTPServer, decoded: dict[str, object], *, meta: bytes | None = None,
+                data: bytes | None = None) -> None:  # fmt: skip
+    server.expect_request("/data/version.json").respond_with_data(meta or version_json(decoded))
+    server.expect_request("/data/cloudip.msgpack.gz").respond_with_data(data or packed(decoded)[1])
+
+
+def in_use_from(version: str) -> None:
+    """The store holds a range file of ``version`` (so a test decides what 'the ranges in use' are)."""
+    store.adopt_cloud_ranges(compile_ranges(database(version=version), source="t", where="t"), source="earlier")
+
+
+def looked_up(ip: str) -> str | None:
+    found = store.open_cloud_ranges(None).lookup(ip)
+    return found.in_words() if found else None
+
+
+@pytest.fixture
+def https_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    ca = TestCA(tmp_path)
+    leaf = ca.issue(("127.0.0.1",))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(leaf.chain, leaf.key)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca.pem))  # the test's CA is the only one trusted
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+def test_a_keyless_update_over_https_checks_adopts_and_keeps_the_previous(https_server: HTTPServer) -> None:
+    in_use_from("2026-11-01")
+    moved = database([("198.51.100.0/24", "aws", "eu-west-3", "EC2"), *RANGES[1:]], version="2026-11-20")
+    serve_cloud(https_server, moved)
+    seen: list[tuple[str, int, int]] = []
+    base = https_server.url_for("/data")
+    result = update_cloud_ranges(base_url=base, progress=lambda *a: seen.append(a))
+    assert result.changed and (result.version, result.previous) == ("2026-11-20", "2026-11-01")
+    assert looked_up("198.51.100.5") == "AWS eu-west-3 (Paris, FR)" and seen[-1][0] == "cloud ranges"
+    source = store.open_cloud_ranges(None).ref.source
+    assert source == "cloud providers' published ranges via cloudip-db 2026-11-20 (127.0.0.1)"
+    again = update_cloud_ranges(base_url=base)
+    assert not again.changed and "are the newest published" in again.message
+    assert store.rollback("cloud") == "the previous cloud ranges database is back in use"
+    assert looked_up("198.51.100.5") == "AWS eu-central-1 (Frankfurt, DE)"
+
+
+def test_an_untrusted_certificate_changes_nothing(
+    tmp_path: Path, https_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "other").mkdir()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(TestCA(tmp_path / "other").pem))  # not the server's CA
+    serve_cloud(https_server, database(version="2026-11-20"))
+    with pytest.raises(DataBorderError, match="TLS certificate could not be verified; the cloud ranges in use"):
+        update_cloud_ranges(base_url=https_server.url_for("/data"))
+    assert not store.cloud_file().exists()
+
+
+@pytest.mark.parametrize(
+    ("meta", "data", "message"),
+    [
+        (None, b"\x1f\x8b" + b"x" * 40, "is 42 bytes, not the"),  # not what version.json announces
+        (version_json(database(version="2026-11-20"), sha256="0" * 64), None, "does not match the published sha256"),
+        (b"<html>not json</html>", None, "version.json is not cloudip-db's version file"),
+        (version_json(database(version="2026-10-01")), None, r"are older than the ones in use \(2026-11-01\)"),
+        (version_json(database(version="2099-01-01")), None, "in the future"),
+    ],
+)
+def test_broken_or_stale_downloads_change_nothing(
+    httpserver: HTTPServer, meta: bytes | None, data: bytes | None, message: str
+) -> None:
+    in_use_from("2026-11-01")
+    before = store.cloud_file().read_bytes()
+    serve_cloud(httpserver, database(version="2026-11-20"), meta=meta, data=data)
+    with pytest.raises(DataBorderError, match=message):
+        update_cloud_ranges(base_url=httpserver.url_for("/data"))
+    assert store.cloud_file().read_bytes() == before
+
+
+def test_truncated_garbage_too_big_and_too_small_downloads_are_refused(httpserver: HTTPServer) -> None:
+    in_use_from("2026-11-01")
+    newer = database(version="2026-11-20")
+    _, gz = packed(newer)
+    cut = json.loads(version_json(newer))
+    for body, announced, message in (
+        (gz[:-9], len(gz) - 9, "is cut short"),
+        (b"not gzip at all", 15, "is not gzip data"),
+    ):
+        httpserver.clear()
+        serve_cloud(httpserver, newer, meta=json.dumps({**cut, "size_gzip": announced}).encode(), data=body)
+        with pytest.raises(DataBorderError, match=message):
+            update_cloud_ranges(base_url=httpserver.url_for("/data"))
+    few = database(RANGES[:3], version="2026-11-20")  # a quarter of the ranges in use: damaged upstream
+    httpserver.clear()
+    serve_cloud(httpserver, few)
+    with pytest.raises(DataBorderError, match="holds only 3 ranges, under half the 10"):
+        update_cloud_ranges(base_url=httpserver.url_for("/data"))
+    httpserver.clear()
+    httpserver.expect_request("/data/version.json").respond_with_data("gone", status=404)
+    with pytest.raises(DataBorderError, match=r"answered HTTP 404 for version\.json"):
+        update_cloud_ranges(base_url=httpserver.url_for("/data"))
+    httpserver.clear()
+    httpserver.expect_request("/data/version.json").respond_with_data(b"{" * (70 * 1024))
+    with pytest.raises(DataBorderError, match="more than it can be"):
+        update_cloud_ranges(base_url=httpserver.url_for("/data"))
+    assert looked_up("198.51.100.5") == "AWS eu-central-1 (Frankfurt, DE)"
+
+
+def test_no_internet_is_one_sentence() -> None:
+    with pytest.raises(DataBorderError, match=r"cannot reach 127\.0\.0\.1 \(no internet connection, or a proxy"):
+        update_cloud_ranges(base_url="http://127.0.0.1:9/data", timeout=5)

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from databorder import __version__
 from databorder.cli import main
+from databorder.resources import resource_path
 from tests.conftest import DnsZone, FixtureDatabases
 from tests.helpers.schema import check_assessment
 from tests.helpers.shipped import catalog_app_ids, geoip_provenance
@@ -398,20 +400,48 @@ def test_geoip_use_and_rollback(capsys: pytest.CaptureFixture[str], fixture_dbs:
     assert code == 3 and "not an ASN database" in err
 
 
-def test_geoip_update_needs_an_account_and_never_prints_the_key(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_geoip_update_needs_an_account_for_maxmind_only_and_never_prints_the_key(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
 ) -> None:
+    from tests.helpers.cloudip import database, version_json
+
+    shipped = json.loads(resource_path("cloud", "provenance.json").read_text(encoding="utf-8"))["version"]
+    httpserver.expect_request("/data/version.json").respond_with_data(version_json(database(version=shipped)))
+    cloud = ["--cloud-url-base", httpserver.url_for("/data")]
     monkeypatch.delenv("MAXMIND_ACCOUNT_ID", raising=False)
     monkeypatch.delenv("MAXMIND_LICENSE_KEY", raising=False)
-    code, _, err = run(capsys, "geoip", "update")
+    code, out, _ = run(capsys, "geoip", "update", *cloud)
+    assert code == 0 and f"the cloud ranges in use (dated {shipped}) are the newest published" in out
+    code, _, err = run(capsys, "geoip", "update", "--maxmind", *cloud)
     assert code == 3 and "MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY" in err
     monkeypatch.setenv("MAXMIND_ACCOUNT_ID", "1")
     monkeypatch.setenv("MAXMIND_LICENSE_KEY", "very-secret-key")
     code, out, err = run(
-        capsys, "geoip", "update", "--edition", "GeoLite2-ASN", "--download-url-base", "http://127.0.0.1:9"
+        capsys, "geoip", "update", *cloud, "--edition", "GeoLite2-ASN", "--download-url-base", "http://127.0.0.1:9"
     )
     assert code == 3 and "cannot reach the download server" in err
     assert "very-secret-key" not in out + err
+
+
+def test_geoip_update_refreshes_the_cloud_ranges_without_an_account_and_rolls_back(
+    capsys: pytest.CaptureFixture[str], httpserver: HTTPServer
+) -> None:
+    from databorder.attribute import store
+    from databorder.attribute.cloud import compile_ranges
+    from tests.helpers.cloudip import database, packed, version_json
+
+    store.adopt_cloud_ranges(compile_ranges(database(version="2026-11-01"), source="t", where="t"), source="t")
+    newer = database(version="2026-11-20")
+    httpserver.expect_request("/data/version.json").respond_with_data(version_json(newer))
+    httpserver.expect_request("/data/cloudip.msgpack.gz").respond_with_data(packed(newer)[1])
+    code, out, _ = run(capsys, "geoip", "update", "--cloud-url-base", httpserver.url_for("/data"))
+    assert code == 0 and "cloud ranges of 2026-11-20 now in use (12 ranges; before: 2026-11-01)" in out
+    code, out, _ = run(capsys, "geoip", "status", "--max-age", "100000")
+    assert "cloud: cloud providers' published ranges via cloudip-db 2026-11-20" in out
+    code, out, _ = run(capsys, "geoip", "rollback", "cloud")
+    assert code == 0 and out.strip() == "the previous cloud ranges database is back in use"
+    code, _, err = run(capsys, "geoip", "update", "--cloud-url-base", "http://127.0.0.1:9/data")
+    assert code == 3 and "cannot reach 127.0.0.1 (no internet connection" in err and "Traceback" not in err
 
 
 def test_operators_show_explains_the_decision_and_status_counts_the_base(capsys: pytest.CaptureFixture[str]) -> None:

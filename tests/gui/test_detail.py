@@ -96,3 +96,13 @@ def test_a_megabyte_message_or_excerpt_is_cut_for_the_pane() -> None:
     endpoint = dataclasses.replace(assessment.endpoints[0], evidence=(Evidence("static", "a.js", "offset 1", huge),))
     html = endpoint_html(dataclasses.replace(assessment, findings=(finding,)), endpoint)
     assert len(html) < 20 * TEXT_LIMIT and f"{1_000_000 - TEXT_LIMIT:,} more characters" in html
+
+
+def test_a_cloud_region_decides_and_geoips_disagreement_is_shown_beside_it() -> None:
+    from tests.helpers.assessments import full_assessment
+
+    assessment = full_assessment()
+    html = endpoint_html(assessment, assessment.endpoints[0])
+    assert "hosted in AWS ap-east-1 (Hong Kong, HK), service EC2" in html
+    assert "AWS ip-ranges.json via a test feed, 2026-10-26; unverified: city" in html
+    assert "GeoIP says CN" in html and "GeoIP places it in CN" in html

@@ -366,3 +366,20 @@ def test_at_1280_by_800_each_endpoints_verdict_and_name_fit_without_scrolling(qt
     metrics = table.fontMetrics()
     assert table.columnWidth(SEVERITY) > metrics.horizontalAdvance("prohibit")
     assert table.columnWidth(ENDPOINT) > metrics.horizontalAdvance(max(renamed.values(), key=len))
+
+
+def test_the_cloud_ranges_update_from_settings_runs_in_the_background_without_an_account(
+    qtbot: QtBot, window: MainWindow, httpserver: HTTPServer
+) -> None:
+    from databorder.attribute import store
+    from databorder.attribute.cloud import compile_ranges
+    from tests.helpers.cloudip import database, packed, version_json
+
+    store.adopt_cloud_ranges(compile_ranges(database(version="2026-11-01"), source="t", where="t"), source="t")
+    newer = database(version="2026-11-20")
+    httpserver.expect_request("/data/version.json").respond_with_data(version_json(newer))
+    httpserver.expect_request("/data/cloudip.msgpack.gz").respond_with_data(packed(newer)[1])
+    window.update_cloud_ranges(base_url=httpserver.url_for("/data"))
+    qtbot.waitUntil(lambda: not window.operations.kinds(), timeout=10_000)
+    assert "Cloud ranges of 2026-11-20 now in use" in window.statusBar().currentMessage()
+    assert any(d.kind == "cloud" and d.ref and "2026-11-20" in d.ref.source for d in window.databases())

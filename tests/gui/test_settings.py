@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGroupBox, QLineEdit, QTextBrowser
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGroupBox, QLineEdit, QPushButton, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from databorder.gui.settings import AboutDialog, SettingsDialog, about_html, runtime_versions
@@ -80,3 +80,12 @@ def test_the_about_box_says_how_much_the_knowledge_base_knows(qtbot: QtBot) -> N
     html = about_html(runtime_versions("9.9"), [], knowledge="507 operators (460 with domains, 1724 domains)")
     assert "Operator knowledge base" in html and "507 operators" in html
     assert "Operator knowledge base" not in about_html(runtime_versions("9.9"), [])
+
+
+def test_the_cloud_ranges_update_is_offered_beside_the_maxmind_download(qtbot: QtBot) -> None:
+    dialog = SettingsDialog({}, None, "cloud: cloud providers' published ranges")
+    qtbot.addWidget(dialog)
+    button = dialog.findChild(QPushButton, "cloudUpdate")
+    assert button is not None and "no account" in button.text()
+    with qtbot.waitSignal(dialog.cloud_update_requested, timeout=2000):
+        button.click()

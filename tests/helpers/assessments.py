@@ -9,6 +9,7 @@ from databorder.model import (
     AddressAttribution,
     Assessment,
     ChainLink,
+    CloudRegion,
     Endpoint,
     Evidence,
     Finding,
@@ -104,6 +105,19 @@ def full_assessment() -> Assessment:
             cached=True,
             error=None,
         ),
+        cloud=CloudRegion(
+            provider="AWS",
+            region="ap-east-1",
+            country="HK",
+            city="Hong Kong",
+            service="EC2",
+            source="AWS ip-ranges.json via a test feed",
+            date="2026-10-26",
+            edge=False,
+            unverified=("city",),
+        ),
+        geoip_country="CN",
+        notes=("GeoIP places it in CN; the provider's published ranges put it in AWS ap-east-1 (Hong Kong, HK)",),
     )
     local = AddressAttribution(
         ip="fd00::1",

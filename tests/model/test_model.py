@@ -213,3 +213,24 @@ def test_a_value_of_the_wrong_type_is_refused_naming_where() -> None:
 def test_strongest_severity() -> None:
     assert strongest([]) is None
     assert strongest(["info", "prohibit", "review"]) == "prohibit"
+
+
+def test_hosting_reads_as_the_cloud_region_or_geoips_country_with_its_basis() -> None:
+    from databorder.model import CloudRegion
+
+    frankfurt = CloudRegion("AWS", "eu-central-1", "DE", "Frankfurt", "EC2", "feed", "2026-10-26")
+    unknown = CloudRegion("Oracle Cloud", "xx-new-1", None, None, "OCI", "feed", "2026-10-26", False, ("country",))
+    edge = CloudRegion("Cloudflare", None, None, None, None, "feed", "2026-10-26", True)
+
+    def at(cloud: CloudRegion | None, country: str | None = "US", *, anycast: bool = False) -> AddressAttribution:
+        return AddressAttribution("198.51.100.1", "public", country, 1, None, None, anycast, None, cloud)
+
+    assert at(frankfurt, "DE").hosting_in_words() == "AWS eu-central-1 (Frankfurt, DE)"
+    assert at(frankfurt, "DE").hosting_basis == "AWS's published ranges"
+    assert at(unknown).hosting_in_words() == "US (GeoIP; Oracle Cloud xx-new-1, a region of unknown country)"
+    assert at(unknown).hosting_basis == "GeoIP"
+    assert at(edge, anycast=True).hosting_in_words() == "US (anycast; Cloudflare global/edge range)"
+    assert edge.in_words() == "Cloudflare (global/edge range: no evidence of where data rests)"
+    assert at(None, None, anycast=True).hosting_in_words() == "? (anycast)"
+    local = AddressAttribution("10.0.0.1", "local", None, None, None, None, False)
+    assert local.hosting_in_words() == "local"

@@ -402,3 +402,46 @@ def test_unknown_is_not_allow_for_data_endpoints_only() -> None:
     assert any("--offline" in step for step in settles(nobody))
     assert any("operators table" in step for step in settles(nobody))
     assert any("assess with --probe" in step for step in settles(nobody))
+
+
+def in_cloud(
+    ip: str, geoip: str, provider: str, region: str, country: str | None, *, edge: bool = False
+) -> AddressAttribution:
+    from databorder.attribute.cloud import decide
+    from databorder.model import CloudRegion
+
+    cloud = CloudRegion(provider, region, country, None, "EC2", "test feed", "2026-11-20", edge)
+    hosting, geoip_country, notes = decide(geoip, cloud)
+    return AddressAttribution(ip, "public", hosting, 16509, "AMAZON-02", None, edge, None, cloud, geoip_country, notes)
+
+
+def test_the_gdpr_pack_judges_a_cloud_address_by_its_regions_country() -> None:
+    gdpr = load_pack(*find_pack("eu-gdpr-transfers"))
+    frankfurt = endpoint("eu.api.test", in_cloud("198.51.100.5", "US", "AWS", "eu-central-1", "DE"))
+    virginia = endpoint("us.api.test", in_cloud("198.51.100.6", "DE", "AWS", "us-east-1", "US"))
+    found = {(f.endpoint, f.rule): f for f in evaluate([frankfurt, virginia], [gdpr])}
+    assert ("eu.api.test", "hosting-in-us") not in found  # GeoIP's US is overruled by the provider's region
+    us = found[("us.api.test", "hosting-in-us")]
+    assert us.fact == "198.51.100.6 is hosted in US (AWS us-east-1 (US), the provider's published ranges; GeoIP: DE)"
+
+
+def test_a_pack_can_allow_only_the_eu_regions_of_approved_clouds(tmp_path: Path) -> None:
+    path = tmp_path / "clouds.toml"
+    path.write_text(
+        '[pack]\nid = "clouds"\ntitle = "T"\nversion = "1"\nsources = ["s"]\n'
+        '[sets]\napproved_eu = { cloud_regions = ["aws", "gcp"], regions = ["eu"] }\n'
+        '[[rules]]\nid = "outside"\nfacet = "hosting"\nwhen = { cloud_region_not_in = "approved_eu" }\n'
+        'severity = "prohibit"\npoints = 20\nmessage = "{endpoint} runs in {values}"\n',
+        encoding="utf-8",
+    )
+    pack = load_pack(path)
+    endpoints = [
+        endpoint("frankfurt.test", in_cloud("198.51.100.5", "US", "AWS", "eu-central-1", "DE")),
+        endpoint("zurich.test", in_cloud("198.51.100.6", "CH", "AWS", "eu-central-2", "CH")),
+        endpoint("azure.test", in_cloud("198.51.100.7", "NL", "Azure", "westeurope", "NL")),
+        endpoint("edge.test", in_cloud("198.51.100.8", "US", "AWS", "GLOBAL", None, edge=True)),
+        endpoint("plain.test", address("198.51.100.9", "US", 64500)),
+    ]
+    found = {f.endpoint: f for f in evaluate(endpoints, [pack])}
+    assert set(found) == {"zurich.test", "azure.test"}  # outside the approved EU regions; unknown never matches
+    assert found["zurich.test"].message == "zurich.test runs in aws:eu-central-2"

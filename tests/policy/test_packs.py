@@ -274,3 +274,40 @@ def test_a_parent_applied_with_its_child_is_applied_once_through_the_child(pack_
     packs, notes = load_packs(["us-countries-of-concern", "us-navy-genai"])
     assert [p.id for p in packs] == ["us-navy-genai"]
     assert notes == ["pack us-countries-of-concern is applied through us-navy-genai, which extends it"]
+
+
+CLOUD_RULE = (
+    '[[rules]]\nid = "c"\nfacet = "{facet}"\nwhen = {{ cloud_region_not_in = "x" }}\nseverity = "review"\n'
+    'points = 5\nmessage = "{{endpoint}} runs in {{values}}"\n'
+)
+
+
+def test_cloud_region_sets_name_regions_or_a_providers_regions_in_some_countries(tmp_path: Path) -> None:
+    body = CLOUD_RULE.format(facet="hosting") + (
+        '[sets]\nx = { cloud_regions = ["aws", "gcp"], regions = ["eu"] }\n'
+        'y = { cloud_regions = ["aws:eu-central-1", "Azure:germanywc"] }\n'
+    )
+    with pytest.raises(RulePackError, match="'Azure:germanywc' names no cloud provider; known: aws, gcp"):
+        load_pack(write(tmp_path, pack_text("p", body)))
+    pack = load_pack(write(tmp_path, pack_text("p", body.replace("Azure:", "azure:"))))
+    eu = pack.sets["x"]
+    assert {"aws:eu-central-1", "aws:eu-west-1", "gcp:europe-west3", "gcp:europe-west1"} <= eu
+    assert not {"aws:eu-west-2", "aws:eu-central-2", "gcp:europe-west6", "aws:us-east-1"} & eu  # GB, CH, US
+    assert pack.sets["y"] == {"aws:eu-central-1", "azure:germanywc"} and pack.set_kinds["y"] == "cloud_regions"
+
+
+@pytest.mark.parametrize(
+    ("sets", "facet", "fragment"),
+    [
+        ('x = { cloud_regions = ["aws:mars-north-1"] }', "hosting", "'mars-north-1' is not a region of aws"),
+        ('x = { cloud_regions = ["aws"], asns = [1] }', "hosting", "may add only countries and regions"),
+        ("x = { cloud_regions = [] }", "hosting", "cloud_regions must be a list like"),
+        ('x = { cloud_regions = ["oracle"], countries = ["AQ"] }', "hosting", "no listed region of those providers"),
+        ('x = { cloud_regions = ["aws"] }', "service", "cloud_region_not_in is about addresses"),
+        ('x = { countries = ["DE"] }', "hosting", "cloud_region_not_in needs a set of cloud_regions"),
+    ],
+)
+def test_broken_cloud_region_sets_and_rules(tmp_path: Path, sets: str, facet: str, fragment: str) -> None:
+    path = write(tmp_path, pack_text("p", CLOUD_RULE.format(facet=facet) + f"[sets]\n{sets}\n"))
+    with pytest.raises(RulePackError, match=re.escape(fragment)):
+        load_pack(path)

@@ -54,3 +54,49 @@ def test_a_missing_or_damaged_table_is_a_resource_error_naming_it(
     monkeypatch.setenv("DATABORDER_DATA", str(tmp_path))
     with pytest.raises(ResourceError, match=r"regions\.toml is missing or damaged"):
         regions()
+
+
+def test_every_cloud_region_row_has_a_dated_source_and_a_known_country_or_says_it_is_unverified() -> None:
+    from databorder.regions import cloud_providers
+
+    table = cloud_providers()
+    assert set(table) == {"aws", "gcp", "azure", "oracle", "digitalocean", "cloudflare"}
+    frankfurt = table["aws"].regions["eu-central-1"]
+    assert (frankfurt.country, frankfurt.city, frankfurt.unverified) == ("DE", "Frankfurt", ())
+    assert "endpoints.json" in frankfurt.source and frankfurt.checked == "2026-12-03"
+    assert table["aws"].edge == {"GLOBAL"} and table["gcp"].edge == {"global"}
+    for provider in table.values():
+        assert provider.source and provider.checked
+        for row in provider.regions.values():
+            assert row.country is not None or "country" in row.unverified, row
+            assert set(row.unverified) <= {"country", "city"}, row
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "[aws\n",
+        '[aws]\nname = "AWS"\n',
+        '[aws]\nname="A"\nsource="s"\nchecked="d"\nedge=[]\nregions=[{id="x", country="XX"}]\n',
+    ],
+    ids=["missing", "not TOML", "no regions", "not a country"],
+)
+def test_a_missing_or_damaged_cloud_region_table_is_a_resource_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str | None
+) -> None:
+    from databorder.regions import cloud_providers
+
+    (tmp_path / "resources" / "cloud").mkdir(parents=True)
+    (tmp_path / "rules").mkdir()
+    if text is not None:
+        (tmp_path / "resources" / "cloud" / "regions.toml").write_text(text, encoding="utf-8")
+    regions()  # the country list stays the shipped one: only the cloud table is damaged here
+    monkeypatch.setenv("DATABORDER_DATA", str(tmp_path))
+    cloud_providers.cache_clear()
+    try:
+        with pytest.raises(ResourceError, match=r"the cloud region table .*cloud/regions\.toml is missing or damaged"):
+            cloud_providers()
+    finally:
+        monkeypatch.undo()
+        cloud_providers.cache_clear()

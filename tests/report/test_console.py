@@ -91,3 +91,11 @@ def test_a_small_assessment_is_printed_whole_in_its_own_order() -> None:
     text = buffer.getvalue()
     places = [text.index(f"│ {e.key} ") for e in assessment.endpoints]
     assert places == sorted(places) and "more endpoints" not in text
+
+
+def test_a_cloud_region_is_shown_as_provider_region_city_and_country() -> None:
+    from tests.helpers.assessments import full_assessment
+
+    buffer = io.StringIO()
+    print_assessment(full_assessment(), console=Console(file=buffer, width=220, color_system=None), full=True)
+    assert "AWS ap-east-1 (Hong Kong, HK)" in buffer.getvalue()

@@ -29,3 +29,14 @@ def test_one_row_per_address_and_formulas_stay_text(tmp_path: Path) -> None:
     assert rows[0]["network_operator"] == "Alibaba Cloud" and rows[0]["worst_finding"] == "prohibit"
     assert rows[0]["service_operator"] == "Chat Ltd" and rows[0]["points"] == "40"
     assert rows[1]["address"] == "'=HYPERLINK(1)" and rows[1]["network_operator"] == "'+evil"
+
+
+def test_the_cloud_region_and_geoips_country_have_columns(tmp_path: Path) -> None:
+    from tests.helpers.assessments import full_assessment
+
+    path = tmp_path / "full.csv"
+    write_csv(full_assessment(), path)
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    clouds = [(r["address"], r["cloud_region"], r["geoip_country"]) for r in rows if r["cloud_region"]]
+    assert clouds == [("203.0.113.10", "AWS ap-east-1 (Hong Kong, HK)", "CN")]

@@ -150,3 +150,12 @@ def test_the_owner_chain_and_what_could_not_be_attributed_are_in_the_report(tmp_
     assert "Chat Pte. Ltd. (SG), owned by Chat" in words and "Holdings Ltd. (CN)" in words  # a table cell wraps
     assert "Could not attribute (1)" in words and "api.nobody-knows.example" in words
     assert "Whose law reaches the operators" in words and "CN (1 endpoints)" in words
+
+
+def test_cloud_regions_are_listed_beside_geoip(tmp_path: Path) -> None:
+    from tests.helpers.assessments import full_assessment
+
+    path = tmp_path / "cloud.pdf"
+    render_pdf(full_assessment(), path)
+    content = " ".join(pdftotext(path).split())
+    assert "Cloud regions" in content and "AWS ap-east-1 (Hong Kong, HK)" in content

@@ -1,7 +1,8 @@
 """Attribute: for each address, where it is hosted, whose network carries it; for each host, who runs it.
 
-Three facets, each naming its source: **hosting** (GeoIP country of the address), **network** (ASN → operator →
-parent → home country) and **service** (domain → service operator → legal home country).  Local addresses
+Three facets, each naming its source: **hosting** (the region's country where a cloud provider's published ranges
+hold the address, else its GeoIP country), **network** (ASN → operator → parent → home country) and **service**
+(domain → service operator → legal home country).  Local addresses
 (private, loopback, link-local, CGNAT, unique-local, multicast, unspecified) are classified, never geolocated.
 """
 
@@ -12,9 +13,10 @@ import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 
+from databorder.attribute.cloud import CloudRanges, decide
 from databorder.attribute.geoip import AsnDatabase, CountryDatabase, IPAddress
 from databorder.attribute.service import ServiceAttributor, service_attributor
-from databorder.attribute.store import open_asn_database, open_country_database
+from databorder.attribute.store import open_asn_database, open_cloud_ranges, open_country_database
 from databorder.attribute.tables import OperatorTable
 from databorder.catalog import Catalog, load_catalog
 from databorder.endpoints import is_local
@@ -50,8 +52,10 @@ class Attributor:
         operators: OperatorTable,
         services: ServiceAttributor,
         catalog: Catalog | None = None,
+        cloud: CloudRanges | None = None,
     ) -> None:
         self.catalog = catalog
+        self.cloud = cloud
         self.country_db = country_db
         self.asn_db = asn_db
         self.operators = operators
@@ -59,9 +63,14 @@ class Attributor:
 
     @classmethod
     def open(
-        cls, *, country_db: Path | None = None, asn_db: Path | None = None, services: Sequence[Path] = ()
+        cls,
+        *,
+        country_db: Path | None = None,
+        asn_db: Path | None = None,
+        services: Sequence[Path] = (),
+        cloud_ranges: Path | None = None,
     ) -> Attributor:
-        """Open the given databases (the embedded defaults where None), the catalog, shipped tables and extra ones."""
+        """Open the given databases (the defaults where None), the cloud ranges, the catalog and the tables."""
         catalog = load_catalog()
         return cls(
             country_db=open_country_database(country_db),
@@ -69,12 +78,14 @@ class Attributor:
             operators=OperatorTable(),
             services=service_attributor(services),
             catalog=catalog,
+            cloud=open_cloud_ranges(cloud_ranges),
         )
 
     def databases(self) -> tuple[DatabaseRef, ...]:
         """Every data source this attributor uses, as recorded in an assessment."""
         catalog = (self.catalog.ref,) if self.catalog is not None else ()
-        return (self.country_db.ref, self.asn_db.ref, self.operators.ref, *catalog, *self.services.refs)
+        cloud = (self.cloud.ref,) if self.cloud is not None else ()
+        return (self.country_db.ref, self.asn_db.ref, *cloud, self.operators.ref, *catalog, *self.services.refs)
 
     def address(self, ip: str | IPAddress) -> AddressAttribution:
         """Hosting country, ASN and network operator of one address (see :meth:`addresses`)."""
@@ -120,11 +131,18 @@ class Attributor:
             texts.append(text)
             keys.append(key)
         operator_of = self.operators.lookup
-        for position, text, country, (asn, as_org) in zip(
-            positions, texts, self.country_db.countries(keys), self.asn_db.asns(keys), strict=True
+        clouds = self.cloud.lookups(keys) if self.cloud is not None else [None] * len(keys)
+        for position, text, country, (asn, as_org), cloud in zip(
+            positions, texts, self.country_db.countries(keys), self.asn_db.asns(keys), clouds, strict=True
         ):
             entry = operator_of(asn)
-            if entry is None:
+            if cloud is not None:
+                hosting, geoip, notes = decide(country, cloud)
+                operator, anycast = (entry.operator, entry.anycast) if entry is not None else (None, False)
+                results[position] = AddressAttribution(
+                    text, "public", hosting, asn, as_org, operator, anycast or cloud.edge, None, cloud, geoip, notes
+                )
+            elif entry is None:
                 results[position] = AddressAttribution(text, "public", country, asn, as_org, None, False)
             else:
                 results[position] = AddressAttribution(

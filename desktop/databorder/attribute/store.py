@@ -2,7 +2,8 @@
 
 A file is adopted only after the same checks as any database (it opens, its type fits its kind) plus a sane build
 date; it is copied beside the active one and renamed over it atomically, so an assessment never sees half a file,
-and the file it replaces is kept as ``KIND.previous.mmdb`` for `databorder geoip rollback`.
+and the file it replaces is kept as ``KIND.previous.mmdb`` for `databorder geoip rollback`.  The cloud providers'
+published ranges (``cloud-ranges.bin``, written by a keyless update) are kept the same way.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from pathlib import Path
 
 import platformdirs
 
+from databorder.attribute.cloud import EMBEDDED_FILE, CloudRanges, RangeFileInfo, embedded_path, read_info
 from databorder.attribute.geoip import AsnDatabase, CountryDatabase, DatabaseOrigin, embedded_origins
 from databorder.errors import DataBorderError, GeoIPDatabaseError
 from databorder.model import DatabaseRef
 
 KINDS = ("country", "asn")
+#: Every kind `geoip rollback` can put back.
+ROLLBACK_KINDS = (*KINDS, "cloud")
 _OLDEST = dt.date(2000, 1, 1)
 
 
@@ -69,17 +73,20 @@ def adopt(source: Path, *, kind: str | None = None, licence: str | None = None) 
 
 def rollback(kind: str) -> str:
     """Put the previous database of ``kind`` back (or, with none kept, return to the embedded one)."""
-    if kind not in KINDS:
-        raise DataBorderError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind not in ROLLBACK_KINDS:
+        raise DataBorderError(f"kind must be one of {', '.join(ROLLBACK_KINDS)}, not {kind!r}")
     folder = store_dir()
-    target, previous = folder / f"{kind}.mmdb", folder / f"{kind}.previous.mmdb"
+    suffix = ".bin" if kind == "cloud" else ".mmdb"
+    target, previous = folder / f"{kind}{suffix}", folder / f"{kind}.previous{suffix}"
+    kind = "cloud ranges" if kind == "cloud" else kind
+    stem = target.stem
     if previous.exists():
         os.replace(previous, target)
-        _move_note(folder, kind, "", source="previous")
+        _move_note(folder, stem, "", source="previous")
         return f"the previous {kind} database is back in use"
     if target.exists():
         target.unlink()
-        (folder / f"{kind}.json").unlink(missing_ok=True)
+        (folder / f"{stem}.json").unlink(missing_ok=True)
         return f"no previous {kind} database was kept; the embedded one is in use again"
     raise DataBorderError(f"nothing to roll back: the embedded {kind} database is already in use")
 
@@ -138,6 +145,54 @@ def open_asn_database(path: Path | None) -> AsnDatabase:
     return AsnDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))
 
 
+def cloud_file() -> Path:
+    """Where the cloud ranges a keyless update adopted live (they replace the embedded ones while present)."""
+    return store_dir() / "cloud.bin"
+
+
+def open_cloud_ranges(path: Path | None) -> CloudRanges:
+    """The cloud range file at ``path``, or the default: the one an update adopted, else the embedded one."""
+    if path is not None:
+        return CloudRanges(path, origin=f"user-supplied cloud range file {path.name}")
+    adopted = cloud_file()
+    if adopted.is_file():
+        try:
+            note = json.loads((store_dir() / "cloud.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            note = {}
+        return CloudRanges(adopted, origin=note.get("source") if isinstance(note, dict) else None)
+    return CloudRanges(embedded_path())
+
+
+def cloud_ranges_in_use() -> RangeFileInfo:
+    """What the default cloud range file holds (for updates, which never go back to older data)."""
+    ranges = open_cloud_ranges(None)
+    return ranges.info
+
+
+def adopt_cloud_ranges(data: bytes, *, source: str) -> RangeFileInfo:
+    """Check a compiled range file and make it the one in use, keeping the file it replaces for rollback."""
+    info = read_info(data, where=f"the downloaded {EMBEDDED_FILE}")
+    folder = store_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target, staging = cloud_file(), folder / "cloud.new.bin"
+    try:
+        with staging.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.exists():
+            os.replace(target, folder / "cloud.previous.bin")
+            _move_note(folder, "cloud", "previous")
+        os.replace(staging, target)  # atomic: an assessment reads the old file or the new one, never a mixture
+        note = {"source": source, "version": info.version, "date": info.date, "adopted": dt.date.today().isoformat()}
+        (folder / "cloud.json").write_text(json.dumps(note, indent=2), encoding="utf-8")
+    except OSError as exc:
+        staging.unlink(missing_ok=True)
+        raise DataBorderError(f"{folder}: cannot store the cloud ranges: {exc.strerror or exc}") from None
+    return info
+
+
 @dataclass(frozen=True)
 class DatabaseStatus:
     """A database an assessment would use, as `geoip status`, Settings and About show it."""
@@ -166,4 +221,12 @@ def databases_in_use(*, country_db: Path | None, asn_db: Path | None) -> list[Da
             found.append(DatabaseStatus(kind, database.path, ref, database.database_type, age))
         finally:
             database.close()
+    try:
+        ranges = open_cloud_ranges(None)
+    except DataBorderError as exc:
+        found.append(DatabaseStatus(kind="cloud", path=None, ref=None, problem=str(exc)))
+    else:
+        ref = ranges.ref
+        age = (today - dt.date.fromisoformat(ref.build_date)).days if ref.build_date else None
+        found.append(DatabaseStatus("cloud", ranges.path, ref, "cloud ranges", age))
     return found

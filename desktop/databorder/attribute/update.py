@@ -1,4 +1,15 @@
-"""Download MaxMind databases (GeoLite2/GeoIP2) the documented way, check them, and adopt them safely.
+"""Keyless updates of the cloud providers' published ranges, and MaxMind downloads with an account.
+
+Keyless (no account, `databorder geoip update` and Settings → Update): cloudip-db publishes, beside its daily
+compilation of the providers' range feeds (``cloudip.msgpack.gz``), a ``version.json`` with the data's date, size
+and sha256. Each download is checked before anything changes: the date is not older than the ranges in use (an
+equal one means up to date) nor in the future, the sizes stay within bounds and match what version.json says,
+the uncompressed data's sha256 is the published one, it decodes, names the same date, and holds at least half as
+many ranges as the data in use. It is then compiled to DataBorder's range file and swapped in atomically by the
+store, the previous file kept for `databorder geoip rollback cloud`. Proxies come from the environment
+(``HTTPS_PROXY``…), as for every download.
+
+MaxMind (GeoLite2/GeoIP2, with the user's account), the documented way:
 
 MaxMind's download permalinks: ``{base}/geoip/databases/{EDITION}/download?suffix=tar.gz`` with HTTP basic auth
 (account ID, licence key) and ``suffix=tar.gz.sha256`` for the checksum. The tarball is streamed to a private
@@ -9,17 +20,24 @@ never written anywhere: not in messages, logs or files.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import shutil
 import tarfile
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from databorder.attribute import store
+from databorder.attribute.cloud import compile_ranges, decode_cloudip
 from databorder.endpoints import sent_safely
 from databorder.errors import DataBorderError
 from databorder.model import DatabaseRef
@@ -41,6 +59,168 @@ LICENCE = (
 #: What `geoip update` and Settings → Download fetch when no edition is named.
 DEFAULT_EDITIONS = ("GeoLite2-Country", "GeoLite2-ASN")
 _MAX_WAIT = 120.0  # the longest Retry-After honoured before giving up
+
+#: Where cloudip-db publishes its compilation (public, no account): version.json and cloudip.msgpack.gz.
+CLOUD_BASE = "https://raw.githubusercontent.com/rezmoss/cloudip-db/main/data"
+_VERSION_LIMIT = 64 * 1024
+_DATA_LIMIT = 64 * 1024 * 1024  # the gzip'd data (0.8 MB in 2026)
+_RAW_LIMIT = 256 * 1024 * 1024  # uncompressed (7.4 MB in 2026)
+
+
+@dataclass(frozen=True)
+class CloudUpdate:
+    """What a keyless update of the cloud ranges did."""
+
+    changed: bool
+    version: str  # the date of the ranges now in use
+    previous: str  # the date of the ranges before
+    ranges: int  # ranges in the published data
+    message: str
+
+
+def update_cloud_ranges(
+    *,
+    base_url: str | None = None,
+    timeout: float = 60.0,
+    progress: Callable[[str, int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> CloudUpdate:
+    """Fetch the newest published cloud ranges if they are newer than those in use, check and adopt them."""
+    base = (base_url or CLOUD_BASE).rstrip("/")
+    host = urlsplit(base).hostname or base
+    current = store.cloud_ranges_in_use()
+    with requests.Session() as session:  # proxies from the environment (requests' trust_env)
+        meta_bytes = _fetch(session, f"{base}/version.json", _VERSION_LIMIT, timeout, host, current.date)
+        meta = _version_info(meta_bytes, host)
+        version = meta["version"]
+        published = dt.date.fromisoformat(version[:10])
+        in_use = dt.date.fromisoformat(current.date)
+        if published > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+            raise DataBorderError(f"{host}: the published cloud ranges are dated {version}, in the future; nothing was "
+                                  "changed")  # fmt: skip
+        if published < in_use:
+            raise DataBorderError(
+                f"{host}: the published cloud ranges ({version}) are older than the ones in use ({current.date}); "
+                "nothing was changed"
+            )
+        if published == in_use:
+            return CloudUpdate(False, current.date, current.date, current.ranges,
+                               f"the cloud ranges in use (dated {current.date}) are the newest published")  # fmt: skip
+        if cancelled():
+            return CloudUpdate(False, current.date, current.date, current.ranges, "cancelled; nothing was changed")
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress("cloud ranges", done, total)
+
+        data = _fetch(session, f"{base}/cloudip.msgpack.gz", _DATA_LIMIT, timeout, host, current.date, report)
+    expected_size = meta.get("size_gzip")
+    if isinstance(expected_size, int) and expected_size != len(data):
+        raise DataBorderError(f"{host}: the cloud range download is {len(data):,} bytes, not the {expected_size:,} "
+                              "version.json announces (cut short or altered); nothing was changed")  # fmt: skip
+    raw = _gunzip(data, host)
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != str(meta["sha256"]).lower():
+        raise DataBorderError(
+            f"{host}: the cloud range data does not match the published sha256 (got {digest[:12]}…, expected "
+            f"{str(meta['sha256'])[:12]}…); nothing was changed"
+        )
+    try:
+        database = decode_cloudip(raw, where=f"{host}/cloudip.msgpack.gz")
+    except DataBorderError as exc:
+        raise DataBorderError(f"{exc}; nothing was changed") from None
+    count = len(database["ranges"]) if isinstance(database["ranges"], list) else 0
+    if str(database["version"]) != version:
+        raise DataBorderError(f"{host}: the data says it is of {database['version']}, version.json {version}; "
+                              "nothing was changed")  # fmt: skip
+    if count < current.ranges // 2:
+        raise DataBorderError(
+            f"{host}: the published data holds only {count:,} ranges, under half the {current.ranges:,} of the data "
+            "in use; refused as damaged, nothing was changed"
+        )
+    source = f"cloudip-db {version} ({host})"
+    try:
+        compiled = compile_ranges(database, source=source, where=f"{host}/cloudip.msgpack.gz")
+    except DataBorderError as exc:
+        raise DataBorderError(f"{exc}; nothing was changed") from None
+    info = store.adopt_cloud_ranges(compiled, source=f"cloud providers' published ranges via {source}")
+    message = f"cloud ranges of {info.version} now in use ({count:,} ranges; before: {current.date})"
+    return CloudUpdate(True, info.version, current.date, count, message)
+
+
+def _fetch(
+    session: requests.Session,
+    url: str,
+    limit: int,
+    timeout: float,
+    host: str,
+    in_use: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """The body of ``url``, at most ``limit`` bytes, or a sentence saying why not (the ranges in use stay)."""
+    name = url.rsplit("/", 1)[-1]
+    unchanged = f"the cloud ranges in use (dated {in_use}) are unchanged"
+    try:
+        response = session.get(url, timeout=timeout, stream=True)
+    except requests.exceptions.SSLError:
+        raise DataBorderError(f"{host}: its TLS certificate could not be verified; {unchanged}") from None
+    except requests.Timeout:
+        raise DataBorderError(f"{host} did not answer within {timeout:g} s; {unchanged}") from None
+    except requests.RequestException:
+        raise DataBorderError(
+            f"cannot reach {host} (no internet connection, or a proxy is needed: set HTTPS_PROXY); {unchanged}"
+        ) from None
+    with response:
+        if response.status_code != 200:
+            raise DataBorderError(f"{host} answered HTTP {response.status_code} for {name}; {unchanged}")
+        announced = int(response.headers.get("Content-Length") or 0)
+        if announced > limit:
+            raise DataBorderError(f"{host}: {name} is {announced:,} bytes, more than it can be; {unchanged}")
+        chunks: list[bytes] = []
+        done = 0
+        try:
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                done += len(chunk)
+                if done > limit:
+                    raise DataBorderError(f"{host}: {name} is larger than it can be ({limit:,} bytes); {unchanged}")
+                chunks.append(chunk)
+                if progress is not None:
+                    progress(done, announced)
+        except requests.RequestException as exc:
+            raise DataBorderError(
+                f"{host}: the download of {name} broke off ({type(exc).__name__}); {unchanged}"
+            ) from None
+    return b"".join(chunks)
+
+
+def _version_info(data: bytes, host: str) -> dict[str, Any]:
+    try:
+        meta = json.loads(data.decode("utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("not an object")
+        dt.date.fromisoformat(str(meta["version"])[:10])
+        if not isinstance(meta["sha256"], str) or len(meta["sha256"]) != 64:
+            raise ValueError("no sha256")
+    except (UnicodeDecodeError, ValueError, KeyError) as exc:
+        raise DataBorderError(
+            f"{host}: version.json is not cloudip-db's version file ({exc}); nothing was changed"
+        ) from None
+    meta["version"] = str(meta["version"])
+    return meta
+
+
+def _gunzip(data: bytes, host: str) -> bytes:
+    """Decompress with a bound, so a small file cannot expand into gigabytes."""
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        raw = inflater.decompress(data, _RAW_LIMIT + 1)
+    except zlib.error as exc:
+        raise DataBorderError(f"{host}: cloudip.msgpack.gz is not gzip data ({exc}); nothing was changed") from None
+    if len(raw) > _RAW_LIMIT or inflater.unconsumed_tail:
+        raise DataBorderError(f"{host}: cloudip.msgpack.gz expands beyond {_RAW_LIMIT:,} bytes; nothing was changed")
+    if not inflater.eof:
+        raise DataBorderError(f"{host}: cloudip.msgpack.gz is cut short; nothing was changed")
+    return raw
 
 
 def update_editions(

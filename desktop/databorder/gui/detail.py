@@ -100,7 +100,18 @@ def _addresses(assessment: Assessment, endpoint: Endpoint) -> list[str]:
             continue
         lines = [f"<b>{escape(a.ip)}</b>"]
         country = escape(a.country or "unknown")
-        lines.append(f"hosting country {country}" + _source(sources, "country"))
+        cloud = a.cloud
+        if cloud is not None and a.hosting_basis != "GeoIP":
+            unverified = f"; unverified: {', '.join(cloud.unverified)}" if cloud.unverified else ""
+            feed = f"{cloud.source}, {cloud.date or 'undated'}{unverified}"
+            lines.append(f"hosted in {escape(cloud.in_words())}, service {escape(cloud.service or 'not named')} "
+                         f"<i>({escape(feed)})</i>")  # fmt: skip
+            lines.append(f"GeoIP says {escape(a.geoip_country or 'unknown')}" + _source(sources, "country"))
+        else:
+            lines.append(f"hosting country {country}" + _source(sources, "country"))
+            if cloud is not None:
+                lines.append(f"in {escape(cloud.in_words())} <i>({escape(cloud.source)})</i>")
+        lines.extend(escape(note) for note in a.notes)
         if a.asn is not None:
             lines.append(f"AS{a.asn} {escape(a.as_organization or '')}" + _source(sources, "asn"))
         if a.network_operator:

@@ -406,6 +406,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(values, self.policy, self.geoip_status(), self)
         dialog.maxmind_account_requested.connect(lambda: self.ask_maxmind_account(dialog))
         dialog.maxmind_update_requested.connect(self.update_geoip)
+        dialog.cloud_update_requested.connect(self.update_cloud_ranges)
         if dialog.exec():
             try:
                 save_settings(dialog.chosen())
@@ -466,6 +467,25 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Downloading GeoLite2 from MaxMind…")
         operation = self.operations.run(work, kind=DOWNLOAD)
         operation.success(done).failure(lambda exc: self.report_error(exc, "updating the GeoIP databases"))
+
+    def update_cloud_ranges(self, base_url: str | None = None) -> None:
+        """Refresh the cloud providers' published ranges (no account), in the background, beside any assessment."""
+        from databorder.attribute.update import CloudUpdate, update_cloud_ranges
+
+        if self.operations.busy(DOWNLOAD):
+            return
+
+        def work(progress: OperationProgress) -> CloudUpdate:
+            return update_cloud_ranges(
+                base_url=base_url, progress=progress.report, cancelled=lambda: progress.cancelled
+            )
+
+        def done(result: CloudUpdate) -> None:
+            self.statusBar().showMessage(result.message[:1].upper() + result.message[1:], 8000)
+
+        self.statusBar().showMessage("Fetching the cloud providers' published ranges…")
+        operation = self.operations.run(work, kind=DOWNLOAD)
+        operation.success(done).failure(lambda exc: self.report_error(exc, "updating the cloud ranges"))
 
     def open_about(self) -> None:
         """Versions, database build dates and the data licences."""

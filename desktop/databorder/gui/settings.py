@@ -72,6 +72,7 @@ class SettingsDialog(QDialog):
 
     maxmind_update_requested = Signal()
     maxmind_account_requested = Signal()
+    cloud_update_requested = Signal()
 
     def __init__(
         self, values: dict[str, Any], policy: OrgPolicy | None, geoip_status: str, parent: QWidget | None = None
@@ -123,6 +124,11 @@ class SettingsDialog(QDialog):
             row.addWidget(download)
             row.addStretch(1)
             geoip.addRow("", row)
+            cloud = QPushButton("&Update the cloud ranges (no account)")
+            cloud.setObjectName("cloudUpdate")
+            cloud.setToolTip("Fetch the cloud providers' newest published ranges and regions; checked, then adopted")
+            cloud.clicked.connect(self.cloud_update_requested)
+            geoip.addRow("", cloud)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

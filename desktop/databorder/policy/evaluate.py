@@ -23,6 +23,7 @@ from typing import NamedTuple
 from databorder.model import (
     BASIS_WORDS,
     INFERRED_BASES,
+    AddressAttribution,
     Band,
     Endpoint,
     Facet,
@@ -33,6 +34,7 @@ from databorder.model import (
     strongest,
 )
 from databorder.policy.packs import ENDPOINT_CONDITIONS, SUBJECT_CONDITIONS, Rule, RulePack
+from databorder.regions import cloud_providers
 
 #: Score bands, lowest first: (lower bound, name).
 BANDS: tuple[tuple[int, Band], ...] = ((0, "low"), (20, "moderate"), (50, "high"), (80, "critical"))
@@ -59,6 +61,7 @@ class _Subject(NamedTuple):
     fact: str
     owners: tuple[str, ...] = ()  # the service operator's country and each owner's (the owner chain)
     inferred: str | None = None  # the inference that named the service operator, if it was one
+    cloud_region: str | None = None  # "aws:eu-central-1": the provider's region whose published range holds it
 
 
 def evaluate(endpoints: Sequence[Endpoint], packs: Sequence[RulePack]) -> list[Finding]:
@@ -166,9 +169,8 @@ def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
     public = [a for a in endpoint.addresses if a.scope == "public"]
     if facet in ("hosting", "any"):
         for a in public:
-            edge = " (an anycast/CDN edge)" if a.anycast else ""
-            yield _Subject("hosting", a.country, a.asn, (), None, a.anycast,
-                           f"{a.ip} is hosted in {a.country or 'an unknown country'} (GeoIP){edge}")  # fmt: skip
+            fact = _hosting_fact(a)
+            yield _Subject("hosting", a.country, a.asn, (), None, a.anycast, fact, cloud_region=_cloud_key(a))
     if facet in ("network", "any"):
         for a in public:
             asn = f"AS{a.asn} {a.as_organization or ''}".rstrip() if a.asn is not None else "no known AS"
@@ -195,6 +197,32 @@ def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
                        fact, service.countries, inferred)  # fmt: skip
 
 
+def _hosting_fact(a: AddressAttribution) -> str:
+    """What a hosting finding states, and on what basis: the provider's published region, or GeoIP.
+
+    E.g. "198.51.100.5 is hosted in DE (AWS eu-central-1 (Frankfurt, DE), the provider's published ranges;
+    GeoIP: US)", or "203.0.113.9 is hosted in CN (GeoIP)".
+    """
+    edge = " (an anycast/CDN edge)" if a.anycast else ""
+    country = a.country or "an unknown country"
+    cloud = a.cloud
+    if cloud is not None and a.hosting_basis != "GeoIP":
+        geoip = f"; GeoIP: {a.geoip_country}" if a.geoip_country and a.geoip_country != a.country else ""
+        return f"{a.ip} is hosted in {country} ({cloud.in_words()}, the provider's published ranges{geoip})"
+    if cloud is not None:
+        return f"{a.ip} is hosted in {country} (GeoIP; {cloud.in_words()}){edge}"
+    return f"{a.ip} is hosted in {country} (GeoIP){edge}"
+
+
+def _cloud_key(a: AddressAttribution) -> str | None:
+    """``provider:region`` of a regional cloud range (as a pack's cloud_regions set names it), else None."""
+    cloud = a.cloud
+    if cloud is None or cloud.edge or cloud.region is None:
+        return None
+    ids = {p.name: p.id for p in cloud_providers().values()}  # the name an attribution shows → a pack's id
+    return f"{ids.get(cloud.provider, cloud.provider)}:{cloud.region}".casefold()
+
+
 def _subject_match(
     subject: _Subject, conditions: Mapping[str, str | bool], sets: Mapping[str, frozenset[str]]
 ) -> list[str] | None:
@@ -215,6 +243,8 @@ def _subject_match(
             have = [str(subject.asn)] if subject.asn is not None else []
         elif condition.startswith("operator"):
             have = list(subject.operators)
+        elif condition.startswith("cloud_region"):
+            have = [subject.cloud_region] if subject.cloud_region else []
         else:  # category_in
             have = [subject.category] if subject.category else []
         if not have:

@@ -99,6 +99,8 @@ def _condition(rule: Rule, name: str, value: str | bool, pack: RulePack) -> str:
         "domain_matches": f"its host is, or is under, one of {listing}",
         "domain_not_matches": f"its host is not under any of {listing}",
         "role_in": f"its role (from the catalog) is one of {listing}",
+        "cloud_region_in": f"a cloud provider's published range puts the address in one of the regions {listing}",
+        "cloud_region_not_in": f"a cloud provider's published range puts the address in a region outside {listing}",
     }
     return phrases[name]
 

@@ -21,11 +21,11 @@ from typing import Any, cast
 from databorder.errors import RulePackError
 from databorder.inputs import PACK_LIMIT, read_bounded
 from databorder.model import MAX_PACK_WEIGHT, MAX_RULE_POINTS, SEVERITY_ORDER, Facet, PackOrigin, PackRef, Severity
-from databorder.regions import regions
+from databorder.regions import cloud_providers, regions
 from databorder.resources import rules_dir, system_config_dir, user_config_dir
 
 FACETS: tuple[Facet, ...] = ("hosting", "network", "service", "any")
-SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories")
+SET_KINDS = ("countries", "asns", "operators", "domains", "roles", "categories", "cloud_regions")
 
 #: Conditions on the things a facet yields (an address, or the service), and the set kind each one names.
 SUBJECT_CONDITIONS: dict[str, str] = {
@@ -38,6 +38,8 @@ SUBJECT_CONDITIONS: dict[str, str] = {
     "operator_in": "operators",
     "operator_not_in": "operators",
     "category_in": "categories",
+    "cloud_region_in": "cloud_regions",  # (hosting) the cloud provider's region whose published range holds it
+    "cloud_region_not_in": "cloud_regions",
 }
 #: Conditions on the endpoint as a whole, and the set kind each one names.
 ENDPOINT_CONDITIONS: dict[str, str] = {"domain_matches": "domains", "domain_not_matches": "domains", "role_in": "roles"}
@@ -99,6 +101,14 @@ class RulePack:
             origin=self.origin,
             weight=self.weight,
         )
+
+
+def _region_country(table: Mapping[str, Any], name: str) -> str | None:
+    provider, _, region = name.partition(":")
+    for known in table[provider].regions.values():
+        if known.region.casefold() == region:
+            return str(known.country) if known.country else None
+    return None
 
 
 # --- where packs come from -------------------------------------------------------------------------------------
@@ -346,6 +356,8 @@ class _PackReader:
         if not isinstance(body, dict) or not body:
             raise self.fail(f"set {name!r} must be a table holding {kinds_hint}", line)
         keys = set(body)
+        if "cloud_regions" in keys:
+            return "cloud_regions", self.cloud_regions(name, body, line)
         if keys - {*SET_KINDS, "regions"} or len(keys - {"regions"}) > 1:
             raise self.fail(f"set {name!r} must hold {kinds_hint}", line)
         kind = next(iter(keys - {"regions"}), "countries")
@@ -375,6 +387,37 @@ class _PackReader:
                 raise self.fail(f"set {name!r}: {region!r} is not a known region; known: {known}", line)
             codes |= table.regions[region]
         return frozenset(codes)
+
+    def cloud_regions(self, name: str, body: Mapping[str, Any], line: int | None) -> frozenset[str]:
+        """The ``provider:region`` names a set of cloud regions holds.
+
+        ``aws:eu-central-1`` names one region, ``aws`` every region the cloud region table lists; ``countries``
+        and ``regions`` beside them keep only the regions that stand in one of those countries.
+        """
+        extra = set(body) - {"cloud_regions", "countries", "regions"}
+        if extra:
+            raise self.fail(f"set {name!r}: a set of cloud_regions may add only countries and regions", line)
+        items = body["cloud_regions"]
+        if not isinstance(items, list) or not items:
+            raise self.fail(f'set {name!r}: cloud_regions must be a list like ["aws:eu-central-1", "gcp"]', line)
+        table = cloud_providers()
+        named: set[str] = set()
+        for item in items:
+            provider, _, region = str(item).partition(":") if isinstance(item, str) else ("", "", "")
+            if provider not in table:
+                raise self.fail(f"set {name!r}: {item!r} names no cloud provider; known: {', '.join(table)}", line)
+            if region and region not in table[provider].regions:
+                raise self.fail(
+                    f"set {name!r}: {region!r} is not a region of {provider} in DataBorder's cloud region table", line
+                )
+            regions_of = [region] if region else list(table[provider].regions)
+            named.update(f"{provider}:{r}".casefold() for r in regions_of)
+        if "countries" in body or "regions" in body:
+            where = self.countries(name, body.get("countries", []), body.get("regions", []), line)
+            named = {n for n in named if _region_country(table, n) in where}
+            if not named:
+                raise self.fail(f"set {name!r}: no listed region of those providers stands in those countries", line)
+        return frozenset(named)
 
     def set_item(self, name: str, kind: str, item: Any, line: int | None) -> str:
         if kind == "asns":
@@ -479,6 +522,8 @@ class _PackReader:
                 raise self.fail(f"rule {rule_id!r}: the service facet has no ASN; use the network facet", line)
             if condition == "category_in" and facet not in ("service", "any"):
                 raise self.fail(f"rule {rule_id!r}: category_in is about the service; use the service facet", line)
+            if condition.startswith("cloud_region") and facet not in ("hosting", "any"):
+                raise self.fail(f"rule {rule_id!r}: {condition} is about addresses; use the hosting facet", line)
             if condition.startswith("owner_country") and facet != "service":
                 raise self.fail(
                     f"rule {rule_id!r}: {condition} is about the service's owners; use the service facet", line

@@ -167,10 +167,7 @@ def _row(endpoint: Endpoint, findings: list[Finding]) -> tuple[str | Text, ...]:
         addresses = ""
     if resolution.cname_chain:
         addresses = "→ " + " → ".join(resolution.cname_chain) + "\n" + addresses
-    countries = "\n".join(
-        ("local" if a.scope == "local" else (a.country or "?")) + (" (anycast)" if a.anycast else "")
-        for a in endpoint.addresses
-    )
+    countries = "\n".join(a.hosting_in_words() for a in endpoint.addresses)
     networks = "\n".join(_network(a) for a in endpoint.addresses if a.scope == "public")
     service = endpoint.service.chain_in_words() if endpoint.service else "-"
     worst = Text()
@@ -268,6 +265,8 @@ def database_lines(statuses: Sequence[DatabaseStatus], *, max_age: int) -> tuple
         if status.age_days is not None and status.age_days > max_age:
             stale += 1
             lines.append(f"  warning:  older than {max_age} days; attributions may be out of date")
+            if ref.kind == "cloud":
+                lines.append("  update:   `databorder geoip update` refreshes them (no account needed)")
     return lines, stale
 
 

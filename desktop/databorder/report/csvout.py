@@ -12,7 +12,7 @@ from databorder.report.output import replacing
 COLUMNS = (
     "endpoint", "roles", "address", "scope", "hosting_country", "asn", "network_operator", "network_operator_country",
     "anycast", "service_operator", "service_jurisdiction", "worst_finding", "points", "relevance", "confidence",
-    "dns_status", "registration_organisation", "registration_country",
+    "dns_status", "registration_organisation", "registration_country", "cloud_region", "geoip_country",
 )  # fmt: skip
 
 
@@ -56,6 +56,9 @@ def _write_rows(assessment: Assessment, writer: Any) -> int:
                 "network_operator_country": (operator.country or "") if operator else "",
                 "anycast": ("yes" if address.anycast else "no") if address else "",
                 **_registration(address),
+                # "AWS eu-central-1 (Frankfurt, DE)": the provider's published range, whose region decided
+                "cloud_region": address.cloud.in_words() if address and address.cloud else "",
+                "geoip_country": (address.geoip_country or "") if address else "",
             }
             writer.writerow([_cell(row[c]) for c in COLUMNS])
             rows += 1

@@ -358,7 +358,26 @@ def _method(a: Assessment) -> str:
         + "<h3>Rule packs</h3>"
         + _table(["Pack", "Version", "Origin", "sha256", "Title"], packs)
         + _registrations(a)
+        + _clouds(a)
         + ("<h3>Notes</h3><ul>" + "".join(f"<li>{text(n, 400)}</li>" for n in a.notes) + "</ul>" if a.notes else "")
+    )
+
+
+def _clouds(a: Assessment) -> str:
+    """Addresses in a cloud provider's published ranges: the region (which decides the hosting country) and GeoIP."""
+    seen = {x.ip: x for e in a.endpoints for x in e.addresses if x.cloud is not None}
+    if not seen:
+        return ""
+    rows = "".join(
+        f"<tr><td class='mono'>{text(ip)}</td><td>{text(x.cloud.in_words(), 90)}</td>"
+        f"<td>{text(x.cloud.service or '')}</td><td>{text(x.geoip_country or x.country or '?')}</td></tr>"
+        for ip, x in seen.items() if x.cloud is not None
+    )  # fmt: skip
+    return (
+        "<h3>Cloud regions</h3><p class='small'>The cloud providers publish their own address ranges with regions; "
+        "for a provider's own regional range the region's country is the hosting country, and GeoIP's answer is "
+        "shown beside it. A global, edge or anycast range gives no evidence of where data rests.</p>"
+        + _table(["Address", "Cloud region", "Service", "GeoIP"], rows)
     )
 
 

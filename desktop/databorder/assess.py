@@ -81,6 +81,7 @@ class AssessOptions:
     rdap: bool = False  # online: ask the registries (RDAP) about public addresses
     rdap_url: str | None = None  # one RDAP server for every query instead of the bootstrap's registries
     probe: bool = False  # online: read unknown endpoints' TLS certificates and their domains' RDAP registrants
+    history: bool = True  # keep the assessment in the history store, with what changed since the previous one
 
 
 def assess(
@@ -345,7 +346,7 @@ def assess_request(
         raise DataBorderError(
             "nothing to assess: no usable host, URL or address was found" + (f" ({problems})" if problems else "")
         )
-    return assess(
+    assessment = assess(
         target=collected.target,
         observations=collected.observations,
         options=options,
@@ -353,3 +354,20 @@ def assess_request(
         input_warnings=collected.problems,
         input_notes=[*notes, *collected.notes],
     )
+    return keep(assessment) if options.history else assessment
+
+
+def keep(assessment: Assessment) -> Assessment:
+    """Keep ``assessment`` in the history store, with what changed since the target's previous assessment.
+
+    A store that cannot be used does not cost the assessment: it is returned with a note saying why it was not
+    kept.
+    """
+    from databorder.history import HistoryError, record
+
+    try:
+        _row_id, kept = record(assessment)
+    except HistoryError as exc:
+        log.warning("not kept in the history: %s", exc)
+        return dataclasses.replace(assessment, notes=(*assessment.notes, f"not kept in the history: {exc}"))
+    return kept

@@ -218,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn about rows checked longer ago than this (default 365); exit 4 if any is",
     )
 
+    _add_history_commands(commands)
+
     rules = commands.add_parser("rules", help="list, validate and explain rule packs")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rules_commands.required = True
@@ -227,6 +229,88 @@ def build_parser() -> argparse.ArgumentParser:
     explain = rules_commands.add_parser("explain", help="a pack in plain language")
     explain.add_argument("pack", metavar="ID|FILE")
     return parser
+
+
+def _add_history_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`history` and `diff`: the assessments kept on this computer, and what changed between two."""
+    history = commands.add_parser(
+        "history", help="the assessments kept on this computer, newest first (docs/history.md)"
+    )
+    history.add_argument("app", nargs="?", metavar="APP", help="only those of this app (a catalog id or a name)")
+    history.add_argument("--limit", type=int, default=50, metavar="N", help="list at most N (default 50; 0: all)")
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two assessments: endpoints, hosting countries, operators, jurisdictions, verdict",
+    )
+    diff.add_argument("old", metavar="OLD", help="an id from `databorder history` (12 or #12) or a saved JSON file")
+    diff.add_argument("new", metavar="NEW", help="the same, for the later assessment")
+    diff.add_argument("--json", type=Path, metavar="OUT", help="write the changes as JSON to OUT ('-' for stdout)")
+
+
+def _history(args: argparse.Namespace) -> int:
+    from databorder.history import HistoryStore
+    from databorder.report.console import print_history
+
+    if args.limit < 0:
+        raise DataBorderError(f"--limit must be 0 (all) or more, not {args.limit}")
+    with HistoryStore() as store:
+        rows = store.list(args.app, limit=args.limit or None)
+        total = store.count()
+    if not rows:
+        what = f"of {args.app!r} " if args.app else ""
+        print(f"no assessment {what}is kept in the history ({total} in all)")
+        return EXIT_OK
+    print_history(
+        (
+            (
+                str(r.id),
+                r.created.replace("T", " ").removesuffix("+00:00"),
+                r.target_name,
+                r.verdict,
+                str(r.score),
+                str(r.endpoints),
+                str(r.findings),
+                "yes" if r.complete else "no",
+            )
+            for r in rows
+        ),
+        total=total,
+    )
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from databorder.history import HistoryStore, compare
+    from databorder.model import to_jsonable
+    from databorder.report.console import print_changes
+    from databorder.report.jsonout import read_json
+
+    def load(reference: str, store: HistoryStore | None) -> tuple[int | None, Assessment, HistoryStore | None]:
+        number = reference.removeprefix("#")
+        if number.isdigit() and not Path(reference).exists():
+            store = store or HistoryStore()
+            return int(number), store.get(int(number)), store
+        return None, read_json(Path(reference)), store
+
+    old_id, old, store = load(args.old, None)
+    new_id, new, store = load(args.new, store)
+    if store is not None:
+        store.close()
+    changes = compare(old, new, previous_id=old_id)
+    if args.json is not None:
+        text = json.dumps(to_jsonable(changes), indent=2, ensure_ascii=False) + "\n"
+        if str(args.json) == "-":
+            sys.stdout.write(text)
+            return EXIT_OK
+        try:
+            args.json.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DataBorderError(f"{args.json}: cannot be written: {exc.strerror or exc}") from None
+    later = f"#{new_id}" if new_id is not None else args.new
+    print_changes(changes, title=f"{new.target.name}: {later} ({new.verdict} {new.score}/100)")
+    return EXIT_OK
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -513,6 +597,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _secrets(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "history":
+            return _history(args)
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "selftest":
             from databorder.selftest import run_selftest  # loads Qt: only for this command
 

@@ -12,6 +12,7 @@ What it can say:
 - ``[geoip] country_db`` / ``asn_db`` — the databases every assessment uses (locks the GeoIP settings);
 - ``[dns] nameserver`` — the DNS server to ask (locks it);
 - ``[enrichment] online`` — whether online lookups that send addresses to third parties (RDAP) may be turned on;
+- ``[history] keep`` — whether assessments are kept in the local history store (false turns it off, locked);
 - ``[report] organisation`` / ``logo`` — the PDF report's header.
 
 A broken file is refused with its path, line and a sentence — never silently ignored, since ignoring it would

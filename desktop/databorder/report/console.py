@@ -13,6 +13,7 @@ from databorder.model import (
     SEVERITY_ORDER,
     AddressAttribution,
     Assessment,
+    ChangesSince,
     Endpoint,
     Finding,
     ServiceAttribution,
@@ -70,6 +71,8 @@ def print_assessment(
             console.print(lines)  # one render for all of them: a print per line cost a millisecond each
         _print_info(console, [f for f in ordered if f.severity == "info"])
         _print_unattributed(console, assessment)
+        if assessment.changes_since is not None:
+            print_changes(assessment.changes_since, console=console)
         for note in assessment.notes:
             console.print(Text(f"note: {note}", style="dim"))
         for warning in assessment.warnings:
@@ -234,6 +237,26 @@ def app_lines(app: CatalogApp) -> list[str]:
         "Sources:",
         *[f"  - {source}" for source in app.sources],
     ]
+
+
+def print_changes(changes: ChangesSince, *, console: Console | None = None, title: str = "What changed") -> None:
+    """The "since last time" section: what changed since the target's previous assessment (or between two)."""
+    console = console or plain_console()
+    worse = changes.verdict_change is not None and changes.verdict_change.worse
+    style = "bold red" if worse or changes.new_countries or changes.new_jurisdictions else "bold"
+    console.print(Text(f"{title} {changes.since()}:", style=style))
+    for line in changes.in_words():
+        console.print(Text(f"  {line}"), soft_wrap=True)
+
+
+def print_history(rows: Iterable[tuple[str, ...]], *, total: int, console: Console | None = None) -> None:
+    """`history`: id, when, target, verdict, score, endpoints, findings, complete."""
+    table = Table(title=f"Assessments kept on this computer ({total} in all)")
+    for header in ("Id", "When (UTC)", "Target", "Verdict", "Score", "Endpoints", "Findings", "Complete"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    (console or plain_console()).print(table)
 
 
 def print_packs(rows: Iterable[tuple[str, str, str, str, str]], *, console: Console | None = None) -> None:

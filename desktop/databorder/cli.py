@@ -219,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_history_commands(commands)
+    _add_inventory_command(commands)
 
     rules = commands.add_parser("rules", help="list, validate and explain rule packs")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
@@ -311,6 +312,83 @@ def _diff(args: argparse.Namespace) -> int:
     later = f"#{new_id}" if new_id is not None else args.new
     print_changes(changes, title=f"{new.target.name}: {later} ({new.verdict} {new.score}/100)")
     return EXIT_OK
+
+
+def _add_inventory_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`inventory`: the AI apps installed on this computer (docs/inventory.md)."""
+    inventory = commands.add_parser(
+        "inventory",
+        help="the AI apps installed for this user or machine: editor and browser extensions, npm and Python "
+        "packages, desktop apps, processes (docs/inventory.md)",
+        formatter_class=HelpFormatter,
+    )
+    inventory.add_argument("--home", type=Path, metavar="DIR", help="look in this home folder (default: yours)")
+    inventory.add_argument("--root", type=Path, metavar="DIR", help="look under this root folder (default: /)")
+    inventory.add_argument("--json", type=Path, metavar="OUT", help="write what was found as JSON ('-' for stdout)")
+    inventory.add_argument(
+        "--assess",
+        action="store_true",
+        help="assess each app found by a static scan of its files, offline (Ctrl-C stops after the current one)",
+    )
+    inventory.add_argument(
+        "--no-processes", action="store_true", help="do not look at running processes (not looked at with --root)"
+    )
+    add_option_arguments(inventory, names=("packs", "pack_dirs", "services", "history", "min_relevance"))
+
+
+def _inventory(args: argparse.Namespace) -> int:
+    from databorder.inventory import find_apps, inventory_jsonable
+    from databorder.report.console import print_inventory
+
+    for flag, folder in (("--home", args.home), ("--root", args.root)):
+        if folder is not None and not folder.is_dir():
+            raise DataBorderError(f"{folder}: {flag} must name a folder")
+    inventory = find_apps(home=args.home, root=args.root, processes=False if args.no_processes else None)
+    for problem in inventory.problems:
+        print(f"databorder: skipped: {problem}", file=sys.stderr)
+    assessed: dict[str, dict[str, object]] = {}
+    incomplete = False
+    if args.assess and inventory.apps:
+        from databorder.assess import assess_paths
+        from databorder.collect.targets import TargetRequest
+        from databorder.configure import configure
+        from databorder.options import given
+
+        config = configure({**given(args), "offline": True})
+        for message in config.messages:
+            print(f"databorder: {message}", file=sys.stderr)
+        paths = list(dict.fromkeys(Path(a.path) for a in inventory.apps if a.found_by != "process"))
+        with _CliProgress(show=args.json is None or str(args.json) != "-") as progress:
+            results = assess_paths(
+                paths, config.request(TargetRequest()), config.assess_options(), progress, notes=config.notes
+            )
+            incomplete = progress.cancelled or len(results) < len(paths)
+        for result in results:
+            row: dict[str, object] = {"problem": result.problem} if result.problem else {}
+            if result.assessment is not None:
+                row = {
+                    "verdict": result.assessment.verdict,
+                    "score": result.assessment.score,
+                    "complete": result.assessment.complete,
+                    "assessment_id": result.history_id,
+                }
+                incomplete = incomplete or not result.assessment.complete
+            assessed[str(result.path)] = row
+    data = inventory_jsonable(inventory, assessed)
+    if args.json is not None:
+        import json
+
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if str(args.json) == "-":
+            sys.stdout.write(text)
+        else:
+            from databorder.report.output import replacing
+
+            with replacing(args.json, "inventory JSON") as temporary:
+                temporary.write_text(text, encoding="utf-8")
+    if args.json is None or str(args.json) != "-":
+        print_inventory(data)
+    return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -597,6 +675,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _secrets(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "inventory":
+            return _inventory(args)
         if args.command == "history":
             return _history(args)
         if args.command == "diff":

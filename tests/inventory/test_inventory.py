@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from databorder.cli import main
+from databorder.history import HistoryStore
+from databorder.inventory import FoundApp, Hints, Inventory, catalog_hints, find_apps
+from tests.helpers import installs
+
+
+def plant(home: Path, root: Path) -> None:
+    """One home and one root with AI apps everywhere they live, and a few programs that are not AI apps."""
+    code = home / ".vscode/extensions"
+    installs.vscode_extension(code, "GitHub", "copilot", "1.250.0", categories=("AI", "Chat"))
+    old = installs.vscode_extension(code, "GitHub", "copilot", "1.200.0")
+    (code / ".obsolete").write_text(json.dumps({old.name: True}), encoding="utf-8")
+    installs.vscode_extension(code, "ms-python", "python", "2024.2.1", categories=("Programming Languages",))
+    installs.vscode_extension(code, "acme", "helper", "0.3.0", dependencies={"openai": "^4.52.0"}, listed=False)
+    installs.vscode_extension(code, "acme", "chatpane", "1.0.0", categories=("Chat",), platform="linux-x64")
+    installs.vscode_extension(home / ".cursor/extensions", "Codeium", "codeium", "1.9.0")
+    installs.jetbrains_plugin(home, "IntelliJIdea2024.3", "github-copilot-intellij", "com.github.copilot",
+                              "GitHub Copilot", "1.5.30")  # fmt: skip
+    installs.jetbrains_plugin(home, "PyCharm2024.3", "rainbow-brackets", "izhangzhihao.rainbow.brackets",
+                              "Rainbow Brackets", "2024.2.9")  # fmt: skip
+
+    usr_local = root / "usr/local/lib/node_modules"
+    installs.npm_package(usr_local, "@anthropic-ai/claude-code", "2.1.332")
+    installs.npm_package(usr_local, "@google/gemini-cli", "0.61.0")
+    installs.npm_package(usr_local, "typescript", "5.6.3")
+    installs.npm_package(usr_local, "acme-agent", "0.1.0", dependencies={"@anthropic-ai/sdk": "^0.30.0"})
+    installs.npm_package(
+        usr_local,
+        "acme-code",
+        "2.0.0",
+        program=b'const BASE = "https://api.deepseek.com/v1";\nconst x = "notapi.deepseek.company";\n',
+    )
+    installs.npm_package(
+        usr_local,
+        "acme-native",
+        "1.1.0",
+        platform_binary=b"\x7fELF\x00\x00https://api.moonshot.cn/v1\x00"
+        + b"\x00" * (9 << 20)
+        + b"\x00api.anthropic.com\x00",
+    )  # past the first 8 MB chunk
+    installs.npm_package(usr_local, "left-pad", "1.3.0", program=b'module.exports = "docs.example.com";\n')
+    nvm = home / ".nvm/versions/node/v22.11.0/lib/node_modules"
+    installs.npm_package(nvm, "@qwen-code/qwen-code", "0.24.4")
+
+    site = root / "usr/local/lib/python3.11/dist-packages"
+    installs.dist_info(site, "openai", "1.54.0", requires=("httpx<1,>=0.23.0", "pydantic<3,>=1.9.0"))
+    installs.dist_info(site, "requests", "2.32.3", requires=("idna<4,>=2.5",))
+    installs.dist_info(site, "langchain-openai", "0.2.9", requires=("openai<2.0.0,>=1.54.0",))
+    installs.pipx_venv(home, "llm", "0.36", inside=(("openai", "1.54.0"), ("click", "8.1.7")))
+    installs.uv_tool(home, "aider-chat", "0.86.2", inside=(("anthropic", "0.40.0"),))
+    installs.uv_tool(home, "ruff", "0.7.0")
+
+    installs.desktop_entry(home / ".local/share/applications", "cursor.desktop", name="Cursor",
+                           exec_line="/opt/cursor/cursor --no-sandbox %F")  # fmt: skip
+    installs.desktop_entry(root / "usr/share/applications", "org.gnome.Calculator.desktop", name="Calculator",
+                           exec_line="gnome-calculator")  # fmt: skip
+    (home / "Applications").mkdir()
+    (home / "Applications/LM-Studio-0.3.5-x64.AppImage").write_bytes(b"\x7fELF")
+    (root / "opt/Claude").mkdir(parents=True)
+    (root / "usr/local/bin").mkdir(parents=True)
+    (root / "usr/local/bin/ollama").write_bytes(b"\x7fELF")
+
+    chrome = home / ".config/google-chrome"
+    installs.chromium_extension(chrome, "Default", "a" * 32, "2.4.1", name="Chat Sidebar",
+                                hosts=("https://chatgpt.com/*", "https://*.openai.com/*"))  # fmt: skip
+    installs.chromium_extension(chrome, "Profile 1", "b" * 32, "1.0", name="Dark Reader",
+                                hosts=("<all_urls>",))  # fmt: skip
+    installs.chromium_extension(home / ".config/BraveSoftware/Brave-Browser", "Default", "c" * 32, "3.0",
+                                name="Prompt Helper", hosts=("https://claude.ai/*",))  # fmt: skip
+    profile = home / ".mozilla/firefox/x1y2z3.default-release"
+    installs.firefox_addon(profile, "sidebar@example.test", "4.2", name="AI Sidebar",
+                           origins=("https://chat.deepseek.com/*",))  # fmt: skip
+    installs.firefox_addon(profile, "uBlock0@raymondhill.net", "1.60.0", name="uBlock Origin",
+                           origins=("<all_urls>",))  # fmt: skip
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> tuple[Path, Path]:
+    home, root = tmp_path / "home", tmp_path / "root"
+    plant(home, root)
+    return home, root
+
+
+def by_name(inventory: Inventory) -> dict[str, FoundApp]:
+    return {a.name: a for a in inventory.apps}
+
+
+def test_every_planted_ai_app_is_found_and_matched_and_nothing_else(planted: tuple[Path, Path]) -> None:
+    home, root = planted
+    inventory = find_apps(home=home, root=root)
+    found = {(a.app, a.found_by, a.version) for a in inventory.known}
+    assert found == {
+        ("github-copilot", "editor-extension", "1.250.0"),  # the obsolete 1.200.0 is not
+        ("windsurf", "editor-extension", "1.9.0"),  # Codeium's extension in Cursor
+        ("github-copilot", "jetbrains-plugin", "1.5.30"),
+        ("claude-code", "npm-global", "2.1.332"),
+        ("gemini-cli", "npm-global", "0.61.0"),
+        ("qwen", "npm-global", "0.24.4"),  # in an nvm tree
+        ("openai-api", "python-package", "1.54.0"),
+        ("cursor", "desktop-entry", None),
+        ("lm-studio", "appimage", "0.3.5"),
+        ("claude", "opt", None),
+        ("ollama", "install-path", None),
+    }
+    names = by_name(inventory)
+    assert names["GitHub Copilot"].where == "JetBrains IntelliJIdea2024.3 plugins"
+    assert names["@qwen-code/qwen-code"].where == "nvm (v22.11.0)"
+    unknown = {a.name: a.signals for a in inventory.apps if a.app is None}
+    assert unknown == {
+        "helper": ("depends on the AI SDK openai (npm, calls api.openai.com)",),
+        "chatpane": ("marketplace category chat",),
+        "acme-agent": (
+            "depends on the AI SDK @anthropic-ai/sdk (npm, calls api.anthropic.com)",
+            "bundles the AI SDK @anthropic-ai/sdk (npm, calls api.anthropic.com)",
+        ),
+        "acme-code": (unknown["acme-code"][0],),
+        "acme-native": unknown["acme-native"],
+        "langchain-openai": ("depends on the AI SDK openai (pypi, calls api.openai.com)",),
+        "llm": ("holds the AI SDK openai (pypi, calls api.openai.com)",),
+        "aider-chat": ("holds the AI SDK anthropic (pypi, calls api.anthropic.com)",),
+        "Chat Sidebar": (unknown["Chat Sidebar"][0],),
+        "Prompt Helper": (unknown["Prompt Helper"][0],),
+        "AI Sidebar": (unknown["AI Sidebar"][0],),
+    }
+    assert (
+        unknown["Chat Sidebar"][0].startswith("asks for hosts of OpenAI")
+        and "chatgpt.com" in unknown["Chat Sidebar"][0]
+    )
+    assert "claude.ai" in unknown["Prompt Helper"][0] and "Anthropic" in unknown["Prompt Helper"][0]
+    assert "chat.deepseek.com" in unknown["AI Sidebar"][0]
+    assert (
+        unknown["acme-code"][0].startswith("names hosts of Hangzhou DeepSeek")
+        and "(api.deepseek.com)" in unknown["acme-code"][0]
+    )
+    native = "; ".join(unknown["acme-native"])
+    assert "api.moonshot.cn" in native and "api.anthropic.com" in native and len(unknown["acme-native"]) == 2
+    assert names["Chat Sidebar"].where == "Chrome profile Default" and names["Chat Sidebar"].version == "2.4.1"
+    assert names["Prompt Helper"].where == "Brave profile Default"
+    assert not {
+        "python",
+        "typescript",
+        "left-pad",
+        "requests",
+        "ruff",
+        "Dark Reader",
+        "uBlock Origin",
+        "Calculator",
+    } & set(names)
+    assert inventory.problems == []
+
+
+def test_ids_from_the_catalog_match_browser_extensions_flatpaks_and_snaps(tmp_path: Path) -> None:
+    home, root = tmp_path / "home", tmp_path / "root"
+    installs.chromium_extension(home / ".config/microsoft-edge", "Default", "d" * 32, "1.2", name="Vendor Chat")
+    installs.firefox_addon(home / ".mozilla/firefox/p.default", "chat@vendor.test", "1.0", name="Vendor Chat FF")
+    (root / "var/lib/flatpak/app/io.vendor.Chat/current").mkdir(parents=True)
+    (root / "snap/vendor-chat/42").mkdir(parents=True)
+    (root / "snap/vendor-chat/current").symlink_to("42")
+    base = catalog_hints()
+    extra = {"chrome": {"d" * 32: "deepseek"}, "firefox": {"chat@vendor.test": "deepseek"},
+             "flatpak": {"io.vendor.chat": "deepseek"}, "snap": {"vendor-chat": "deepseek"}}  # fmt: skip
+    hints = Hints({**base.by_kind, **extra}, base.names, base.appimage, base.linux_paths)
+    inventory = find_apps(home=home, root=root, hints=hints)
+    assert sorted((a.found_by, a.where, a.version) for a in inventory.known) == [
+        ("browser-extension", "Edge profile Default", "1.2"),
+        ("browser-extension", "Firefox profile p.default", "1.0"),
+        ("flatpak", "Flatpak (system)", None),
+        ("snap", "Snap", "42"),
+    ]
+
+
+def test_damaged_files_are_named_and_skipped_and_the_rest_is_found(planted: tuple[Path, Path]) -> None:
+    home, root = planted
+    (root / "usr/local/lib/node_modules/broken").mkdir()
+    (root / "usr/local/lib/node_modules/broken/package.json").write_text("{not json", encoding="utf-8")
+    ext = home / ".vscode/extensions/bad.one-1.0.0"
+    ext.mkdir()
+    (ext / "package.json").write_bytes(b"\xff\xfe garbage")
+    jar = home / ".local/share/JetBrains/GoLand2024.3/broken/lib/broken.jar"
+    jar.parent.mkdir(parents=True)
+    jar.write_bytes(b"not a zip")
+    inventory = find_apps(home=home, root=root)
+    problems = "\n".join(inventory.problems)
+    assert "broken/package.json: cannot be read as JSON" in problems
+    assert "bad.one-1.0.0/package.json: cannot be read as JSON" in problems
+    assert "broken.jar: cannot be read as a jar" in problems
+    assert len(inventory.known) == 11
+
+
+def test_a_cancelled_inventory_says_it_is_partial(planted: tuple[Path, Path]) -> None:
+    home, root = planted
+    steps: list[tuple[int, int]] = []
+    inventory = find_apps(home=home, root=root, progress=lambda d, t: steps.append((d, t)),
+                          cancelled=lambda: len(steps) >= 4)  # fmt: skip
+    assert inventory.notes == ["cancelled before npm global packages; the list is partial"]
+    assert {a.found_by for a in inventory.apps} == {"editor-extension", "jetbrains-plugin"}
+
+
+def test_a_running_process_is_matched_by_its_name(tmp_path: Path) -> None:
+    program = tmp_path / "ollama"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", program)
+    with subprocess.Popen([str(program), "30"]) as child:
+        try:
+            deadline = time.monotonic() + 5
+            while True:
+                inventory = find_apps(home=tmp_path, root=tmp_path, processes=True)
+                running = [a for a in inventory.apps if a.found_by == "process"]
+                if running or time.monotonic() > deadline:
+                    break
+            assert [(a.app, a.path) for a in running] == [("ollama", str(program))]
+            assert running[0].where == f"running process {child.pid}"
+            assert not [a for a in find_apps(home=tmp_path, root=tmp_path).apps if a.found_by == "process"]
+        finally:
+            child.kill()
+
+
+def test_the_cli_writes_what_it_found_and_assesses_each_app_with_its_history_id(
+    planted: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, root = planted
+    (root / "usr/local/lib/node_modules/@anthropic-ai/claude-code/cli.js").write_text(
+        'const API = "https://api.anthropic.com/v1/messages"; fetch("https://statsig.anthropic.com/v1/rgstr");\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "found.json"
+    code = main(["inventory", "--home", str(home), "--root", str(root), "--json", str(out)])
+    printed = capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert code == 0 and "11 known, 11 unknown" in printed
+    entry = next(a for a in data["apps"] if a["app"] == "claude-code")
+    assert entry == {
+        "app": "claude-code",
+        "name": "@anthropic-ai/claude-code",
+        "version": "2.1.332",
+        "path": str(root / "usr/local/lib/node_modules/@anthropic-ai/claude-code"),
+        "found_by": "npm-global",
+        "where": "npm global (/usr/local)",
+        "signals": ["npm @anthropic-ai/claude-code"],
+    }
+    assert sum(a["app"] == "unknown" for a in data["apps"]) == 11
+
+    code = main(["inventory", "--home", str(home), "--root", str(root), "--assess", "--json", str(out)])
+    capsys.readouterr()
+    data = json.loads(out.read_text(encoding="utf-8"))
+    claude = next(a for a in data["apps"] if a["app"] == "claude-code")
+    assert claude["verdict"] in ("allow", "review") and isinstance(claude["assessment_id"], int)
+    with HistoryStore() as store:
+        kept = store.get(claude["assessment_id"])
+    assert {e.key for e in kept.endpoints} >= {"api.anthropic.com", "statsig.anthropic.com"}
+    assert kept.offline
+    empty = [a for a in data["apps"] if a.get("problem")]
+    assert empty and all("nothing to assess" in a["problem"] for a in empty)  # an AppImage stub, a folder of nothing
+    assert code == 0
+
+
+def test_the_cli_refuses_a_home_that_is_not_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inventory", "--home", str(tmp_path / "nope")]) == 3
+    assert "nope: --home must name a folder" in capsys.readouterr().err

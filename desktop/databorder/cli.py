@@ -246,6 +246,13 @@ def _add_history_commands(commands: argparse._SubParsersAction[argparse.Argument
     diff.add_argument("old", metavar="OLD", help="an id from `databorder history` (12 or #12) or a saved JSON file")
     diff.add_argument("new", metavar="NEW", help="the same, for the later assessment")
     diff.add_argument("--json", type=Path, metavar="OUT", help="write the changes as JSON to OUT ('-' for stdout)")
+    export = commands.add_parser(
+        "export",
+        help="the kept assessments as NDJSON for a SIEM: ECS documents or OCSF Compliance Findings (docs/fleet.md)",
+    )
+    export.add_argument("--format", choices=["ecs", "ocsf"], default="ecs", help="field names (default ecs)")
+    export.add_argument("--since", metavar="DATE", help="only assessments made at or after DATE (ISO 8601, UTC)")
+    export.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -277,6 +284,16 @@ def _history(args: argparse.Namespace) -> int:
         ),
         total=total,
     )
+    return EXIT_OK
+
+
+def _export_ndjson(args: argparse.Namespace) -> int:
+    from databorder.siem import export, parse_since
+
+    since = parse_since(args.since) if args.since else None
+    count = export(args.out, format=args.format, since=since)
+    if args.out is not None:
+        print(f"wrote {count:,} {args.format.upper()} documents to {args.out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -333,6 +350,11 @@ def _add_inventory_command(commands: argparse._SubParsersAction[argparse.Argumen
     inventory.add_argument(
         "--no-processes", action="store_true", help="do not look at running processes (not looked at with --root)"
     )
+    inventory.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="run only if the organisation's policy says [inventory] scheduled = true (the systemd timer's run)",
+    )
     add_option_arguments(inventory, names=("packs", "pack_dirs", "services", "history", "min_relevance"))
 
 
@@ -340,6 +362,13 @@ def _inventory(args: argparse.Namespace) -> int:
     from databorder.inventory import find_apps, inventory_jsonable
     from databorder.report.console import print_inventory
 
+    if args.scheduled:
+        from databorder.orgpolicy import load_org_policy
+
+        policy = load_org_policy()
+        if not policy.scheduled_inventory:
+            print(f"databorder: {policy.managed_by()} does not ask for scheduled inventories; nothing done")
+            return EXIT_OK
     for flag, folder in (("--home", args.home), ("--root", args.root)):
         if folder is not None and not folder.is_dir():
             raise DataBorderError(f"{folder}: {flag} must name a folder")
@@ -681,6 +710,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _history(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "export":
+            return _export_ndjson(args)
         if args.command == "selftest":
             from databorder.selftest import run_selftest  # loads Qt: only for this command
 

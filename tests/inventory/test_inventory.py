@@ -266,3 +266,24 @@ def test_the_cli_writes_what_it_found_and_assesses_each_app_with_its_history_id(
 def test_the_cli_refuses_a_home_that_is_not_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inventory", "--home", str(tmp_path / "nope")]) == 3
     assert "nope: --home must name a folder" in capsys.readouterr().err
+
+
+def test_a_scheduled_run_does_nothing_unless_the_policy_asks_for_it(
+    planted: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.helpers.orgpolicy import write_policy
+
+    home, root = planted
+    args = ["inventory", "--scheduled", "--home", str(home), "--root", str(root)]
+    assert main(args) == 0
+    assert "does not ask for scheduled inventories; nothing done" in capsys.readouterr().out
+    write_policy("[inventory]\nscheduled = true\n")
+    assert main(args) == 0
+    assert "11 known" in capsys.readouterr().out
+
+
+def test_the_packaged_timer_runs_the_scheduled_inventory() -> None:
+    linux = Path(__file__).resolve().parents[2] / "packaging" / "linux"
+    service = (linux / "databorder-inventory.service").read_text(encoding="utf-8")
+    assert "ExecStart=/usr/bin/databorder inventory --assess --scheduled" in service
+    assert "OnCalendar=weekly" in (linux / "databorder-inventory.timer").read_text(encoding="utf-8")

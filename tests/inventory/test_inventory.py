@@ -12,76 +12,7 @@ from databorder.cli import main
 from databorder.history import HistoryStore
 from databorder.inventory import FoundApp, Hints, Inventory, catalog_hints, find_apps
 from tests.helpers import installs
-
-
-def plant(home: Path, root: Path) -> None:
-    """One home and one root with AI apps everywhere they live, and a few programs that are not AI apps."""
-    code = home / ".vscode/extensions"
-    installs.vscode_extension(code, "GitHub", "copilot", "1.250.0", categories=("AI", "Chat"))
-    old = installs.vscode_extension(code, "GitHub", "copilot", "1.200.0")
-    (code / ".obsolete").write_text(json.dumps({old.name: True}), encoding="utf-8")
-    installs.vscode_extension(code, "ms-python", "python", "2024.2.1", categories=("Programming Languages",))
-    installs.vscode_extension(code, "acme", "helper", "0.3.0", dependencies={"openai": "^4.52.0"}, listed=False)
-    installs.vscode_extension(code, "acme", "chatpane", "1.0.0", categories=("Chat",), platform="linux-x64")
-    installs.vscode_extension(home / ".cursor/extensions", "Codeium", "codeium", "1.9.0")
-    installs.jetbrains_plugin(home, "IntelliJIdea2024.3", "github-copilot-intellij", "com.github.copilot",
-                              "GitHub Copilot", "1.5.30")  # fmt: skip
-    installs.jetbrains_plugin(home, "PyCharm2024.3", "rainbow-brackets", "izhangzhihao.rainbow.brackets",
-                              "Rainbow Brackets", "2024.2.9")  # fmt: skip
-
-    usr_local = root / "usr/local/lib/node_modules"
-    installs.npm_package(usr_local, "@anthropic-ai/claude-code", "2.1.332")
-    installs.npm_package(usr_local, "@google/gemini-cli", "0.61.0")
-    installs.npm_package(usr_local, "typescript", "5.6.3")
-    installs.npm_package(usr_local, "acme-agent", "0.1.0", dependencies={"@anthropic-ai/sdk": "^0.30.0"})
-    installs.npm_package(
-        usr_local,
-        "acme-code",
-        "2.0.0",
-        program=b'const BASE = "https://api.deepseek.com/v1";\nconst x = "notapi.deepseek.company";\n',
-    )
-    installs.npm_package(
-        usr_local,
-        "acme-native",
-        "1.1.0",
-        platform_binary=b"\x7fELF\x00\x00https://api.moonshot.cn/v1\x00"
-        + b"\x00" * (9 << 20)
-        + b"\x00api.anthropic.com\x00",
-    )  # past the first 8 MB chunk
-    installs.npm_package(usr_local, "left-pad", "1.3.0", program=b'module.exports = "docs.example.com";\n')
-    nvm = home / ".nvm/versions/node/v22.11.0/lib/node_modules"
-    installs.npm_package(nvm, "@qwen-code/qwen-code", "0.24.4")
-
-    site = root / "usr/local/lib/python3.11/dist-packages"
-    installs.dist_info(site, "openai", "1.54.0", requires=("httpx<1,>=0.23.0", "pydantic<3,>=1.9.0"))
-    installs.dist_info(site, "requests", "2.32.3", requires=("idna<4,>=2.5",))
-    installs.dist_info(site, "langchain-openai", "0.2.9", requires=("openai<2.0.0,>=1.54.0",))
-    installs.pipx_venv(home, "llm", "0.36", inside=(("openai", "1.54.0"), ("click", "8.1.7")))
-    installs.uv_tool(home, "aider-chat", "0.86.2", inside=(("anthropic", "0.40.0"),))
-    installs.uv_tool(home, "ruff", "0.7.0")
-
-    installs.desktop_entry(home / ".local/share/applications", "cursor.desktop", name="Cursor",
-                           exec_line="/opt/cursor/cursor --no-sandbox %F")  # fmt: skip
-    installs.desktop_entry(root / "usr/share/applications", "org.gnome.Calculator.desktop", name="Calculator",
-                           exec_line="gnome-calculator")  # fmt: skip
-    (home / "Applications").mkdir()
-    (home / "Applications/LM-Studio-0.3.5-x64.AppImage").write_bytes(b"\x7fELF")
-    (root / "opt/Claude").mkdir(parents=True)
-    (root / "usr/local/bin").mkdir(parents=True)
-    (root / "usr/local/bin/ollama").write_bytes(b"\x7fELF")
-
-    chrome = home / ".config/google-chrome"
-    installs.chromium_extension(chrome, "Default", "a" * 32, "2.4.1", name="Chat Sidebar",
-                                hosts=("https://chatgpt.com/*", "https://*.openai.com/*"))  # fmt: skip
-    installs.chromium_extension(chrome, "Profile 1", "b" * 32, "1.0", name="Dark Reader",
-                                hosts=("<all_urls>",))  # fmt: skip
-    installs.chromium_extension(home / ".config/BraveSoftware/Brave-Browser", "Default", "c" * 32, "3.0",
-                                name="Prompt Helper", hosts=("https://claude.ai/*",))  # fmt: skip
-    profile = home / ".mozilla/firefox/x1y2z3.default-release"
-    installs.firefox_addon(profile, "sidebar@example.test", "4.2", name="AI Sidebar",
-                           origins=("https://chat.deepseek.com/*",))  # fmt: skip
-    installs.firefox_addon(profile, "uBlock0@raymondhill.net", "1.60.0", name="uBlock Origin",
-                           origins=("<all_urls>",))  # fmt: skip
+from tests.helpers.installs import plant
 
 
 @pytest.fixture

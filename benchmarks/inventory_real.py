@@ -35,7 +35,7 @@ NPM = {
     "@qwen-code/qwen-code": "qwen",
     "@openai/codex": "codex-cli",
     "@github/copilot": "github-copilot",
-    "@augmentcode/auggie": "unknown",
+    "@augmentcode/auggie": "augment-code",
 }
 NVM = {"opencode-ai": "unknown"}
 PIP = {

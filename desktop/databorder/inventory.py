@@ -460,8 +460,15 @@ class _Finder:
     def python(self) -> None:
         places: list[tuple[Path, str]] = []
         for pattern in ("usr/lib/python3*/*-packages", "usr/local/lib/python3*/*-packages"):
-            places += [(p, f"Python ({p})") for p in sorted(self.root.glob(pattern))]
+            places += [(p, f"Python (/{p.relative_to(self.root)})") for p in sorted(self.root.glob(pattern))]
         places += [(p, "Python user packages") for p in sorted(self.home.glob(".local/lib/python3*/site-packages"))]
+        for pattern, label in (
+            (".pyenv/versions/*/lib/python3*/site-packages", "pyenv"),
+            ("*conda3/lib/python3*/site-packages", "conda"),
+            ("*conda3/envs/*/lib/python3*/site-packages", "conda environment"),
+            (".virtualenvs/*/lib/python3*/site-packages", "virtualenv"),
+        ):
+            places += [(p, f"Python ({label} {_env_name(p)})") for p in sorted(self.home.glob(pattern))]
         for site, label in places:
             for dist in self.distributions(site):
                 self.distribution(dist, found_by="python-package", where=label)
@@ -786,6 +793,11 @@ class _Finder:
                         app, name, None, str(path), "process", f"running process {info['pid']}", (f"process {name}",)
                     )
                 )
+
+
+def _env_name(site: Path) -> str:
+    """The environment a site-packages folder belongs to: ``3.11.7`` for pyenv's ``versions/3.11.7/lib/...``."""
+    return site.parents[2].name
 
 
 def _entry_files(package: Path, manifest: Mapping[str, Any]) -> list[Path]:

@@ -240,6 +240,7 @@ def plant(home: Path, root: Path) -> None:
     dist_info(site, "openai", "1.54.0", requires=("httpx<1,>=0.23.0", "pydantic<3,>=1.9.0"))
     dist_info(site, "requests", "2.32.3", requires=("idna<4,>=2.5",))
     dist_info(site, "langchain-openai", "0.2.9", requires=("openai<2.0.0,>=1.54.0",))
+    dist_info(home / ".pyenv/versions/3.12.1/lib/python3.12/site-packages", "groq", "0.13.0", requires=("httpx",))
     pipx_venv(home, "llm", "0.36", inside=(("openai", "1.54.0"), ("click", "8.1.7")))
     uv_tool(home, "aider-chat", "0.86.2", inside=(("anthropic", "0.40.0"),))
     uv_tool(home, "ruff", "0.7.0")

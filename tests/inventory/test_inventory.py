@@ -46,6 +46,8 @@ def test_every_planted_ai_app_is_found_and_matched_and_nothing_else(planted: tup
     names = by_name(inventory)
     assert names["GitHub Copilot"].where == "JetBrains IntelliJIdea2024.3 plugins"
     assert names["@qwen-code/qwen-code"].where == "nvm (v22.11.0)"
+    assert names["groq"].where == "Python (pyenv 3.12.1)"
+    assert names["openai"].where == "Python (/usr/local/lib/python3.11/dist-packages)"
     unknown = {a.name: a.signals for a in inventory.apps if a.app is None}
     assert unknown == {
         "helper": ("depends on the AI SDK openai (npm, calls api.openai.com)",),
@@ -57,6 +59,7 @@ def test_every_planted_ai_app_is_found_and_matched_and_nothing_else(planted: tup
         "acme-code": (unknown["acme-code"][0],),
         "acme-native": unknown["acme-native"],
         "langchain-openai": ("depends on the AI SDK openai (pypi, calls api.openai.com)",),
+        "groq": ("is the AI SDK groq (pypi, calls api.groq.com)",),
         "llm": ("holds the AI SDK openai (pypi, calls api.openai.com)",),
         "aider-chat": ("holds the AI SDK anthropic (pypi, calls api.anthropic.com)",),
         "Chat Sidebar": (unknown["Chat Sidebar"][0],),
@@ -167,7 +170,7 @@ def test_the_cli_writes_what_it_found_and_assesses_each_app_with_its_history_id(
     code = main(["inventory", "--home", str(home), "--root", str(root), "--json", str(out)])
     printed = capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert code == 0 and "11 known, 11 unknown" in printed
+    assert code == 0 and "11 known, 12 unknown" in printed
     entry = next(a for a in data["apps"] if a["app"] == "claude-code")
     assert entry == {
         "app": "claude-code",
@@ -178,7 +181,7 @@ def test_the_cli_writes_what_it_found_and_assesses_each_app_with_its_history_id(
         "where": "npm global (/usr/local)",
         "signals": ["npm @anthropic-ai/claude-code"],
     }
-    assert sum(a["app"] == "unknown" for a in data["apps"]) == 11
+    assert sum(a["app"] == "unknown" for a in data["apps"]) == 12
 
     code = main(["inventory", "--home", str(home), "--root", str(root), "--assess", "--json", str(out)])
     capsys.readouterr()

@@ -315,7 +315,7 @@ class _Finder:
                     if isinstance(entry, dict):
                         relative = entry.get("relativeLocation")
                         if isinstance(relative, str):
-                            locations[relative] = str(entry.get("identifier", {}).get("id", ""))
+                            locations[relative] = str(_mapping(entry.get("identifier")).get("id", ""))
             for folder_path in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
                 if isinstance(obsolete, dict) and obsolete.get(folder_path.name):
                     continue  # uninstalled; VS Code deletes the folder at its next start
@@ -328,7 +328,7 @@ class _Finder:
                 ident = f"{publisher}.{ext_name}"
                 display = manifest.get("displayName")
                 signals = list(self.package_json_signals(manifest, folder_path))
-                categories = {str(c).lower() for c in manifest.get("categories", []) if isinstance(c, str)}
+                categories = {c.lower() for c in _strings(manifest.get("categories"))}
                 if categories & AI_CATEGORIES:
                     signals.append(f"marketplace category {', '.join(sorted(categories & AI_CATEGORIES))}")
                 self.found(
@@ -517,13 +517,21 @@ class _Finder:
         main = venv.name
         metadata = self.read_json(venv / "pipx_metadata.json")
         if isinstance(metadata, dict):
-            main = str(metadata.get("main_package", {}).get("package") or main)
+            main = str(_mapping(metadata.get("main_package")).get("package") or main)
         receipt = venv / "uv-receipt.toml"
         if receipt.is_file():
             try:
                 requirements = tomllib.loads(receipt.read_text(encoding="utf-8"))["tool"]["requirements"]
                 main = str(requirements[0].get("name", main))
-            except (OSError, tomllib.TOMLDecodeError, KeyError, IndexError, TypeError, AttributeError):
+            except (
+                OSError,
+                UnicodeDecodeError,
+                tomllib.TOMLDecodeError,
+                KeyError,
+                IndexError,
+                TypeError,
+                AttributeError,
+            ):
                 self.problem(receipt, "cannot be read as uv's receipt; the folder name is used")
         dists = [d for site in sorted(venv.glob("lib/python3*/site-packages")) for d in self.distributions(site)]
         mine = next((d for d in dists if package_key("pypi", d[0]) == package_key("pypi", main)), None)
@@ -683,7 +691,7 @@ class _Finder:
         base = self.home / ".mozilla/firefox"
         for profile in sorted(p for p in base.iterdir() if (p / "extensions.json").is_file()) if base.is_dir() else []:
             data = self.read_json(profile / "extensions.json")
-            for addon in data.get("addons", []) if isinstance(data, dict) else []:
+            for addon in _list(_mapping(data).get("addons")):
                 if (
                     isinstance(addon, dict)
                     and addon.get("type") == "extension"
@@ -699,7 +707,7 @@ class _Finder:
         if name.startswith("__MSG_"):
             name = self.chromium_message(folder, manifest, name) or ident
         hosts = [*_strings(manifest.get("host_permissions")), *_strings(manifest.get("permissions"))]
-        for script in manifest.get("content_scripts", []) if isinstance(manifest.get("content_scripts"), list) else []:
+        for script in _list(manifest.get("content_scripts")):
             if isinstance(script, dict):
                 hosts += _strings(script.get("matches"))
         self.found(
@@ -826,6 +834,10 @@ def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -873,11 +885,11 @@ def _asar_node_modules(asar: Path) -> list[str]:
             header = json.loads(handle.read(size))
     except (OSError, ValueError, RecursionError):
         return []
-    modules = header.get("files", {}).get("node_modules", {}).get("files", {}) if isinstance(header, dict) else {}
+    modules = _mapping(_mapping(_mapping(_mapping(header).get("files")).get("node_modules")).get("files"))
     names = []
-    for name, entry in modules.items() if isinstance(modules, dict) else []:
+    for name, entry in modules.items():
         if name.startswith("@") and isinstance(entry, dict):
-            names += [f"{name}/{inner}" for inner in entry.get("files", {})]
+            names += [f"{name}/{inner}" for inner in _mapping(entry.get("files"))]
         else:
             names.append(name)
     return names

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from databorder.cli import main
 from databorder.history import HistoryStore
@@ -221,3 +223,87 @@ def test_the_packaged_timer_runs_the_scheduled_inventory() -> None:
     service = (linux / "databorder-inventory.service").read_text(encoding="utf-8")
     assert "ExecStart=/usr/bin/databorder inventory --assess --scheduled" in service
     assert "OnCalendar=weekly" in (linux / "databorder-inventory.timer").read_text(encoding="utf-8")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+#: The keys the finders look up: a value shaped like a manifest, with anything at any of them.
+KEYS = (
+    "publisher",
+    "name",
+    "version",
+    "displayName",
+    "categories",
+    "dependencies",
+    "identifier",
+    "id",
+    "relativeLocation",
+    "main_package",
+    "package",
+    "addons",
+    "type",
+    "location",
+    "defaultLocale",
+    "userPermissions",
+    "origins",
+    "path",
+    "host_permissions",
+    "permissions",
+    "content_scripts",
+    "matches",
+    "default_locale",
+    "appName",
+    "message",
+    "bin",
+    "main",
+    "optionalDependencies",
+    "files",
+    "node_modules",
+)
+KEYED = st.dictionaries(st.sampled_from(KEYS), JSON | st.dictionaries(st.sampled_from(KEYS), JSON), max_size=8)
+SHAPED = JSON | KEYED | st.lists(KEYED, max_size=3) | st.fixed_dictionaries({"addons": st.lists(KEYED, max_size=3)})
+#: Every file a finder parses, relative to the fake home ("~") or root ("/").
+MANIFESTS = (
+    "~/.vscode/extensions/extensions.json",
+    "~/.vscode/extensions/.obsolete",
+    "~/.vscode/extensions/x.y-1.0.0/package.json",
+    "/usr/local/lib/node_modules/pkg/package.json",
+    "~/.local/share/pipx/venvs/tool/pipx_metadata.json",
+    "~/.config/google-chrome/Default/Extensions/abc/1.0_0/manifest.json",
+    "~/.config/google-chrome/Default/Extensions/abc/1.0_0/_locales/en/messages.json",
+    "~/.mozilla/firefox/p/extensions.json",
+)
+RAW = (
+    "~/.local/share/uv/tools/t/uv-receipt.toml",
+    "~/.local/share/pipx/venvs/tool/lib/python3.11/site-packages/a-1.dist-info/METADATA",
+    "~/.local/share/applications/a.desktop",
+    "~/.local/share/JetBrains/IDE/plugin/lib/p.jar",
+    "/opt/App/resources/app.asar",
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(SHAPED, min_size=len(MANIFESTS), max_size=len(MANIFESTS)),
+       blobs=st.lists(st.binary(max_size=64), min_size=len(RAW), max_size=len(RAW)))  # fmt: skip
+def test_any_content_in_any_manifest_is_read_or_skipped_never_an_error(
+    tmp_path_factory: pytest.TempPathFactory, values: list[object], blobs: list[bytes]
+) -> None:
+    base = tmp_path_factory.mktemp("odd")
+    home, root = base / "home", base / "root"
+
+    def place(where: str) -> Path:
+        path = (home / where[2:]) if where.startswith("~/") else root / where[1:]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    for where, value in zip(MANIFESTS, values, strict=True):
+        place(where).write_text(json.dumps(value), encoding="utf-8")
+    for where, blob in zip(RAW, blobs, strict=True):
+        place(where).write_bytes(
+            blob if not where.endswith(".asar") else b"\x04\0\0\0\x10\0\0\0\x0c\0\0\0\x08\0\0\0" + blob
+        )
+    inventory = find_apps(home=home, root=root)
+    assert all(isinstance(p, str) for p in inventory.problems)

@@ -250,7 +250,9 @@ def _add_history_commands(commands: argparse._SubParsersAction[argparse.Argument
         "export",
         help="the kept assessments as NDJSON for a SIEM: ECS documents or OCSF Compliance Findings (docs/fleet.md)",
     )
-    export.add_argument("--format", choices=["ecs", "ocsf"], default="ecs", help="field names (default ecs)")
+    from databorder.siem import FORMATS  # light: the export's shapes are declared there once
+
+    export.add_argument("--format", choices=FORMATS, default="ecs", help="field names (default ecs)")
     export.add_argument("--since", metavar="DATE", help="only assessments made at or after DATE (ISO 8601, UTC)")
     export.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
 

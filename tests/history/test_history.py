@@ -246,3 +246,18 @@ def test_a_writer_killed_mid_write_leaves_every_committed_assessment_readable(tm
             assert len(store.get(row_id).endpoints) == 400
         _id, next_one = store.record(varied_assessment(400))  # and the store takes writes again
         assert next_one.changes_since is not None
+
+
+def test_the_osquery_tables_are_queries_the_store_answers_with_the_columns_they_declare() -> None:
+    import json as jsonlib
+
+    record(varied_assessment(5))
+    config = jsonlib.loads((ROOT / "packaging/osquery/databorder.conf").read_text(encoding="utf-8"))
+    tables = config["auto_table_construction"]
+    assert set(tables) == {"databorder_assessments", "databorder_endpoints"}
+    with sqlite3.connect(f"file:{history_path()}?mode=ro", uri=True) as db:  # osquery opens it read-only
+        for name, table in tables.items():
+            assert table["path"] == "/home/%/.local/share/databorder/history.sqlite3", name
+            cursor = db.execute(table["query"])
+            assert [d[0] for d in cursor.description] == table["columns"], name
+            assert cursor.fetchall(), name

@@ -58,7 +58,7 @@ def test_this_computer_finds_the_apps_and_assesses_each_into_the_history(
     qtbot.mouseClick(computer.assess_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(computer.assessed), timeout=60_000)
     row = next(r for r in range(computer.model.rowCount()) if computer.model.item(r, 0).text() == "claude-code")
-    verdict = computer.model.item(row, 6).text()
+    verdict = computer.model.item(row, ComputerWindow.VERDICT).text()
     assert verdict.split()[0] in ("allow", "review") and "(#" in verdict
     with HistoryStore() as store:
         assert store.count() == sum(r.assessment is not None for r in computer.assessed) > 0

@@ -182,7 +182,8 @@ class HistoryWindow(QDialog):
 class ComputerWindow(QDialog):
     """The "This computer" window: the AI apps installed for this user and machine, each one's verdict once assessed."""
 
-    HEADERS = ("App", "Name", "Version", "Found in", "Path", "Why", "Verdict")
+    HEADERS = ("App", "Name", "Version", "Verdict", "Found in", "Why", "Path")
+    VERDICT, PATH = 3, 6
 
     def __init__(
         self,
@@ -258,10 +259,10 @@ class ComputerWindow(QDialog):
                     _item(app.app or "unknown"),
                     _item(app.name),
                     _item(app.version),
-                    _item(app.where),
-                    _item(app.path, app.path),
-                    _item("; ".join(app.signals)),
                     _item(""),
+                    _item(app.where),
+                    _item("; ".join(app.signals)),
+                    _item(app.path, app.path),
                 ]
             )
         known = len(inventory.known)
@@ -312,7 +313,7 @@ class ComputerWindow(QDialog):
         self.assessed = results
         by_path = {str(r.path): r for r in results}
         for row in range(self.model.rowCount()):
-            result = by_path.get(str(self.model.item(row, 4).data(Qt.ItemDataRole.UserRole)))
+            result = by_path.get(str(self.model.item(row, self.PATH).data(Qt.ItemDataRole.UserRole)))
             if result is None:
                 continue
             if result.assessment is not None:
@@ -321,7 +322,7 @@ class ComputerWindow(QDialog):
                     text += f" (#{result.history_id})"
             else:
                 text = result.problem or ""
-            self.model.item(row, 6).setText(text)
+            self.model.item(row, self.VERDICT).setText(text)
         self.cancel_button.setEnabled(False)
         self.assess_button.setEnabled(True)
         done = sum(r.assessment is not None for r in results)

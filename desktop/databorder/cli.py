@@ -176,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("name", choices=["maxmind"])
 
     selftest = commands.add_parser(
-        "selftest", help="check this installation offline: assess an example, write and check JSON, PDF, window"
+        "selftest",
+        help="check this installation offline: assess an example, write and check JSON, history, PDF, window",
     )
     selftest.add_argument("--no-gui", action="store_true", help="skip opening the desktop window (offscreen)")
     selftest.add_argument("--keep", type=Path, metavar="DIR", help="keep the JSON and PDF written, in DIR")

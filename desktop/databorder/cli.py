@@ -358,7 +358,14 @@ def _add_inventory_command(commands: argparse._SubParsersAction[argparse.Argumen
         action="store_true",
         help="run only if the organisation's policy says [inventory] scheduled = true (the systemd timer's run)",
     )
-    add_option_arguments(inventory, names=("packs", "pack_dirs", "services", "history", "min_relevance"))
+    inventory.add_argument(
+        "--online",
+        action="store_true",
+        help="with --assess, resolve the endpoints found with DNS (by default each assessment is offline)",
+    )
+    add_option_arguments(
+        inventory, names=("packs", "pack_dirs", "services", "history", "min_relevance", "nameserver", "dns_timeout")
+    )
 
 
 def _inventory(args: argparse.Namespace) -> int:
@@ -386,7 +393,7 @@ def _inventory(args: argparse.Namespace) -> int:
         from databorder.configure import configure
         from databorder.options import given
 
-        config = configure({**given(args), "offline": True})
+        config = configure({**given(args), "offline": True} if not args.online else given(args))
         for message in config.messages:
             print(f"databorder: {message}", file=sys.stderr)
         paths = list(dict.fromkeys(Path(a.path) for a in inventory.apps if a.found_by != "process"))

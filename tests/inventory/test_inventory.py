@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from databorder.cli import main
 from databorder.history import HistoryStore
 from databorder.inventory import FoundApp, Hints, Inventory, catalog_hints, find_apps
+from tests.conftest import DnsZone
 from tests.helpers import installs
 from tests.helpers.installs import plant
 
@@ -307,3 +308,21 @@ def test_any_content_in_any_manifest_is_read_or_skipped_never_an_error(
         )
     inventory = find_apps(home=home, root=root)
     assert all(isinstance(p, str) for p in inventory.problems)
+
+
+def test_online_assessments_resolve_the_names_found(
+    planted: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], dns_zone: DnsZone
+) -> None:
+    home, root = planted
+    (root / "usr/local/lib/node_modules/@google/gemini-cli/cli.js").write_text(
+        'const u = "https://api.chat.test/v1/generate";\n', encoding="utf-8"
+    )
+    out = tmp_path / "found.json"
+    args = ["inventory", "--home", str(home), "--root", str(root), "--assess", "--json", str(out)]
+    main([*args, "--online", "--nameserver", dns_zone.nameserver, "--min-relevance", "0"])
+    capsys.readouterr()
+    gemini = next(a for a in json.loads(out.read_text(encoding="utf-8"))["apps"] if a["app"] == "gemini-cli")
+    with HistoryStore() as store:
+        kept = store.get(gemini["assessment_id"])
+    assert not kept.offline and kept.nameserver == dns_zone.nameserver
+    assert [a.ip for e in kept.endpoints for a in e.addresses] == ["203.0.113.10", "2001:db8::10"]

@@ -37,6 +37,14 @@ def test_the_history_window_lists_kept_assessments_says_what_changed_and_opens_o
     qtbot.mouseClick(history.open_button, Qt.MouseButton.LeftButton)
     assert window.assessment is not None and len(window.assessment.endpoints) == 6
     assert window.pages.currentWidget() is window.results
+    assert window.results.changes.isVisibleTo(window.results)  # the result view says it too
+    assert window.results.changes.text().startswith("What changed since #1 (") and "endpoints gone (2)" in (
+        window.results.changes.text()
+    )
+    history.select_row(1)  # the first one: nothing to compare with
+    qtbot.waitUntil(lambda: history.selected is not None and history.selected.changes_since is None, timeout=5000)
+    qtbot.mouseClick(history.open_button, Qt.MouseButton.LeftButton)
+    assert not window.results.changes.isVisibleTo(window.results)
 
 
 def test_this_computer_finds_the_apps_and_assesses_each_into_the_history(

@@ -56,6 +56,12 @@ class ResultView(QWidget):
         self.unattributed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.unattributed.setVisible(False)
         banner_layout.addWidget(self.unattributed)
+        self.changes = QLabel()  # what changed since this target's previous assessment (docs/history.md)
+        self.changes.setObjectName("changesSince")
+        self.changes.setWordWrap(True)
+        self.changes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.changes.setVisible(False)
+        banner_layout.addWidget(self.changes)
 
         self.text_filter = QLineEdit(placeholderText="Filter endpoints, operators, countries, rules…")
         self.text_filter.setObjectName("textFilter")
@@ -160,6 +166,9 @@ class ResultView(QWidget):
             f"Could not attribute {len(unknown)} data endpoint{'s' if len(unknown) != 1 else ''}: {names} "
             "(select one for what would settle it)"
         )
+        changes = assessment.changes_since
+        self.changes.setVisible(changes is not None)
+        self.changes.setText(f"What changed {changes.since()}: {'; '.join(changes.in_words())}" if changes else "")
         rows = build_rows(assessment)
         self.model.show(rows)
         self._fill(self.country, sorted({c for r in rows for c in r.countries}))

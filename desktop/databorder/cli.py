@@ -264,6 +264,11 @@ def _history(args: argparse.Namespace) -> int:
 
     if args.limit < 0:
         raise DataBorderError(f"--limit must be 0 (all) or more, not {args.limit}")
+    from databorder.history import history_path
+
+    if not history_path().exists():  # reading makes no store
+        print("no assessment is kept in the history yet")
+        return EXIT_OK
     with HistoryStore() as store:
         rows = store.list(args.app, limit=args.limit or None)
         total = store.count()

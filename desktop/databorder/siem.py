@@ -306,10 +306,17 @@ def export(
 
     import orjson
 
-    from databorder.history import HistoryStore
+    from databorder.history import HistoryStore, history_path
 
     host = host or this_host()
     count = 0
+    if not (store_path or history_path()).exists():  # nothing kept yet: an empty export, and no store made
+        if out is not None:
+            from databorder.report.output import replacing
+
+            with replacing(out, "export") as temporary:
+                temporary.write_bytes(b"")
+        return 0
     with HistoryStore(store_path) as store:
         docs = documents(store.documents(since=since), format=format, host=host)
         if out is None:

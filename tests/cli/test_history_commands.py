@@ -87,3 +87,10 @@ def test_a_damaged_store_is_named_and_history_exits_3(capsys: pytest.CaptureFixt
     history_path().write_bytes(b"not sqlite" * 100)
     code, _out, err = run(capsys, "history")
     assert code == 3 and f"{history_path()}: is not a DataBorder history store" in err
+
+
+def test_reading_an_empty_history_makes_no_store(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "history")[1] == "no assessment is kept in the history yet\n"
+    out = tmp_path / "none.ndjson"
+    assert run(capsys, "export", "--out", str(out))[0] == 0
+    assert out.read_bytes() == b"" and not history_path().exists()

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from databorder.gui.fleet import ComputerWindow, HistoryWindow
 from databorder.gui.mainwindow import MainWindow
-from databorder.history import HistoryStore, record
+from databorder.history import HistoryStore, history_path, record
 from tests.helpers.assessments import varied_assessment
 from tests.helpers.installs import plant
 
@@ -21,10 +21,13 @@ pytestmark = pytest.mark.gui
 def test_the_history_window_lists_kept_assessments_says_what_changed_and_opens_one(
     qtbot: QtBot, window: MainWindow
 ) -> None:
+    window.open_history()
+    qtbot.waitUntil(lambda: window.history_window.summary.text() == "No assessment is kept yet.", timeout=5000)
+    assert not history_path().exists()
     old = varied_assessment(8)
     record(old)
     record(dataclasses.replace(old, endpoints=old.endpoints[:6], created="2026-12-02T10:00:00+00:00"))
-    window.open_history()
+    window.open_history()  # again: it reads the history anew
     history = window.history_window
     assert isinstance(history, HistoryWindow)
     qtbot.waitUntil(lambda: history.model.rowCount() == 2, timeout=5000)

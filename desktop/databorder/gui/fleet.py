@@ -110,9 +110,11 @@ class HistoryWindow(QDialog):
 
     def refresh(self) -> None:
         """Read the kept assessments again (in the background)."""
-        from databorder.history import HistoryStore
+        from databorder.history import HistoryStore, history_path
 
         def work(_progress: OperationProgress) -> tuple[list[Saved], int]:
+            if not history_path().exists():  # looking makes no store
+                return [], 0
             with HistoryStore() as store:
                 return store.list(), store.count()
 

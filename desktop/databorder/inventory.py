@@ -70,15 +70,35 @@ EDITORS: tuple[tuple[str, str], ...] = (
     ("Windsurf", ".windsurf/extensions"),
     ("VS Code Server", ".vscode-server/extensions"),
 )
-#: Chromium-family browsers: (name, user-data folder under the home).
+#: Chromium-family browsers: (name, user-data folder under the home) — Linux, Ubuntu's snaps, then macOS and Windows
+#: (Chromium's docs/user_data_dir.md), so a mounted Mac or Windows home (``--home``) is read as well.
 CHROMIUM_BROWSERS: tuple[tuple[str, str], ...] = (
     ("Chrome", ".config/google-chrome"),
     ("Chrome Beta", ".config/google-chrome-beta"),
     ("Chromium", ".config/chromium"),
+    ("Chromium", "snap/chromium/common/chromium"),
     ("Edge", ".config/microsoft-edge"),
     ("Brave", ".config/BraveSoftware/Brave-Browser"),
     ("Vivaldi", ".config/vivaldi"),
+    ("Chrome", "Library/Application Support/Google/Chrome"),
+    ("Chromium", "Library/Application Support/Chromium"),
+    ("Edge", "Library/Application Support/Microsoft Edge"),
+    ("Brave", "Library/Application Support/BraveSoftware/Brave-Browser"),
+    ("Chrome", "AppData/Local/Google/Chrome/User Data"),
+    ("Chromium", "AppData/Local/Chromium/User Data"),
+    ("Edge", "AppData/Local/Microsoft/Edge/User Data"),
+    ("Brave", "AppData/Local/BraveSoftware/Brave-Browser/User Data"),
 )
+#: Firefox's profile folders under the home: Linux, Ubuntu's Firefox snap, macOS, Windows.
+FIREFOX_PROFILES: tuple[str, ...] = (
+    ".mozilla/firefox",
+    "snap/firefox/common/.mozilla/firefox",
+    "Library/Application Support/Firefox/Profiles",
+    "AppData/Roaming/Mozilla/Firefox/Profiles",
+)
+#: JetBrains IDEs' configuration folders on macOS and Windows, whose ``PRODUCT/plugins`` hold the plugins (on Linux
+#: they are in ``~/.local/share/JetBrains/PRODUCT`` itself).
+JETBRAINS_ELSEWHERE: tuple[str, ...] = ("Library/Application Support/JetBrains", "AppData/Roaming/JetBrains")
 #: VS Code marketplace categories that say an extension is an AI tool.
 AI_CATEGORIES = frozenset({"ai", "chat"})
 _LARGEST_MANIFEST = 8 << 20
@@ -370,6 +390,11 @@ class _Finder:
                 for product in folders:
                     for plugin in sorted(p for p in product.iterdir() if (p / "lib").is_dir()):
                         self.jetbrains_plugin(plugin, product.name)
+        for folder in JETBRAINS_ELSEWHERE:
+            base = self.home / folder
+            for product in sorted(p for p in base.iterdir() if (p / "plugins").is_dir()) if base.is_dir() else []:
+                for plugin in sorted(p for p in (product / "plugins").iterdir() if (p / "lib").is_dir()):
+                    self.jetbrains_plugin(plugin, product.name)
 
     def jetbrains_plugin(self, plugin: Path, product: str) -> None:
         for jar in sorted((plugin / "lib").glob("*.jar")):
@@ -413,6 +438,7 @@ class _Finder:
         except OSError:
             pass
         roots.append((self.home / ".npm-global/lib/node_modules", "npm global (~/.npm-global)"))
+        roots.append((self.home / "AppData/Roaming/npm/node_modules", "npm global (Windows, %APPDATA%\\npm)"))
         for pattern, label in (
             (".nvm/versions/node/*/lib/node_modules", "nvm"),
             (".local/share/fnm/node-versions/*/installation/lib/node_modules", "fnm"),
@@ -688,7 +714,10 @@ class _Finder:
                     versions = sorted((v for v in ext.iterdir() if (v / "manifest.json").is_file()), key=_version_key)
                     if versions:
                         self.chromium_extension(ext.name, versions[-1], f"{browser} profile {profile.name}")
-        base = self.home / ".mozilla/firefox"
+        for folder in FIREFOX_PROFILES:
+            self.firefox_profiles(self.home / folder)
+
+    def firefox_profiles(self, base: Path) -> None:
         for profile in sorted(p for p in base.iterdir() if (p / "extensions.json").is_file()) if base.is_dir() else []:
             data = self.read_json(profile / "extensions.json")
             for addon in _list(_mapping(data).get("addons")):
@@ -980,6 +1009,8 @@ __all__ = [
     "CHROMIUM_BROWSERS",
     "EDITORS",
     "FINDERS",
+    "FIREFOX_PROFILES",
+    "JETBRAINS_ELSEWHERE",
     "FoundApp",
     "Hints",
     "Inventory",

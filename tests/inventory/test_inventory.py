@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -326,3 +327,38 @@ def test_online_assessments_resolve_the_names_found(
         kept = store.get(gemini["assessment_id"])
     assert not kept.offline and kept.nameserver == dns_zone.nameserver
     assert [a.ip for e in kept.endpoints for a in e.addresses] == ["203.0.113.10", "2001:db8::10"]
+
+
+def test_a_mounted_mac_or_windows_home_and_ubuntus_snap_firefox_are_read_too(tmp_path: Path) -> None:
+    mac, windows, ubuntu = tmp_path / "mac", tmp_path / "win", tmp_path / "ubuntu"
+    installs.chromium_extension(mac / "Library/Application Support/Google/Chrome", "Default", "e" * 32, "1.0",
+                                name="Mac Chat", hosts=("https://chatgpt.com/*",))  # fmt: skip
+    lib = mac / "Library/Application Support/JetBrains/PyCharm2024.3/plugins/github-copilot-intellij/lib"
+    lib.mkdir(parents=True)
+    with zipfile.ZipFile(lib / "copilot.jar", "w") as jar:
+        jar.writestr("META-INF/plugin.xml", "<idea-plugin><id>com.github.copilot</id><version>1.5.30</version>"
+                                            "<name>GitHub Copilot</name></idea-plugin>")  # fmt: skip
+    installs.chromium_extension(windows / "AppData/Local/Microsoft/Edge/User Data", "Profile 2", "f" * 32, "2.0",
+                                name="Edge Chat", hosts=("https://claude.ai/*",))  # fmt: skip
+    installs.npm_package(windows / "AppData/Roaming/npm/node_modules", "@openai/codex", "0.171.0")
+    installs.firefox_addon(windows / "AppData/Roaming/Mozilla/Firefox/Profiles/ab12.default-release", "w@x.test",
+                           "1.0", name="Win Sidebar", origins=("https://chat.deepseek.com/*",))  # fmt: skip
+    installs.firefox_addon(ubuntu / "snap/firefox/common/.mozilla/firefox/q9.default", "s@x.test", "1.0",
+                           name="Snap Sidebar", origins=("https://kimi.moonshot.cn/*",))  # fmt: skip
+    empty_root = tmp_path / "root"
+    empty_root.mkdir()
+    found = {}
+    for home in (mac, windows, ubuntu):
+        found.update({a.name: a for a in find_apps(home=home, root=empty_root).apps})
+    assert found["Mac Chat"].where == "Chrome profile Default" and found["Mac Chat"].app is None
+    assert (found["GitHub Copilot"].app, found["GitHub Copilot"].where) == (
+        "github-copilot",
+        "JetBrains PyCharm2024.3 plugins",
+    )
+    assert found["Edge Chat"].where == "Edge profile Profile 2"
+    assert (found["@openai/codex"].app, found["@openai/codex"].where) == (
+        "codex-cli",
+        "npm global (Windows, %APPDATA%\\npm)",
+    )
+    assert found["Win Sidebar"].where == "Firefox profile ab12.default-release"
+    assert found["Snap Sidebar"].where == "Firefox profile q9.default" and found["Snap Sidebar"].signals

@@ -41,6 +41,7 @@ def databorder_assess(hosts: Path, nameserver: str) -> float:
             "--nameserver",
             nameserver,
             "--quiet",
+            "--no-history",  # measured as before the history store; and the user's history is left alone
             "--json",
             str(hosts.with_suffix(".json")),
         ],

@@ -101,7 +101,7 @@ def fetch(cache: Path, package: dict[str, Any]) -> Path:
 
 def assess(target: str, out: Path, *extra: str) -> tuple[int, dict[str, Any] | None, str]:
     """Run the CLI as a user would; its exit status, the JSON it wrote and what it said on stderr."""
-    command = [*DATABORDER, "assess", target, "--offline", "--pack", PACK, "--json", str(out), *extra]
+    command = [*DATABORDER, "assess", target, "--offline", "--no-history", "--pack", PACK, "--json", str(out), *extra]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
     return done.returncode, data, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""

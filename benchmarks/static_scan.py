@@ -128,7 +128,8 @@ def run_whole(corpus: Path) -> tuple[float, int]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "databorder", "assess", str(corpus), "--offline", "--json", f"{tmp}/a.json"]
+        command = [sys.executable, "-m", "databorder", "assess", str(corpus), "--offline", "--no-history", "--json",
+                   f"{tmp}/a.json"]  # fmt: skip
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(child.pid, 0)

@@ -5,6 +5,8 @@ Layout installed:
 - /opt/databorder/ — the PyInstaller onedir (``databorder``, ``databorder-gui``, ``_internal/``);
 - /usr/bin/databorder, /usr/bin/databorder-gui — links into it;
 - /usr/share/applications/databorder.desktop and the icon (SVG + PNG sizes) in the hicolor theme;
+- /usr/lib/systemd/user/databorder-inventory.{service,timer} — a weekly ``inventory --assess``, not enabled,
+  and doing nothing unless the organisation's policy says ``[inventory] scheduled = true`` (docs/fleet.md);
 - /etc/databorder/policy.toml — the organisation's policy, shipped fully commented out (a conffile: an admin's
   edits survive upgrades), and /etc/databorder/rules/ for the organisation's rule packs;
 - /usr/share/doc/databorder/ — copyright (with the data licences) and changelog.
@@ -124,6 +126,10 @@ def build(frozen: Path, out_dir: Path) -> Path:
     share = stage / "usr" / "share"
     (share / "applications").mkdir(parents=True)
     shutil.copyfile(ROOT / "packaging" / "linux" / "databorder.desktop", share / "applications" / "databorder.desktop")
+    units = stage / "usr/lib/systemd/user"  # installed, never enabled: the admin enables it where the policy asks
+    units.mkdir(parents=True)
+    for unit in ("databorder-inventory.service", "databorder-inventory.timer"):
+        shutil.copyfile(ROOT / "packaging" / "linux" / unit, units / unit)
     icons = share / "icons" / "hicolor"
     (icons / "scalable" / "apps").mkdir(parents=True)
     shutil.copyfile(ROOT / "resources" / "icons" / "databorder.svg", icons / "scalable" / "apps" / "databorder.svg")

@@ -9,7 +9,8 @@ for wanted in ./opt/databorder/databorder ./opt/databorder/databorder-gui "$data
     "$data/resources/geoip/asn.mmdb" "./usr/bin/databorder -> /opt/databorder/databorder" \
     "./usr/bin/databorder-gui -> /opt/databorder/databorder-gui" ./usr/share/applications/databorder.desktop \
     ./usr/share/icons/hicolor/scalable/apps/databorder.svg ./usr/share/icons/hicolor/256x256/apps/databorder.png \
-    ./etc/databorder/policy.toml ./usr/share/doc/databorder/copyright; do
+    ./etc/databorder/policy.toml ./usr/share/doc/databorder/copyright \
+    ./usr/lib/systemd/user/databorder-inventory.service ./usr/lib/systemd/user/databorder-inventory.timer; do
   grep -qF -- "$wanted" <<<"$listing" || { echo "missing from the package: $wanted"; exit 1; }
 done
 dpkg-deb -f "$deb" Depends | grep -q libxcb1 || { echo "Depends lacks the system libraries"; exit 1; }

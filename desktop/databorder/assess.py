@@ -81,6 +81,7 @@ class AssessOptions:
     rdap: bool = False  # online: ask the registries (RDAP) about public addresses
     rdap_url: str | None = None  # one RDAP server for every query instead of the bootstrap's registries
     probe: bool = False  # online: read unknown endpoints' TLS certificates and their domains' RDAP registrants
+    history: bool = True  # keep the assessment in the history store, with what changed since the previous one
 
 
 def assess(
@@ -353,7 +354,7 @@ def assess_request(
         raise DataBorderError(
             "nothing to assess: no usable host, URL or address was found" + (f" ({problems})" if problems else "")
         )
-    return assess(
+    assessment = assess(
         target=collected.target,
         observations=collected.observations,
         options=options,
@@ -361,3 +362,68 @@ def assess_request(
         input_warnings=collected.problems,
         input_notes=[*notes, *collected.notes],
     )
+    return keep(assessment)[1] if options.history else assessment
+
+
+def keep(assessment: Assessment) -> tuple[int | None, Assessment]:
+    """Keep ``assessment`` in the history store, with what changed since the target's previous assessment.
+
+    Returns its id in the store and the assessment with ``changes_since``.  A store that cannot be used does not
+    cost the assessment: it is returned (id None) with a note saying why it was not kept.
+    """
+    from databorder.history import HistoryError, record
+
+    try:
+        return record(assessment)
+    except HistoryError as exc:
+        log.warning("not kept in the history: %s", exc)
+        return None, dataclasses.replace(assessment, notes=(*assessment.notes, f"not kept in the history: {exc}"))
+
+
+#: The progress stage of assessing the apps an inventory found, one after another (its name is its title).
+APPS_STAGE = "Assess the apps found (static, one by one)"
+
+
+@dataclass(frozen=True)
+class PathAssessed:
+    """One installed app's assessment from a static scan of its files, or why there is none."""
+
+    path: Path
+    assessment: Assessment | None = None
+    history_id: int | None = None
+    problem: str | None = None
+
+
+def assess_paths(
+    paths: Sequence[Path],
+    request: TargetRequest,
+    options: AssessOptions,
+    progress: Progress | None = None,
+    *,
+    notes: Sequence[str] = (),
+) -> list[PathAssessed]:
+    """Assess each of ``paths`` by a static scan of its files (``request`` gives the scan's options), in turn.
+
+    What ``databorder inventory --assess`` and the GUI's "This computer" view run.  Progress is reported as
+    :data:`APPS_STAGE` (done, total) and by each assessment's own stages; once cancelled, the app being assessed
+    keeps what it gathered and the rest are not started.  One app that cannot be assessed (nothing to scan, an
+    unreadable file) is a ``problem`` on its row, never the end of the others.
+    """
+    progress = progress or NoProgress()
+    results: list[PathAssessed] = []
+    for done, path in enumerate(paths):
+        if progress.cancelled:
+            break
+        progress.report(APPS_STAGE, done, len(paths))
+        one = dataclasses.replace(request, paths=(path,))
+        try:
+            assessment = assess_request(one, dataclasses.replace(options, history=False), progress, notes=notes)
+        except DataBorderError as exc:
+            results.append(PathAssessed(path, problem=str(exc)))
+            continue
+        row_id = None
+        if options.history:
+            row_id, assessment = keep(assessment)
+        results.append(PathAssessed(path, assessment, row_id))
+        progress.report(APPS_STAGE, done + 1, len(paths))
+    return results

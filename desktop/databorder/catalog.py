@@ -25,6 +25,11 @@ from databorder.resources import resource_path
 
 ROLES: tuple[Role, ...] = typing.get_args(Role)
 KINDS = ("chat", "coding", "api", "local")
+#: The kinds of install hint a catalog entry may give (docs/catalog.md, "Install hints"); databorder.inventory
+#: looks each up where that kind of program lives.
+PACKAGE_KINDS = (
+    "apk", "ipa", "npm", "pypi", "vscode", "jetbrains", "chrome", "firefox", "flatpak", "snap", "desktop", "appimage",
+)  # fmt: skip
 _REQUIRED = ("id", "name", "kind", "vendor", "jurisdiction", "data_location", "domains", "checked", "sources")
 
 
@@ -47,6 +52,8 @@ class CatalogApp:
     processes: tuple[str, ...]
     packages: Mapping[str, tuple[str, ...]]
     paths: Mapping[str, tuple[str, ...]]
+    install_sources: tuple[str, ...] = ()  # where the install hints come from
+    install_unverified: tuple[str, ...] = ()  # hints no source read here confirms
 
     @property
     def service(self) -> ServiceAttribution:
@@ -163,6 +170,11 @@ def _read(path: Path) -> CatalogApp:
     except (EndpointSyntaxError, TypeError) as exc:
         raise broken(f"has an invalid host ({exc})") from None
     install = data.get("install", {})
+    unknown_kinds = set(install.get("packages", {})) - set(PACKAGE_KINDS)
+    if unknown_kinds:
+        raise broken(f"unknown install hint {sorted(unknown_kinds)[0]!r}; kinds: {', '.join(PACKAGE_KINDS)}")
+    if install.get("packages") and not (install.get("sources") or install.get("unverified")):
+        raise broken("its install hints name no source (give [install] sources, or list them as unverified)")
     return CatalogApp(
         id=data["id"],
         name=data["name"],
@@ -179,4 +191,6 @@ def _read(path: Path) -> CatalogApp:
         processes=tuple(install.get("processes", ())),
         packages={k: tuple(v) for k, v in install.get("packages", {}).items()},
         paths={k: tuple(v) for k, v in install.get("paths", {}).items()},
+        install_sources=tuple(install.get("sources", ())),
+        install_unverified=tuple(install.get("unverified", ())),
     )

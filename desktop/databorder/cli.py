@@ -187,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("name", choices=["maxmind"])
 
     selftest = commands.add_parser(
-        "selftest", help="check this installation offline: assess an example, write and check JSON, PDF, window"
+        "selftest",
+        help="check this installation offline: assess an example, write and check JSON, history, PDF, window",
     )
     selftest.add_argument("--no-gui", action="store_true", help="skip opening the desktop window (offscreen)")
     selftest.add_argument("--keep", type=Path, metavar="DIR", help="keep the JSON and PDF written, in DIR")
@@ -229,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn about rows checked longer ago than this (default 365); exit 4 if any is",
     )
 
+    _add_history_commands(commands)
+    _add_inventory_command(commands)
+
     rules = commands.add_parser("rules", help="list, validate and explain rule packs")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rules_commands.required = True
@@ -238,6 +242,208 @@ def build_parser() -> argparse.ArgumentParser:
     explain = rules_commands.add_parser("explain", help="a pack in plain language")
     explain.add_argument("pack", metavar="ID|FILE")
     return parser
+
+
+def _add_history_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`history` and `diff`: the assessments kept on this computer, and what changed between two."""
+    history = commands.add_parser(
+        "history", help="the assessments kept on this computer, newest first (docs/history.md)"
+    )
+    history.add_argument("app", nargs="?", metavar="APP", help="only those of this app (a catalog id or a name)")
+    history.add_argument("--limit", type=int, default=50, metavar="N", help="list at most N (default 50; 0: all)")
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two assessments: endpoints, hosting countries, operators, jurisdictions, verdict",
+    )
+    diff.add_argument("old", metavar="OLD", help="an id from `databorder history` (12 or #12) or a saved JSON file")
+    diff.add_argument("new", metavar="NEW", help="the same, for the later assessment")
+    diff.add_argument("--json", type=Path, metavar="OUT", help="write the changes as JSON to OUT ('-' for stdout)")
+    export = commands.add_parser(
+        "export",
+        help="the kept assessments as NDJSON for a SIEM: ECS documents or OCSF Compliance Findings (docs/fleet.md)",
+    )
+    from databorder.siem import FORMATS  # light: the export's shapes are declared there once
+
+    export.add_argument("--format", choices=FORMATS, default="ecs", help="field names (default ecs)")
+    export.add_argument("--since", metavar="DATE", help="only assessments made at or after DATE (ISO 8601, UTC)")
+    export.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+
+
+def _history(args: argparse.Namespace) -> int:
+    from databorder.history import HistoryStore
+    from databorder.report.console import print_history
+
+    if args.limit < 0:
+        raise DataBorderError(f"--limit must be 0 (all) or more, not {args.limit}")
+    from databorder.history import history_path
+
+    if not history_path().exists():  # reading makes no store
+        print("no assessment is kept in the history yet")
+        return EXIT_OK
+    with HistoryStore() as store:
+        rows = store.list(args.app, limit=args.limit or None)
+        total = store.count()
+    if not rows:
+        what = f"of {args.app!r} " if args.app else ""
+        print(f"no assessment {what}is kept in the history ({total} in all)")
+        return EXIT_OK
+    print_history(
+        (
+            (
+                str(r.id),
+                r.created.replace("T", " ").removesuffix("+00:00"),
+                r.target_name,
+                r.verdict,
+                str(r.score),
+                str(r.endpoints),
+                str(r.findings),
+                "yes" if r.complete else "no",
+            )
+            for r in rows
+        ),
+        total=total,
+    )
+    return EXIT_OK
+
+
+def _export_ndjson(args: argparse.Namespace) -> int:
+    from databorder.siem import export, parse_since
+
+    since = parse_since(args.since) if args.since else None
+    count = export(args.out, format=args.format, since=since)
+    if args.out is not None:
+        print(f"wrote {count:,} {args.format.upper()} documents to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from databorder.history import HistoryStore, compare
+    from databorder.model import to_jsonable
+    from databorder.report.console import print_changes
+    from databorder.report.jsonout import read_json
+
+    def load(reference: str, store: HistoryStore | None) -> tuple[int | None, Assessment, HistoryStore | None]:
+        number = reference.removeprefix("#")
+        if number.isdigit() and not Path(reference).exists():
+            store = store or HistoryStore()
+            return int(number), store.get(int(number)), store
+        return None, read_json(Path(reference)), store
+
+    old_id, old, store = load(args.old, None)
+    new_id, new, store = load(args.new, store)
+    if store is not None:
+        store.close()
+    changes = compare(old, new, previous_id=old_id)
+    if args.json is not None:
+        text = json.dumps(to_jsonable(changes), indent=2, ensure_ascii=False) + "\n"
+        if str(args.json) == "-":
+            sys.stdout.write(text)
+            return EXIT_OK
+        try:
+            args.json.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DataBorderError(f"{args.json}: cannot be written: {exc.strerror or exc}") from None
+    later = f"#{new_id}" if new_id is not None else args.new
+    print_changes(changes, title=f"{new.target.name}: {later} ({new.verdict} {new.score}/100)")
+    return EXIT_OK
+
+
+def _add_inventory_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`inventory`: the AI apps installed on this computer (docs/inventory.md)."""
+    inventory = commands.add_parser(
+        "inventory",
+        help="the AI apps installed for this user or machine: editor and browser extensions, npm and Python "
+        "packages, desktop apps, processes (docs/inventory.md)",
+        formatter_class=HelpFormatter,
+    )
+    inventory.add_argument("--home", type=Path, metavar="DIR", help="look in this home folder (default: yours)")
+    inventory.add_argument("--root", type=Path, metavar="DIR", help="look under this root folder (default: /)")
+    inventory.add_argument("--json", type=Path, metavar="OUT", help="write what was found as JSON ('-' for stdout)")
+    inventory.add_argument(
+        "--assess",
+        action="store_true",
+        help="assess each app found by a static scan of its files, offline (Ctrl-C stops after the current one)",
+    )
+    inventory.add_argument(
+        "--no-processes", action="store_true", help="do not look at running processes (not looked at with --root)"
+    )
+    inventory.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="run only if the organisation's policy says [inventory] scheduled = true (the systemd timer's run)",
+    )
+    inventory.add_argument(
+        "--online",
+        action="store_true",
+        help="with --assess, resolve the endpoints found with DNS (by default each assessment is offline)",
+    )
+    add_option_arguments(
+        inventory, names=("packs", "pack_dirs", "services", "history", "min_relevance", "nameserver", "dns_timeout")
+    )
+
+
+def _inventory(args: argparse.Namespace) -> int:
+    from databorder.inventory import find_apps, inventory_jsonable
+    from databorder.report.console import print_inventory
+
+    if args.scheduled:
+        from databorder.orgpolicy import load_org_policy
+
+        policy = load_org_policy()
+        if not policy.scheduled_inventory:
+            print(f"databorder: {policy.managed_by()} does not ask for scheduled inventories; nothing done")
+            return EXIT_OK
+    for flag, folder in (("--home", args.home), ("--root", args.root)):
+        if folder is not None and not folder.is_dir():
+            raise DataBorderError(f"{folder}: {flag} must name a folder")
+    inventory = find_apps(home=args.home, root=args.root, processes=False if args.no_processes else None)
+    for problem in inventory.problems:
+        print(f"databorder: skipped: {problem}", file=sys.stderr)
+    assessed: dict[str, dict[str, object]] = {}
+    incomplete = False
+    if args.assess and inventory.apps:
+        from databorder.assess import assess_paths
+        from databorder.collect.targets import TargetRequest
+        from databorder.configure import configure
+        from databorder.options import given
+
+        config = configure({**given(args), "offline": True} if not args.online else given(args))
+        for message in config.messages:
+            print(f"databorder: {message}", file=sys.stderr)
+        paths = list(dict.fromkeys(Path(a.path) for a in inventory.apps if a.found_by != "process"))
+        with _CliProgress(show=args.json is None or str(args.json) != "-") as progress:
+            results = assess_paths(
+                paths, config.request(TargetRequest()), config.assess_options(), progress, notes=config.notes
+            )
+            incomplete = progress.cancelled or len(results) < len(paths)
+        for result in results:
+            row: dict[str, object] = {"problem": result.problem} if result.problem else {}
+            if result.assessment is not None:
+                row = {
+                    "verdict": result.assessment.verdict,
+                    "score": result.assessment.score,
+                    "complete": result.assessment.complete,
+                    "assessment_id": result.history_id,
+                }
+                incomplete = incomplete or not result.assessment.complete
+            assessed[str(result.path)] = row
+    data = inventory_jsonable(inventory, assessed)
+    if args.json is not None:
+        import json
+
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if str(args.json) == "-":
+            sys.stdout.write(text)
+        else:
+            from databorder.report.output import replacing
+
+            with replacing(args.json, "inventory JSON") as temporary:
+                temporary.write_text(text, encoding="utf-8")
+    if args.json is None or str(args.json) != "-":
+        print_inventory(data)
+    return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -526,6 +732,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _secrets(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "inventory":
+            return _inventory(args)
+        if args.command == "history":
+            return _history(args)
+        if args.command == "diff":
+            return _diff(args)
+        if args.command == "export":
+            return _export_ndjson(args)
         if args.command == "selftest":
             from databorder.selftest import run_selftest  # loads Qt: only for this command
 

@@ -180,6 +180,10 @@ class KnowledgeBase:
         wanted = set(roles)
         return frozenset(d for d, (_, role) in self._domains.items() if role in wanted)
 
+    def domains_of_category(self, category: str) -> frozenset[str]:
+        """The domains run by operators of ``category`` (``genai``: the AI vendors)."""
+        return frozenset(d for d, (operator, _) in self._domains.items() if operator.category == category)
+
     def lookup(self, host: str | None) -> OperatorMatch | None:
         """Who runs ``host``: exact host, else the nearest listed parent domain, else its registrable domain."""
         if not host:

@@ -15,6 +15,7 @@ states.  ``resources/schema/assessment.schema.json`` is generated from these dec
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import types
 import typing
@@ -100,6 +101,8 @@ DatabaseKind = Literal["country", "asn", "cloud", "operators", "services", "cata
 
 #: Severity order, weakest first; the verdict is the strongest severity any finding reached.
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "review", "prohibit")
+#: Verdict order, best first.
+VERDICT_ORDER: tuple[Verdict, ...] = ("allow", "review", "prohibit")
 
 #: The most points a rule may add as written in its pack, and the most a pack's weight may multiply them by;
 #: the rule-pack loader enforces both, so a finding never carries more than their product.
@@ -465,6 +468,110 @@ class DatabaseRef:
 
 
 @dataclass(frozen=True, slots=True)
+class PreviousAssessment:
+    """The earlier assessment a comparison starts from: its id in the history store, when it ran, what it said.
+
+    ``id`` is null when the earlier assessment is a file that was never in this computer's history.
+    """
+
+    id: Annotated[int, Constraint(minimum=1)] | None
+    created: Annotated[str, Constraint(format="date-time")]
+    verdict: Verdict
+    score: Annotated[int, Constraint(minimum=0, maximum=100)]
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictChange:
+    """The verdict and score before and after, when the verdict changed."""
+
+    old: Verdict
+    new: Verdict
+    old_score: Annotated[int, Constraint(minimum=0, maximum=100)]
+    new_score: Annotated[int, Constraint(minimum=0, maximum=100)]
+
+    @property
+    def worse(self) -> bool:
+        """Whether the verdict got more severe."""
+        return VERDICT_ORDER.index(self.new) > VERDICT_ORDER.index(self.old)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesSince:
+    """What changed since the previous assessment of the same target (``databorder diff`` says the same).
+
+    Endpoints are compared by their key (host, else bare IP); countries are the public addresses' hosting countries;
+    regions are the named regions (EU, EEA, continents) those countries first reach; operators are the service
+    operators; jurisdictions are the countries whose law reaches the data (each service operator's and its owners'
+    countries, and each network operator's parent's).
+    """
+
+    previous: PreviousAssessment
+    new_endpoints: tuple[str, ...] = ()
+    removed_endpoints: tuple[str, ...] = ()
+    new_countries: tuple[CountryCode, ...] = ()
+    removed_countries: tuple[CountryCode, ...] = ()
+    new_regions: tuple[str, ...] = ()
+    new_operators: tuple[str, ...] = ()
+    removed_operators: tuple[str, ...] = ()
+    new_jurisdictions: tuple[CountryCode, ...] = ()
+    verdict_change: VerdictChange | None = None
+    new_findings: Annotated[int, Constraint(minimum=0)] = 0  # findings (rule × endpoint) the previous lacked
+    resolved_findings: Annotated[int, Constraint(minimum=0)] = 0  # findings of the previous gone now
+
+    @property
+    def nothing(self) -> bool:
+        """True when nothing a reader is told about changed."""
+        return not (
+            self.new_endpoints
+            or self.removed_endpoints
+            or self.new_countries
+            or self.removed_countries
+            or self.new_operators
+            or self.removed_operators
+            or self.new_jurisdictions
+            or self.verdict_change
+            or self.new_findings
+            or self.resolved_findings
+        )
+
+    def since(self) -> str:
+        """What the changes are counted from: "since #12 (2026-12-01 09:30 UTC, review 35/100)"."""
+        previous = self.previous
+        number = f"#{previous.id} " if previous.id is not None else ""
+        try:
+            when = dt.datetime.fromisoformat(previous.created).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            when = previous.created
+        return f"since {number}({when}, {previous.verdict} {previous.score}/100)"
+
+    def in_words(self, *, limit: int = 8) -> list[str]:
+        """The changes as lines for a person; the console, the GUI's History tab and the PDF say the same."""
+        lines: list[str] = []
+        if self.verdict_change is not None:
+            v = self.verdict_change
+            lines.append(
+                f"verdict {v.old} → {v.new} ({'worse' if v.worse else 'better'}; score {v.old_score} → {v.new_score})"
+            )
+        listed = (
+            ("new endpoints", self.new_endpoints),
+            ("endpoints gone", self.removed_endpoints),
+            ("new hosting countries", self.new_countries),
+            ("new regions reached", self.new_regions),
+            ("hosting countries no longer used", self.removed_countries),
+            ("new operators", self.new_operators),
+            ("operators gone", self.removed_operators),
+            ("new jurisdictions whose law reaches the data", self.new_jurisdictions),
+        )
+        for label, items in listed:
+            if items:
+                more = f" and {len(items) - limit} more" if len(items) > limit else ""
+                lines.append(f"{label} ({len(items)}): {', '.join(items[:limit])}{more}")
+        if self.new_findings or self.resolved_findings:
+            lines.append(f"findings: {self.new_findings} new, {self.resolved_findings} no longer raised")
+        return lines or ["nothing changed"]
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """The result of one run: what was assessed, with which data and rules, and what came out."""
 
@@ -486,6 +593,7 @@ class Assessment:
         int, Constraint(minimum=0, description="sum of finding points; score = min(100, points_total)")
     ] = 0
     notes: tuple[str, ...] = ()  # things a reader should know that are not problems (e.g. packs folded)
+    changes_since: ChangesSince | None = None  # what changed since this target's previous assessment (history)
     schema_version: Annotated[int, Constraint(const=SCHEMA_VERSION)] = required(SCHEMA_VERSION)
 
     def to_json(self) -> str:
@@ -615,6 +723,7 @@ __all__ = [
     "AddressScope",
     "Assessment",
     "Band",
+    "ChangesSince",
     "CloudRegion",
     "Collector",
     "Confidence",
@@ -632,6 +741,7 @@ __all__ = [
     "PackOrigin",
     "PackRef",
     "Port",
+    "PreviousAssessment",
     "Registration",
     "Resolution",
     "ResolutionStatus",
@@ -643,6 +753,7 @@ __all__ = [
     "TargetKind",
     "Tool",
     "Verdict",
+    "VerdictChange",
     "from_jsonable",
     "is_required",
     "required",

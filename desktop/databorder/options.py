@@ -214,6 +214,16 @@ OPTIONS: tuple[OptionSpec, ...] = (
         online=True,
     ),
     OptionSpec(
+        "history",
+        "--no-history",
+        "Keep every assessment in the history (what changed since last time)",
+        "do not keep this assessment in the history on this computer (by default every assessment is kept, so "
+        "the next one can say what changed); your organisation's policy can turn the history off",
+        "bool",
+        "History",
+        policy=PolicyKey("history", "keep", "lock"),
+    ),
+    OptionSpec(
         "min_relevance",
         "--min-relevance",
         "Scan: least relevance to assess",
@@ -352,7 +362,9 @@ def add_arguments(
             continue
         help_text = spec.help  # its {default} is filled in by HelpFormatter, only when help is shown
         if spec.kind == "bool":
-            parser.add_argument(spec.flag, dest=spec.name, action="store_true", default=None, help=help_text)
+            # A flag --no-NAME turns off an option that is on by default; any other flag turns one on.
+            action = "store_false" if spec.flag.startswith("--no-") else "store_true"
+            parser.add_argument(spec.flag, dest=spec.name, action=action, default=None, help=help_text)
         elif spec.kind in ("list", "paths"):
             each: type = Path if spec.kind == "paths" else str
             parser.add_argument(

@@ -12,6 +12,8 @@ What it can say:
 - ``[geoip] country_db`` / ``asn_db`` — the databases every assessment uses (locks the GeoIP settings);
 - ``[dns] nameserver`` — the DNS server to ask (locks it);
 - ``[enrichment] online`` — whether online lookups that send addresses to third parties (RDAP) may be turned on;
+- ``[history] keep`` — whether assessments are kept in the local history store (false turns it off, locked);
+- ``[inventory] scheduled`` — whether the packaged systemd user timer's weekly ``inventory --assess`` runs;
 - ``[report] organisation`` / ``logo`` — the PDF report's header.
 
 A broken file is refused with its path, line and a sentence — never silently ignored, since ignoring it would
@@ -39,6 +41,7 @@ _OWN_KEYS: dict[str, dict[str, type]] = {
     "packs": {"mandatory": list},
     "enrichment": {"online": bool},
     "report": {"organisation": str, "logo": str},
+    "inventory": {"scheduled": bool},
 }
 _TYPE_OF_KIND: dict[str, type] = {
     "bool": bool, "text": str, "path": str, "choice": str, "list": list, "paths": list, "float": float,
@@ -73,6 +76,7 @@ class OrgPolicy:
     online_enrichment_allowed: bool = True
     report_organisation: str | None = None
     report_logo: Path | None = None
+    scheduled_inventory: bool = False  # [inventory] scheduled: the systemd user timer's run does its work
 
     def defaults(self) -> dict[str, Any]:
         """Option values the policy suggests; the user's saved settings and explicit values win over them."""
@@ -171,6 +175,7 @@ def _read(path: Path, lines: list[str], data: dict[str, Any]) -> OrgPolicy:
         online_enrichment_allowed=data.get("enrichment", {}).get("online", True),
         report_organisation=report.get("organisation"),
         report_logo=_path(path, logo) if logo is not None else None,
+        scheduled_inventory=data.get("inventory", {}).get("scheduled", False),
     )
 
 

@@ -78,3 +78,8 @@ def system_config_dir() -> Path:
 def user_config_dir() -> Path:
     """The user's own settings folder (platformdirs; ~/.config/databorder on Linux)."""
     return Path(platformdirs.user_config_dir("databorder", appauthor=False))
+
+
+def user_data_dir() -> Path:
+    """The user's own data folder (platformdirs; ~/.local/share/databorder on Linux): adopted databases, history."""
+    return Path(platformdirs.user_data_dir("databorder", appauthor=False))

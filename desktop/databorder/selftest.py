@@ -1,9 +1,10 @@
 """``databorder selftest``: prove an installed (or frozen) DataBorder works, without network or display.
 
 It assesses the bundled example host list offline with the shipped packs and databases, writes the JSON and the
-PDF report to a temporary folder, reads them back and checks them, and (where Qt widgets are present) opens the
-desktop window offscreen.  Each check prints one line; any failure makes the exit code non-zero.  IT staff run it
-after installing the package; CI runs it on the frozen build and on the unpacked .deb.
+PDF report to a temporary folder, reads them back and checks them, keeps the assessment in a history store of its
+own there, and (where Qt widgets are present) opens the desktop window offscreen.  Each check prints one line;
+any failure makes the exit code non-zero.  IT staff run it after installing the package; CI runs it on the frozen
+build and on the unpacked .deb.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def run_selftest(*, gui: bool = True, keep: Path | None = None, say: Callable[[s
     with tempfile.TemporaryDirectory(prefix="databorder-selftest-") as tmp:
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        checks: list[Callable[[Path], Check]] = [_data, _captures, _assessment, _json, _pdf]
+        checks: list[Callable[[Path], Check]] = [_data, _captures, _assessment, _json, _history, _pdf]
         if gui:
             checks.append(_window)
         for check in checks:
@@ -119,7 +120,7 @@ def _assess(folder: Path) -> object:
     from databorder.assess import AssessOptions, assess_request
     from databorder.collect.targets import TargetRequest
 
-    options = AssessOptions(offline=True, packs=("us-navy-genai",))
+    options = AssessOptions(offline=True, packs=("us-navy-genai",), history=False)  # a check, not an assessment to keep
     return assess_request(TargetRequest(host_files=(_example(),)), options)
 
 
@@ -147,6 +148,23 @@ def _json(folder: Path) -> Check:
     again = read_json(path)
     ok = again.schema_version >= 1 and bool(again.findings) and all(f.pack and f.rule for f in again.findings)
     return Check("json", ok, f"{path.name}: {path.stat().st_size:,} bytes, read back, {len(again.findings)} findings")
+
+
+def _history(folder: Path) -> Check:
+    """The history store works here (SQLite in WAL mode): a store in the check's folder, never the user's."""
+    from databorder.history import HistoryStore
+    from databorder.report.jsonout import read_json
+
+    assessment = read_json(folder / "selftest.json")
+    path = folder / "selftest-history.sqlite3"
+    path.unlink(missing_ok=True)
+    with HistoryStore(path) as store:
+        first, _ = store.record(assessment)
+        second, again = store.record(assessment)
+        kept = store.get(second)
+        version = store.version
+    ok = kept == again and again.changes_since is not None and again.changes_since.nothing and second == first + 1
+    return Check("history", ok, f"{path.name}: store version {version}, kept twice and read back, nothing changed")
 
 
 def _pdf(folder: Path) -> Check:

@@ -237,3 +237,39 @@ def test_a_scanned_bundle_naming_a_chinese_operator_asks_for_review(
     other = next(e for e in result.endpoints if e.host == "api.other-vendor.test")
     assert other.service is None and other.entities == ()  # text in another file says nothing about it
     assert result.verdict == "review"  # an inference asks for review: not allow, and never prohibit
+
+
+def test_assess_paths_assesses_each_app_keeps_it_and_stops_starting_more_once_cancelled(tmp_path: Path) -> None:
+    from databorder.assess import APPS_STAGE, assess_paths
+    from databorder.history import HistoryStore
+
+    apps = []
+    for name, host in (("one", "api.deepseek.com"), ("two", "api.openai.com"), ("three", "api.moonshot.cn")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "main.js").write_text(f'fetch("https://{host}/v1/chat")\n', encoding="utf-8")
+        apps.append(folder)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    class StopAfterFirst:
+        def __init__(self) -> None:
+            self.reports: list[tuple[str, int, int]] = []
+
+        def report(self, stage: str, done: int, total: int) -> None:
+            self.reports.append((stage, done, total))
+
+        @property
+        def cancelled(self) -> bool:
+            return (APPS_STAGE, 1, 4) in self.reports
+
+    results = assess_paths([empty, *apps], TargetRequest(), AssessOptions(offline=True), StopAfterFirst())
+    assert [r.path for r in results] == [empty, apps[0]]
+    assert results[0].problem is not None and "nothing to assess" in results[0].problem
+    assessed = results[1].assessment
+    assert assessed is not None and [e.key for e in assessed.endpoints] == ["api.deepseek.com"]
+    assert assessed.verdict == "review" and results[1].history_id == 1  # a scan's names are possible only
+    with HistoryStore() as store:
+        assert store.count() == 1 and store.get(1).target.name == str(apps[0])
+    unkept = assess_paths(apps[1:2], TargetRequest(), AssessOptions(offline=True, history=False))
+    assert unkept[0].history_id is None and unkept[0].assessment is not None

@@ -58,3 +58,25 @@ def test_a_broken_entry_names_its_file(tmp_path: Path) -> None:
     )
     with pytest.raises(ResourceError, match="jurisdiction 'ZZ' is not an ISO"):
         load_catalog(tmp_path)
+
+
+def test_install_hints_must_be_of_a_known_kind_and_say_where_they_come_from(tmp_path: Path) -> None:
+    head = (
+        'id = "x"\nname = "X"\nkind = "chat"\nvendor = "V"\njurisdiction = "US"\ndata_location = "?"\n'
+        'domains = ["x.test"]\nchecked = "2026-11-24"\nsources = ["s"]\n[install]\n'
+    )
+    (tmp_path / "x.toml").write_text(head + 'packages = { deb = ["x"] }\nsources = ["s"]\n')
+    with pytest.raises(ResourceError, match="unknown install hint 'deb'; kinds: apk, ipa, npm"):
+        load_catalog(tmp_path)
+    (tmp_path / "x.toml").write_text(head + 'packages = { npm = ["x-cli"] }\n')
+    with pytest.raises(ResourceError, match="its install hints name no source"):
+        load_catalog(tmp_path)
+    (tmp_path / "x.toml").write_text(head + 'packages = { npm = ["x-cli"] }\nunverified = ["npm x-cli (?)"]\n')
+    app = load_catalog(tmp_path).get("x")
+    assert app.packages == {"npm": ("x-cli",)} and app.install_unverified == ("npm x-cli (?)",)
+
+
+def test_every_shipped_install_hint_is_sourced_or_marked_unverified() -> None:
+    for app in load_catalog().apps.values():
+        if any(app.packages.values()):
+            assert app.install_sources or app.install_unverified, app.id

@@ -9,6 +9,7 @@ from databorder.model import (
     AddressAttribution,
     Assessment,
     ChainLink,
+    ChangesSince,
     CloudRegion,
     Endpoint,
     Evidence,
@@ -16,10 +17,12 @@ from databorder.model import (
     LegalEntity,
     NetworkOperator,
     PackRef,
+    PreviousAssessment,
     Registration,
     Resolution,
     Role,
     ServiceAttribution,
+    VerdictChange,
 )
 from tests.model.test_model import sample_assessment
 
@@ -210,6 +213,20 @@ def full_assessment() -> Assessment:
         warnings=("DNS was unreachable",),
         nameserver="127.0.0.1:5353",
         notes=("a note",),
+        changes_since=ChangesSince(
+            previous=PreviousAssessment(id=7, created="2026-11-20T09:30:00+00:00", verdict="review", score=35),
+            new_endpoints=("api.chat.test",),
+            removed_endpoints=("old.chat.test",),
+            new_countries=("CN",),
+            removed_countries=("DE",),
+            new_regions=("asia",),
+            new_operators=("Chat Ltd",),
+            removed_operators=("Old Vendor GmbH",),
+            new_jurisdictions=("CN",),
+            verdict_change=VerdictChange(old="review", new="prohibit", old_score=35, new_score=100),
+            new_findings=2,
+            resolved_findings=1,
+        ),
     )
 
 

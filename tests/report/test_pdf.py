@@ -159,3 +159,21 @@ def test_cloud_regions_are_listed_beside_geoip(tmp_path: Path) -> None:
     render_pdf(full_assessment(), path)
     content = " ".join(pdftotext(path).split())
     assert "Cloud regions" in content and "AWS ap-east-1 (Hong Kong, HK)" in content
+
+
+def test_a_section_says_what_changed_since_the_last_assessment(tmp_path: Path) -> None:
+    from databorder.history import compare
+
+    old = sample_assessment()
+    new = dataclasses.replace(old, verdict="review", score=20, endpoints=(), findings=())
+    path = tmp_path / "r.pdf"
+    render_pdf(dataclasses.replace(new, changes_since=compare(old, new, previous_id=3)), path)
+    content = " ".join(pdftotext(path).split())
+    assert "Since the last assessment" in content
+    assert "What changed since #3 (2026-11-24 12:00 UTC, prohibit 60/100)" in content
+    assert (
+        "verdict prohibit → review (better; score 60 → 20)" in content
+        and "endpoints gone (1): api.chat.test" in content
+    )
+    render_pdf(old, path)
+    assert "Since the last assessment" not in pdftotext(path)

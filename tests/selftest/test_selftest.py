@@ -16,7 +16,15 @@ from tests.helpers.schema import check_assessment
 def test_a_good_installation_passes_every_check(tmp_path: Path) -> None:
     lines: list[str] = []
     assert run_selftest(keep=tmp_path, say=lines.append)
-    assert [line.split()[1] for line in lines[:-1]] == ["data", "captures", "assessment", "json", "pdf", "window"]
+    assert [line.split()[1] for line in lines[:-1]] == [
+        "data",
+        "captures",
+        "assessment",
+        "json",
+        "history",
+        "pdf",
+        "window",
+    ]
     assert all(line.startswith("ok") for line in lines[:-1])
     assert lines[-1] == "selftest passed"
     assert (tmp_path / "selftest.pdf").read_bytes().startswith(b"%PDF-")

@@ -159,6 +159,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         tools = self.menuBar().addMenu("&Tools")
+        self._action(tools, "This &computer…", self.open_computer, QKeySequence("Ctrl+Shift+C"))
+        self._action(tools, "&History…", self.open_history, QKeySequence("Ctrl+H"))
         self._action(tools, "&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About DataBorder", self.open_about)
@@ -302,6 +304,23 @@ class MainWindow(QMainWindow):
         box.setDetailedText("\n".join(assessment.warnings))
         box.open()
         self.last_error = box
+
+    def open_history(self) -> None:
+        """The History window: the assessments kept here and what changed (databorder.gui.fleet)."""
+        from databorder.gui.fleet import HistoryWindow
+
+        if getattr(self, "history_window", None) is None:
+            self.history_window = HistoryWindow(self.operations, self.show_assessment, self.report_error, self)
+        self.history_window.show()
+        self.history_window.refresh()
+
+    def open_computer(self) -> None:
+        """The "This computer" window: the AI apps installed here, each assessed on request."""
+        from databorder.gui.fleet import ComputerWindow
+
+        if getattr(self, "computer_window", None) is None:
+            self.computer_window = ComputerWindow(self.operations, self.configure, self.report_error, self)
+        self.computer_window.show()
 
     def new_assessment(self) -> None:
         """Back to the picker."""

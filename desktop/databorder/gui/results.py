@@ -105,6 +105,12 @@ class ResultView(QWidget):
         )  # fmt: skip
         self.unattributed.setVisible(False)
         banner_layout.addWidget(self.unattributed)
+        self.changes = QLabel()  # what changed since this target's previous assessment (docs/history.md)
+        self.changes.setObjectName("changesSince")
+        self.changes.setWordWrap(True)
+        self.changes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.changes.setVisible(False)
+        banner_layout.addWidget(self.changes)
 
         self.text_filter = QLineEdit(placeholderText="Filter endpoints, operators, countries, rules…")
         self.text_filter.setObjectName("textFilter")
@@ -263,6 +269,9 @@ class ResultView(QWidget):
         )
         self.could_not_attribute.setText(f"Could not &attribute ({len(unknown)})")
         self.could_not_attribute.setEnabled(bool(unknown))
+        changes = assessment.changes_since
+        self.changes.setVisible(changes is not None)
+        self.changes.setText(f"What changed {changes.since()}: {'; '.join(changes.in_words())}" if changes else "")
         rows = build_rows(assessment)
         self.model.show(rows)
         self._fill(self.severity, [s for s in reversed(SEVERITY_ORDER)])

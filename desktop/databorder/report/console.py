@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -13,6 +13,7 @@ from databorder.model import (
     SEVERITY_ORDER,
     AddressAttribution,
     Assessment,
+    ChangesSince,
     Endpoint,
     Finding,
     ServiceAttribution,
@@ -70,6 +71,8 @@ def print_assessment(
             console.print(lines)  # one render for all of them: a print per line cost a millisecond each
         _print_info(console, [f for f in ordered if f.severity == "info"])
         _print_unattributed(console, assessment)
+        if assessment.changes_since is not None:
+            print_changes(assessment.changes_since, console=console)
         for note in assessment.notes:
             console.print(Text(f"note: {note}", style="dim"))
         for warning in assessment.warnings:
@@ -226,11 +229,66 @@ def app_lines(app: CatalogApp) -> list[str]:
         f"Processes: {', '.join(app.processes) or '-'}",
         *[f"Packages ({kind}): {', '.join(names)}" for kind, names in app.packages.items() if names],
         *[f"Install path ({system}): {', '.join(paths)}" for system, paths in app.paths.items() if paths],
+        *[f"Install hints from: {source}" for source in app.install_sources],
+        *[f"Install hint unverified: {hint}" for hint in app.install_unverified],
         *([f"Notes: {app.notes}"] if app.notes else []),
         f"Checked: {app.checked}",
         "Sources:",
         *[f"  - {source}" for source in app.sources],
     ]
+
+
+def print_changes(changes: ChangesSince, *, console: Console | None = None, title: str = "What changed") -> None:
+    """The "since last time" section: what changed since the target's previous assessment (or between two)."""
+    console = console or plain_console()
+    worse = changes.verdict_change is not None and changes.verdict_change.worse
+    style = "bold red" if worse or changes.new_countries or changes.new_jurisdictions else "bold"
+    console.print(Text(f"{title} {changes.since()}:", style=style))
+    for line in changes.in_words():
+        console.print(Text(f"  {line}"), soft_wrap=True)
+
+
+def print_history(rows: Iterable[tuple[str, ...]], *, total: int, console: Console | None = None) -> None:
+    """`history`: id, when, target, verdict, score, endpoints, findings, complete."""
+    table = Table(title=f"Assessments kept on this computer ({total} in all)")
+    for header in ("Id", "When (UTC)", "Target", "Verdict", "Score", "Endpoints", "Findings", "Complete"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    (console or plain_console()).print(table)
+
+
+def print_inventory(data: Mapping[str, Any], *, console: Console | None = None) -> None:
+    """`inventory`: one row per app found (the JSON's ``apps``), with the verdict when it was assessed."""
+    apps = data["apps"]
+    known = sum(1 for a in apps if a["app"] != "unknown")
+    table = Table(
+        title=f"AI apps found under {data['home']} and {data['root']}: {known} known, {len(apps) - known} unknown"
+    )
+    assessed = any("verdict" in a or "problem" in a for a in apps)
+    headers = ["App", "Name", "Version", "Found in", "Path", "Why"] + (["Verdict", "Id"] if assessed else [])
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for a in apps:
+        row: list[str | Text] = [
+            a["app"],
+            a["name"],
+            a["version"] or "",
+            a["where"],
+            a["path"],
+            "; ".join(a["signals"]),
+        ]
+        if assessed:
+            verdict = a.get("verdict")
+            row.append(
+                Text(f"{verdict} {a['score']}", style=_VERDICT_STYLE[verdict]) if verdict else a.get("problem", "")
+            )
+            row.append(f"#{a['assessment_id']}" if a.get("assessment_id") else "")
+        table.add_row(*row)
+    target = console or plain_console()
+    target.print(table)
+    if not apps:
+        target.print("no AI app was found")
 
 
 def print_packs(rows: Iterable[tuple[str, str, str, str, str]], *, console: Console | None = None) -> None:

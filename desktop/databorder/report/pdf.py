@@ -194,8 +194,9 @@ def _ensure_gui_application() -> None:
 
 def report_html(assessment: Assessment, *, organisation: str | None = None, logo: Path | None = None) -> str:
     """The report as the HTML subset QTextDocument lays out; every outside string goes through :func:`text`."""
-    parts = [_header(organisation, logo), _cover(assessment), _summary(assessment), _endpoints(assessment),
-             _findings(assessment), _method(assessment), _limits(assessment), _appendix(assessment)]  # fmt: skip
+    parts = [_header(organisation, logo), _cover(assessment), _summary(assessment), _changes(assessment),
+             _endpoints(assessment), _findings(assessment), _method(assessment), _limits(assessment),
+             _appendix(assessment)]  # fmt: skip
     return "<html><body>" + "".join(parts) + "</body></html>"
 
 
@@ -446,3 +447,12 @@ def _appendix(a: Assessment) -> str:
         + _table(["Endpoint", "Collector", "Source", "Where", "Excerpt"], rows)
         + "<p class='small'>Up to three pieces of evidence per endpoint; the JSON assessment holds all of them.</p>"
     )
+
+
+def _changes(a: Assessment) -> str:
+    """Since the last assessment of the same target kept on this computer (docs/history.md), when there was one."""
+    changes = a.changes_since
+    if changes is None:
+        return ""
+    items = "".join(f"<li>{text(line, 400)}</li>" for line in changes.in_words())
+    return f"<h2>Since the last assessment</h2><p>What changed {text(changes.since(), 200)}:</p><ul>{items}</ul>"

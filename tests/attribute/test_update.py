@@ -209,6 +209,7 @@ def test_an_untrusted_certificate_changes_nothing(
         (version_json(database(version="2026-10-01")), None, r"are older than the ones in use \(2026-11-01\)"),
         (version_json(database(version="2099-01-01")), None, "in the future"),
     ],
+    ids=["short-data", "wrong-checksum", "not-version-json", "older", "future"],  # stable across xdist workers
 )
 def test_broken_or_stale_downloads_change_nothing(
     httpserver: HTTPServer, meta: bytes | None, data: bytes | None, message: str

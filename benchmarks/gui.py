@@ -89,7 +89,7 @@ def stall_during_scan(path: Path) -> None:
     heartbeat.timeout.connect(beat)
 
     def work(progress: OperationProgress) -> int:
-        found, _ = scan_path(path, progress=lambda d, t: progress.report("collect", d, t), cancelled=lambda: False)
+        found, _, _ = scan_path(path, progress=lambda d, t: progress.report("collect", d, t), cancelled=lambda: False)
         return len(found)
 
     operation: BackgroundOperation[int] = BackgroundOperation(work)

@@ -52,7 +52,7 @@ from databorder.attribute.tables import ServiceTable
 from databorder.catalog import load_catalog
 known = ServiceTable(base=load_catalog().service_rows()).domains
 started = time.perf_counter()
-observations, problems = scan_path(Path(sys.argv[1]), known_domains=known)
+observations, problems, _ = scan_path(Path(sys.argv[1]), known_domains=known)
 wall = time.perf_counter() - started
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
@@ -185,7 +185,7 @@ def print_top(corpus: Path, top: int) -> None:
 
     known = ServiceTable(base=load_catalog().service_rows()).domains
     for package in sorted(corpus.iterdir()):
-        observations, _ = scan_path(package, known_domains=known)
+        observations, _, _ = scan_path(package, known_domains=known)
         best: dict[str, tuple[float, str]] = {}
         for o in observations:
             key = o.host or str(o.ip)

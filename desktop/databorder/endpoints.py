@@ -164,6 +164,7 @@ def _public_suffix_list() -> PublicSuffixList:
     return PublicSuffixList()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # an assessment asks of each host several times (scan, merge, lookup)
 def registrable_domain(host: str) -> str | None:
     """The registrable domain of ``host`` (e.g. ``deepseek.com`` for ``api.deepseek.com``); None for a suffix."""
     result: str | None = _public_suffix_list().privatesuffix(host)

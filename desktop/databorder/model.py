@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import types
 import typing
@@ -162,6 +163,10 @@ class Target:
     detail: str | None = None
 
 
+#: Sources repeat (one file, thousands of sightings): each is redacted once.
+_redacted_source = functools.lru_cache(maxsize=4096)(redact_secrets)
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Where an endpoint was seen: which collector, in which file/process/capture, at which line or offset.
@@ -178,7 +183,7 @@ class Evidence:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excerpt", redact_secrets(self.excerpt))
-        object.__setattr__(self, "source", redact_secrets(self.source))
+        object.__setattr__(self, "source", _redacted_source(self.source))
 
 
 #: What legal-entity text a static scan found near a host: a Chinese ICP filing number (京ICP备18024657号), a

@@ -27,11 +27,37 @@ _KEY_SHAPES = re.compile(
 
 def redact_secrets(text: str) -> str:
     """``text`` with credentials replaced by ``…redacted…``; unchanged when it holds none (the usual case)."""
-    if "@" not in text and "=" not in text and not _KEY_SHAPES.search(text):
-        return text
-    text = _USER_INFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
-    text = _SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    return _KEY_SHAPES.sub(lambda m: f"{m.group('scheme') or ''}{REDACTED}", text)
+    # Each pattern is tried only where its one required character is (user-info ends in "@", a parameter has
+    # "="), and replaces only what it found: the evidence of one scan makes tens of thousands of excerpts.
+    if "@" in text:
+        text = _USER_INFO.sub(_user_info, text)
+    if "=" in text and _SECRET_PARAMETER.search(text):
+        text = _SECRET_PARAMETER.sub(_parameter, text)
+    if _may_hold_key(text) and _KEY_SHAPES.search(text):
+        text = _KEY_SHAPES.sub(_key, text)
+    return text
+
+
+def _may_hold_key(text: str) -> bool:
+    """Whether ``text`` holds what every key shape starts with (five times faster than searching for them)."""
+    if not text.isascii():
+        return True  # ignoring case, the search also matches letters a plain lower() does not give (ſ, İ)
+    if "sk-" in text or "gh" in text or "AIza" in text or "AKIA" in text or "xox" in text or "github_pat_" in text:
+        return True
+    lowered = text.lower()
+    return "bearer" in lowered or "basic" in lowered
+
+
+def _user_info(found: re.Match[str]) -> str:
+    return f"{found.group(1)}{REDACTED}@"
+
+
+def _parameter(found: re.Match[str]) -> str:
+    return f"{found.group(1)}{REDACTED}"
+
+
+def _key(found: re.Match[str]) -> str:
+    return f"{found.group('scheme') or ''}{REDACTED}"
 
 
 #: The longest line the log keeps: input values of megabytes (a hostile host list's one line) are cut.

@@ -23,6 +23,10 @@ from databorder.redact import LOG_LINE_LIMIT, RedactingFormatter, redact_secrets
         ("token ghp_0123456789abcdefghijABCDEFGHIJ0123", "token …redacted…"),
         ("https://api.vendor.test/v1?model=a&page=2", "https://api.vendor.test/v1?model=a&page=2"),  # nothing secret
         ("write to support@vendor.test", "write to support@vendor.test"),
+        ("pat github_pat_11ABCDEFG0123456789abcdefghijkl", "pat …redacted…"),
+        ("authorization: basic dXNlcjpwYXNzd29yZDEyMzQ=", "authorization: basic …redacted…"),
+        ("clé « sk-ant-abcdefghijklmnopqrstuv »", "clé « …redacted… »"),  # not ASCII: searched all the same
+        ("Authorization: Baſic dXNlcjpwYXNzd29yZDEyMzQ=", "Authorization: Baſic …redacted…"),  # ſ matches s
     ],
 )
 def test_secrets_in_evidence_are_redacted_as_it_is_made(text: str, shown: str) -> None:

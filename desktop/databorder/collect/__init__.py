@@ -126,27 +126,26 @@ class Sightings:
         """Everything collected: kept observations, then one summary per endpoint and port/scheme."""
         result = [o for kept in self._kept.values() for o in kept]
         for combos in self._more.values():
-            for (port, scheme), residual in combos.items():
-                first = residual.first
-                where = f" on port {port}" if port else ""
-                result.append(
-                    Observation(
-                        host=first.host,
-                        ip=first.ip,
-                        port=port,
-                        scheme=scheme,
-                        evidence=Evidence(
-                            first.evidence.collector,
-                            first.evidence.source,
-                            None,
-                            f"… and {residual.count:,} more sightings{where} here",
-                        ),
-                        relevance=first.relevance,
-                        seen_addresses=tuple(residual.addresses),
-                        relevance_reasons=first.relevance_reasons,
-                    )
-                )
+            for residual in combos.values():
+                result.append(summary(residual.first, residual.count, tuple(residual.addresses)))
         return result
+
+
+def summary(first: Observation, count: int, addresses: tuple[str, ...] = ()) -> Observation:
+    """The one observation standing for ``count`` sightings alike ``first`` (same endpoint, port and scheme)."""
+    where = f" on port {first.port}" if first.port else ""
+    return Observation(
+        host=first.host,
+        ip=first.ip,
+        port=first.port,
+        scheme=first.scheme,
+        evidence=Evidence(
+            first.evidence.collector, first.evidence.source, None, f"… and {count:,} more sightings{where} here"
+        ),
+        relevance=first.relevance,
+        seen_addresses=addresses,
+        relevance_reasons=first.relevance_reasons,
+    )
 
 
 class _Residual:

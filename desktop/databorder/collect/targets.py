@@ -149,11 +149,10 @@ def _scan(
 
     threshold = 0.0 if request.all_names else request.min_relevance
     for path in request.paths:
-        found, scan_problems = scan_path(
-            path, known_domains=known, sdk_endpoints=sdks, progress=progress, cancelled=cancelled
-        )
-        kept = [o for o in found if o.relevance >= threshold]
-        hidden = len({o.host or o.ip for o in found}) - len({o.host or o.ip for o in kept})
+        kept, scan_problems, hidden = scan_path(
+            path, known_domains=known, sdk_endpoints=sdks, min_relevance=threshold, progress=progress,
+            cancelled=cancelled,
+        )  # fmt: skip
         if hidden:
             gathered.notes.append(
                 f"{path}: {hidden} names below relevance {threshold:g} are not assessed (--all shows them)"

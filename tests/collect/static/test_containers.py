@@ -31,7 +31,7 @@ def test_archives_nested_in_archives_name_their_members(tmp_path: Path) -> None:
         "package/vendor/sdk.zip": inner.getvalue(),
         "package/app.asar": asar({"out/main.js": b'h="https://api.asarvendor.com/v1/x"'}),
     }))  # fmt: skip
-    observations, problems = scan_path(package)
+    observations, problems, _ = scan_path(package)
     sources = {o.host: o.evidence.source for o in observations}
     assert problems == []
     assert sources["api.chatvendor.com"] == "pkg.tgz!package/dist/cli.js"
@@ -44,13 +44,13 @@ def test_hostile_archives_are_refused_member_by_member(tmp_path: Path) -> None:
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("zeros.bin", b"\x00" * (64 * 1024 * 1024))
         z.writestr("../../etc/evil.js", b'u="https://api.evilvendor.com/v1"')  # a path-traversal name
-    observations, problems = scan_path(bomb)
+    observations, problems, _ = scan_path(bomb)
     assert any("a zip bomb?" in p.message for p in problems)
     assert [o.evidence.source for o in observations] == ["bomb.zip!../../etc/evil.js"]  # read, never extracted
     assert not (tmp_path.parent / "etc").exists()
     corrupt = tmp_path / "corrupt.zip"
     corrupt.write_bytes(bomb.read_bytes()[:200])
-    _, problems = scan_path(corrupt)
+    _, problems, _ = scan_path(corrupt)
     assert problems and "is a damaged zip archive" in problems[0].message
     with pytest.raises(InputFileError, match="does not exist"):
         scan_path(tmp_path / "nope")
@@ -88,14 +88,14 @@ def test_a_gzip_with_corrupt_deflate_data_is_a_problem_not_a_crash(tmp_path: Pat
     data[30:60] = b"\xff" * 30
     path = tmp_path / "broken.gz"
     path.write_bytes(bytes(data))
-    _, problems = scan_path(path)
+    _, problems, _ = scan_path(path)
     assert problems and "damaged gzip archive" in problems[0].message
 
 
 def test_a_gzip_that_is_not_a_tar_is_read_as_one_file(tmp_path: Path) -> None:
     path = tmp_path / "bundle.js.gz"
     path.write_bytes(gzip.compress(MINIFIED_JS))
-    observations, problems = scan_path(path)
+    observations, problems, _ = scan_path(path)
     assert problems == []
     api = next(o for o in observations if o.host == "api.chatvendor.com")
     assert api.evidence.source == "bundle.js.gz!(gunzipped)"
@@ -131,6 +131,6 @@ def test_a_member_zipfile_cannot_decompress_is_skipped_and_the_others_are_read(t
     data[central + 10 : central + 12] = (99).to_bytes(2, "little")
     path = tmp_path / "odd.zip"
     path.write_bytes(bytes(data))
-    observations, problems = scan_path(path, workers=1)
+    observations, problems, _ = scan_path(path, workers=1)
     assert {o.host for o in observations} == {"api.second.vendorz.com"}
     assert len(problems) == 1 and "odd.zip!a.js: cannot be read" in str(problems[0])

@@ -91,7 +91,7 @@ def test_a_scanned_wheel_and_npm_tarball_that_only_wrap_a_vendor_sdk_reach_its_e
         info.size = len(manifest)
         archive.addfile(info, io.BytesIO(manifest))
     for path in (wheel, tarball):
-        observations, problems = scan_path(path, sdk_endpoints=SDKS, workers=1)
+        observations, problems, _ = scan_path(path, sdk_endpoints=SDKS, workers=1)
         assert problems == []
         assert [(o.host, o.relevance) for o in observations] == [("api.vendor.test", DEPENDENCY_RELEVANCE)]
         assert "declares the dependency" in (observations[0].evidence.excerpt or "")

@@ -36,7 +36,7 @@ def test_binaries_give_offsets_for_ascii_and_utf16_strings(tmp_path: Path) -> No
     data[3000 : 3000 + len(utf16)] = utf16
     binary = tmp_path / "agent"
     binary.write_bytes(bytes(data))
-    observations, _ = scan_path(binary)
+    observations, _, _ = scan_path(binary)
     where = {o.host: o.evidence.location for o in observations}
     assert where["api.chatvendor.com"] == "offset 1000"
     assert where["metrics.chatvendor.com"] == "offset 2000"
@@ -57,7 +57,7 @@ def test_big_files_are_read_without_losing_names_on_chunk_boundaries(tmp_path: P
             archive.add(path, arcname="big.bin")
         path.unlink()
         path = tmp_path / "big.tar"
-    observations, _ = scan_path(path)
+    observations, _, _ = scan_path(path)
     found = sorted((o.host or "", o.evidence.source, o.evidence.location or "") for o in observations)
     source = "big.tar!big.bin" if inside_tar else "big.bin"
     assert found == sorted(("api.chatvendor.com", source, f"offset {at + 1}") for at in places)

@@ -24,7 +24,7 @@ def test_minified_javascript_ranks_data_endpoints_above_docs_and_identifiers(tmp
     app = tmp_path / "app"
     (app / "dist").mkdir(parents=True)
     (app / "dist" / "main.js").write_bytes(MINIFIED_JS)
-    observations, problems = scan_path(app)
+    observations, problems, _ = scan_path(app)
     ranks = best(observations)
     assert problems == []
     assert "res.map" not in ranks  # an unquoted property access is no host

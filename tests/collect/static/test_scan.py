@@ -16,7 +16,7 @@ def test_symlink_loops_are_not_followed(tmp_path: Path) -> None:
     app.mkdir()
     (app / "a.js").write_bytes(b'"https://api.chatvendor.com/v1"')
     (app / "loop").symlink_to(app)
-    observations, _ = scan_path(app)
+    observations, _, _ = scan_path(app)
     assert [o.evidence.source for o in observations] == ["app/a.js"]
 
 
@@ -31,7 +31,7 @@ def test_big_plain_files_are_split_into_ranges_without_losing_or_doubling_names(
         blob[at : at + len(name)] = name
     path = tmp_path / "big.bin"
     path.write_bytes(bytes(blob))
-    observations, _ = scan_path(path, workers=2)
+    observations, _, _ = scan_path(path, workers=2)
     assert sorted(o.evidence.location or "" for o in observations) == sorted(f"offset {at + 1}" for at in places)
 
 
@@ -45,7 +45,7 @@ def test_a_name_repeated_everywhere_keeps_its_best_sightings_and_counts_the_rest
     body = noise * (repeats // 2) + used + noise * (repeats // 2)
     (tmp_path / "bundle.js").write_bytes(body)
     (tmp_path / "other.js").write_bytes(used)
-    observations, _ = scan_path(tmp_path, workers=2)
+    observations, _, _ = scan_path(tmp_path, workers=2)
     ours = [o for o in observations if o.host == "api.chatvendor.com"]
     whole = [o for o in ours if o.evidence.location is not None]
     summaries = [o for o in ours if o.evidence.location is None]
@@ -68,7 +68,7 @@ def _dies(task: object) -> None:
 def test_a_scanning_process_that_dies_is_a_problem_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scan, "_scan_task", _dies)
     (tmp_path / "a.js").write_bytes(b'x="https://api.chatvendor.com/v1"')
-    observations, problems = scan_path(tmp_path, workers=1)
+    observations, problems, _ = scan_path(tmp_path, workers=1)
     assert observations == []
     assert any("ended unexpectedly" in p.message for p in problems)
 
@@ -91,7 +91,7 @@ def write_vendor_bundle(app: Path) -> Path:
 
 
 def test_entity_text_is_linked_to_the_registrable_domain_of_the_hosts_near_it(tmp_path: Path) -> None:
-    observations, _ = scan_path(write_vendor_bundle(tmp_path / "app"))
+    observations, _, _ = scan_path(write_vendor_bundle(tmp_path / "app"))
     entities = {o.host: o.entities for o in observations if o.entities}
     assert set(entities) == {"api.example-vendor.test", "cdn.example-vendor.test"}  # the domain's hosts, no other
     icp, copyright_line = entities["api.example-vendor.test"]
@@ -100,3 +100,24 @@ def test_entity_text_is_linked_to_the_registrable_domain_of_the_hosts_near_it(tm
     assert icp.near == "api.example-vendor.test" and icp.offset == BUNDLE.encode().index("京".encode())
     assert copyright_line.name == "Example Vendor Technology Co., Ltd." and copyright_line.country is None
     assert entities["cdn.example-vendor.test"] == entities["api.example-vendor.test"]  # seen near its sibling
+
+
+def test_a_threshold_leaves_out_exactly_the_sightings_under_it_and_counts_the_hosts_left_with_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan, "SPLIT", 1 << 20)  # worker tallies merged, kept sightings and counted ones
+    used = b'const client={baseURL:"https://api.chatvendor.com/v1/chat"};\n'
+    noise = b'// see "https://api.chatvendor.com/docs" and "https://docs.chatvendor.com/guide"\n'
+    (tmp_path / "bundle.js").write_bytes(noise * ((3 << 19) // len(noise)) + used)
+    (tmp_path / "README.md").write_text("Docs: https://docs.chatvendor.com/start and https://blog.example.org/x\n")
+    (tmp_path / "cdn.js").write_bytes(b'x="https://cdn.widgets.test/a.js";' * 30 + b'y="api.metrics.test"')
+    everything, _, none_hidden = scan_path(tmp_path, workers=2)
+    assert none_hidden == 0
+    relevances = sorted({o.relevance for o in everything})
+    assert len(relevances) >= 3
+    hosts = {o.host for o in everything}
+    for threshold in (0.2, relevances[-1]):  # one between the docs link and the API, one above all but one
+        kept, _, hidden = scan_path(tmp_path, workers=2, min_relevance=threshold)
+        # As if every sighting had been made into an observation and those under the threshold dropped after.
+        assert kept == [o for o in everything if o.relevance >= threshold]
+        assert hidden == len(hosts - {o.host for o in kept})

@@ -65,7 +65,7 @@ def test_archives_a_node_executable_carries_as_assets_are_opened(
     assets = {"app.tgz": tgz({"package/cli.js": cli}), "notes.txt": b'"plain.vendorx.com"'}
     path = tmp_path / "vendorx"
     path.write_bytes(layout(sea_blob(assets, header_bytes)))
-    observations, problems = scan_path(path, workers=2)
+    observations, problems, _ = scan_path(path, workers=2)
     assert problems == []
     hits = {o.host: o for o in observations}
     api = hits["api.vendorx.com"]
@@ -80,7 +80,7 @@ def test_a_sea_blob_whose_lengths_run_past_the_end_is_scanned_as_plain_bytes(tmp
     blob = blob[:-200] + b'"https://api.cut.vendorx.com/v1/x"'  # the asset claims more bytes than remain
     path = tmp_path / "vendorx"
     path.write_bytes(elf_sea(blob))
-    observations, problems = scan_path(path)
+    observations, problems, _ = scan_path(path)
     assert problems == []
     assert "api.cut.vendorx.com" in {o.host for o in observations}  # nothing opened, nothing lost: the bytes are text
 

@@ -10,6 +10,7 @@ found, and caches what these rules answer.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ _REASON_WORDS = (
 )
 
 
+@functools.cache  # a scan's tens of thousands of sightings share a few dozen combinations of rules
 def reasons_in_words(bits: int) -> tuple[str, ...]:
     """The short phrases for the rules that ranked a sighting (JSON ``relevance_reasons``, the GUI detail)."""
     return tuple(words for bit, words in _REASON_WORDS if bits & bit)

@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, Sightings
+from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, summary
 from databorder.collect.static.containers import Budget, Capped, archive_kind, scan_stream
 from databorder.collect.static.entities import EntityLinks, best
 from databorder.collect.static.finding import MAP_FROM, Hit, Scanner
@@ -265,20 +265,30 @@ def _ranges(size: int, skipped: list[tuple[int, int]]) -> Iterator[tuple[int, in
         begin = max(begin, skip_end)
 
 
+class ScanResult(NamedTuple):
+    """What ``scan_path`` found: observations, the problems met, and how many hosts ranked under the threshold."""
+
+    observations: list[Observation]
+    problems: list[InputProblem]
+    hidden: int
+
+
 def scan_path(
     root: Path,
     *,
     known_domains: frozenset[str] = frozenset(),
     sdk_endpoints: Mapping[str, str] | None = None,
     workers: int | None = None,
+    min_relevance: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-) -> tuple[list[Observation], list[InputProblem]]:
+) -> ScanResult:
     """Observations (collector ``static``) for every host found under ``root``, ranked, and the problems met.
 
     Files are scanned in parallel on every core; ``progress`` is told bytes done and total.  ``sdk_endpoints``
     maps a vendor SDK's package key (:func:`databorder.knowledge.package_key`) to the endpoint it calls: a
-    manifest declaring that dependency is a sighting of the endpoint.
+    manifest declaring that dependency is a sighting of the endpoint.  Sightings under ``min_relevance`` are
+    left out; ``hidden`` counts the hosts that had no other.
     """
     if not root.exists():
         raise InputFileError(root, "does not exist")
@@ -316,7 +326,8 @@ def scan_path(
             problems.append(InputProblem(str(root), None, "the scan stopped early: a scanning process ended "
                                          "unexpectedly (was a file changed while it was read?); what was "
                                          "scanned before is kept"))  # fmt: skip
-    return _observations(tallies, _by_domain(links.take())), problems
+    observations, hidden = _observations(tallies, _by_domain(links.take()), min_relevance)
+    return ScanResult(observations, problems, hidden)
 
 
 def _start_worker(known: Known) -> None:
@@ -334,30 +345,65 @@ def _by_domain(entities: list[LegalEntity]) -> dict[str, list[LegalEntity]]:
     return found
 
 
-def _observations(tallies: dict[str, _Tally], entities: dict[str, list[LegalEntity]]) -> list[Observation]:
-    """Sightings per host, best first; the host's relevance rises a little with each distinct file using it.
+def _observations(
+    tallies: dict[str, _Tally], entities: dict[str, list[LegalEntity]], threshold: float = 0.0
+) -> tuple[list[Observation], int]:
+    """Sightings per host, best first, those of at least ``threshold`` relevance, and the hosts left with none.
 
-    The most relevant sighting of a host carries the entity text linked to its registrable domain.
+    A host's relevance rises a little with each distinct file using it.  The most relevant sighting of a host
+    carries the entity text linked to its registrable domain.  What comes out is what ``Sightings`` would keep
+    of every sighting, less those under the threshold, which are never made into observations at all (in a
+    real app's scan most are: 10k of 17k, each with its evidence and the redaction of its excerpt).
     """
-    sightings = Sightings()
+    kept: list[Observation] = []
+    summaries: list[Observation] = []
+    hidden = 0
     for key, tally in tallies.items():
         bonus = min(0.15, 0.05 * (len(tally.sources) - 1))
-        linked = entities.get(registrable_domain(key) or key) if entities and tally.kept[0][3].host else None
-        for *_, hit in sorted(tally.kept, reverse=True, key=lambda entry: entry[:2]):
-            observation = _observation(hit, bonus)
-            if linked:
-                observation = dataclasses.replace(observation, entities=best(linked))
+        linked = _linked(key, entities) if entities and tally.kept[0][3].host else None
+        slots = KEEP_PER_ENDPOINT  # as Sightings keeps them: the first few whole, the rest counted per combination
+        shown = len(kept) + len(summaries)
+        residual: dict[tuple[int | None, str | None], list[Any]] = {}  # (port, scheme) → [first hit, count]
+        sightings = [(1, hit) for *_, hit in sorted(tally.kept, reverse=True, key=lambda entry: entry[:2])]
+        for times, hit in [*sightings, *tally.more.values()]:
+            if slots:
+                slots -= 1
+                times -= 1
+                relevance = _relevance(hit, bonus)
+                if relevance >= threshold:
+                    observation = _observation(hit, bonus, relevance)
+                    if linked:
+                        observation = dataclasses.replace(observation, entities=best(linked))
+                    kept.append(observation)
                 linked = None
-            sightings.add(observation)
-        for count, hit in tally.more.values():
-            sightings.add(_observation(hit, bonus), times=count)
-    return sightings.observations()
+                if times <= 0:
+                    continue
+            entry = residual.setdefault((hit.port, hit.scheme), [hit, 0])
+            entry[1] += times
+        for first, count in residual.values():
+            relevance = _relevance(first, bonus)
+            if relevance >= threshold:
+                summaries.append(summary(_observation(first, bonus, relevance), count))
+        hidden += len(kept) + len(summaries) == shown
+    return kept + summaries, hidden
 
 
-def _observation(hit: Hit, bonus: float) -> Observation:
+def _linked(host: str, entities: dict[str, list[LegalEntity]]) -> list[LegalEntity] | None:
+    """The entity text linked to ``host``'s registrable domain (or to the host itself, if it has none)."""
+    # The suffix list is asked only about hosts under a domain some entity text is linked to, not about all.
+    labels = host.split(".")
+    if not any(".".join(labels[start:]) in entities for start in range(len(labels))):
+        return None
+    return entities.get(registrable_domain(host) or host)
+
+
+def _relevance(hit: Hit, bonus: float) -> float:
+    """A sighting's relevance as its observation says it: use in many files supports a likely endpoint."""
+    return round(min(1.0, hit.relevance + (bonus if bonus > 0 and hit.relevance >= 0.2 else 0)), 3)
+
+
+def _observation(hit: Hit, bonus: float, relevance: float) -> Observation:
     evidence = Evidence("static", hit.source, f"offset {hit.offset}", hit.excerpt)
-    # Use in many files supports a likely endpoint; it does not lift noise.
-    lifted = bonus > 0 and hit.relevance >= 0.2
-    relevance = round(min(1.0, hit.relevance + (bonus if lifted else 0)), 3)
+    lifted = bonus > 0 and hit.relevance >= 0.2  # use in many files lifts a likely endpoint, never noise
     reasons = reasons_in_words(hit.why | (SPREAD if lifted else 0))
     return Observation(hit.host, hit.ip, hit.port, hit.scheme, evidence, relevance, relevance_reasons=reasons)

@@ -234,6 +234,8 @@ class _Run:
 
     def name_addresses(self, endpoints: list[Endpoint]) -> list[Endpoint]:
         """Addresses seen without a name take the host they belong to, where it is sure (see resolve)."""
+        if not self.addresses and (self.options.offline or not self.dns_usable):
+            return endpoints  # no answer to name them by and no DNS to ask: the DNS code is not even loaded
         from databorder.resolve import name_addresses
 
         named, learnt = name_addresses(

@@ -163,15 +163,16 @@ def _scan(
 
 
 def _read_files(request: TargetRequest, gathered: _Gathered) -> None:
-    from databorder.collect.captures import read_capture
-    from databorder.collect.hostlist import read_host_list
-
     for path in request.host_files:
+        from databorder.collect.hostlist import read_host_list
+
         found, file_problems = read_host_list(path)
         gathered.observations += found
         gathered.problems += file_problems
         gathered.source(str(path), "hosts")
     for path in request.captures:
+        from databorder.collect.captures import read_capture  # with the pcap reader: only when a capture is read
+
         found, file_problems, fmt = read_capture(path, request.capture_format)
         gathered.observations += found
         gathered.problems += file_problems

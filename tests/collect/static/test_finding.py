@@ -108,7 +108,9 @@ def _two_pass_reference(data: bytes) -> set[tuple[str | None, str | None]]:
     for m in fast.finditer(data):
         text = m.group()
         if b"://" in text:
-            hits = [scanner._hit(url_text, None, data, at, "f", 0) for url_text, at in _urls_within(text, m.start())]
+            # A binary's URL is cut where the next packed string starts (tested on its own below).
+            hits = [scanner._hit(scanner._unglued_host(url_text, url_text.index(b"://")), None, data, at, "f", 0)
+                    for url_text, at in _urls_within(text, m.start())]  # fmt: skip
         elif m.end() < len(data) and data[m.end()] not in _TRAILING:
             continue
         else:
@@ -226,3 +228,60 @@ def test_a_source_maps_sources_are_read_as_code_with_their_comments(tmp_path: Pa
     broken = tmp_path / "broken.js.map"
     broken.write_bytes(b'{"sourcesContent": ["https://api.brokenmap.com/v1" ')  # not JSON: scanned as bytes
     assert {o.host for o in scan_path(broken)[0]} == {"api.brokenmap.com"}
+
+
+def _binary_names(data: bytes) -> dict[str, tuple[str | None, float]]:
+    """Host → (scheme, best relevance) of a binary's bytes, as the scan of an executable sees them."""
+    found: dict[str, tuple[str | None, float]] = {}
+    for hit in _scanner().scan_bytes(data, "bin/agent", 0, binary=True):
+        if hit.host and hit.relevance > found.get(hit.host, (None, -1.0))[1]:
+            found[hit.host] = (hit.scheme, hit.relevance)
+    return found
+
+
+# Go's read-only data as its linker lays it out: string literals end to end, no NUL between them, in no order of
+# meaning (taken from the shape of a Go AI CLI's binary, names changed).
+GO_RODATA = (
+    b"\x7fELF\x02\x01\x01"
+    + b"\x00" * 57
+    + b"failed to create [%s]: %vGH_ENTERPRISE_SKIP_VERIFYhttps://api.chatvendor.com/v1GPTSCRIPT_MODEL_PROVIDER"
+    + b"%shttps://raw.githubusercontent.com/%s/%s/%s/%shttps://api.codehost.com/repos/"
+    + b"unexpected EOFhttps://auth.chatvendor.comunexpected end of JSON inputhttps://metrics.chatvendor.comSTATUS"
+    + b' a href="http://www.recent dev'  # packed prose of an HTML table: no host there
+)
+# Go's symbol table: NUL-terminated function names by package and module path.
+GO_SYMBOLS = (
+    b"\x7fELF\x02\x01\x01\x00" + b"\x00".join([b"errors.Is", b"errors.is", b"unicode.In", b"runtime.read", b"time.now",
+    b"github.com/go-git/go-git/v5.(*Repository).Log", b"golang.org/x/crypto/chacha20.New", b"sigs.k8s.io/yaml.init",
+    b"time.Time.In", b""])
+)  # fmt: skip
+# Rust's string data: literals packed the same way, environment variable names and messages between the URLs.
+RUST_RODATA = (
+    b"\x7fELF\x02\x01\x01"
+    + b"\x00" * 57
+    + b"CODEX_AUTHAPI_BASE_URLhttps://auth.chatvendor.com/oauth/tokenproxy URL must use HTTPShttps://"
+    + b"portals.api.chatvendor.comMissing credentialsT credential expired.https://cloud-backend.chatvendor.io"
+    + b"git+https://codehost.com/x/y.git"
+)
+
+
+def test_urls_packed_end_to_end_in_go_and_rust_strings_are_cut_where_the_next_string_starts() -> None:
+    go = _binary_names(GO_RODATA)
+    assert {host: scheme for host, (scheme, _) in go.items() if host != "raw.githubusercontent.com"} == {
+        "api.chatvendor.com": "https",  # not the scheme "verifyhttps" of the text glued before it
+        "api.codehost.com": "https",
+        "auth.chatvendor.com": "https",  # not "auth.chatvendor.comunexpected" (refused: no such TLD)
+        "metrics.chatvendor.com": "https",  # a capital after the TLD starts the next string
+    }
+    assert all(relevance >= 0.5 for host, (_, relevance) in go.items() if "chatvendor" in host)  # URLs, ranked so
+    rust = _binary_names(RUST_RODATA)
+    assert set(rust) == {"auth.chatvendor.com", "portals.api.chatvendor.com", "cloud-backend.chatvendor.io",
+                         "codehost.com"}  # fmt: skip
+    assert finding._glued_scheme(b"git+https://codehost.com", 9) == 0  # a compound scheme is no glued text
+    assert finding._glued_scheme(b"VERIFYhttps://codehost.com", 11) == 6
+
+
+def test_a_go_binarys_symbol_names_are_not_taken_for_hosts() -> None:
+    names = _binary_names(GO_SYMBOLS)
+    assert names, "the names are seen (errors.is is a valid host name) ..."
+    assert max(relevance for _, relevance in names.values()) < 0.2  # ... and ranked under the threshold

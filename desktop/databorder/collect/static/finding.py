@@ -30,6 +30,9 @@ from databorder.collect.static.ranking import (
     CONFIG_VALUE,
     DEPENDENCY,
     DOCUMENTATION_FILE,
+    IDENTIFIER,
+    IDENTIFIER_CAP,
+    KNOWN_DOMAIN,
     NO_ENTITY_TEXT,
     PROSE,
     RESERVED_TLDS,
@@ -196,6 +199,7 @@ class Scanner:
         self.sdks = dict(sdk_endpoints or {})  # a vendor SDK's package key → the endpoint it calls by default
         self._suffix_cache: dict[str, bool] = {}
         self._find_text, self._find_binary = _finders()
+        self._tlds = frozenset(_top_level_labels()) | {label.encode() for label in _FILE_TLDS}
         self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint
         self._context: dict[bytes, Signals] = {}  # lead-in → its signals
         self._sources: dict[str, _FileFacts] = {}
@@ -307,11 +311,16 @@ class Scanner:
                 pos = start + scheme_end + 1
                 continue
             if scheme_end >= 0:
+                glued = _glued_scheme(found, scheme_end)
+                if glued:  # "…VERIFYhttps://api…": a string before the URL, with no delimiter between them
+                    found, start, scheme_end = found[glued:], start + glued, scheme_end - glued
                 inner = _inner_url(found, scheme_end)
                 if inner > 0:  # a URL inside this one's text: a list ("a,https://b") or a parameter ("?u=https://b")
                     pos = start + inner  # searched again from there, so it is found on its own
                     if found[inner - 1] in _LIST_SEPARATORS:
                         found = found[: inner - 1]
+                if binary:
+                    found = self._unglued_host(found, scheme_end)
                 hit = self._hit(found, None, data, start, source, base)
             else:
                 if found[-1] in _TRAILING:  # the delimiter after the name (none at the very end)
@@ -319,6 +328,14 @@ class Scanner:
                     pos -= 1  # it may lead the next name
                 skip = 2 if found.startswith(b"//") else 1
                 hit = self._hit(None, found[skip:], data, start + skip, source, base)
+                if (
+                    hit is not None
+                    and binary
+                    and not hit.why & KNOWN_DOMAIN
+                    and _program_symbol(found[skip:], data, end)
+                ):
+                    hit.relevance = min(hit.relevance, IDENTIFIER_CAP)  # a Go or Rust symbol, not a host
+                    hit.why |= IDENTIFIER | NO_ENTITY_TEXT
             if hit is not None:
                 if linker is not None and hit.host is not None and not hit.why & NO_ENTITY_TEXT:
                     # Inline, not a call: every sighting passes here (a Python call each cost 3 % of the scan).
@@ -328,6 +345,34 @@ class Scanner:
                     elif len(linker.hosts) > Linker.TRIM_AT:
                         linker.trim()
                 yield hit
+
+    def _unglued_host(self, url: bytes, scheme_end: int) -> bytes:
+        """A URL in a binary cut where its host ends, when a string follows it with no delimiter between.
+
+        Go and Rust lay string literals end to end without a NUL: ``https://api.vendor.comGPTSCRIPT_MODEL…``.  A
+        host name is written in lower case, so a capital after a lower-case letter ends it; so does the end of the
+        longest top-level domain its last label starts with, when that label is no top-level domain itself
+        (``…vendor.comunexpected`` → ``…vendor.com``).  What follows the cut belongs to the next string.
+        """
+        begin = scheme_end + 3
+        end = begin
+        while end < len(url) and url[end] not in _AUTHORITY_ENDS:
+            end += 1
+        host = url[begin:end]
+        cut = _CASE_CHANGE.search(host)
+        if cut is not None:
+            host = host[: cut.start() + 1]
+        labels = host.rsplit(b".", 1)
+        if len(labels) == 2 and labels[1]:
+            last = labels[1].lower()
+            if last not in self._tlds:
+                lengths = [n for n in range(len(last) - 1, 1, -1) if last[:n] in _GLUE_TLDS and last[n] in _LETTERS]
+                if not lengths:
+                    return url  # not a host name at all: the suffix list refuses it later
+                host = host[: len(labels[0]) + 1 + lengths[0]]
+        elif cut is None:
+            return url
+        return url if len(host) == end - begin else url[:begin] + host
 
     def _dependencies(self, source: str, data: bytes) -> Iterator[Hit]:
         """The endpoints of the vendors' SDKs a manifest declares as dependencies."""
@@ -531,6 +576,51 @@ def _untemplated(url: str) -> str:
         authority_end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
         rest = rest[: cut.start()] if cut.start() <= authority_end else rest
     return f"{scheme}://{rest}"
+
+
+#: Schemes a string glued before a URL may end in; a compound scheme (git+https, coap+ws) is left whole.
+_GLUED_SCHEMES = (b"https", b"http", b"wss", b"ws")
+_AUTHORITY_ENDS = frozenset(b"/?#:@")
+#: The top-level domains a glued host is cut after; rarer ones (ccTLDs, words) made hosts of packed prose.
+_GLUE_TLDS = frozenset({b"com", b"net", b"org", b"io", b"ai", b"dev", b"app", b"cloud"})
+_CASE_CHANGE = re.compile(rb"[a-z0-9][A-Z]|\.[A-Z]")
+
+
+def _glued_scheme(found: bytes, scheme_end: int) -> int:
+    """How many bytes of text glued before a URL's scheme to drop (``VERIFYhttps://`` → 5), or 0."""
+    scheme = found[:scheme_end].lower()
+    for known in _GLUED_SCHEMES:
+        if scheme.endswith(known) and len(scheme) > len(known):
+            before = scheme[-len(known) - 1]
+            return scheme_end - len(known) if before not in _COMPOUND else 0
+    return 0
+
+
+_COMPOUND = frozenset(b"+-")
+# A path after a bare name: in a binary, a name written without a scheme but with a path is a Go module's or a
+# Rust crate's path in its symbol and type tables (golang.org/x/crypto, sigs.k8s.io/yaml, github.com/x/y/v5).
+_PATH_AFTER = re.compile(rb"/[\w.%~@+-]")
+#: First labels of Go's and Rust's standard packages and crates (errors.Is, unicode.In, time.Time.In, core.fmt).
+_STD_PACKAGES = frozenset({b"runtime", b"errors", b"unicode", b"time", b"reflect", b"syscall", b"sync", b"strings",
+                           b"bytes", b"strconv", b"sort", b"fmt", b"os", b"io", b"net", b"image", b"bufio",
+                           b"context", b"encoding", b"hash", b"regexp", b"math", b"crypto", b"internal", b"atomic",
+                           b"slices", b"maps", b"iter", b"unsafe", b"testing", b"flag", b"log", b"mime", b"path",
+                           b"html", b"text", b"template", b"http", b"url", b"core", b"alloc", b"std",
+                           b"tokio", b"serde"})  # fmt: skip
+
+
+def _program_symbol(name: bytes, data: Buffer, end: int) -> bool:
+    """Whether a bare name in a binary is a compiled program's symbol rather than a host.
+
+    A host name is written in lower case; Go's symbol table names functions by package (``errors.Is``,
+    ``runtime.read``) and by module path (``github.com/x/y.(*T).M``), NUL-terminated like C strings.  A name the
+    knowledge layers know is never taken for one (the caller checks).
+    """
+    if any(65 <= byte <= 90 for byte in name) or name.split(b".", 1)[0].lower() in _STD_PACKAGES:
+        return True
+    # Only after a NUL: quoted, it is a string of the program's own (JavaScript in a single-file executable).
+    at = end - 1 - len(name)
+    return data[at - 1 : at] == b"\x00" and data[end - 1 : end] == b"/" and _PATH_AFTER.match(data, end - 1) is not None
 
 
 def _inner_url(found: bytes, scheme_end: int) -> int:

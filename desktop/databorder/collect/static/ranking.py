@@ -62,6 +62,8 @@ COMMENT_CAP = 0.15
 #: https://aip.baidubce.com/rpc/2.0/…/chat/completions"): the wrapper's only word of where its data goes, so
 #: assessed, but under every endpoint its code names.
 PROSE_API_CAP = 0.45
+#: The highest a bare name shaped like a program identifier keeps (console.info, errors.Is): below the threshold.
+IDENTIFIER_CAP = 0.1
 
 
 # Why a sighting ranks as it does: one bit per rule that applied, carried with each hit (an int costs nothing
@@ -212,7 +214,7 @@ class Name:
         """0–1: how likely this sighting is an endpoint the app sends data to (``prose``: a sentence in code)."""
         score = self.score + (0.15 if signals.data else 0.0)
         if self.identifier:
-            score = min(score, 0.1)
+            score = min(score, IDENTIFIER_CAP)
         if signals.noise:
             score -= 0.2
         if signals.comment:

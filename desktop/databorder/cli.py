@@ -46,6 +46,7 @@ EPILOG = """exit codes:
 """
 
 if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
     from rich.progress import TaskID
 
     from databorder.report.export import ReportKind
@@ -459,15 +460,16 @@ class _CliProgress:
 
     def __init__(self, *, show: bool, graceful: bool = True) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-        from rich.progress import Progress as RichProgress
 
         self._cancelled = False
         self._graceful = graceful  # False: Ctrl-C aborts at once (work that cannot keep a partial result)
         self._bar: RichProgress | None = None
         self._tasks: dict[str, TaskID] = {}
         console = Console(stderr=True)
-        if show and console.is_terminal:
+        if show and console.is_terminal:  # the bar's code is loaded only to be shown
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+
             self._bar = RichProgress(
                 TextColumn("{task.description:<38}"),
                 BarColumn(),

@@ -285,3 +285,18 @@ def test_a_go_binarys_symbol_names_are_not_taken_for_hosts() -> None:
     names = _binary_names(GO_SYMBOLS)
     assert names, "the names are seen (errors.is is a valid host name) ..."
     assert max(relevance for _, relevance in names.values()) < 0.2  # ... and ranked under the threshold
+
+
+def test_a_known_domain_glued_between_packed_strings_is_found_with_its_service_labels_only() -> None:
+    # Rust's string data, as in an AI CLI's binary (names changed): hosts with no quote or NUL around them.
+    data = (
+        b"\x7fELF\x02\x01\x01" + b"\x00" * 57 + b"reviewed_turn_idalpha/notes/v2/au.api.chatvendor.comOauth_state"
+        b"AccountEntryapi.vendor-staging.comapi.chatvendor.com/v1/analytics/codehook.timeout_secs.api.chatvendor.com"
+        b"%s failed.summary.chatvendor.comsummary"
+    )
+    scanner = Scanner(frozenset({"chatvendor.com"}))
+    found = {hit.host: hit.relevance for hit in scanner.scan_bytes(data, "bin/agent", 0, binary=True)}
+    # "secs." and "summary." glued before the domain read as no service label: only what does is kept.
+    assert set(found) == {"au.api.chatvendor.com", "api.chatvendor.com"}
+    assert min(found.values()) >= 0.2  # assessed: a known vendor's host, in a string of the program
+    assert not list(Scanner().scan_bytes(data, "bin/agent", 0, binary=True))  # unknown domains: none so

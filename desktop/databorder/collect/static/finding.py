@@ -646,6 +646,7 @@ _SERVICE_LABELS = frozenset({b"api", b"apis", b"auth", b"oauth", b"login", b"sso
 _SERVICE_WORDS = sorted(_SERVICE_LABELS, key=lambda w: (-len(w), w))
 #: Schemes a string glued before a URL may end in; a compound scheme (git+https, coap+ws) is left whole.
 _GLUED_SCHEMES = (b"https", b"http", b"wss", b"ws")
+_PLAIN_SCHEMES = frozenset({*_GLUED_SCHEMES, *(scheme.upper() for scheme in _GLUED_SCHEMES)})
 _AUTHORITY_ENDS = frozenset(b"/?#:@")
 #: The top-level domains a glued host is cut after; rarer ones (ccTLDs, words) made hosts of packed prose.
 _GLUE_TLDS = frozenset({b"com", b"net", b"org", b"io", b"ai", b"dev", b"app", b"cloud"})
@@ -654,7 +655,10 @@ _CASE_CHANGE = re.compile(rb"[a-z0-9][A-Z]|\.[A-Z]")
 
 def _glued_scheme(found: bytes, scheme_end: int) -> int:
     """How many bytes of text glued before a URL's scheme to drop (``VERIFYhttps://`` → 5), or 0."""
-    scheme = found[:scheme_end].lower()
+    scheme = found[:scheme_end]
+    if scheme in _PLAIN_SCHEMES:
+        return 0  # nearly every URL: one set lookup
+    scheme = scheme.lower()
     for known in _GLUED_SCHEMES:
         if scheme.endswith(known) and len(scheme) > len(known):
             before = scheme[-len(known) - 1]

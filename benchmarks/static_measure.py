@@ -5,7 +5,7 @@ tuning set (benchmarks/operator_coverage.toml) nor mined for the knowledge base 
 a package of either list is refused.  Each is fetched once into a cache folder (`npm pack`,
 `pip download --no-deps`, never committed) and assessed as a new user would, offline:
 
-    databorder assess PACKAGE --offline --json OUT
+    databorder assess PACKAGE --offline --no-history --json OUT   (the user's history is left alone)
 
 Figures per package, and the goals of the static-scan issue:
 - the API base URLs written in its code (the TOML's `base_urls`, read by hand) among the assessed endpoints
@@ -50,7 +50,7 @@ def load_set() -> list[dict[str, Any]]:
 
 
 def assess(target: Path, out: Path) -> dict[str, Any]:
-    done = subprocess.run([*DATABORDER, "assess", str(target), "--offline", "--json", str(out)],
+    done = subprocess.run([*DATABORDER, "assess", str(target), "--offline", "--no-history", "--json", str(out)],
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     if not out.exists() and "nothing to assess" in done.stderr:
         return {"endpoints": []}  # every name it holds ranks under the threshold

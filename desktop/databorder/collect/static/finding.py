@@ -86,7 +86,8 @@ _MIN_UTF16 = 8  # characters: shorter UTF-16 runs in binaries are mostly chance 
 _TRAILING = frozenset(b"\"'`\x00/:?")
 
 
-def _top_level_labels() -> list[bytes]:
+@functools.cache  # read once per process: the text and binary patterns and the glued-host check all use it
+def _top_level_labels() -> tuple[bytes, ...]:
     """Every last label of a Public Suffix List rule (IDNs as punycode), and the reserved ones kept as noise.
 
     A bare name must end in one of them, so it is part of the pattern: JavaScript bundles and binaries are full
@@ -104,18 +105,18 @@ def _top_level_labels() -> list[bytes]:
                 except UnicodeError:
                     log.debug("Public Suffix List label %r has no ASCII form", label)
     labels -= {label.encode() for label in _FILE_TLDS}  # bare file names (x.py, y.md) are never hosts
-    return sorted(labels, key=lambda label: (-len(label), label))
+    return tuple(sorted(labels, key=lambda label: (-len(label), label)))
 
 
 @functools.cache
-def _finders() -> tuple[SpanFinder, SpanFinder]:
-    """The span finders for text and for binaries (with UTF-16 runs), built once per process (~10 ms)."""
+def _text_finder() -> SpanFinder:
+    """The span finder for text, built once per process (~10 ms); binaries have their own (``_binary_finder``)."""
     name = _FAST_NAME % b"|".join(_top_level_labels())
     # The markers of legal-entity text (an ICP filing, 有限公司, ©) are found in the same pass over text: a second
     # pass would cost as much again. Not in binaries: in the benchmark's 1.2 GB of executables 7,700 markers
     # matched (mostly bytes that happen to read "©"), 71 of them legal-entity text, for 3-4 % of their scan time.
     text = re2.compile(b"(?i)" + _FAST_URL + b"|" + name + b"|" + MARKERS, _RE2_OPTIONS)
-    return _span_finder(text), _binary_finder(frozenset())
+    return _span_finder(text)
 
 
 @functools.lru_cache(maxsize=4)
@@ -218,7 +219,7 @@ class Scanner:
         self.ranking = Ranking(known_domains)
         self.sdks = dict(sdk_endpoints or {})  # a vendor SDK's package key → the endpoint it calls by default
         self._suffix_cache: dict[str, bool] = {}
-        self._find_text, _ = _finders()
+        self._find_text = _text_finder()
         self._find_binary = _binary_finder(frozenset(known_domains))
         self._tlds = frozenset(_top_level_labels()) | {label.encode() for label in _FILE_TLDS}
         self._names: dict[bytes, Name | None] = {}  # candidate bytes → Name, or None: they name no endpoint

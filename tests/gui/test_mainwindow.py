@@ -133,6 +133,28 @@ def test_cancel_mid_run_keeps_what_was_gathered(
     assert window.last_error is not None and window.last_error.objectName() == "incompleteDialog"
 
 
+def test_cancel_mid_capture_stops_the_read_within_a_second(
+    qtbot: QtBot, window: MainWindow, fixture_dbs: FixtureDatabases, tmp_path: Path
+) -> None:
+    import time
+
+    save_settings({"offline": True, "country_db": fixture_dbs.country, "asn_db": fixture_dbs.asn})
+    log = tmp_path / "access.log"
+    line = "1700000000.000 120 10.0.0.1 TCP_TUNNEL/200 5000 CONNECT api{}.vendor.test:443 - HIER_DIRECT/203.0.113.9 -\n"
+    log.write_text("".join(line.format(n // 1000) for n in range(300_000)), encoding="utf-8")  # 32 MB, seconds
+    window.picker.choose(TargetRequest(captures=(log,)), "a big proxy log")
+    qtbot.mouseClick(window.picker.assess_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.running, timeout=5000)
+    qtbot.wait(300)  # reading
+    qtbot.mouseClick(window.running.cancel, Qt.MouseButton.LeftButton)
+    clicked = time.monotonic()
+    qtbot.waitUntil(lambda: window.assessment is not None, timeout=5000)
+    assert time.monotonic() - clicked < 1.0
+    assert window.assessment is not None and window.assessment.complete is False
+    assert any("reading was cancelled after" in w for w in window.assessment.warnings)
+    assert 0 < window.results.model.rowCount() < 300
+
+
 def error_text(window: MainWindow) -> str:
     box = window.last_error
     assert isinstance(box, QMessageBox)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
+import sys
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -666,6 +668,9 @@ def _hints(cls: type) -> dict[str, Any]:
 _JSON_TYPES: dict[type, str] = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
+_FLOAT_MAX = int(sys.float_info.max)
+
+
 def _convert(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
@@ -686,7 +691,11 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
         return value
     if tp in _JSON_TYPES:
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > _FLOAT_MAX:
+                raise ValueError(f"{where} is a number too large to be one ({len(str(abs(value)))} digits)")
             return float(value)
+        if tp is float and isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{where} must be a finite number, not {value}")
         if tp is int and isinstance(value, float) and value.is_integer():
             return int(value)  # JSON does not tell 60 from 60.0, and neither does JSON Schema's "integer"
         if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):

@@ -55,3 +55,13 @@ def test_fuzz_a_damaged_saved_assessment_is_read_or_refused_with_a_sentence(tmp_
     path.write_bytes(data)
     found = bounded(lambda: read_json(path))
     assert found is None or isinstance(found, Assessment)
+
+
+@pytest.mark.parametrize("number", ["9" * 400, "-" + "9" * 400, "1e99999", "NaN", "-Infinity"])
+def test_a_number_no_float_holds_is_refused_with_a_sentence(tmp_path: Path, number: str) -> None:
+    """A relevance of 400 digits raised OverflowError (an internal error, a "bug" dialog in the window)."""
+    text = full_assessment().to_json()
+    path = tmp_path / "a.json"
+    path.write_text(text.replace('"relevance": ', f'"relevance": {number}, "x": ', 1), encoding="utf-8")
+    with pytest.raises(DataBorderError, match=r"relevance (is a number too large to be one|must be a finite number)"):
+        read_json(path)

@@ -620,7 +620,8 @@ class Assessment:
             raise ValueError("an assessment must be a JSON object")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ValueError(f"unsupported assessment schema_version {version!r} (this build reads {SCHEMA_VERSION})")
+            shown = repr(version)[:40]
+            raise ValueError(f"unsupported assessment schema_version {shown} (this build reads {SCHEMA_VERSION})")
         return from_jsonable(cls, data)
 
 
@@ -687,7 +688,8 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
         return from_jsonable(tp, value, where)
     if origin is typing.Literal:
         if value not in get_args(tp):
-            raise ValueError(f"{where}: {value!r} is not one of {', '.join(map(repr, get_args(tp)))}")
+            shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:80]}… ({len(repr(value)):,} characters)"
+            raise ValueError(f"{where}: {shown} is not one of {', '.join(map(repr, get_args(tp)))}")
         return value
     if tp in _JSON_TYPES:
         if tp is float and isinstance(value, int) and not isinstance(value, bool):

@@ -405,3 +405,38 @@ def test_the_cloud_ranges_update_from_settings_runs_in_the_background_without_an
     qtbot.waitUntil(lambda: not window.operations.kinds(), timeout=10_000)
     assert "Cloud ranges of 2026-11-20 now in use" in window.statusBar().currentMessage()
     assert any(d.kind == "cloud" and d.ref and "2026-11-20" in d.ref.source for d in window.databases())
+
+
+@pytest.mark.parametrize("field", ["roles", "operator", "basis"])
+def test_a_saved_assessment_with_a_ten_megabyte_name_opens_at_once(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, field: str
+) -> None:
+    """A 10 MB operator name held the UI thread for a minute in the table; a 10 MB role or basis, in the error."""
+    import json
+    import time
+
+    from tests.helpers.assessments import full_assessment
+
+    data = json.loads(full_assessment().to_json())
+    endpoint = next(e for e in data["endpoints"] if e.get("service"))
+    huge = "y" * 10_000_000
+    if field == "roles":
+        endpoint["roles"] = [huge]
+    else:
+        endpoint["service"][field] = huge
+    saved = tmp_path / "hostile.json"
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    started = time.monotonic()
+    window.open_path(saved)
+    qtbot.wait(50)  # the table and the detail pane paint
+    assert time.monotonic() - started < 3.0  # reading 10 MB of JSON is most of it
+    if field in ("roles", "basis"):  # not one of the roles or bases: refused in a sentence, not quoting 10 MB
+        assert window.last_error is not None and window.last_error.objectName() == "errorDialog"
+        text = window.last_error.text() + window.last_error.detailedText()
+        assert "(a bug)" not in text and len(text) < 2000 and "is not one of" in text
+    else:
+        assert window.assessment is not None
+        assert window.last_error is None or window.last_error.objectName() == "incompleteDialog"
+        texts = [window.results.model.index(r, c).data() for r in range(window.results.model.rowCount())
+                 for c in range(window.results.model.columnCount())]  # fmt: skip
+        assert max(len(t) for t in texts if t) < 400

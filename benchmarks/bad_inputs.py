@@ -282,6 +282,9 @@ def gui_child(jobs_file: Path, results_file: Path) -> int:
             try:
                 if kind == "assessment":
                     window.open_path(path, assess_now=False)
+                    while window.operations.busy("open"):  # a big file is read in the background
+                        app.processEvents()
+                        time.sleep(0.005)
                 elif kind == "settings":
                     shutil.copyfile(path, settings_file())
                     window.load_data()

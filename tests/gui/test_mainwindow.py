@@ -440,3 +440,29 @@ def test_a_saved_assessment_with_a_ten_megabyte_name_opens_at_once(
         texts = [window.results.model.index(r, c).data() for r in range(window.results.model.rowCount())
                  for c in range(window.results.model.columnCount())]  # fmt: skip
         assert max(len(t) for t in texts if t) < 400
+
+
+def test_a_saved_assessment_of_hundreds_of_megabytes_is_read_off_the_ui_thread(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 240 MB damaged file held the UI thread for 2.5 s being read; big files are read in the background."""
+    import time
+
+    from databorder.gui import mainwindow
+    from tests.helpers.assessments import full_assessment
+
+    monkeypatch.setattr(mainwindow, "OPEN_IN_BACKGROUND", 1000)  # so that a small file shows the way
+    saved = tmp_path / "big.json"
+    saved.write_text(full_assessment().to_json(), encoding="utf-8")
+    started = time.monotonic()
+    window.open_path(saved)
+    assert window.assessment is None and window.operations.busy(mainwindow.OPEN)  # returned at once
+    assert time.monotonic() - started < 0.5
+    qtbot.waitUntil(lambda: window.assessment is not None, timeout=5000)
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(full_assessment().to_json() * 3, encoding="utf-8")
+    window.open_path(damaged)
+    qtbot.waitUntil(lambda: window.last_error is not None and window.last_error.objectName() == "errorDialog",
+                    timeout=5000)  # fmt: skip
+    box = window.last_error
+    assert box is not None and "not a DataBorder assessment" in box.text()

@@ -92,6 +92,26 @@ def _zip_seed() -> bytes:
     return buffer.getvalue()
 
 
+def _asar_seed() -> bytes:
+    sys.path.insert(0, str(HERE.parent))
+    from tests.helpers.archives import asar
+
+    return asar({"main.js": b'const c={baseURL:"https://api.vendor.test/v1"};', "lib/x/y.js": b"// x.vendor.test"})
+
+
+def _tgz_seed() -> bytes:
+    sys.path.insert(0, str(HERE.parent))
+    from tests.helpers.archives import tgz
+
+    return tgz({"package/index.js": b'fetch("https://api.vendor.test/v1/chat")', "package/package.json": b"{}"})
+
+
+def _gzip_seed(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data)
+
+
 def _pcap_seed() -> bytes:
     import io
 
@@ -117,6 +137,9 @@ KINDS: dict[str, tuple[str, bytes, Callable[[str], list[str]]]] = {
         lambda p: ["assess", "203.0.113.9", "x.vendor.test", "--offline", "-q", "--country-db", p],
     ),
     "zip": (".zip", _zip_seed(), lambda p: ["assess", p, "--offline", "-q"]),
+    "asar": (".asar", _asar_seed(), lambda p: ["assess", p, "--offline", "-q"]),
+    "tgz": (".tgz", _tgz_seed(), lambda p: ["assess", p, "--offline", "-q"]),
+    "gzip-log": (".log.gz", _gzip_seed(SQUID.encode() * 20), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
     "pcap": (".pcap", _pcap_seed(), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
     "hosts": (".txt", HOSTS.encode(), lambda p: ["assess", "--hosts", p, "--offline", "-q"]),
     "har": (".har", json.dumps(HAR).encode(), lambda p: ["assess", "--capture", p, "--offline", "-q"]),

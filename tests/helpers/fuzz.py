@@ -176,6 +176,12 @@ def write_corpus(root: Path = CORPUS) -> None:
                              '{"ts":1700000000.5,"server_name":"api.vendor.test"}\n')  # fmt: skip
     put("csv", "hosts.csv", 'host,count\napi.vendor.test,3\n"cdn.vendor.test",1\n')
     put("pack", "pack.toml", (Path(__file__).resolve().parents[2] / "rules" / "examples" / "custom.toml").read_text())
+    settings = {"offline": True, "dns_timeout": 2.5, "nameserver": "192.0.2.53", "pack_dirs": ["rules"],
+                "packs": ["us-countries-of-concern"]}  # fmt: skip
+    put("settings", "settings.json", json.dumps(settings))
+    put("policy", "policy.toml", '[packs]\ndefault = ["eu-gdpr-transfers"]\nmandatory = ["us-navy-genai"]\n'
+                                 '[geoip]\ncountry_db = "data/country.mmdb"\n[dns]\nnameserver = "192.0.2.53"\n'
+                                 '[enrichment]\nonline = false\n[report]\norganisation = "Example Corp"\n')  # fmt: skip
     js = b'fetch("https://api.vendor.test/v1/chat"); const u = "wss://rt.vendor.test/ws";\n'
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

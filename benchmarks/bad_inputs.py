@@ -7,7 +7,14 @@ with a 60 s timeout and a 3 GiB address-space limit, and is counted by how it en
 - exit 0-4 (a verdict, --fail-on, a usage error, a sentence naming the problem, an incomplete assessment): fine;
 - exit 70 (internal error), a signal, a hang (timeout) or the memory limit: a defect, listed with its input.
 
-    python3 benchmarks/bad_inputs.py [--count 600] [--seed 1] [--keep DIR]
+    python3 benchmarks/bad_inputs.py [--count 600] [--seed 1] [--keep DIR] [--workers N]
+    python3 benchmarks/bad_inputs.py --gui [--count 600] [--seed 1]
+
+GUI mode (offscreen Qt): hostile saved assessments (a 100 KB message, a 10 MB excerpt, wrong field types, a
+damaged file, huge numbers, deep nesting, besides the byte-level mutations), rule packs and settings are opened
+in one window process after another, as File → Open, a pack folder and the saved settings would be. Each input is
+counted as fine, a "this is a bug" dialog, a freeze (the UI thread busy for more than 1 s at once, measured by a
+10 ms heartbeat timer), a signal death, a hang (60 s) or a memory kill (3 GiB address space).
 
 Goal (hardening issue): 0 internal errors, signal deaths, hangs and memory kills over at least 5,000 inputs.
 """
@@ -85,6 +92,26 @@ def _zip_seed() -> bytes:
     return buffer.getvalue()
 
 
+def _asar_seed() -> bytes:
+    sys.path.insert(0, str(HERE.parent))
+    from tests.helpers.archives import asar
+
+    return asar({"main.js": b'const c={baseURL:"https://api.vendor.test/v1"};', "lib/x/y.js": b"// x.vendor.test"})
+
+
+def _tgz_seed() -> bytes:
+    sys.path.insert(0, str(HERE.parent))
+    from tests.helpers.archives import tgz
+
+    return tgz({"package/index.js": b'fetch("https://api.vendor.test/v1/chat")', "package/package.json": b"{}"})
+
+
+def _gzip_seed(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data)
+
+
 def _pcap_seed() -> bytes:
     import io
 
@@ -110,6 +137,9 @@ KINDS: dict[str, tuple[str, bytes, Callable[[str], list[str]]]] = {
         lambda p: ["assess", "203.0.113.9", "x.vendor.test", "--offline", "-q", "--country-db", p],
     ),
     "zip": (".zip", _zip_seed(), lambda p: ["assess", p, "--offline", "-q"]),
+    "asar": (".asar", _asar_seed(), lambda p: ["assess", p, "--offline", "-q"]),
+    "tgz": (".tgz", _tgz_seed(), lambda p: ["assess", p, "--offline", "-q"]),
+    "gzip-log": (".log.gz", _gzip_seed(SQUID.encode() * 20), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
     "pcap": (".pcap", _pcap_seed(), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
     "hosts": (".txt", HOSTS.encode(), lambda p: ["assess", "--hosts", p, "--offline", "-q"]),
     "har": (".har", json.dumps(HAR).encode(), lambda p: ["assess", "--capture", p, "--offline", "-q"]),
@@ -176,13 +206,218 @@ def run(args: list[str], env: dict[str, str]) -> tuple[str, float]:
     return f"exit {done.returncode}", wall
 
 
+# --- GUI mode ---------------------------------------------------------------------------------------------------
+
+FREEZE = 1.0  # seconds the UI thread may be busy at once
+GUI_KINDS = ("assessment", "pack", "settings")
+
+
+def _paths(tree: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every path to a value in a JSON tree."""
+    found = [prefix]
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+def hostile_assessment(seed: bytes, rng: random.Random) -> bytes:
+    """A saved assessment with one value replaced by something a hostile or damaged file holds."""
+    tree = json.loads(seed)
+    path = rng.choice(_paths(tree)[1:])
+    hugenumber = "9" * rng.choice([400, 5000])
+    depth = rng.choice([1000, 100_000])
+    deep = "[" * depth + "]" * depth
+    choices: list[object] = ["x" * 100_000, "y" * 10_000_000, "\u202e\x00\x1b[2J" * 1000, [], {}, None, True, -1,
+                             1e308, [{"a": 1}] * 10_000, "🙂" * 50_000, "<b>" * 30_000]  # fmt: skip
+    marker = "@@HOSTILE@@"
+    replacement = rng.choice([*choices, marker])
+    node = tree
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = replacement
+    text = json.dumps(tree)
+    if replacement == marker:
+        text = text.replace(f'"{marker}"', rng.choice([hugenumber, deep, "1e99999", "NaN", '"\\ud800"']))
+    return text.encode()
+
+
+def _gui_inputs(count: int, rng: random.Random, folder: Path) -> list[tuple[str, Path]]:
+    seed = KINDS["assessment"][1]
+    settings = json.dumps({"offline": True, "dns_timeout": 2.0, "packs": ["us-countries-of-concern"]}).encode()
+    jobs = []
+    for number in range(count):
+        kind = rng.choice(GUI_KINDS)
+        if kind == "assessment":
+            data = hostile_assessment(seed, rng) if rng.random() < 0.6 else mutate(seed, rng)
+            path = folder / f"{number}-assessment.json"
+        elif kind == "pack":
+            path = folder / f"{number}-pack" / "fuzz.toml"
+            path.parent.mkdir()
+            data = mutate(PACK.encode(), rng)
+        else:
+            path = folder / f"{number}-settings.json"
+            data = mutate(settings, rng)
+        path.write_bytes(data)
+        jobs.append((kind, path))
+    return jobs
+
+
+def gui_child(jobs_file: Path, results_file: Path) -> int:
+    """Open each input in one window; a line per input in ``results_file`` (a 'start' line first)."""
+    import shutil
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from databorder.collect.targets import TargetRequest
+    from databorder.errors import DataBorderError
+    from databorder.gui.mainwindow import MainWindow
+    from databorder.options import settings_file
+
+    app = QApplication.instance() or QApplication([])
+    settings_file().parent.mkdir(parents=True, exist_ok=True)
+    window = MainWindow()
+    window.show()
+    app.processEvents()
+    clock = QElapsedTimer()
+    worst = [0.0]
+
+    def beat() -> None:
+        worst[0] = max(worst[0], clock.restart() / 1000)
+
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(beat)
+    heartbeat.start(10)
+    with results_file.open("a", encoding="utf-8") as out:
+        for line in jobs_file.read_text(encoding="utf-8").splitlines():
+            kind, path_text = line.split("\t")
+            path = Path(path_text)
+            out.write(json.dumps({"start": path_text}) + "\n")
+            out.flush()
+            window.last_error = None
+            outcome = "fine"
+            clock.restart()
+            worst[0] = 0.0
+            try:
+                if kind == "assessment":
+                    window.open_path(path, assess_now=False)
+                    while window.operations.busy("open"):  # a big file is read in the background
+                        app.processEvents()
+                        time.sleep(0.005)
+                elif kind == "settings":
+                    shutil.copyfile(path, settings_file())
+                    window.load_data()
+                else:
+                    settings_file().write_text(json.dumps({"offline": True, "pack_dirs": [str(path.parent)]}))
+                    window.load_data()
+                    window.start_assessment(TargetRequest(hosts=("x.vendor.test",)), (str(path),))
+                    deadline = time.monotonic() + 30
+                    while window.assessment_operation is not None and time.monotonic() < deadline:
+                        app.processEvents()
+                        time.sleep(0.005)
+                beat()  # the synchronous call itself held the UI thread this long
+                for _ in range(20):  # painting the result and any dialog
+                    app.processEvents()
+                    time.sleep(0.005)
+                beat()
+            except DataBorderError:
+                pass
+            except Exception as exc:  # what the error hook would show as a bug
+                outcome = f"bug {type(exc).__name__}"
+                import traceback
+
+                traceback.print_exc(limit=-3)
+            box = window.last_error
+            if box is not None and "(a bug)" in box.text():
+                outcome = "bug dialog"
+            if box is not None:
+                box.close()
+                box.deleteLater()
+            if outcome == "fine" and worst[0] > FREEZE:
+                outcome = "freeze"
+            out.write(json.dumps({"done": path_text, "outcome": outcome, "busy_s": round(worst[0], 3)}) + "\n")
+            out.flush()
+            settings_file().unlink(missing_ok=True)
+            window.assessment = None
+    window.close()
+    return 0
+
+
+def gui_campaign(count: int, rng: random.Random) -> collections.Counter[str]:
+    """Run the GUI child over ``count`` inputs, restarting it after a death; the outcome of each input."""
+    outcomes: collections.Counter[str] = collections.Counter()
+    busiest = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        jobs = _gui_inputs(count, rng, folder)
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(folder / "config"),
+               "XDG_DATA_HOME": str(folder / "data"), "XDG_CACHE_HOME": str(folder / "cache")}  # fmt: skip
+        results = folder / "results.jsonl"
+        remaining = jobs
+        while remaining:
+            listing = folder / "jobs.txt"
+            listing.write_text("".join(f"{kind}\t{path}\n" for kind, path in remaining), encoding="utf-8")
+            command = [sys.executable, __file__, "--gui-child", str(listing), str(results)]
+            errors = folder / "child-stderr.txt"
+            try:
+                done = subprocess.run(command, capture_output=True, env=env, preexec_fn=limited,
+                                      timeout=60 + 10 * len(remaining))  # fmt: skip
+                errors.write_bytes(done.stderr)
+                if os.environ.get("BAD_INPUTS_SHOW"):
+                    sys.stderr.write(done.stderr.decode("utf-8", "replace")[-5000:])
+                ended = f"signal {-done.returncode}" if done.returncode < 0 else None
+                if done.returncode > 0 and (b"MemoryError" in done.stderr or b"allocate" in done.stderr):
+                    ended = "memory"
+            except subprocess.TimeoutExpired:
+                ended = "hang"
+            finished, started = {}, None
+            for line in results.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                if "start" in record:
+                    started = record["start"]
+                else:
+                    finished[record["done"]] = record
+                    started = None
+            for record in finished.values():
+                busiest = max(busiest, record["busy_s"])
+            left = [(kind, path) for kind, path in remaining if str(path) not in finished]
+            if started is not None:  # the input the child died on
+                finished[started] = {"outcome": ended or "exit without result", "busy_s": 0.0}
+                left = [(kind, path) for kind, path in left if str(path) != started]
+            elif left:
+                left = left[1:]  # died between inputs: count the next one as the cause, so the run moves on
+            for kind, path in remaining:
+                record = finished.get(str(path))
+                if record is not None:
+                    outcomes[f"{kind}: {record['outcome']}"] += 1
+            results.write_text("", encoding="utf-8")
+            remaining = left
+    print(f"    the UI thread was busy at most {busiest:.2f} s at once")
+    return outcomes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep the inputs that found a defect here")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="CLI runs at once")
+    parser.add_argument("--gui", action="store_true", help="open hostile inputs in the window instead")
+    parser.add_argument("--gui-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.gui_child:
+        return gui_child(*args.gui_child)
     rng = random.Random(args.seed)
+    if args.gui:
+        started = time.perf_counter()
+        seen = gui_campaign(args.count, rng)
+        print(f"{args.count} GUI inputs in {time.perf_counter() - started:.0f} s (seed {args.seed}): "
+              + ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())))  # fmt: skip
+        return 0 if all(k.endswith(": fine") for k in seen) else 1
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     outcomes: collections.Counter[str] = collections.Counter()
     defects: list[tuple[str, str, str]] = []
@@ -196,7 +431,7 @@ def main() -> int:
             path = Path(tmp) / f"{number}-{kind}{suffix}"
             path.write_bytes(mutate(seed, rng))
             jobs.append((kind, path, arguments(str(path))))
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        with ThreadPoolExecutor(max_workers=args.workers) as pool:
             results = list(pool.map(lambda job: run(job[2], env), jobs))
         for (kind, path, _), (outcome, _wall) in zip(jobs, results, strict=True):
             outcomes[outcome] += 1

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from databorder import TOOL_NAME, __version__
 from databorder.endpoints import build_endpoints
-from databorder.errors import DataBorderError
+from databorder.errors import CancelledError, DataBorderError
 from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
 from databorder.nameserver import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
@@ -244,6 +244,7 @@ class _Run:
             nameserver=self.options.nameserver,
             timeout=self.options.dns_timeout,
             use_dns=self.dns_usable and not self.options.offline,
+            cancelled=lambda: self.progress.cancelled,
         )
         for host, addresses in learnt.items():
             self.addresses.setdefault(host, addresses)
@@ -351,6 +352,8 @@ def assess_request(
     )
     if on_collected is not None:
         on_collected(collected)
+    if not collected.observations and progress.cancelled:
+        raise CancelledError("cancelled before anything was gathered; nothing was assessed")
     if not collected.observations:
         problems = "; ".join([*collected.notes, *collected.problems][:3])  # e.g. names below the relevance threshold
         raise DataBorderError(

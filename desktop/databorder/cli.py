@@ -7,6 +7,7 @@ Exit codes (also in ``databorder --help`` and README):
   3  nothing could be assessed: an input file, rule pack or database could not be used
   4  an assessment was written but is incomplete (skipped input lines, unreachable DNS, cancelled)
  70  an internal error (a bug); the details are in the log file
+130  cancelled (Ctrl-C) before anything was gathered, or a second Ctrl-C: nothing was written
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from databorder import TOOL_NAME, __version__
-from databorder.errors import DataBorderError
+from databorder.errors import CancelledError, DataBorderError
 from databorder.logs import setup_logging
 from databorder.model import Assessment
 from databorder.options import HelpFormatter
@@ -34,6 +35,7 @@ EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_INCOMPLETE = 4
 EXIT_INTERNAL = 70
+EXIT_CANCELLED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C stopped
 VERDICT_ORDER = ("allow", "review", "prohibit")
 
 EPILOG = """exit codes:
@@ -43,6 +45,7 @@ EPILOG = """exit codes:
   3   nothing could be assessed: an input file, rule pack or database could not be used
   4   an assessment was made but is incomplete (skipped input lines, unreachable DNS, cancelled)
   70  internal error; details are in the log file
+  130 cancelled by Ctrl-C before anything was gathered, or by a second Ctrl-C; nothing was written
 """
 
 if TYPE_CHECKING:
@@ -751,13 +754,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return gui_main([args.file] if args.file else [])
         parser.error(f"unknown command {args.command!r}")
+    except CancelledError as exc:
+        print(f"databorder: {exc}", file=sys.stderr)
+        return EXIT_CANCELLED
     except DataBorderError as exc:
         log.info("refused: %s", exc)
         print(f"databorder: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("databorder: aborted", file=sys.stderr)
-        return 130
+        print("databorder: aborted; nothing was written", file=sys.stderr)
+        return EXIT_CANCELLED
     except Exception:
         log.exception("internal error")
         where = f"; details are in {log_file}" if log_file else ""

@@ -42,5 +42,9 @@ class ProcessAccessError(DataBorderError):
     """A process to watch is gone, or its sockets may not be read by this user."""
 
 
+class CancelledError(DataBorderError):
+    """The user cancelled before anything was gathered: there is nothing to assess, and nothing is written."""
+
+
 class ResourceError(DataBorderError):
     """Data that ships with DataBorder is missing or damaged (a broken installation)."""

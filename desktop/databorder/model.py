@@ -18,6 +18,8 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import math
+import sys
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -623,7 +625,8 @@ class Assessment:
             raise ValueError("an assessment must be a JSON object")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ValueError(f"unsupported assessment schema_version {version!r} (this build reads {SCHEMA_VERSION})")
+            shown = repr(version)[:40]
+            raise ValueError(f"unsupported assessment schema_version {shown} (this build reads {SCHEMA_VERSION})")
         return from_jsonable(cls, data)
 
 
@@ -671,6 +674,9 @@ def _hints(cls: type) -> dict[str, Any]:
 _JSON_TYPES: dict[type, str] = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
+_FLOAT_MAX = int(sys.float_info.max)
+
+
 def _convert(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
@@ -687,11 +693,16 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
         return from_jsonable(tp, value, where)
     if origin is typing.Literal:
         if value not in get_args(tp):
-            raise ValueError(f"{where}: {value!r} is not one of {', '.join(map(repr, get_args(tp)))}")
+            shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:80]}… ({len(repr(value)):,} characters)"
+            raise ValueError(f"{where}: {shown} is not one of {', '.join(map(repr, get_args(tp)))}")
         return value
     if tp in _JSON_TYPES:
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > _FLOAT_MAX:
+                raise ValueError(f"{where} is a number too large to be one ({len(str(abs(value)))} digits)")
             return float(value)
+        if tp is float and isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{where} must be a finite number, not {value}")
         if tp is int and isinstance(value, float) and value.is_integer():
             return int(value)  # JSON does not tell 60 from 60.0, and neither does JSON Schema's "integer"
         if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):

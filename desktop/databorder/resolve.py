@@ -190,9 +190,16 @@ def resolve_names(
 
 
 def reverse_names(
-    addresses: Sequence[str], nameserver: Nameserver | None, *, timeout: float = DEFAULT_TIMEOUT
+    addresses: Sequence[str],
+    nameserver: Nameserver | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    cancelled: CancelCheck | None = None,
 ) -> dict[str, str | None]:
-    """The PTR name of each address (None where there is none), asked concurrently; no hostname is sent."""
+    """The PTR name of each address (None where there is none, or not asked: cancelled), asked concurrently.
+
+    No hostname is sent.
+    """
 
     async def run() -> dict[str, str | None]:
         resolver = make_resolver(nameserver, timeout=timeout)
@@ -207,8 +214,12 @@ def reverse_names(
             names = [rdata.target.to_text(omit_final_dot=True).lower() for rdata in answer]
             return names[0] if names else None
 
-        found = await asyncio.gather(*(one(a) for a in addresses))
-        return dict(zip(addresses, found, strict=True))
+        tasks = [asyncio.ensure_future(one(a)) for a in addresses]
+        watcher = asyncio.ensure_future(_watch_cancel(tasks, cancelled)) if cancelled is not None else None
+        found = await asyncio.gather(*tasks, return_exceptions=True)
+        if watcher is not None:
+            watcher.cancel()
+        return {a: name if isinstance(name, str) else None for a, name in zip(addresses, found, strict=True)}
 
     return asyncio.run(run())
 
@@ -224,6 +235,7 @@ def name_addresses(
     nameserver: Nameserver | None,
     timeout: float = DEFAULT_TIMEOUT,
     use_dns: bool = True,
+    cancelled: CancelCheck | None = None,
 ) -> tuple[list[Endpoint], dict[str, tuple[str, ...]]]:
     """Give addresses seen live or in a capture without a name the host they belong to, where it is sure.
 
@@ -246,10 +258,10 @@ def name_addresses(
     learnt: dict[str, tuple[str, ...]] = {}
     resolutions: dict[str, Resolution] = {}
     if unnamed and use_dns:
-        ptr = reverse_names(unnamed, nameserver, timeout=timeout)
+        ptr = reverse_names(unnamed, nameserver, timeout=timeout, cancelled=cancelled)
         candidates = sorted({name for name in ptr.values() if name})
-        if candidates:
-            _, forward = resolve_names(candidates, nameserver, timeout=timeout)
+        if candidates and not (cancelled is not None and cancelled()):
+            _, forward = resolve_names(candidates, nameserver, timeout=timeout, cancelled=cancelled)
             for address, name in ptr.items():
                 if name and address in forward[name].addresses:
                     names[address] = (name, f"named {name}: its PTR name, which resolves back to it")

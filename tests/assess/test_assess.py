@@ -261,7 +261,11 @@ def test_assess_paths_assesses_each_app_keeps_it_and_stops_starting_more_once_ca
 
         @property
         def cancelled(self) -> bool:
-            return (APPS_STAGE, 1, 4) in self.reports
+            # Once the first app's files are scanned: a cancel stops a scan at once, keeping what it gathered.
+            if (APPS_STAGE, 1, 4) not in self.reports:
+                return False
+            after = self.reports[self.reports.index((APPS_STAGE, 1, 4)) + 1 :]
+            return any(stage == "collect" and total and done == total for stage, done, total in after)
 
     results = assess_paths([empty, *apps], TargetRequest(), AssessOptions(offline=True), StopAfterFirst())
     assert [r.path for r in results] == [empty, apps[0]]

@@ -70,7 +70,9 @@ def test_neighbours_come_from_the_cache_until_it_expires(httpserver: HTTPServer,
     # A new client reads the cache from disk; an expired entry is asked again.
     assert client(httpserver, tmp_path).lookup("198.51.100.8").cached
     cache = RdapCache(tmp_path / "rdap.json", max_age_days=1)
-    assert cache.find(ipaddress.ip_address("198.51.100.8"), now=time.time() + 2 * 86400) is None
+    server = httpserver.url_for("/rdap/")
+    assert cache.find(ipaddress.ip_address("198.51.100.8"), server=server) is not None
+    assert cache.find(ipaddress.ip_address("198.51.100.8"), server=server, now=time.time() + 2 * 86400) is None
 
 
 def test_queries_to_one_registry_are_spaced(httpserver: HTTPServer, tmp_path: Path) -> None:
@@ -263,14 +265,109 @@ def test_a_redirect_is_followed_only_to_https_and_a_local_one_is_followed(
     assert client(httpserver, tmp_path).lookup("192.0.2.21").organisation == "Example BV"
 
 
-def test_an_answer_claiming_a_huge_range_is_used_once_not_cached_for_every_address(
-    httpserver: HTTPServer, tmp_path: Path
+@pytest.mark.parametrize(
+    ("start", "end", "address", "sentence"),
+    [
+        ("0.0.0.0", "255.255.255.255", "198.51.100.30", "claims 0.0.0.0 – 255.255.255.255, wider than the /8"),
+        ("128.0.0.0", "255.255.255.255", "198.51.100.30", "wider than the /8"),
+        ("198.0.0.0", "199.0.0.0", "198.51.100.30", "wider than the /8"),  # a /8 and one address more
+        ("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db8::30", "wider than the /12"),
+        ("203.0.113.0", "203.0.113.255", "198.51.100.30", "which does not hold 198.51.100.30"),
+        ("198.51.100.0", "2001:db8::", "198.51.100.30", "has no valid address range"),
+        ("198.51.100.255", "198.51.100.0", "198.51.100.30", "has no valid address range"),
+    ],
+)
+def test_an_answer_claiming_an_implausible_range_is_refused_and_not_cached(
+    httpserver: HTTPServer, tmp_path: Path, start: str, end: str, address: str, sentence: str
 ) -> None:
-    httpserver.expect_request("/rdap/ip/198.51.100.30").respond_with_json(network("0.0.0.0", "255.255.255.255"))
+    httpserver.expect_request(f"/rdap/ip/{address}").respond_with_json(network(start, end))
+    rdap = client(httpserver, tmp_path)
+    found = rdap.lookup(address)
+    assert found.error is not None and sentence in found.error and found.organisation is None
+    assert not RdapCache(tmp_path / "rdap.json").entries
+    neighbour = str(ipaddress.ip_address(address) + 1)
+    httpserver.expect_request(f"/rdap/ip/{neighbour}").respond_with_json(network(neighbour, neighbour))
+    assert not rdap.lookup(neighbour).cached  # asked, not taken from the refused answer
+    assert len(httpserver.log) == 2
+
+
+def test_a_plausible_wide_range_is_cached_for_its_neighbours(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/rdap/ip/198.51.100.30").respond_with_json(network("198.0.0.0", "198.255.255.255"))
     rdap = client(httpserver, tmp_path)
     assert rdap.lookup("198.51.100.30").organisation == "Example BV"
-    httpserver.expect_request("/rdap/ip/203.0.113.30").respond_with_json(network("203.0.113.0", "203.0.113.255"))
-    assert not rdap.lookup("203.0.113.30").cached  # asked, not taken from the /0 answer
+    assert rdap.lookup("198.18.0.1").cached  # a /8, as IANA hands a registry: plausible
+
+
+def test_the_cache_is_keyed_by_the_server_asked(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """A range one server claimed never answers a lookup sent to another server."""
+    httpserver.expect_request("/rdap/ip/198.51.100.7").respond_with_json(
+        network("198.51.100.0", "198.51.100.255", org="First Registry Customer")
+    )
+    other = HTTPServer(host="127.0.0.1", port=0)
+    other.start()
+    try:
+        other.expect_request("/rdap/ip/198.51.100.8").respond_with_json(
+            network("198.51.100.0", "198.51.100.255", org="Second Registry Customer")
+        )
+        first = client(httpserver, tmp_path)
+        assert first.lookup("198.51.100.7").organisation == "First Registry Customer"
+        second = client(other, tmp_path)  # the same cache file
+        found = second.lookup("198.51.100.8")
+        assert not found.cached and found.organisation == "Second Registry Customer"
+        assert len(other.log) == 1
+        # Each server's answer now serves its own neighbours.
+        assert client(httpserver, tmp_path).lookup("198.51.100.9").organisation == "First Registry Customer"
+        assert client(other, tmp_path).lookup("198.51.100.9").organisation == "Second Registry Customer"
+        assert len(httpserver.log) == 1 and len(other.log) == 1
+        servers = {e.server for e in RdapCache(tmp_path / "rdap.json").entries}
+        assert servers == {httpserver.url_for("/rdap/"), other.url_for("/rdap/")}
+    finally:
+        other.clear()
+        other.stop()
+
+
+def test_a_cache_file_holds_only_what_databorder_would_have_stored(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """Entries without a server (the first format), of the wrong shape or with an implausible range are dropped."""
+    server = httpserver.url_for("/rdap/")
+    good = {"network_name": "GOOD", "organisation": "Good BV", "url": "https://rdap.example.test/ip/198.51.100.1"}
+    entries = [
+        {"network": "0.0.0.0/0", "fetched": time.time(), "registration": {"organisation": "Everyone"}},
+        {"server": server, "network": "0.0.0.0/0", "fetched": time.time(), "registration": {"organisation": "All"}},
+        {"server": server, "network": "2001:db8::/8", "fetched": time.time(), "registration": {}},
+        {"server": server, "network": "198.51.100.0/24", "fetched": "yesterday", "registration": {}},
+        {"server": server, "network": "198.51.100.0/24", "fetched": time.time(), "registration": {"rir": 7}},
+        {"server": server, "network": [1], "fetched": time.time(), "registration": {}},
+        "not an entry",
+        {"server": server, "network": "198.51.100.0/24", "fetched": time.time(), "registration": good},
+    ]
+    (tmp_path / "rdap.json").write_text(json.dumps({"entries": entries}), encoding="utf-8")
+    cache = RdapCache(tmp_path / "rdap.json")
+    assert [(e.server, str(e.network)) for e in cache.entries] == [(server, "198.51.100.0/24")]
+    found = client(httpserver, tmp_path).lookup("198.51.100.1")
+    assert found.cached and found.organisation == "Good BV"
+    httpserver.expect_request("/rdap/ip/203.0.113.1").respond_with_json(network("203.0.113.0", "203.0.113.255"))
+    assert not client(httpserver, tmp_path).lookup("203.0.113.1").cached  # not from the dropped /0 entries
+
+
+def test_the_cache_keeps_at_most_its_bound_newest_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from databorder.attribute import rdap as module
+
+    monkeypatch.setattr(module, "MAX_CACHE_ENTRIES", 3)
+    cache = RdapCache(tmp_path / "rdap.json")
+    for last in range(5):
+        cache.store(ipaddress.ip_network(f"192.0.2.{last}/32"), {"organisation": str(last)}, server="https://a.test/")
+    kept = RdapCache(tmp_path / "rdap.json").entries
+    assert [str(e.network) for e in kept] == ["192.0.2.2/32", "192.0.2.3/32", "192.0.2.4/32"]
+    with pytest.raises(ValueError, match="wider than any registry allocates"):
+        cache.store(ipaddress.ip_network("0.0.0.0/0"), {}, server="https://a.test/")
+
+
+@pytest.mark.parametrize("content", [b"{", b"[1, 2]", b'{"entries": 5}', b"\xff\xfe", b"[" * 100_000])
+def test_a_damaged_cache_file_is_ignored(httpserver: HTTPServer, tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "rdap.json").write_bytes(content)
+    assert RdapCache(tmp_path / "rdap.json").entries == []
+    httpserver.expect_request("/rdap/ip/192.0.2.60").respond_with_json(network("192.0.2.0", "192.0.2.255"))
+    assert client(httpserver, tmp_path).lookup("192.0.2.60").organisation == "Example BV"
 
 
 def test_an_oversized_answer_is_not_read_whole(httpserver: HTTPServer, tmp_path: Path) -> None:

@@ -475,3 +475,92 @@ def test_a_policy_forbidding_online_enrichment_refuses_probe(capsys: pytest.Capt
     write_policy("[enrichment]\nonline = false\n")
     code, _, err = run(capsys, "assess", "x.test", "--offline", "--probe")
     assert code == 3 and "turned off by your organisation" in err and "Traceback" not in err
+
+
+def _interrupt_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> float:
+    """Send SIGINT once ``ready()`` (the process is busy), and return the seconds it took to exit after it."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + 30
+    while not ready():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "never got busy"
+        time.sleep(0.02)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=10)
+    return time.monotonic() - sent
+
+
+def _reading(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open and has read into it (its file position, from /proc)."""
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        for fd in fds.iterdir():
+            if fd.readlink() == path:
+                info = (Path(f"/proc/{pid}/fdinfo") / fd.name).read_text()
+                return int(info.split("pos:")[1].split()[0]) > 0
+    except (OSError, ValueError, IndexError):
+        return False
+    return False
+
+
+def _assess_process(*args: str) -> subprocess.Popen[bytes]:
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "desktop")}
+    return subprocess.Popen([sys.executable, "-m", "databorder", "assess", *args, "-q"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+
+
+def test_ctrl_c_mid_capture_stops_within_a_second_and_writes_a_partial_report(
+    tmp_path: Path, fixture_dbs: FixtureDatabases
+) -> None:
+    log = tmp_path / "access.log"
+    line = "1700000000.000 120 10.0.0.1 TCP_TUNNEL/200 5000 CONNECT api{}.vendor.test:443 - HIER_DIRECT/203.0.113.9 -\n"
+    log.write_text("".join(line.format(n // 1000) for n in range(200_000)), encoding="utf-8")  # 21 MB, ~2 s
+    out = tmp_path / "a.json"
+    process = _assess_process("--capture", str(log), "--offline", *db_args(fixture_dbs), "--json", str(out))
+    took = _interrupt_when(process, lambda: _reading(process.pid, log))
+    _, err = process.communicate()
+    assert took < 1.0, err
+    assert process.returncode == 4, err  # EXIT_INCOMPLETE: an assessment was written, marked partial
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["complete"] is False and saved["verdict"] != "allow"
+    assert 0 < len(saved["endpoints"]) < 200
+    assert any("reading was cancelled after" in w for w in saved["warnings"])
+    assert any("cancelled by the user" in w for w in saved["warnings"])
+    assert "Traceback" not in err.decode()
+
+
+def test_ctrl_c_while_dns_waits_stops_within_a_second(tmp_path: Path, fixture_dbs: FixtureDatabases) -> None:
+    from tests.helpers.dns_servers import ProbeOnlyNameserver
+
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text("".join(f"h{n}.slow.test\n" for n in range(50)), encoding="utf-8")
+    out = tmp_path / "a.json"
+    with ProbeOnlyNameserver() as server:  # answers the probe, then swallows every query
+        process = _assess_process("--hosts", str(hosts), "--nameserver", server.nameserver, "--dns-timeout", "20",
+                                  *db_args(fixture_dbs), "--json", str(out))  # fmt: skip
+        took = _interrupt_when(process, lambda: server.swallowed > 0)
+        _, err = process.communicate()
+    assert took < 1.0, err
+    assert process.returncode == 4, err
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["complete"] is False and len(saved["endpoints"]) == 50
+    assert any("cancelled by the user while resolving" in w for w in saved["warnings"])
+
+
+def test_ctrl_c_before_anything_was_gathered_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+    har = tmp_path / "inline.har"
+    entry = json.dumps({"request": {"method": "GET", "url": "data:text/plain," + "x" * 2000}})
+    har.write_text('{"log": {"version": "1.2", "creator": {"name": "t"}, "entries": [' + ",".join([entry] * 10_000)
+                   + "]}}", encoding="utf-8")  # fmt: skip  # 20 MB of inline data: no endpoint in it
+    out = tmp_path / "a.json"
+    process = _assess_process("--capture", str(har), "--offline", "--json", str(out))
+    took = _interrupt_when(process, lambda: _reading(process.pid, har))
+    _, err = process.communicate()
+    assert took < 1.0, err
+    assert process.returncode == 130, err
+    assert "cancelled before anything was gathered" in err.decode() and not out.exists()

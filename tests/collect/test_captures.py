@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from databorder.collect.captures import detect_format, read_capture
 from databorder.errors import CaptureFormatError, DataBorderError
 from tests.collect.test_logs import SQUID, ZEEK_DNS
+from tests.helpers.fuzz import FUZZ, bounded, mutated
 from tests.helpers.packets import app_session, ethernet, write_pcap
 
 
@@ -86,3 +87,23 @@ def test_binary_data_is_refused_in_one_sentence_not_read_as_hosts(tmp_path: Path
     with pytest.raises(CaptureFormatError, match=r"blob\.bin: is binary data, not a capture, log or host list \(a "
                        r"Windows executable\)$"):  # fmt: skip
         read_capture(path)
+
+
+@FUZZ
+@given(
+    st.sampled_from(["hosts", "har", "pcap", "squid", "zeek", "csv"]).flatmap(
+        lambda k: st.tuples(st.just(k), mutated(k))
+    )
+)
+def test_fuzz_every_capture_reader_raises_only_its_sentences(tmp_path: Path, case: tuple[str, bytes]) -> None:
+    """Damaged seeds of each capture kind, read as detected and as their own format: a result or a sentence."""
+    kind, data = case
+    path = tmp_path / "fuzz.input"
+    path.write_bytes(data)
+    fmt = {"hosts": "hosts", "har": "har", "pcap": "pcap", "squid": "squid", "zeek": "zeek", "csv": "csv"}[kind]
+    for chosen in (None, fmt):
+        found = bounded(lambda: read_capture(path, chosen))  # noqa: B023
+        if found is not None:
+            observations, problems, _ = found
+            assert all(o.host or o.ip for o in observations)
+            assert all(p.message for p in problems)

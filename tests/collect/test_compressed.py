@@ -87,3 +87,17 @@ def test_buffered_reads_of_any_size_see_the_same_bytes(tmp_path: Path) -> None:
             out.write(chunk)
             size = size * 3 % 70_001 + 1
     assert out.getvalue() == plain
+
+
+def test_a_deflate_stream_with_an_invalid_lookback_is_a_sentence_not_an_internal_error(tmp_path: Path) -> None:
+    """The bad-input campaign's gzip log: isal raises IsalError (not an OSError) on an invalid lookback distance."""
+    path = tmp_path / "access.log.gz"
+    path.write_bytes(bytes.fromhex(
+        "1f8b080034c2001b5b33316d0d116b02ff33343780023d205600024323030543200f080d15429c03e24342fdfc5c7df48d80d2a6"
+        "2035cefe40be7388426241a65e596a5e4a7e915e496a7189958989b182ae8287a76b50bc8b67105005508b31c81443633d4b055d"
+        "2ec351ab46ad1ab56ad4aa51ab46ad1ab56af85b050066c300055c080000"
+    ))  # fmt: skip
+    with open_input(path) as handle:
+        handle.read()
+        problems = input_problems(handle, str(path))
+    assert len(problems) == 1 and "its gzip compression is damaged or cut short" in problems[0].message

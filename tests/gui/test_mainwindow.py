@@ -133,6 +133,28 @@ def test_cancel_mid_run_keeps_what_was_gathered(
     assert window.last_error is not None and window.last_error.objectName() == "incompleteDialog"
 
 
+def test_cancel_mid_capture_stops_the_read_within_a_second(
+    qtbot: QtBot, window: MainWindow, fixture_dbs: FixtureDatabases, tmp_path: Path
+) -> None:
+    import time
+
+    save_settings({"offline": True, "country_db": fixture_dbs.country, "asn_db": fixture_dbs.asn})
+    log = tmp_path / "access.log"
+    line = "1700000000.000 120 10.0.0.1 TCP_TUNNEL/200 5000 CONNECT api{}.vendor.test:443 - HIER_DIRECT/203.0.113.9 -\n"
+    log.write_text("".join(line.format(n // 1000) for n in range(300_000)), encoding="utf-8")  # 32 MB, seconds
+    window.picker.choose(TargetRequest(captures=(log,)), "a big proxy log")
+    qtbot.mouseClick(window.picker.assess_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.running, timeout=5000)
+    qtbot.wait(300)  # reading
+    qtbot.mouseClick(window.running.cancel, Qt.MouseButton.LeftButton)
+    clicked = time.monotonic()
+    qtbot.waitUntil(lambda: window.assessment is not None, timeout=5000)
+    assert time.monotonic() - clicked < 1.0
+    assert window.assessment is not None and window.assessment.complete is False
+    assert any("reading was cancelled after" in w for w in window.assessment.warnings)
+    assert 0 < window.results.model.rowCount() < 300
+
+
 def error_text(window: MainWindow) -> str:
     box = window.last_error
     assert isinstance(box, QMessageBox)
@@ -383,3 +405,64 @@ def test_the_cloud_ranges_update_from_settings_runs_in_the_background_without_an
     qtbot.waitUntil(lambda: not window.operations.kinds(), timeout=10_000)
     assert "Cloud ranges of 2026-11-20 now in use" in window.statusBar().currentMessage()
     assert any(d.kind == "cloud" and d.ref and "2026-11-20" in d.ref.source for d in window.databases())
+
+
+@pytest.mark.parametrize("field", ["roles", "operator", "basis"])
+def test_a_saved_assessment_with_a_ten_megabyte_name_opens_at_once(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, field: str
+) -> None:
+    """A 10 MB operator name held the UI thread for a minute in the table; a 10 MB role or basis, in the error."""
+    import json
+    import time
+
+    from tests.helpers.assessments import full_assessment
+
+    data = json.loads(full_assessment().to_json())
+    endpoint = next(e for e in data["endpoints"] if e.get("service"))
+    huge = "y" * 10_000_000
+    if field == "roles":
+        endpoint["roles"] = [huge]
+    else:
+        endpoint["service"][field] = huge
+    saved = tmp_path / "hostile.json"
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    started = time.monotonic()
+    window.open_path(saved)
+    qtbot.wait(50)  # the table and the detail pane paint
+    assert time.monotonic() - started < 3.0  # reading 10 MB of JSON is most of it
+    if field in ("roles", "basis"):  # not one of the roles or bases: refused in a sentence, not quoting 10 MB
+        assert window.last_error is not None and window.last_error.objectName() == "errorDialog"
+        text = window.last_error.text() + window.last_error.detailedText()
+        assert "(a bug)" not in text and len(text) < 2000 and "is not one of" in text
+    else:
+        assert window.assessment is not None
+        assert window.last_error is None or window.last_error.objectName() == "incompleteDialog"
+        texts = [window.results.model.index(r, c).data() for r in range(window.results.model.rowCount())
+                 for c in range(window.results.model.columnCount())]  # fmt: skip
+        assert max(len(t) for t in texts if t) < 400
+
+
+def test_a_saved_assessment_of_hundreds_of_megabytes_is_read_off_the_ui_thread(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 240 MB damaged file held the UI thread for 2.5 s being read; big files are read in the background."""
+    import time
+
+    from databorder.gui import mainwindow
+    from tests.helpers.assessments import full_assessment
+
+    monkeypatch.setattr(mainwindow, "OPEN_IN_BACKGROUND", 1000)  # so that a small file shows the way
+    saved = tmp_path / "big.json"
+    saved.write_text(full_assessment().to_json(), encoding="utf-8")
+    started = time.monotonic()
+    window.open_path(saved)
+    assert window.assessment is None and window.operations.busy(mainwindow.OPEN)  # returned at once
+    assert time.monotonic() - started < 0.5
+    qtbot.waitUntil(lambda: window.assessment is not None, timeout=5000)
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(full_assessment().to_json() * 3, encoding="utf-8")
+    window.open_path(damaged)
+    qtbot.waitUntil(lambda: window.last_error is not None and window.last_error.objectName() == "errorDialog",
+                    timeout=5000)  # fmt: skip
+    box = window.last_error
+    assert box is not None and "not a DataBorder assessment" in box.text()

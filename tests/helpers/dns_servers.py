@@ -27,6 +27,9 @@ import dns.message
 import dns.name
 import dns.query
 import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 5.0  # seconds dnsmasq gets to answer its first query; 20,000 names take under 1 s
@@ -336,6 +339,33 @@ class SilentNameserver(_UdpThreadServer):
 
     def answer(self, data: bytes) -> bytes | None:
         return None
+
+
+class ProbeOnlyNameserver(_UdpThreadServer):
+    """Answers the root zone's NS query (DataBorder's reachability probe) and swallows every other query.
+
+    A resolver whose upstream hangs: it looks alive, then each name waits for the whole timeout. Counts the
+    queries it swallowed, so a test can see that none are sent after a cancel. UDP only.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.swallowed = 0
+
+    def answer(self, data: bytes) -> bytes | None:
+        try:
+            query = dns.message.from_wire(data)
+        except dns.exception.DNSException:
+            return None
+        question = query.question[0] if query.question else None
+        if question is None or question.name != dns.name.root or question.rdtype != dns.rdatatype.NS:
+            self.swallowed += 1
+            return None
+        response = dns.message.make_response(query)
+        response.answer.append(
+            dns.rrset.from_text(dns.name.root, 3600, dns.rdataclass.IN, dns.rdatatype.NS, "a.root-servers.test.")
+        )
+        return response.to_wire()
 
 
 async def _read_tcp_message(reader: asyncio.StreamReader) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from databorder.errors import DataBorderError
@@ -19,6 +20,7 @@ from databorder.options import (
     parse_duration,
     save_settings,
 )
+from tests.helpers.fuzz import FUZZ, bounded, mutated
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -127,3 +129,12 @@ def test_unknown_saved_keys_are_ignored_so_older_versions_read_newer_files(tmp_p
     path = tmp_path / "settings.json"
     path.write_text('{"offline": true, "from_the_future": 1, "all_names": true}', encoding="utf-8")
     assert load_settings(path) == {"offline": True}  # all_names is per run, never saved
+
+
+@FUZZ
+@hypothesis.given(mutated("settings"))
+def test_fuzz_damaged_saved_settings_are_read_or_refused_with_a_sentence(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(data)
+    found = bounded(lambda: load_settings(path))
+    assert found is None or isinstance(found, dict)

@@ -6,11 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from databorder.cli import main
 from databorder.nameserver import Nameserver
 from databorder.orgpolicy import OrgPolicy, OrgPolicyError, load_org_policy
 from tests.conftest import DnsZone, FixtureDatabases
+from tests.helpers.fuzz import FUZZ, bounded, mutated
 from tests.helpers.orgpolicy import write_policy
 from tests.helpers.schema import check_assessment
 
@@ -112,3 +114,12 @@ def test_a_broken_policy_stops_the_cli_with_a_sentence(capsys: pytest.CaptureFix
     write_policy("[packs]\nmandatory = 'one'\n")
     assert main(["assess", "x.test", "--offline"]) == 3
     assert "policy.toml, line 2: [packs] mandatory must be a list of pack ids" in capsys.readouterr().err
+
+
+@FUZZ
+@given(mutated("policy"))
+def test_fuzz_a_damaged_policy_is_read_or_refused_with_a_sentence(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(data)
+    found = bounded(lambda: load_org_policy(path))
+    assert found is None or isinstance(found, OrgPolicy)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from databorder.errors import RulePackError
 from databorder.policy import available_packs, find_pack, load_pack, load_packs
+from tests.helpers.fuzz import FUZZ, bounded, mutated
 
 GOOD = """\
 [pack]
@@ -311,3 +312,12 @@ def test_broken_cloud_region_sets_and_rules(tmp_path: Path, sets: str, facet: st
     path = write(tmp_path, pack_text("p", CLOUD_RULE.format(facet=facet) + f"[sets]\n{sets}\n"))
     with pytest.raises(RulePackError, match=re.escape(fragment)):
         load_pack(path)
+
+
+@FUZZ
+@given(mutated("pack"))
+def test_fuzz_a_damaged_pack_loads_or_raises_a_rule_pack_error(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.toml"
+    path.write_bytes(data)
+    pack = bounded(lambda: load_pack(path))
+    assert pack is None or pack.rules is not None

@@ -107,11 +107,11 @@ class CountryDatabase(_MmdbFile):
         try:
             for ip in ips:
                 record = lookup(ip)
-                if not record:
+                if not isinstance(record, Mapping) or not record:
                     found.append(None)
                 else:
-                    found.append(record.get("country_code") if flat else _maxmind_country(record))
-        except InvalidDatabaseError as exc:
+                    found.append(_code(record.get("country_code")) if flat else _maxmind_country(record))
+        except _DAMAGED as exc:
             raise self._corrupt(ip, exc) from None
         return found
 
@@ -140,11 +140,15 @@ class AsnDatabase(_MmdbFile):
         try:
             for ip in ips:
                 record = lookup(ip)
-                if not record:
+                if not isinstance(record, Mapping) or not record:
                     found.append(unknown)
-                else:
-                    found.append((record.get("autonomous_system_number"), record.get("autonomous_system_organization")))
-        except InvalidDatabaseError as exc:
+                    continue
+                number, name = record.get("autonomous_system_number"), record.get("autonomous_system_organization")
+                found.append((
+                    number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else None,
+                    name[:200] if isinstance(name, str) else None,
+                ))  # fmt: skip
+        except _DAMAGED as exc:
             raise self._corrupt(ip, exc) from None
         return found
 
@@ -153,10 +157,17 @@ def _maxmind_country(record: Mapping[str, Any]) -> str | None:
     """The country code from a MaxMind-shaped record (Country/City), or another vendor's flat one."""
     country = record.get("country") or record.get("registered_country")
     if isinstance(country, Mapping):
-        code = country.get("iso_code")
-        return str(code) if code else None
-    code = record.get("country_code")
-    return str(code) if code else None
+        return _code(country.get("iso_code"))
+    return _code(record.get("country_code"))
+
+
+def _code(value: object) -> str | None:
+    """An ISO 3166-1 alpha-2 code as the database holds it, or None for anything else a damaged record holds."""
+    return value.upper() if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha() else None
+
+
+#: What the MaxMind reader raises on a damaged tree or record (bad UTF-8 in a string, a pointer out of range…).
+_DAMAGED = (InvalidDatabaseError, UnicodeDecodeError, ValueError, TypeError, IndexError, KeyError, RecursionError)
 
 
 def embedded_origins() -> dict[str, tuple[Path, DatabaseOrigin]]:

@@ -3,8 +3,10 @@
 It sends addresses — never host names — to the Regional Internet Registries, so it runs only when the user turns
 it on (``databorder assess --rdap``) and the organisation's policy allows it.  The registry to ask comes from
 IANA's bootstrap files shipped in resources/rdap/ (longest matching prefix, https only); a registry's redirect to
-another registry is followed.  Answers are cached on disk by the network's range (one query serves a whole
-range) with an expiry, queries to one registry are spaced by a minimum interval, and every failure (timeout, 404,
+another registry is followed.  Answers are cached on disk by the server asked and the network's range (one query
+serves a whole range, for lookups sent to that server only) with an expiry; an answer claiming a range wider
+than a registry is allocated (a /0, anything wider than a /8 or an IPv6 /12) or one not holding the address is
+refused, not cached; queries to one registry are spaced by a minimum interval, and every failure (timeout, 404,
 5xx, 429, malformed JSON) becomes a :class:`~databorder.model.Registration` carrying a sentence, never an
 exception: the assessment goes on.  The result is a separate source beside the GeoIP country, which it never
 replaces.
@@ -36,6 +38,7 @@ import requests
 
 from databorder.endpoints import sent_safely
 from databorder.errors import ResourceError
+from databorder.inputs import MB, read_bounded
 from databorder.model import Endpoint, Registration
 from databorder.resources import resource_path
 
@@ -146,13 +149,24 @@ class DomainRegistration:
 
 @dataclass
 class _Cached:
+    server: str  # the RDAP base URL that was asked: one server's answer never serves a lookup sent to another
     network: IPNetwork
     fetched: float  # epoch seconds
-    registration: dict[str, Any]
+    registration: dict[str, str | None]
+
+
+#: At most this many answers are kept (the oldest go first); the file stays a few MB.
+MAX_CACHE_ENTRIES = 5_000
+_CACHE_LIMIT = 16 * MB
+_CACHE_FIELDS = ("network_name", "handle", "range", "organisation", "country", "rir", "url")
 
 
 class RdapCache:
-    """Answers on disk (JSON), found by the network range they cover; expired entries are ignored."""
+    """Answers on disk (JSON), found by the server asked and the network range they cover; expired ones are ignored.
+
+    The file is the user's, but it holds what servers said: an entry of the wrong shape, or one whose range no
+    registry would answer with, is dropped when the file is read, like an answer of that kind is never stored.
+    """
 
     def __init__(self, path: Path, *, max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> None:
         self.path = path
@@ -167,34 +181,54 @@ class RdapCache:
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.entries = [
-                _Cached(ipaddress.ip_network(e["network"]), float(e["fetched"]), dict(e["registration"]))
-                for e in data["entries"]
-            ]
+            data = json.loads(read_bounded(self.path, _CACHE_LIMIT))
+            entries = data["entries"] if isinstance(data, dict) else None
+            if not isinstance(entries, list):
+                raise TypeError("no list of entries")
         except FileNotFoundError:
             self.entries = []
-        except (OSError, ValueError, KeyError, TypeError):
+            return
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             log.warning("ignoring a damaged RDAP cache %s", self.path)  # it is only a cache
             self.entries = []
+            return
+        loaded = (_cached_entry(e) for e in entries[-MAX_CACHE_ENTRIES:])
+        self.entries = [e for e in loaded if e is not None]
+        if len(self.entries) < min(len(entries), MAX_CACHE_ENTRIES):
+            log.warning("ignoring %d damaged entries of the RDAP cache %s", len(entries) - len(self.entries), self.path)
 
-    def find(self, address: IPAddress, *, now: float | None = None) -> tuple[dict[str, Any], float] | None:
-        """The cached registration covering ``address`` and when it was fetched, if fresh."""
+    def find(
+        self, address: IPAddress, *, server: str, now: float | None = None
+    ) -> tuple[dict[str, str | None], float] | None:
+        """The registration ``server`` gave for the range covering ``address`` and when it was fetched, if fresh."""
         now = time.time() if now is None else now
         for entry in self.entries:
             fresh = now - entry.fetched <= self.max_age
-            if fresh and entry.network.version == address.version and address in entry.network:
+            same = entry.server == server and entry.network.version == address.version
+            if fresh and same and address in entry.network:
                 return entry.registration, entry.fetched
         return None
 
-    def store(self, network: IPNetwork, registration: dict[str, Any], *, now: float | None = None) -> None:
-        """Remember an answer for its whole range and write the cache atomically."""
-        self.entries = [e for e in self.entries if e.network != network]
-        self.entries.append(_Cached(network, time.time() if now is None else now, registration))
+    def store(
+        self,
+        network: IPNetwork,
+        registration: dict[str, str | None],
+        *,
+        server: str,
+        now: float | None = None,
+    ) -> None:
+        """Remember ``server``'s answer for its whole range and write the cache atomically."""
+        if not plausible_range(network):
+            raise ValueError(f"{network} is wider than any registry allocates")  # _answer_range refuses it first
+        self.entries = [e for e in self.entries if (e.server, e.network) != (server, network)]
+        self.entries.append(_Cached(server, network, time.time() if now is None else now, registration))
+        del self.entries[:-MAX_CACHE_ENTRIES]
         data = {
+            "version": 2,
             "entries": [
-                {"network": str(e.network), "fetched": e.fetched, "registration": e.registration} for e in self.entries
-            ]
+                {"server": e.server, "network": str(e.network), "fetched": e.fetched, "registration": e.registration}
+                for e in self.entries
+            ],
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,6 +237,23 @@ class RdapCache:
             os.replace(tmp.name, self.path)
         except OSError as exc:  # a read-only home must not stop an assessment
             log.warning("the RDAP cache %s cannot be written: %s", self.path, exc)
+
+
+def _cached_entry(entry: object) -> _Cached | None:
+    """One entry of the cache file, or None when it is not one DataBorder would have written."""
+    if not isinstance(entry, dict):
+        return None
+    server, fetched, registration = entry.get("server"), entry.get("fetched"), entry.get("registration")
+    if not isinstance(server, str) or not isinstance(fetched, int | float) or not isinstance(registration, dict):
+        return None  # entries of the first format had no server: they are asked again
+    try:
+        network = ipaddress.ip_network(entry.get("network"))  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return None
+    fields = {k: registration.get(k) for k in _CACHE_FIELDS}
+    if not plausible_range(network) or not all(v is None or isinstance(v, str) for v in fields.values()):
+        return None
+    return _Cached(server, network, float(fetched), {k: v[:200] if v else v for k, v in fields.items()})
 
 
 class RdapClient:
@@ -242,28 +293,28 @@ class RdapClient:
     def lookup(self, ip: str) -> Registration:
         """The registration of the network holding ``ip`` (from the cache when fresh)."""
         address = ipaddress.ip_address(ip)
-        cached = self.cache.find(address)
-        if cached is not None:
-            data, fetched = cached
-            return _registration(data, fetched=fetched, cached=True)
         base = self.base_override or self.bootstrap.base_url(address)
         if base is None:
             return Registration(url=None, error="no regional registry is known for this address")
+        cached = self.cache.find(address, server=base)
+        if cached is not None:
+            data, fetched = cached
+            return _registration(data, fetched=fetched, cached=True)
         url = f"{base.rstrip('/')}/ip/{address}"
-        return self._fetch(address, url)
+        return self._fetch(address, url, server=base)
 
-    def _fetch(self, address: IPAddress, url: str) -> Registration:
+    def _fetch(self, address: IPAddress, url: str, *, server: str) -> Registration:
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         answer = self.get_json(url)
         if answer.error is not None:
             return Registration(url=url, fetched=now, error=answer.error)
         try:
             parsed = parse_network(answer.data, url=answer.url)
+            network = _answer_range(answer.data, address)
         except RdapFormatError as exc:
             return Registration(url=url, fetched=now, error=str(exc))
-        network = _network_of(answer.data, address)
         if network is not None:
-            self.cache.store(network, parsed)
+            self.cache.store(network, parsed, server=server)
         return _registration(parsed, fetched=time.time(), cached=False)
 
     def get_json(self, url: str, *, missing: str = "the registry has no record for this address") -> Answer:
@@ -405,7 +456,7 @@ def add_registrations(
     return Registrations(result, notes, stopped)
 
 
-def parse_network(data: object, *, url: str) -> dict[str, Any]:
+def parse_network(data: object, *, url: str) -> dict[str, str | None]:
     """The fields DataBorder keeps from an RDAP ``ip network`` object (RFC 9083), as plain JSON values."""
     if not isinstance(data, Mapping):
         raise RdapFormatError("the registry's answer is not an RDAP object")
@@ -486,7 +537,7 @@ def _entity_card(entities: object, role: str) -> dict[str, str]:
     return {}
 
 
-def _registration(data: Mapping[str, Any], *, fetched: float, cached: bool) -> Registration:
+def _registration(data: Mapping[str, str | None], *, fetched: float, cached: bool) -> Registration:
     when = dt.datetime.fromtimestamp(fetched, dt.UTC).replace(microsecond=0).isoformat()
     return Registration(
         url=data.get("url"),
@@ -553,22 +604,44 @@ def _vcard_name(card: object) -> str | None:
     return _text(values.get("fn") or values.get("org"))
 
 
-#: The shortest prefix an RDAP answer's range may have to be cached: an IANA /8 (IPv4), a /12 (IPv6).
-_SHORTEST_PREFIX = {4: 8, 6: 12}
+#: The shortest prefix a registry allocates, so the widest range an RDAP answer may claim: an IANA /8 (IPv4) and
+#: the /12 IANA hands a registry (IPv6). A wider answer is the registries' placeholder for space they do not hold
+#: (RIPE's IANA-BLK is 0.0.0.0 - 255.255.255.255) or a lie; it says nothing of who holds the address.
+SHORTEST_PREFIX = {4: 8, 6: 12}
 
 
-def _network_of(data: Mapping[str, Any], address: IPAddress) -> IPNetwork | None:
-    """The CIDR block of the answer's start–end range holding the address, so its neighbours hit the cache."""
-    try:
-        start = ipaddress.ip_address(data["startAddress"])
-        end = ipaddress.ip_address(data["endAddress"])
-        networks: list[IPNetwork] = list(ipaddress.summarize_address_range(start, end))
-    except (KeyError, ValueError, TypeError):
+def plausible_range(network: IPNetwork) -> bool:
+    """Whether a registry could answer with ``network`` as the range of one registration."""
+    return network.prefixlen >= SHORTEST_PREFIX[network.version]
+
+
+def _answer_range(data: Mapping[str, Any], address: IPAddress) -> IPNetwork | None:
+    """The CIDR block of the answer's start–end range holding the address, so its neighbours hit the cache.
+
+    None when the answer gives no range (it is used for this address only); :class:`RdapFormatError` when the
+    range cannot be the registration of this address: wider than a registry allocates, or not holding it.
+    """
+    start_text, end_text = data.get("startAddress"), data.get("endAddress")
+    if start_text is None and end_text is None:
         return None
-    network = next((n for n in networks if n.version == address.version and address in n), None)
-    if network is not None and network.prefixlen < _SHORTEST_PREFIX[network.version]:
-        return None  # no registry hands out a block that big: such an answer is not cached for its neighbours
-    return network
+    try:
+        if not (isinstance(start_text, str) and isinstance(end_text, str)):
+            raise TypeError("not text")
+        start, end = ipaddress.ip_address(start_text), ipaddress.ip_address(end_text)
+        if start.version != end.version or int(start) > int(end):
+            raise ValueError("not a range")
+    except (ValueError, TypeError):
+        raise RdapFormatError("the registry's answer has no valid address range") from None
+    if not (start.version == address.version and int(start) <= int(address) <= int(end)):
+        raise RdapFormatError(f"the registry's answer is for {start} – {end}, which does not hold {address}")
+    widest = 1 << (start.max_prefixlen - SHORTEST_PREFIX[start.version])
+    if int(end) - int(start) + 1 > widest:
+        raise RdapFormatError(
+            f"the registry's answer claims {start} – {end}, wider than the /{SHORTEST_PREFIX[start.version]} "
+            "a registry is allocated at most; it is not a registration of this network and was refused"
+        )
+    networks: list[IPNetwork] = list(ipaddress.summarize_address_range(start, end))
+    return next(n for n in networks if address in n)
 
 
 _MAX_REDIRECTS = 3

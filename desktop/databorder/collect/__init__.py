@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal, get_args
 
 from databorder.collect.compressed import compression_note, open_decompressed
-from databorder.errors import InputFileError
-from databorder.inputs import DECOMPRESSED_LIMIT, check_regular
+from databorder.errors import DataBorderError, InputFileError
+from databorder.inputs import DECOMPRESSED_LIMIT, MB, check_regular
 from databorder.model import Evidence, Observation
 
 #: The capture formats a file can be read as (``--capture-format``); recognised from content otherwise.
@@ -34,16 +36,93 @@ class InputProblem:
         return f"{where}: {self.message}"
 
 
+class ReadCancelled(DataBorderError):
+    """The user cancelled while a file was read; raised by the file's read, caught by its reader.
+
+    Each reader keeps what it read before, as for a file cut short, and records :attr:`problem` so the
+    assessment says it is partial and where reading stopped.
+    """
+
+    def __init__(self, path: Path, offset: int, size: int) -> None:
+        share = f" ({offset / size:.0%})" if size else ""
+        self.problem = InputProblem(
+            str(path), None, f"reading was cancelled after {_amount(offset)} of {_amount(size)}{share}; "
+            "what was read before is kept, the rest of the file was not read",
+        )  # fmt: skip
+        super().__init__(str(self.problem))
+
+
+def _amount(size: int) -> str:
+    return f"{size / MB:,.1f} MB" if size >= MB else f"{size:,} bytes"
+
+
+#: What the readers of this thread (or task) ask before each read: whether the user has cancelled.
+_CANCELLED: ContextVar[Callable[[], bool] | None] = ContextVar("databorder_read_cancelled", default=None)
+#: Bytes read between two looks at the cancel flag: a read stops within milliseconds of a cancel.
+_READ_CHUNK = 256 * 1024
+
+
+@contextmanager
+def reads_cancelled_by(cancelled: Callable[[], bool]) -> Iterator[None]:
+    """Within this block, every input opened by :func:`open_input` stops with :class:`ReadCancelled` on cancel."""
+    token = _CANCELLED.set(cancelled)
+    try:
+        yield
+    finally:
+        _CANCELLED.reset(token)
+
+
+class _CancellableFile(io.RawIOBase):
+    """A file whose every read first looks at the cancel flag (the readers see an ordinary buffered file)."""
+
+    def __init__(self, raw: io.FileIO, path: Path, size: int, cancelled: Callable[[], bool]) -> None:
+        super().__init__()
+        self._raw, self._path, self._size, self._cancelled = raw, path, size, cancelled
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._raw.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._cancelled():
+            raise ReadCancelled(self._path, self._raw.tell(), self._size)
+        view = memoryview(buffer).cast("B")
+        return self._raw.readinto(view[:_READ_CHUNK]) or 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 @contextmanager
 def open_input(path: Path, *, limit: int = DECOMPRESSED_LIMIT) -> Iterator[BinaryIO]:
     """Open an input file for reading, turning OS errors into one sentence naming the file.
 
     A gzip-, zstd-, xz- or bzip2-compressed file (told by its magic bytes) is read as its decompressed stream, of
     at most ``limit`` bytes; :func:`input_problems` says afterwards whether it stopped early and why.
+
+    Inside :func:`reads_cancelled_by`, a read after a cancel raises :class:`ReadCancelled` (the compressed file's
+    reads, for a compressed one).
     """
     try:
-        check_regular(path)
-        handle = path.open("rb")
+        info = check_regular(path)
+        cancelled = _CANCELLED.get()
+        if cancelled is None:
+            handle: BinaryIO = path.open("rb")
+        else:
+            raw = io.FileIO(path, "rb")
+            handle = io.BufferedReader(_CancellableFile(raw, path, info.st_size, cancelled), 64 * 1024)
     except IsADirectoryError:
         raise InputFileError(path, "is a folder, not a file") from None
     except FileNotFoundError:

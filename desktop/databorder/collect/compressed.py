@@ -17,9 +17,9 @@ import io
 import lzma
 import sys
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from isal import igzip
+from isal import igzip, igzip_lib
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -38,8 +38,10 @@ _MAGICS = (
 )
 _BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")
 _CHUNK = 1 << 16
-#: What the decompressors raise on damaged or truncated data (``igzip`` raises ``BadGzipFile``, an OSError).
-_DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, zstd.ZstdError, ValueError)
+#: What the decompressors raise on damaged or truncated data (``igzip`` raises ``BadGzipFile``, an OSError, or, on
+#: a damaged deflate stream such as an invalid lookback distance, ``IsalError``, which is no OSError).
+_ISAL_ERROR = cast("type[Exception]", igzip_lib.IsalError)  # a class, though isal's stubs call it an instance
+_DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, zstd.ZstdError, ValueError, _ISAL_ERROR)
 
 
 def compression_of(head: bytes) -> str | None:

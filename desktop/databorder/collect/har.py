@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Protocol
 
 import ijson
 
-from databorder.collect import InputProblem, Sightings, input_problems, open_input, text_encoding
+from databorder.collect import InputProblem, ReadCancelled, Sightings, input_problems, open_input, text_encoding
 from databorder.endpoints import parse_endpoint
 from databorder.errors import CaptureFormatError, EndpointSyntaxError
 from databorder.model import Evidence, Observation
@@ -45,6 +45,8 @@ def read_har(path: Path) -> tuple[list[Observation], list[InputProblem]]:
             stream = _NumberGuard(as_utf8(handle))
             for index, entry in enumerate(ijson.items(stream, "log.entries.item", use_float=True), 1):
                 _entry(entry, index, source, sightings, problems)
+        except ReadCancelled as stop:
+            problems.append(stop.problem)
         except _HugeNumber as exc:
             problems.append(InputProblem(source, None, f"the HAR stops being readable after entry {index}: {exc}"))
         except ijson.JSONError as exc:

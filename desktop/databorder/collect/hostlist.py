@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from databorder.collect import InputProblem, input_problems, open_input, text_encoding
+from databorder.collect import InputProblem, ReadCancelled, input_problems, open_input, text_encoding
 from databorder.collect.compressed import compression_note
 from databorder.collect.pcap import PCAP_MAGICS, PCAPNG_MAGIC
 from databorder.endpoints import ParsedEndpoint, parse_endpoint
@@ -57,10 +57,13 @@ def read_host_list(path: Path) -> tuple[list[Observation], list[InputProblem]]:
         if encoding is None:
             raise InputFileError(path, f"is binary data, not a text list of hosts ({describe_binary(head)})")
         lines = _utf16_lines(handle, encoding) if encoding != "utf-8" else handle
-        for number, raw in enumerate(lines, start=1):
-            if not raw.endswith(b"\n") and compression_note(handle):
-                break  # the partial last line of a compressed list cut short: not an entry
-            _read_line(raw, number, source, observations, problems)
+        try:
+            for number, raw in enumerate(lines, start=1):
+                if not raw.endswith(b"\n") and compression_note(handle):
+                    break  # the partial last line of a compressed list cut short: not an entry
+                _read_line(raw, number, source, observations, problems)
+        except ReadCancelled as stop:
+            problems.append(stop.problem)
         problems += input_problems(handle, source)
     return observations, problems
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from databorder.collect import InputProblem, Sightings, input_problems, open_input
+from databorder.collect import InputProblem, ReadCancelled, Sightings, input_problems, open_input
 from databorder.collect.compressed import compression_note
 from databorder.endpoints import parse_endpoint
 from databorder.errors import CaptureFormatError, EndpointSyntaxError
@@ -30,18 +30,21 @@ def _lines(path: Path, problems: list[InputProblem]) -> Iterator[tuple[int, str]
     A UTF-8 byte-order mark before line 1 is dropped (spreadsheets write one), and a line end may be LF, CRLF or
     a lone CR (old Mac tools): a log with CR line ends is not read as one long line. A compressed log that stops
     early (damage, or the size limit) loses its last, partial line rather than inventing an entry from it, and
-    the reason is added to ``problems``.
+    the reason is added to ``problems``; so is where reading stopped, after a cancel.
     """
     number = 0
     with open_input(path) as handle:
-        for raw in handle:
-            if not raw.endswith(b"\n") and compression_note(handle):
-                break
-            body = raw.rstrip(b"\r\n")
-            for part in body.split(b"\r") if b"\r" in body else (body,):
-                number += 1
-                text = part.decode("utf-8", "replace")
-                yield number, text.removeprefix("\ufeff") if number == 1 else text
+        try:
+            for raw in handle:
+                if not raw.endswith(b"\n") and compression_note(handle):
+                    break
+                body = raw.rstrip(b"\r\n")
+                for part in body.split(b"\r") if b"\r" in body else (body,):
+                    number += 1
+                    text = part.decode("utf-8", "replace")
+                    yield number, text.removeprefix("\ufeff") if number == 1 else text
+        except ReadCancelled as stop:
+            problems.append(stop.problem)
         problems += input_problems(handle, str(path))
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from databorder.collect import InputProblem, Sightings, input_problems, open_input
+from databorder.collect import InputProblem, ReadCancelled, Sightings, input_problems, open_input
 from databorder.collect.dnswire import TcpMessages, parse_response
 from databorder.collect.frames import LINK_TYPE_NAMES, Decapsulator
 from databorder.collect.quic import InitialReader
@@ -93,6 +93,8 @@ def read_pcap(path: Path) -> tuple[list[Observation], list[InputProblem]]:
             for linktype, data in packets:
                 state.packets += 1
                 _packet(state, linktype, data, problems)
+        except ReadCancelled as stop:
+            problems.append(stop.problem)
         except _Truncated as exc:
             problems.append(
                 InputProblem(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from databorder.catalog import CatalogApp
-from databorder.collect import CaptureFormat, InputProblem
+from databorder.collect import CaptureFormat, InputProblem, ReadCancelled, reads_cancelled_by
 from databorder.model import Observation, Target, TargetKind
 
 #: Default relevance a name found by a static scan needs to be assessed (``--min-relevance``).
@@ -108,7 +108,8 @@ def collect_target(
     if request.paths:
         known = known_domains if known_domains is not None else frozenset(d for d, _ in catalog.service_rows())
         _scan(request, gathered, known, sdk_endpoints or {}, progress, cancelled)
-    _read_files(request, gathered)
+    with reads_cancelled_by(cancelled):  # a cancel stops a file mid-read; what was read before is kept
+        _read_files(request, gathered, cancelled)
     if request.pids or request.process_names:
         _watch(request, gathered, catalog.apps, progress, cancelled)
     return gathered.result()
@@ -149,6 +150,9 @@ def _scan(
 
     threshold = 0.0 if request.all_names else request.min_relevance
     for path in request.paths:
+        if cancelled():
+            gathered.problems.append(InputProblem(str(path), None, "not scanned: cancelled before it"))
+            continue
         kept, scan_problems, hidden = scan_path(
             path, known_domains=known, sdk_endpoints=sdks, min_relevance=threshold, progress=progress,
             cancelled=cancelled,
@@ -162,21 +166,29 @@ def _scan(
         gathered.source(str(path), "path")
 
 
-def _read_files(request: TargetRequest, gathered: _Gathered) -> None:
-    for path in request.host_files:
-        from databorder.collect.hostlist import read_host_list
+def _read_files(request: TargetRequest, gathered: _Gathered, cancelled: Callable[[], bool]) -> None:
+    """Host lists, then captures; after a cancel, the files not yet opened are named as not read."""
+    files = [(path, False) for path in request.host_files] + [(path, True) for path in request.captures]
+    for index, (path, capture) in enumerate(files):
+        if cancelled():
+            gathered.problems += [InputProblem(str(p), None, "not read: cancelled before it") for p, _ in files[index:]]
+            return
+        try:
+            if capture:
+                from databorder.collect.captures import read_capture  # with the pcap reader: only when read
 
-        found, file_problems = read_host_list(path)
+                found, file_problems, fmt = read_capture(path, request.capture_format)
+                gathered.source(f"{path} ({fmt})", "capture")
+            else:
+                from databorder.collect.hostlist import read_host_list
+
+                found, file_problems = read_host_list(path)
+                gathered.source(str(path), "hosts")
+        except ReadCancelled as stop:  # cancelled while the format was being recognised
+            gathered.problems.append(stop.problem)
+            continue
         gathered.observations += found
         gathered.problems += file_problems
-        gathered.source(str(path), "hosts")
-    for path in request.captures:
-        from databorder.collect.captures import read_capture  # with the pcap reader: only when a capture is read
-
-        found, file_problems, fmt = read_capture(path, request.capture_format)
-        gathered.observations += found
-        gathered.problems += file_problems
-        gathered.source(f"{path} ({fmt})", "capture")
 
 
 def _watch(

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
+from databorder.gui.detail import TEXT_LIMIT
 from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding
 from databorder.policy.evaluate import unattributed
 from databorder.report.worldmap import Layer
@@ -105,27 +106,42 @@ def _row(endpoint: Endpoint, findings: list[Finding]) -> Row:
     hosting = ", ".join(countries) or _unplaced(endpoint)
     if any(a.anycast for a in endpoint.addresses):
         hosting += " (anycast edge)"
-    cells = (
-        worst or NO_FINDING,
-        endpoint.key,
-        ", ".join(endpoint.roles),
-        hosting,
-        ", ".join(operators),
-        service,
-        f"{endpoint.relevance:.2f}",
-        rule,
+    roles = [_cut(role, _NAME_LIMIT) for role in endpoint.roles]
+    cells = tuple(
+        _cut(cell, CELL_LIMIT)
+        for cell in (
+            worst or NO_FINDING,
+            endpoint.key,
+            ", ".join(roles),
+            hosting,
+            ", ".join(operators),
+            service,
+            f"{endpoint.relevance:.2f}",
+            rule,
+        )
     )
+    messages = (_cut(f"{f.message} {f.rule}", TEXT_LIMIT) for f in findings)
     return Row(
         endpoint=endpoint,
         cells=cells,
         countries=frozenset(countries),
         law_countries=frozenset(endpoint.service.countries if endpoint.service else ()),
-        roles=frozenset(endpoint.roles),
+        roles=frozenset(roles),
         worst=worst,
-        worst_finding=worst_finding,
+        worst_finding=_cut(worst_finding, TEXT_LIMIT),
         unattributed=unattributed(endpoint),
-        haystack=" ".join((*cells[1:], worst, *(f.message for f in findings), *(f.rule for f in findings))).lower(),
+        haystack=" ".join((*cells[1:], worst, *messages)).lower(),
     )
+
+
+#: The most characters a table cell, a role in the filter list or a tooltip holds: a hostile saved assessment's
+#: 10 MB role or operator name froze the window for a minute laying it out.
+CELL_LIMIT = 300
+_NAME_LIMIT = 100
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
 def _unplaced(endpoint: Endpoint) -> str:

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 #: The operation kinds the window runs; each runs and is cancelled on its own.
 ASSESS = "assess"
 DOWNLOAD = "download"
+OPEN = "open"
+#: Saved assessments larger than this are read off the UI thread (a 240 MB file held it for 2.5 s).
+OPEN_IN_BACKGROUND = 16 << 20
 
 
 class RunningView(QWidget):
@@ -346,6 +349,9 @@ class MainWindow(QMainWindow):
         from databorder.report.jsonout import read_json
 
         if is_assessment_file(path):
+            if path.stat().st_size > OPEN_IN_BACKGROUND:
+                self._open_in_background(path)
+                return
             try:
                 self.show_assessment(read_json(path))
             except DataBorderError as exc:
@@ -358,6 +364,18 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.picker)
         if assess_now:
             self.start_assessment(self.picker.request, self.picker.selected_packs())
+
+    def _open_in_background(self, path: Path) -> None:
+        from databorder.report.jsonout import read_json
+
+        if self.operations.busy(OPEN):
+            return
+        self.statusBar().showMessage(f"Opening {path.name}…")
+        operation = self.operations.run(lambda progress: read_json(path), kind=OPEN)
+        operation.success(self.show_assessment)
+        operation.failure(
+            lambda exc: self.report_error(exc, f"opening {path.name}") if isinstance(exc, BaseException) else None
+        )
 
     def choose_open(self) -> None:
         """File → Open: a saved assessment (JSON)."""

@@ -19,6 +19,7 @@ from databorder.collect.static.finding import Scanner
 from databorder.errors import InputFileError
 from tests.helpers.archives import asar, tgz
 from tests.helpers.bundles import MINIFIED_JS, best
+from tests.helpers.fuzz import FUZZ, bounded, mutated
 
 
 def test_archives_nested_in_archives_name_their_members(tmp_path: Path) -> None:
@@ -134,3 +135,12 @@ def test_a_member_zipfile_cannot_decompress_is_skipped_and_the_others_are_read(t
     observations, problems, _ = scan_path(path, workers=1)
     assert {o.host for o in observations} == {"api.second.vendorz.com"}
     assert len(problems) == 1 and "odd.zip!a.js: cannot be read" in str(problems[0])
+
+
+@FUZZ
+@given(mutated("archive"))
+def test_fuzz_damaged_zip_tar_and_asar_archives_give_hits_and_problems_only(data: bytes) -> None:
+    budget = Budget()
+    stream = io.BytesIO(data)
+    bounded(lambda: list(scan_stream(_fuzz_scanner(), stream, "fuzz.bin", len(data), budget, 0, seekable=True)))
+    assert all(problem.source.startswith("fuzz.bin") for problem in budget.problems)

@@ -121,3 +121,30 @@ def test_a_threshold_leaves_out_exactly_the_sightings_under_it_and_counts_the_ho
         # As if every sighting had been made into an observation and those under the threshold dropped after.
         assert kept == [o for o in everything if o.relevance >= threshold]
         assert hidden == len(hosts - {o.host for o in kept})
+
+
+def test_a_cancel_stops_the_workers_mid_file_within_a_second(tmp_path: Path) -> None:
+    """A task can be a 64 MB range: the scan stops its workers rather than wait for the range to end."""
+    import threading
+    import time
+
+    app = tmp_path / "app"
+    app.mkdir()
+    lines = "".join(f'fetch("https://svc{n}.vendor.test/v1/chat");\n' for n in range(300)) * 20
+    for n in range(60):
+        (app / f"module{n}.js").write_text(lines, encoding="utf-8")
+    (app / "big.bin").write_bytes(b"\x00filler " * 12_000_000)  # 96 MB: two ranges that take a while each
+    started: list[float] = []
+    stop = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if not started:
+            started.append(time.monotonic())
+            assert done < total
+            stop.set()  # cancel as soon as the first task is back: the others are mid-file
+
+    found, problems, _ = scan_path(app, progress=progress, cancelled=stop.is_set, workers=2)
+    took = time.monotonic() - started[0]
+    assert took < 1.0
+    assert problems[-1].message == "the scan was cancelled; files scanned before are kept"
+    assert len({o.host for o in found}) < 300  # not everything: the scan did stop

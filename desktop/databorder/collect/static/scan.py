@@ -16,6 +16,7 @@ import functools
 import heapq
 import itertools
 import mmap
+import multiprocessing
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -35,6 +36,7 @@ from databorder.errors import InputFileError
 from databorder.model import Evidence, LegalEntity, Observation
 
 SPLIT = 64 * 1024 * 1024  # plain files above this are scanned in ranges, in parallel
+_CANCEL_POLL = 0.1  # seconds between two looks at the cancel flag while the workers scan
 
 
 def _files(root: Path) -> list[tuple[Path, int]]:
@@ -304,7 +306,7 @@ def scan_path(
         total = sum(size for _, size in files)
         tasks = _tasks(root, files, known)
         try:
-            for found, file_problems, size, entities in pool.map(_scan_task, tasks, chunksize=1):
+            for found, file_problems, size, entities in _results(pool, tasks, cancelled):
                 problems += file_problems
                 links.update(entities)
                 for key, packed in found.items():
@@ -316,18 +318,52 @@ def scan_path(
                 done += size
                 if progress is not None:
                     progress(done, total)
-                if cancelled is not None and cancelled():
-                    problems.append(
-                        InputProblem(str(root), None, "the scan was cancelled; files scanned before are kept")
-                    )
-                    pool.shutdown(cancel_futures=True)
-                    break
+        except _Cancelled:
+            problems.append(InputProblem(str(root), None, "the scan was cancelled; files scanned before are kept"))
+            _stop_workers(pool)
         except BrokenProcessPool:  # e.g. a mapped file cut short by another program while it was read (SIGBUS)
             problems.append(InputProblem(str(root), None, "the scan stopped early: a scanning process ended "
                                          "unexpectedly (was a file changed while it was read?); what was "
                                          "scanned before is kept"))  # fmt: skip
     observations, hidden = _observations(tallies, _by_domain(links.take()), min_relevance)
     return ScanResult(observations, problems, hidden)
+
+
+class _Cancelled(Exception):
+    """The user cancelled while the workers scanned."""
+
+
+def _results(
+    pool: ProcessPoolExecutor, tasks: list[Task], cancelled: Callable[[], bool] | None
+) -> Iterator[TaskResult]:
+    """Each task's result in order (as ``pool.map``), looking at the cancel flag while waiting for one.
+
+    A task may be a 64 MB range or a whole archive: waiting for it to end before looking would keep a cancel
+    waiting for seconds.
+    """
+    futures = [pool.submit(_scan_task, task) for task in tasks]
+    for future in futures:
+        while True:
+            if cancelled is not None and cancelled():
+                raise _Cancelled
+            try:
+                result = future.result(timeout=_CANCEL_POLL)
+            except TimeoutError:
+                continue
+            break
+        yield result
+        if cancelled is not None and cancelled():
+            raise _Cancelled
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the scan now: queued tasks are dropped and the workers, mid-file, are stopped (they hold no state)."""
+    # No public way before Python 3.14's terminate_workers(); shutdown() forgets the workers, so they are taken
+    # first. The pool then finds them gone and ends its manager thread, which the interpreter's exit waits for.
+    processes: dict[int, multiprocessing.Process] = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        process.terminate()
 
 
 def _start_worker(known: Known) -> None:

@@ -328,27 +328,23 @@ class HistoryStore:
 
     def assessments(self, *, since: str | None = None) -> Iterator[tuple[int, Assessment]]:
         """Every kept assessment, oldest first, created at or after ``since`` (an ISO date or date-time)."""
-        sql = "SELECT id, document FROM assessments"
-        parameters: tuple[str, ...] = ()
-        if since:
-            sql += " WHERE created >= ?"
-            parameters = (since,)
-        with self._translated():
-            cursor = self._db.execute(sql + " ORDER BY id", parameters)
-            for row_id, document in cursor:
-                yield row_id, _decode(document)
+        for row_id, document in self._documents(since):
+            yield row_id, _decode(document)
 
     def documents(self, *, since: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         """Like :meth:`assessments`, as the JSON objects kept (for exports: no typed reading, 5x faster)."""
+        for row_id, document in self._documents(since):
+            yield row_id, orjson.loads(zlib.decompress(document))
+
+    def _documents(self, since: str | None) -> Iterator[tuple[int, bytes]]:
+        """The kept documents, compressed, oldest first, created at or after ``since``."""
         sql = "SELECT id, document FROM assessments"
         parameters: tuple[str, ...] = ()
         if since:
             sql += " WHERE created >= ?"
             parameters = (since,)
         with self._translated():
-            cursor = self._db.execute(sql + " ORDER BY id", parameters)
-            for row_id, document in cursor:
-                yield row_id, orjson.loads(zlib.decompress(document))
+            yield from self._db.execute(sql + " ORDER BY id", parameters)
 
     def count(self) -> int:
         """How many assessments are kept."""

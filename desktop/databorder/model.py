@@ -98,6 +98,27 @@ def chain_in_words(operator: str, country: str | None, owners: Sequence[ChainLin
 
 
 PackOrigin = Literal["system", "user", "folder", "shipped", "file"]
+#: The kind of customer a vendor's data-handling facts are read for: a free or consumer plan, a paid personal plan,
+#: a business or enterprise plan, the developer API (docs/vendor-practices.md).
+Tier = Literal["consumer", "paid", "business", "api"]
+#: A data-handling fact about a vendor (docs/vendor-practices.md): whether it trains models on user content and
+#: whether the user can opt out, how long it keeps prompts, whether people read conversations, which regions a
+#: customer can choose, and its contracts (DPA, EU SCCs), EU-US DPF and UK Extension certification, and audits.
+PracticeName = Literal[
+    "trains_on_user_data",
+    "training_opt_out",
+    "retention",
+    "human_review",
+    "data_residency",
+    "dpa",
+    "eu_sccs",
+    "eu_us_dpf",
+    "uk_extension",
+    "soc2_type2",
+    "iso_27001",
+    "iso_27701",
+    "iso_42001",
+]
 #: What a data source is: the GeoIP country or ASN database, the cloud providers' published ranges, the operator or
 #: service table, the AI-app catalog.
 DatabaseKind = Literal["country", "asn", "cloud", "operators", "services", "catalog", "knowledge"]
@@ -441,6 +462,42 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class PracticeFact:
+    """One data-handling fact about a vendor for one tier, with where it was read and when.
+
+    ``value`` is yes / no / unknown; for ``retention`` one of none, 30-days, 1-year, longer, unknown; for
+    ``data_residency`` the regions a customer can choose, comma-separated, or unknown.  ``by_vendor`` is false when
+    the source is not the vendor's own page (a third party's summary: weaker, and said so).
+    """
+
+    fact: PracticeName
+    value: str
+    source: str | None = None
+    checked: Annotated[str, Constraint(format="date")] | None = None
+    by_vendor: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VendorPractices:
+    """What a vendor does with the data, as read for one tier: every fact, unknown ones included."""
+
+    vendor: str
+    tier: Tier
+    facts: tuple[PracticeFact, ...]
+    apps: tuple[str, ...] = ()  # the catalog apps these facts are about
+    source_file: str = ""  # the practices file they were read from
+
+    def value(self, fact: str) -> str:
+        """The value of one fact (``unknown`` when it was not read)."""
+        return next((f.value for f in self.facts if f.fact == fact), "unknown")
+
+    def get(self, fact: str) -> PracticeFact | None:
+        """One fact, if the vendor's facts hold it."""
+        return next((f for f in self.facts if f.fact == fact), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Tool:
     """The program that produced an assessment."""
 
@@ -601,6 +658,10 @@ class Assessment:
     ] = 0
     notes: tuple[str, ...] = ()  # things a reader should know that are not problems (e.g. packs folded)
     changes_since: ChangesSince | None = None  # what changed since this target's previous assessment (history)
+    tier: Tier | None = None  # the tier whose vendor facts the rules tested
+    tier_basis: str | None = None  # why that tier: given, or the default for the kind of app
+    app: str | None = None  # the catalog app whose declarations were compared with what was observed
+    practices: tuple[VendorPractices, ...] = ()  # the data-handling facts of the vendors this app talks to
     schema_version: Annotated[int, Constraint(const=SCHEMA_VERSION)] = required(SCHEMA_VERSION)
 
     def to_json(self) -> str:
@@ -758,6 +819,8 @@ __all__ = [
     "PackRef",
     "Port",
     "PreviousAssessment",
+    "PracticeFact",
+    "PracticeName",
     "Registration",
     "Resolution",
     "ResolutionStatus",
@@ -767,7 +830,9 @@ __all__ = [
     "Sha256",
     "Target",
     "TargetKind",
+    "Tier",
     "Tool",
+    "VendorPractices",
     "Verdict",
     "VerdictChange",
     "from_jsonable",

@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import re
 import tomllib
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,17 @@ class CatalogApp:
     paths: Mapping[str, tuple[str, ...]]
     install_sources: tuple[str, ...] = ()  # where the install hints come from
     install_unverified: tuple[str, ...] = ()  # hints no source read here confirms
+    #: Where the vendor declares the data is stored, as country codes (regions expanded); empty: not declared.
+    stored_in: frozenset[str] = frozenset()
+    #: The domains of the model vendors the app is declared to use besides its own (e.g. a coding tool selling
+    #: several vendors' models); an app is taken to use its own vendor's models.
+    models_from: tuple[str, ...] = ()
+
+    def is_own(self, host: str | None) -> bool:
+        """Whether ``host`` is under one of the app's own domains or a declared model vendor's."""
+        if host is None:
+            return False
+        return any(host == d or host.endswith("." + d) for d in (*self.domains, *self.models_from))
 
     @property
     def service(self) -> ServiceAttribution:
@@ -111,6 +123,17 @@ class Catalog:
     def roles_of(self, host: str | None) -> tuple[Role, ...]:
         """The roles any catalog app declares for exactly this host."""
         return tuple(sorted(self._roles.get(host, ()))) if host else ()
+
+    def recognise(self, name: str) -> CatalogApp | None:
+        """The app whose npm or PyPI package an archive's file name is (``anthropic-ai-claude-code-2.0.1.tgz``)."""
+        stem = name.rsplit("/", 1)[-1].lower()
+        for app in self.apps.values():
+            for kind in ("npm", "pypi"):
+                for package in app.packages.get(kind, ()):
+                    packed = package.lower().lstrip("@").replace("/", "-").replace("_", "-")
+                    if re.match(rf"^{re.escape(packed)}-\d", stem.replace("_", "-")):
+                        return app
+        return None
 
     def search(self, text: str) -> list[CatalogApp]:
         """Apps whose id, name, vendor, jurisdiction or kind contains ``text`` (case-insensitive)."""
@@ -175,6 +198,14 @@ def _read(path: Path) -> CatalogApp:
         raise broken(f"unknown install hint {sorted(unknown_kinds)[0]!r}; kinds: {', '.join(PACKAGE_KINDS)}")
     if install.get("packages") and not (install.get("sources") or install.get("unverified")):
         raise broken("its install hints name no source (give [install] sources, or list them as unverified)")
+    stored_in = _countries(data.get("stored_in", []), broken)
+    models_from = data.get("models_from", [])
+    if not isinstance(models_from, list) or not all(isinstance(d, str) for d in models_from):
+        raise broken("models_from must be a list of domains")
+    try:
+        models = tuple(normalise_host(d) for d in models_from)
+    except EndpointSyntaxError as exc:
+        raise broken(f"models_from has an invalid domain ({exc})") from None
     return CatalogApp(
         id=data["id"],
         name=data["name"],
@@ -193,4 +224,22 @@ def _read(path: Path) -> CatalogApp:
         paths={k: tuple(v) for k, v in install.get("paths", {}).items()},
         install_sources=tuple(install.get("sources", ())),
         install_unverified=tuple(install.get("unverified", ())),
+        stored_in=stored_in,
+        models_from=models,
     )
+
+
+def _countries(value: Any, broken: Callable[[str], ResourceError]) -> frozenset[str]:
+    """Country codes and region names (``EU``, ``EEA``…) as a set of country codes."""
+    table = regions()
+    if not isinstance(value, list):
+        raise broken("stored_in must be a list of country codes or regions")
+    codes: set[str] = set()
+    for item in value:
+        if item in table.countries:
+            codes.add(item)
+        elif item in table.regions:
+            codes |= table.regions[item]
+        else:
+            raise broken(f"stored_in: {item!r} is neither an ISO 3166-1 alpha-2 code nor a known region")
+    return frozenset(codes)

@@ -106,7 +106,7 @@ class Practices:
         return self._by_app.get(app_id)
 
     def index(self, app_domains: Mapping[str, Iterable[str]]) -> dict[str, VendorFile]:
-        """domain → vendor: the file's own domains and those of the catalog apps it names."""
+        """Domain → vendor: the file's own domains and those of the catalog apps it names."""
         found: dict[str, VendorFile] = {}
         for vendor in self.vendors:
             for domain in (*vendor.domains, *(d for app in vendor.apps for d in app_domains.get(app, ()))):
@@ -270,7 +270,7 @@ class _Reader:
     def value(self, name: str, value: Any, table: str, line: int | None) -> str:
         if name == "data_residency":
             if value == "unknown":
-                return value
+                return "unknown"
             if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
                 raise self.fail(f"[{table}] data_residency must be a list of regions (\"EU\", \"US\"…) or \"unknown\"",
                                 line)  # fmt: skip

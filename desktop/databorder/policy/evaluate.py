@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from databorder.model import (
     BASIS_WORDS,
@@ -29,12 +30,18 @@ from databorder.model import (
     Facet,
     Finding,
     Severity,
+    Tier,
+    VendorPractices,
     Verdict,
     basis_in_words,
     strongest,
 )
-from databorder.policy.packs import ENDPOINT_CONDITIONS, SUBJECT_CONDITIONS, Rule, RulePack
+from databorder.policy.packs import ENDPOINT_CONDITIONS, PRACTICE_CONDITIONS, SUBJECT_CONDITIONS, Rule, RulePack
+from databorder.practices import RISKY, fact_in_words
 from databorder.regions import cloud_providers
+
+if TYPE_CHECKING:
+    from databorder.catalog import CatalogApp
 
 #: Score bands, lowest first: (lower bound, name).
 BANDS: tuple[tuple[int, Band], ...] = ((0, "low"), (20, "moderate"), (50, "high"), (80, "critical"))
@@ -47,6 +54,28 @@ UNRESOLVED = frozenset({"nxdomain", "nodata", "servfail", "timeout"})
 #: Roles whose endpoints carry data: an endpoint with one of them (or likely to be a data endpoint) that nobody
 #: can attribute is a finding of its own ("unknown is not allow").
 DATA_ROLES = frozenset({"api", "auth", "upload", "telemetry"})
+
+
+@dataclass(frozen=True)
+class Context:
+    """What rules test beyond the endpoints: vendors' facts for the tier in use, and the app declared.
+
+    ``practices`` maps each domain to its vendor's data-handling facts for the tier; ``app`` is the catalog app
+    whose declarations (where data is stored, whose models it uses) are compared with what was observed.
+    """
+
+    tier: Tier | None = None
+    practices: Mapping[str, VendorPractices] = field(default_factory=dict)  # domain → its vendor's facts for the tier
+    app: CatalogApp | None = None
+
+    def vendor(self, host: str | None) -> VendorPractices | None:
+        """The facts of the vendor whose domain ``host`` is, or is under."""
+        labels = (host or "").split(".")
+        for start in range(len(labels) - 1):
+            found = self.practices.get(".".join(labels[start:]))
+            if found is not None:
+                return found
+        return None
 
 
 class _Subject(NamedTuple):
@@ -64,15 +93,23 @@ class _Subject(NamedTuple):
     cloud_region: str | None = None  # "aws:eu-central-1": the provider's region whose published range holds it
 
 
-def evaluate(endpoints: Sequence[Endpoint], packs: Sequence[RulePack]) -> list[Finding]:
-    """All findings of ``packs`` over ``endpoints``: at most one per (defining pack, rule, endpoint)."""
+def evaluate(endpoints: Sequence[Endpoint], packs: Sequence[RulePack], context: Context | None = None) -> list[Finding]:
+    """All findings of ``packs`` over ``endpoints``: at most one per (defining pack, rule, endpoint).
+
+    A rule on a vendor's data-handling facts yields at most one finding per vendor (on the vendor's first endpoint),
+    so a vendor with many endpoints is not counted many times for one fact.
+    """
+    context = context or Context()
     findings: dict[tuple[str, str, str], Finding] = {}
     for pack in packs:
         for rule in pack.rules:
+            per_vendor = any(c in PRACTICE_CONDITIONS for c in rule.when)
             for endpoint in endpoints:
-                key = (rule.pack, rule.id, endpoint.key)
+                vendor = context.vendor(endpoint.host) if per_vendor else None
+                subject = f"vendor {vendor.vendor} ({vendor.source_file})" if vendor else endpoint.key
+                key = (rule.pack, rule.id, subject)
                 if key not in findings:
-                    finding = _apply(rule, pack, endpoint)
+                    finding = _apply(rule, pack, endpoint, context)
                     if finding is not None:
                         findings[key] = finding
     return list(findings.values())
@@ -89,11 +126,18 @@ def score(findings: Iterable[Finding]) -> tuple[int, int, Band, Verdict]:
     return capped, total, band, verdict
 
 
-def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
-    endpoint_values = _endpoint_match(rule, pack.sets, endpoint)
+def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint, context: Context) -> Finding | None:
+    endpoint_values = _endpoint_match(rule, pack.sets, endpoint, context)
     if endpoint_values is None:
         return None
-    subject_conditions = {c: v for c, v in rule.when.items() if c in SUBJECT_CONDITIONS or c == "anycast"}
+    practice = _practice_match(rule, pack, endpoint, context)
+    if practice is None:
+        return None
+    practice_values, practice_facts, practice_notes = practice
+    endpoint_values += practice_values
+    subject_conditions = {
+        c: v for c, v in rule.when.items() if (c in SUBJECT_CONDITIONS or c == "anycast") and not isinstance(v, tuple)
+    }
     matched: list[_Subject] = []
     values: list[str] = []
     if subject_conditions:
@@ -107,10 +151,13 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
     else:
         values = endpoint_values
     severity: Severity = rule.severity
-    factor = pack.weight
-    adjustments: list[str] = []
-    if factor != 1:
-        adjustments.append(f"pack weight {factor:g}: points × {factor:g}")
+    factor = pack.factor(rule.id)
+    adjustments: list[str] = list(practice_notes)
+    if pack.weight != 1:
+        adjustments.append(f"pack weight {pack.weight:g}: points × {pack.weight:g}")
+    if rule.id in pack.weights and pack.weights[rule.id] != 1:
+        weight = pack.weights[rule.id]
+        adjustments.append(f"rule weight {weight:g} in pack {pack.id}: points × {weight:g}")
     inferred = [s.inferred for s in matched if s.inferred]
     if inferred and len(inferred) == len(matched) and severity == "prohibit":
         severity = "review"
@@ -136,7 +183,7 @@ def _apply(rule: Rule, pack: RulePack, endpoint: Endpoint) -> Finding | None:
             f"seen only in a static scan, with relevance {endpoint.relevance:g} (below {LOW_RELEVANCE:g}): "
             "capped at review until it is observed"
         )
-    facts = list(dict.fromkeys([s.fact for s in matched] + _endpoint_facts(rule, endpoint)))
+    facts = list(dict.fromkeys([s.fact for s in matched] + _endpoint_facts(rule, endpoint, context) + practice_facts))
     service = endpoint.service
     message = rule.message.format(
         endpoint=endpoint.key,
@@ -261,10 +308,102 @@ def _subject_match(
     return shown
 
 
-def _endpoint_match(rule: Rule, sets: Mapping[str, frozenset[str]], endpoint: Endpoint) -> list[str] | None:
+def _practice_match(
+    rule: Rule, pack: RulePack, endpoint: Endpoint, context: Context
+) -> tuple[list[str], list[str], list[str]] | None:
+    """(values, facts, adjustments) if the endpoint's vendor has every fact value the rule tests, else None.
+
+    A fact nobody read (unknown) matches a test for one of its risky values only in a pack that says
+    ``unknown_is_risk = true``; the finding says so.
+    """
+    tests = {c: v for c, v in rule.when.items() if c in PRACTICE_CONDITIONS}
+    if not tests:
+        return [], [], []
+    vendor = context.vendor(endpoint.host)
+    if vendor is None:
+        return None
+    values: list[str] = []
+    facts: list[str] = []
+    notes: list[str] = []
+    for fact, wanted in tests.items():
+        have = vendor.value(fact)
+        wanted_values = wanted if isinstance(wanted, tuple) else (str(wanted),)
+        if have not in wanted_values:
+            if not (have == "unknown" and pack.unknown_is_risk and RISKY[fact].intersection(wanted_values)):
+                return None
+            notes.append(f"{fact} is unknown (no source read); pack {pack.id} counts unknown as risk")
+        values.append(f"{fact} = {have}")
+        read = vendor.get(fact)
+        words = fact_in_words(read) if read is not None else f"{fact}: unknown (no source read)"
+        facts.append(f"{vendor.vendor}, {vendor.tier} tier: {words}")
+    return values, facts, notes
+
+
+def is_data_endpoint(endpoint: Endpoint) -> bool:
+    """An endpoint with a data role (api, auth, upload, telemetry) or relevance 0.5 or more."""
+    return bool(DATA_ROLES.intersection(endpoint.roles)) or endpoint.relevance >= LOW_RELEVANCE
+
+
+def outside_declared(endpoint: Endpoint, app: CatalogApp | None) -> list[str]:
+    """What puts a data endpoint outside the countries ``app`` declares it stores data in (empty: nothing).
+
+    Hosting counts for addresses that are not anycast/CDN edges (an edge's country is not where data rests); the
+    service operator's home country counts as the law it operates under.
+    """
+    if app is None or not app.stored_in or not is_data_endpoint(endpoint):
+        return []
+    found = [
+        f"{a.ip} is hosted in {a.country} (GeoIP)"
+        for a in endpoint.addresses
+        if a.scope == "public" and not a.anycast and a.country and a.country not in app.stored_in
+    ]
+    service = endpoint.service
+    if service is not None and service.country and service.country not in app.stored_in:
+        found.append(f"run by {service.chain_in_words()} ({basis_in_words(service.basis)})")
+    return found
+
+
+def other_vendor(endpoint: Endpoint, app: CatalogApp | None) -> bool:
+    """Whether a data endpoint is another vendor's generative-AI service than the ones ``app`` is declared to use."""
+    service = endpoint.service
+    if app is None or service is None or service.category != "genai" or app.is_own(endpoint.host):
+        return False
+    names = {n.casefold() for n in (service.operator, *(link.name for link in service.parent_chain))}
+    return app.vendor.casefold() not in names and is_data_endpoint(endpoint)
+
+
+def _declared(app: CatalogApp) -> str:
+    return f"catalog {app.id} declares: data location '{app.data_location}' (checked {app.checked})"
+
+
+def _seen(endpoint: Endpoint) -> str:
+    first = endpoint.evidence[0]
+    where = f"{first.source}" + (f" at {first.location}" if first.location else "")
+    excerpt = first.excerpt if len(first.excerpt) <= 120 else first.excerpt[:119] + "…"
+    return f"observed ({endpoint.confidence}): {where}: {excerpt}"
+
+
+def _endpoint_match(
+    rule: Rule, sets: Mapping[str, frozenset[str]], endpoint: Endpoint, context: Context
+) -> list[str] | None:
     """The values to show if ``endpoint`` meets the rule's endpoint conditions (all of them), else None."""
     shown: list[str] = []
     for condition, value in rule.when.items():
+        if condition in PRACTICE_CONDITIONS:
+            continue
+        if condition == "stored_outside_declared":
+            outside = outside_declared(endpoint, context.app)
+            if bool(outside) != value:
+                return None
+            shown.extend(outside or ["inside the declared countries"])
+            continue
+        if condition == "other_model_vendor":
+            other = other_vendor(endpoint, context.app)
+            if other != value:
+                return None
+            service = endpoint.service
+            shown.append(service.operator if other and service else "a declared model vendor")
+            continue
         if condition in ("domain_matches", "domain_not_matches"):
             matches = _matching_pattern(endpoint.host, sets[str(value)]) is not None
             if matches != (condition == "domain_matches") or endpoint.host is None:
@@ -323,9 +462,18 @@ def settles(endpoint: Endpoint) -> list[str]:
     return steps
 
 
-def _endpoint_facts(rule: Rule, endpoint: Endpoint) -> list[str]:
+def _endpoint_facts(rule: Rule, endpoint: Endpoint, context: Context) -> list[str]:
     facts = []
+    app = context.app
     for condition in rule.when:
+        if condition in ("stored_outside_declared", "other_model_vendor") and app is not None:
+            if condition == "stored_outside_declared":
+                facts.append(f"{_declared(app)}, i.e. {', '.join(sorted(app.stored_in)[:12])}"
+                             + ("…" if len(app.stored_in) > 12 else ""))  # fmt: skip
+            else:
+                vendors = ", ".join((app.vendor, *app.models_from))
+                facts.append(f"catalog {app.id} declares the models of: {vendors}")
+            facts.append(_seen(endpoint))
         if condition == "unresolved":
             r = endpoint.resolution
             facts.append(f"DNS: {r.status}" + (f" ({r.detail})" if r.detail else ""))
@@ -362,7 +510,11 @@ __all__ = [
     "DATA_ROLES",
     "ENDPOINT_CONDITIONS",
     "LOW_RELEVANCE",
+    "Context",
     "evaluate",
+    "is_data_endpoint",
+    "other_vendor",
+    "outside_declared",
     "score",
     "settles",
     "unattributed",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from databorder.model import SEVERITY_ORDER, Assessment
 from databorder.policy.evaluate import CLEARTEXT_SCHEMES, LOW_RELEVANCE
 from databorder.policy.packs import Rule, RulePack
+from databorder.practices import FACT_WORDS
 
 _SUBJECT = {
     "hosting": "the hosting country of one of its addresses (GeoIP)",
@@ -54,6 +55,10 @@ def explain_pack(pack: RulePack) -> list[str]:
         lines.append(f"Extends: {', '.join(pack.extends)} (their sets and rules apply unless replaced or disabled)")
     if pack.weight != 1:
         lines.append(f"Weight: points of this pack's findings are multiplied by {pack.weight:g}")
+    for rule_id, factor in sorted(pack.weights.items()):
+        lines.append(f"Rule weight: points of rule {rule_id} are multiplied by {factor:g}")
+    if pack.unknown_is_risk:
+        lines.append("Unknown is risk: a vendor fact nobody read counts as the risky value a rule tests")
     if pack.mandatory:
         lines.append("Mandatory: applied to every assessment on machines where it is deployed system-wide")
     lines.append("Sources:")
@@ -75,15 +80,20 @@ def explain_pack(pack: RulePack) -> list[str]:
         "  - score = the sum of finding points, at most 100; the verdict is the strongest severity found",
         "  - a hosting hit on anycast/CDN edges only counts half and cannot prohibit (the edge is not where data is)",
         f"  - an endpoint seen only in a static scan with relevance below {LOW_RELEVANCE:g} cannot prohibit",
+        "  - a rule on a vendor's data-handling facts counts once per vendor, for the assessment's tier",
         "  - a service operator inferred (from a ccTLD, a scanned bundle's text, a TLS certificate or a registry "
         "record) rather than read from a sourced table cannot prohibit on its own",
     ]
     return lines
 
 
-def _condition(rule: Rule, name: str, value: str | bool, pack: RulePack) -> str:
+def _condition(rule: Rule, name: str, value: str | bool | tuple[str, ...], pack: RulePack) -> str:
     if isinstance(value, bool):
         return _flag(name, value)
+    if isinstance(value, tuple):
+        unknown = " (or nobody read it: this pack counts unknown as risk)" if pack.unknown_is_risk else ""
+        either = " or ".join(value)
+        return f"its vendor's fact '{FACT_WORDS[name]}', for the tier in use, is {either}{unknown}"
     listing = f"{value} ({_listing(pack.sets[value])})"
     subject = _SUBJECT[rule.facet]
     phrases = {
@@ -110,6 +120,19 @@ def _flag(name: str, value: bool) -> str:
         return "its host name does not resolve in DNS" if value else "its host name resolves in DNS"
     if name == "anycast":
         return "the address is an anycast/CDN edge" if value else "the address is not an anycast/CDN edge"
+    if name == "stored_outside_declared":
+        return (
+            "it carries data and is hosted (not on an anycast edge) or run outside the countries the assessed app's "
+            "catalog entry declares it stores data in"
+            if value
+            else "it is hosted and run inside the countries the assessed app declares"
+        )
+    if name == "other_model_vendor":
+        return (
+            "it is the generative-AI service of a vendor other than the ones the assessed app is declared to use"
+            if value
+            else "it is not another vendor's generative-AI service"
+        )
     if name == "unattributed":
         return (
             "it carries data (an api, auth, upload or telemetry role, or relevance 0.5 or more) and neither who "

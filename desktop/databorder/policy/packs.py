@@ -21,6 +21,7 @@ from typing import Any, cast
 from databorder.errors import RulePackError
 from databorder.inputs import PACK_LIMIT, read_bounded
 from databorder.model import MAX_PACK_WEIGHT, MAX_RULE_POINTS, SEVERITY_ORDER, Facet, PackOrigin, PackRef, Severity
+from databorder.practices import FACTS, VALUES
 from databorder.regions import cloud_providers, regions
 from databorder.resources import rules_dir, system_config_dir, user_config_dir
 
@@ -43,13 +44,25 @@ SUBJECT_CONDITIONS: dict[str, str] = {
 }
 #: Conditions on the endpoint as a whole, and the set kind each one names.
 ENDPOINT_CONDITIONS: dict[str, str] = {"domain_matches": "domains", "domain_not_matches": "domains", "role_in": "roles"}
-#: Conditions that take true or false rather than a set.
-FLAG_CONDITIONS = ("unresolved", "anycast", "cleartext", "unattributed")
-CONDITIONS = (*SUBJECT_CONDITIONS, *ENDPOINT_CONDITIONS, *FLAG_CONDITIONS)
+#: Conditions that take true or false rather than a set.  ``stored_outside_declared`` and ``other_model_vendor``
+#: compare what the assessed app's catalog entry declares with what was observed (docs/vendor-practices.md).
+FLAG_CONDITIONS = (
+    "unresolved",
+    "anycast",
+    "cleartext",
+    "unattributed",
+    "stored_outside_declared",
+    "other_model_vendor",
+)
+#: Conditions on the data-handling facts of the endpoint's vendor for the tier in use: a value, or a list of values.
+PRACTICE_CONDITIONS: Mapping[str, tuple[str, ...]] = {fact: VALUES[fact] for fact in FACTS if fact in VALUES}
+CONDITIONS = (*SUBJECT_CONDITIONS, *ENDPOINT_CONDITIONS, *FLAG_CONDITIONS, *PRACTICE_CONDITIONS)
 
 #: Placeholders a rule's message may use.
 MESSAGE_FIELDS = frozenset({"endpoint", "facet", "values", "set", "rule", "pack", "chain"})
-_PACK_KEYS = {"id", "title", "version", "description", "sources", "extends", "disable", "weight", "mandatory"}
+_PACK_KEYS = {
+    "id", "title", "version", "description", "sources", "extends", "disable", "weight", "mandatory", "unknown_is_risk",
+}  # fmt: skip
 _RULE_KEYS = {"id", "facet", "when", "severity", "points", "message", "cite"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _DOMAIN_RE = re.compile(r"^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
@@ -61,7 +74,7 @@ class Rule:
 
     id: str
     facet: Facet
-    when: Mapping[str, str | bool]  # condition → set name (or a flag's value)
+    when: Mapping[str, str | bool | tuple[str, ...]]  # condition → set name, a flag's value, or a fact's values
     severity: Severity
     points: int
     message: str
@@ -88,6 +101,12 @@ class RulePack:
     mandatory: bool = False
     extends: tuple[str, ...] = ()
     ancestors: frozenset[str] = field(default_factory=frozenset)  # every pack id reached through ``extends``
+    unknown_is_risk: bool = False  # a vendor fact nobody read counts as the risky value a rule tests
+    weights: Mapping[str, float] = field(default_factory=dict)  # rule id → factor on its points (``[weights]``)
+
+    def factor(self, rule_id: str) -> float:
+        """What this pack multiplies a rule's points by: its own weight times the rule's (1 unless set)."""
+        return self.weight * self.weights.get(rule_id, 1.0)
 
     @property
     def ref(self) -> PackRef:
@@ -256,12 +275,17 @@ class _PackReader:
             raise self.fail("'description' must be text", at("description"))
         sources = self.sources(meta.get("sources", []), at("sources"))
         parents = self.parents(meta, pack_id, at("extends"))
+        unknown_is_risk = meta.get("unknown_is_risk", any(p.unknown_is_risk for p in parents))
+        if not isinstance(unknown_is_risk, bool):
+            raise self.fail("'unknown_is_risk' must be true or false", at("unknown_is_risk"))
 
         kinds: dict[str, str] = {}
         sets: dict[str, frozenset[str]] = {}
         rules: dict[str, Rule] = {}
         ancestors: set[str] = set()
+        weights: dict[str, float] = {}
         for parent in parents:
+            weights.update(parent.weights)
             kinds.update(parent.set_kinds)
             sets.update(parent.sets)
             rules.update({r.id: r for r in parent.rules})
@@ -275,7 +299,9 @@ class _PackReader:
             del rules[rule_id]
         if not rules:
             raise self.fail("has no [[rules]] (and inherits none)", None)
-        unknown_top = set(data) - {"pack", "sets", "rules"}
+        weights.update(self.weights(data.get("weights", {}), rules, float(weight)))
+        weights = {rule_id: w for rule_id, w in weights.items() if rule_id in rules}
+        unknown_top = set(data) - {"pack", "sets", "rules", "weights"}
         if unknown_top:
             key = sorted(unknown_top)[0]
             raise self.fail(f"has an unknown top-level table {key!r}", self.header_line(f"[{key}]"))
@@ -295,7 +321,30 @@ class _PackReader:
             mandatory=mandatory,
             extends=tuple(p.id for p in parents),
             ancestors=frozenset(ancestors),
+            unknown_is_risk=unknown_is_risk,
+            weights=weights,
         )
+
+    def weights(self, value: Any, rules: Mapping[str, Rule], pack_weight: float) -> dict[str, float]:
+        """``[weights]``: rule id → a factor on that rule's points (its own or an extended pack's rule)."""
+        start = self.header_line("[weights]")
+        if not isinstance(value, dict):
+            raise self.fail("'weights' must be a table of rule id = number", start)
+        found: dict[str, float] = {}
+        for rule_id, factor in value.items():
+            line = self.key_line(rule_id, start)
+            if rule_id not in rules:
+                raise self.fail(f"[weights] names rule {rule_id!r}, which this pack neither has nor inherits", line)
+            if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 0:
+                raise self.fail(f"[weights] {rule_id}: the weight must be a number, 0 or more (1 = as written)", line)
+            if factor * pack_weight > MAX_PACK_WEIGHT:
+                raise self.fail(
+                    f"[weights] {rule_id}: {factor:g} × the pack's weight {pack_weight:g} is more than "
+                    f"{MAX_PACK_WEIGHT:g}, the most a rule's points may be multiplied by",
+                    line,
+                )
+            found[rule_id] = float(factor)
+        return found
 
     def check_keys(self, table: Mapping[str, Any], allowed: set[str], where: str, line: int | None) -> None:
         unknown = set(table) - allowed
@@ -494,11 +543,14 @@ class _PackReader:
 
     def conditions(
         self, rule_id: str, when: Any, kinds: Mapping[str, str], facet: str, line: int | None
-    ) -> dict[str, str | bool]:
+    ) -> dict[str, str | bool | tuple[str, ...]]:
         if not isinstance(when, dict) or not when:
             raise self.fail(f"rule {rule_id!r}: 'when' must hold one or more of: {', '.join(CONDITIONS)}", line)
-        checked: dict[str, str | bool] = {}
+        checked: dict[str, str | bool | tuple[str, ...]] = {}
         for condition, value in when.items():
+            if condition in PRACTICE_CONDITIONS:
+                checked[condition] = self.practice_values(rule_id, condition, value, facet, line)
+                continue
             if condition in FLAG_CONDITIONS:
                 if not isinstance(value, bool):
                     raise self.fail(f"rule {rule_id!r}: {condition} takes true or false", line)
@@ -530,6 +582,17 @@ class _PackReader:
                 )
             checked[condition] = value
         return checked
+
+    def practice_values(self, rule_id: str, fact: str, value: Any, facet: str, line: int | None) -> tuple[str, ...]:
+        allowed = PRACTICE_CONDITIONS[fact]
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str) and v in allowed for v in values):
+            raise self.fail(
+                f"rule {rule_id!r}: {fact} takes one of {', '.join(allowed)} (or a list of them), not {value!r}", line
+            )
+        if facet not in ("service", "any"):
+            raise self.fail(f"rule {rule_id!r}: {fact} is a fact about the vendor; use the service facet", line)
+        return tuple(values)
 
     def check_template(self, rule_id: str, message: str, line: int | None) -> None:
         try:

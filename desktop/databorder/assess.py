@@ -15,17 +15,29 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from databorder import TOOL_NAME, __version__
 from databorder.endpoints import build_endpoints
 from databorder.errors import CancelledError, DataBorderError
-from databorder.model import Assessment, Endpoint, Finding, Observation, Resolution, Target, Tool
+from databorder.model import (
+    Assessment,
+    Endpoint,
+    Finding,
+    Observation,
+    Resolution,
+    Target,
+    Tier,
+    Tool,
+    VendorPractices,
+)
 from databorder.nameserver import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Nameserver
 from databorder.policy import DEFAULT_PACKS, RulePack, evaluate, load_packs, score
+from databorder.policy.evaluate import Context
 
 if TYPE_CHECKING:
     from databorder.attribute import Attributor
+    from databorder.catalog import CatalogApp
     from databorder.collect.targets import Collected, TargetRequest
 
 log = logging.getLogger(__name__)
@@ -82,6 +94,8 @@ class AssessOptions:
     rdap_url: str | None = None  # one RDAP server for every query instead of the bootstrap's registries
     probe: bool = False  # online: read unknown endpoints' TLS certificates and their domains' RDAP registrants
     history: bool = True  # keep the assessment in the history store, with what changed since the previous one
+    tier: str = "auto"  # whose terms vendors' data-handling facts are read for (auto: by the kind of app)
+    app: str | None = None  # the catalog app whose declarations are compared with what is observed
 
 
 def assess(
@@ -147,8 +161,11 @@ class _Run:
                 endpoints = self.guarded("attribute", self.registrations, endpoints)
         if self.options.probe and self.proceed("probe"):
             endpoints = self.guarded("probe", self.probe, endpoints)
+        app, tier, tier_basis = self.declared(observations)
+        practices = self.practices(endpoints, tier)
+        context = Context(tier=tier, practices=practices, app=app)
         if self.proceed("evaluate"):
-            findings = evaluate(endpoints, self.packs)
+            findings = evaluate(endpoints, self.packs, context)
             self.progress.report("evaluate", 1, 1)
         total, points_total, band, verdict = score(findings)
         if not self.complete and verdict == "allow":
@@ -171,7 +188,44 @@ class _Run:
             offline=self.options.offline,
             points_total=points_total,
             notes=(*notes, *self.notes),
+            tier=tier,
+            tier_basis=tier_basis,
+            app=app.id if app is not None else None,
+            practices=tuple(dict.fromkeys(v for v in (context.vendor(e.host) for e in endpoints) if v is not None)),
         )
+
+    def declared(self, observations: Sequence[Observation]) -> tuple[CatalogApp | None, Tier, str]:
+        """The catalog app compared with what is observed, the tier its vendor's facts are read for, and why."""
+        from databorder.catalog import load_catalog
+
+        catalog = load_catalog()
+        app: CatalogApp | None = None
+        if self.options.app:
+            app = catalog.get(self.options.app)
+        else:
+            declared = [o for o in observations if o.evidence.collector == "catalog"]
+            ids = {o.evidence.source.removeprefix("catalog ") for o in declared}
+            if len(ids) == 1:
+                app = catalog.apps.get(next(iter(ids)))
+            elif self.target.kind == "path" and "," not in self.target.name:
+                app = catalog.recognise(self.target.name)
+        if self.options.tier != "auto":
+            return app, cast(Tier, self.options.tier), "given"
+        if app is not None:
+            tier: Tier = "consumer" if app.kind in ("chat", "local") else "api"
+            return app, tier, f"the default for a {app.kind} app ({app.id})"
+        if self.target.kind == "path":
+            return app, "api", "the default for a scanned package or SDK"
+        return app, "consumer", "the default when the kind of app is not known"
+
+    def practices(self, endpoints: Sequence[Endpoint], tier: Tier) -> dict[str, VendorPractices]:
+        """Domain → the data-handling facts for ``tier`` of the vendor running it."""
+        from databorder.catalog import load_catalog
+        from databorder.practices import load_practices
+
+        catalog = load_catalog()
+        index = load_practices().index({app.id: app.domains for app in catalog.apps.values()})
+        return {domain: vendor.for_tier(tier) for domain, vendor in index.items()}
 
     def guarded(
         self, stage: str, work: Callable[[list[Endpoint]], list[Endpoint]], endpoints: list[Endpoint]

@@ -32,6 +32,9 @@ from databorder.errors import DataBorderError
 from databorder.inputs import SETTINGS_LIMIT, read_bounded
 from databorder.resources import user_config_dir
 
+#: The --tier values: auto, then the tiers of databorder.model.Tier.
+TIER_CHOICES = ("auto", "consumer", "paid", "business", "api")
+
 log = logging.getLogger(__name__)
 
 OptionKind = Literal["bool", "text", "float", "duration", "path", "paths", "list", "choice"]
@@ -182,6 +185,28 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "paths",
         "Rule packs",
         metavar="FILE",
+    ),
+    OptionSpec(
+        "tier",
+        "--tier",
+        "Vendor tier (data practices)",
+        "whose terms the vendors' data-handling facts are read for: consumer, paid, business or api; auto (the "
+        "default) takes consumer for chat apps and api for SDKs, coding tools and scanned packages",
+        "choice",
+        "Rule packs",
+        choices=TIER_CHOICES,
+        policy=PolicyKey("packs", "tier", "default"),
+    ),
+    OptionSpec(
+        "app",
+        "--app",
+        "Compare with the catalog app",
+        "compare what is observed with this catalog app's declarations (where it stores data, whose models it uses); "
+        "by default the catalog app assessed, or the one whose npm/PyPI package a scanned archive is",
+        "text",
+        "Rule packs",
+        metavar="ID",
+        saved=False,
     ),
     OptionSpec(
         "rdap",

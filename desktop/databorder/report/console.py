@@ -155,6 +155,8 @@ def verdict_line(assessment: Assessment) -> Text:
     line = Text("Verdict: ")
     line.append(assessment.verdict.upper(), style=_VERDICT_STYLE[assessment.verdict])
     line.append(f" — score {assessment.score}/100 ({assessment.band}); packs: {packs}")
+    if assessment.tier is not None:
+        line.append(f"; vendor tier: {assessment.tier} ({assessment.tier_basis or 'given'})")
     if not assessment.complete:
         line.append(" [incomplete]", style="yellow")
     return line
@@ -235,6 +237,7 @@ def app_lines(app: CatalogApp) -> list[str]:
         f"Checked: {app.checked}",
         "Sources:",
         *[f"  - {source}" for source in app.sources],
+        *_practice_lines(app.id),
     ]
 
 
@@ -289,6 +292,13 @@ def print_inventory(data: Mapping[str, Any], *, console: Console | None = None) 
     target.print(table)
     if not apps:
         target.print("no AI app was found")
+
+
+def _practice_lines(app_id: str) -> list[str]:
+    from databorder.practices import load_practices, practice_lines
+
+    vendor = load_practices().of_app(app_id)
+    return practice_lines(vendor) if vendor is not None else [f"Vendor's data practices: none recorded for {app_id}"]
 
 
 def print_packs(rows: Iterable[tuple[str, str, str, str, str]], *, console: Console | None = None) -> None:

@@ -17,11 +17,13 @@ from databorder.model import (
     LegalEntity,
     NetworkOperator,
     PackRef,
+    PracticeFact,
     PreviousAssessment,
     Registration,
     Resolution,
     Role,
     ServiceAttribution,
+    VendorPractices,
     VerdictChange,
 )
 from tests.model.test_model import sample_assessment
@@ -226,6 +228,28 @@ def full_assessment() -> Assessment:
             verdict_change=VerdictChange(old="review", new="prohibit", old_score=35, new_score=100),
             new_findings=2,
             resolved_findings=1,
+        ),
+        tier="api",
+        tier_basis="given",
+        app="claude-code",
+        practices=(
+            VendorPractices(
+                vendor="Example AI, Inc.",
+                tier="api",
+                facts=(
+                    PracticeFact(
+                        fact="trains_on_user_data",
+                        value="no",
+                        source="https://docs.example.test/data",
+                        checked="2026-12-03",
+                        by_vendor=True,
+                        note="unless the customer opts in",
+                    ),
+                    PracticeFact(fact="retention", value="unknown"),
+                ),
+                apps=("example",),
+                source_file="practices/example.toml",
+            ),
         ),
     )
 

@@ -195,8 +195,9 @@ class _Reader:
         try:
             data: dict[str, Any] = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
-            reason = getattr(exc, "msg", None) or str(exc)
+            found = re.search(r"at line (\d+)", str(exc))
+            line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+            reason = getattr(exc, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
             raise self.fail(f"is not valid TOML: {reason}", line) from None
         unknown = sorted(set(data) - _FILE_KEYS)
         if unknown:

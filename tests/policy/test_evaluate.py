@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from databorder.catalog import CatalogApp, load_catalog
 from databorder.model import (
     AddressAttribution,
     Confidence,
@@ -14,10 +15,13 @@ from databorder.model import (
     Evidence,
     Finding,
     NetworkOperator,
+    PracticeFact,
     Resolution,
     ServiceAttribution,
+    VendorPractices,
 )
 from databorder.policy import evaluate, find_pack, load_pack, score
+from databorder.policy.evaluate import Context
 from databorder.policy.packs import RulePack
 
 VERDICTS = ("allow", "review", "prohibit")
@@ -445,3 +449,113 @@ def test_a_pack_can_allow_only_the_eu_regions_of_approved_clouds(tmp_path: Path)
     found = {f.endpoint: f for f in evaluate(endpoints, [pack])}
     assert set(found) == {"zurich.test", "azure.test"}  # outside the approved EU regions; unknown never matches
     assert found["zurich.test"].message == "zurich.test runs in aws:eu-central-2"
+
+
+def practices_pack(tmp_path: Path, *, extra: str = "", weights: str = "") -> RulePack:
+    path = tmp_path / "practices.toml"
+    path.write_text(
+        '[pack]\nid = "practices"\ntitle = "T"\nversion = "1"\nsources = ["s"]\n' + extra + "\n"
+        '[[rules]]\nid = "trains"\nfacet = "service"\nwhen = { trains_on_user_data = "yes" }\nseverity = "review"\n'
+        'points = 10\nmessage = "{endpoint}: {values}"\n'
+        '[[rules]]\nid = "no-transfer"\nfacet = "service"\nwhen = { eu_us_dpf = "no", eu_sccs = "no" }\n'
+        'severity = "review"\npoints = 15\nmessage = "{endpoint}: {values}"\n'
+        '[[rules]]\nid = "moved"\nfacet = "any"\nwhen = { stored_outside_declared = true }\nseverity = "review"\n'
+        'points = 10\nmessage = "{endpoint}: {values}"\n'
+        '[[rules]]\nid = "other"\nfacet = "service"\nwhen = { other_model_vendor = true }\nseverity = "review"\n'
+        'points = 10\nmessage = "{endpoint}: {values}"\n' + weights,
+        encoding="utf-8",
+    )
+    return load_pack(path)
+
+
+def vendor_facts(**values: str) -> VendorPractices:
+    facts = tuple(
+        PracticeFact(
+            fact=name, value=value, source="https://docs.vendor.test/terms", checked="2026-12-03", by_vendor=True
+        )
+        for name, value in values.items()
+    )
+    return VendorPractices(vendor="Vendor AI, Inc.", tier="consumer", facts=facts, source_file="practices/v.toml")
+
+
+def test_a_rule_on_vendor_facts_counts_once_per_vendor_with_the_fact_and_its_source(tmp_path: Path) -> None:
+    pack = practices_pack(tmp_path)
+    facts = vendor_facts(trains_on_user_data="yes", eu_us_dpf="no", eu_sccs="unknown")
+    context = Context(tier="consumer", practices={"vendor.test": facts})
+    endpoints = [endpoint("api.vendor.test"), endpoint("chat.vendor.test"), endpoint("other.test")]
+    findings = evaluate(endpoints, [pack], context)
+    assert [(f.rule, f.endpoint, f.points) for f in findings] == [("trains", "api.vendor.test", 10)]
+    trains = findings[0]
+    assert trains.message == "api.vendor.test: trains_on_user_data = yes"
+    assert trains.fact == (
+        "Vendor AI, Inc., consumer tier: trains models on user content: yes (the vendor's page "
+        "https://docs.vendor.test/terms, checked 2026-12-03)"
+    )
+    assert evaluate(endpoints, [pack]) == []  # without the vendors' facts, no rule on them can match
+
+
+def test_unknown_counts_as_risk_only_where_the_pack_says_so_and_rule_weights_multiply(tmp_path: Path) -> None:
+    facts = vendor_facts(eu_us_dpf="no")  # eu_sccs was not read: unknown
+    context = Context(tier="api", practices={"vendor.test": facts})
+    endpoints = [endpoint("api.vendor.test")]
+    assert evaluate(endpoints, [practices_pack(tmp_path)], context) == []
+    strict = practices_pack(
+        tmp_path, extra="unknown_is_risk = true\nweight = 2\n", weights="[weights]\nno-transfer = 3\n"
+    )
+    findings = evaluate(endpoints, [strict], context)
+    assert {f.rule for f in findings} == {"trains", "no-transfer"}  # trains_on_user_data is unknown too
+    transfer = next(f for f in findings if f.rule == "no-transfer")
+    assert transfer.points == 90 and transfer.message == "api.vendor.test: eu_sccs = unknown, eu_us_dpf = no"
+    assert transfer.adjustments == (
+        "eu_sccs is unknown (no source read); pack practices counts unknown as risk",
+        "pack weight 2: points × 2",
+        "rule weight 3 in pack practices: points × 3",
+    )
+    assert "eu_sccs: unknown (no source read)" in transfer.fact
+    assert next(f for f in findings if f.rule == "trains").points == 20
+
+
+def declared_app(**changes: object) -> CatalogApp:
+    app = load_catalog().get("mistral-le-chat")  # declares EU and US storage
+    return dataclasses.replace(app, domains=("vendor.test",), **changes)  # type: ignore[arg-type]
+
+
+def test_an_endpoint_hosted_or_run_outside_the_declared_countries_is_a_finding_with_both_sides(tmp_path: Path) -> None:
+    pack = practices_pack(tmp_path)
+    app = declared_app()
+    context = Context(app=app)
+    cn = ServiceAttribution(operator="Example Beijing Co., Ltd.", country="CN", source="t", category="telemetry")
+    endpoints = [
+        endpoint("api.vendor.test", address("203.0.113.10", "CN", 37963)),
+        endpoint("edge.vendor.test", address("203.0.113.11", "CN", 13335, anycast=True)),
+        endpoint("eu.vendor.test", address("198.51.100.1", "FR", 64500)),
+        endpoint("metrics.example.test", service=cn),
+        dataclasses.replace(endpoint("docs.example.test", service=cn), relevance=0.3),
+    ]
+    findings = {f.endpoint: f for f in evaluate(endpoints, [pack], context) if f.rule == "moved"}
+    assert set(findings) == {"api.vendor.test", "metrics.example.test"}  # not an edge, not a docs link
+    hosted = findings["api.vendor.test"]
+    assert hosted.message == "api.vendor.test: 203.0.113.10 is hosted in CN (GeoIP)"
+    assert hosted.fact.startswith("catalog mistral-le-chat declares: data location 'European Union by default")
+    assert "observed (observed): command line at argument 1: api.vendor.test" in hosted.fact
+    assert findings["metrics.example.test"].message.endswith(
+        "run by Example Beijing Co., Ltd. (CN) (DataBorder's operator knowledge base)"
+    )
+    assert evaluate(endpoints, [pack], Context(app=declared_app(stored_in=frozenset()))) == []
+
+
+def test_another_vendors_ai_service_than_the_declared_ones_is_a_finding(tmp_path: Path) -> None:
+    pack = practices_pack(tmp_path)
+    app = declared_app(models_from=("partner.test",))
+    genai = ServiceAttribution(operator="Other AI, Inc.", country="FR", source="t", category="genai")
+    own = dataclasses.replace(genai, operator=app.vendor)
+    endpoints = [
+        endpoint("api.other.test", service=genai),
+        endpoint("api.partner.test", service=genai),
+        endpoint("api.vendor.test", service=genai),
+        endpoint("models.elsewhere.test", service=own),
+        endpoint("telemetry.other.test", service=dataclasses.replace(genai, category="telemetry")),
+    ]
+    findings = [f for f in evaluate(endpoints, [pack], Context(app=app)) if f.rule == "other"]
+    assert [(f.endpoint, f.message) for f in findings] == [("api.other.test", "api.other.test: Other AI, Inc.")]
+    assert findings[0].fact.startswith("catalog mistral-le-chat declares the models of: Mistral AI SAS, partner.test")

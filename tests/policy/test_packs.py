@@ -310,6 +310,76 @@ def test_cloud_region_sets_name_regions_or_a_providers_regions_in_some_countries
 )
 def test_broken_cloud_region_sets_and_rules(tmp_path: Path, sets: str, facet: str, fragment: str) -> None:
     path = write(tmp_path, pack_text("p", CLOUD_RULE.format(facet=facet) + f"[sets]\n{sets}\n"))
+
+
+PRACTICE_RULE = (
+    '[[rules]]\nid = "trains"\nfacet = "service"\nwhen = {when}\nseverity = "review"\npoints = 10\nmessage = "m"\n'
+)
+
+
+def test_rules_on_vendor_facts_unknown_is_risk_and_rule_weights(pack_dirs: tuple[Path, Path]) -> None:
+    _system, user = pack_dirs
+    (user / "base.toml").write_text(
+        pack_text(
+            "base",
+            PRACTICE_RULE.format(when='{ trains_on_user_data = "yes", retention = ["1-year", "longer"] }')
+            + '[[rules]]\nid = "moved"\nfacet = "any"\nwhen = { stored_outside_declared = true }\n'
+            'severity = "review"\npoints = 10\nmessage = "m"\n',
+        ),
+        encoding="utf-8",
+    )
+    base = load_pack(*find_pack("base"))
+    assert dict(base.rules[0].when) == {"trains_on_user_data": ("yes",), "retention": ("1-year", "longer")}
+    assert base.rules[1].when == {"stored_outside_declared": True}
+    assert not base.unknown_is_risk and base.weights == {} and base.factor("trains") == 1
+    (user / "strict.toml").write_text(
+        pack_text(
+            "strict",
+            "[weights]\ntrains = 3\nmoved = 0\n",
+            extends='extends = ["base"]\n',
+            extra="unknown_is_risk = true\nweight = 2\n",
+        ),
+        encoding="utf-8",
+    )
+    strict = load_pack(*find_pack("strict"))
+    assert strict.unknown_is_risk and strict.weights == {"trains": 3.0, "moved": 0.0}
+    assert (strict.factor("trains"), strict.factor("moved")) == (6.0, 0.0)
+    (user / "stricter.toml").write_text(pack_text("stricter", "", extends='extends = ["strict"]\n'), encoding="utf-8")
+    stricter = load_pack(*find_pack("stricter"))
+    assert stricter.unknown_is_risk and stricter.weights == {"trains": 3.0, "moved": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("extra", "body", "fragment"),
+    [
+        (
+            "",
+            PRACTICE_RULE.format(when='{ trains_on_user_data = "maybe" }'),
+            "rule 'trains': trains_on_user_data takes one of yes, no, unknown (or a list of them), not 'maybe'",
+        ),
+        ("", PRACTICE_RULE.format(when="{ retention = [] }"), "retention takes one of none, 30-days"),
+        (
+            "",
+            PRACTICE_RULE.format(when='{ dpa = "no" }').replace('"service"', '"hosting"'),
+            "dpa is a fact about the vendor; use the service facet",
+        ),
+        ('unknown_is_risk = "yes"\n', PRACTICE_RULE.format(when='{ dpa = "no" }'), "'unknown_is_risk' must be true"),
+        (
+            "",
+            PRACTICE_RULE.format(when='{ dpa = "no" }') + "[weights]\nother = 2\n",
+            "line 15: [weights] names rule 'other', which this pack neither has nor inherits",
+        ),
+        ("", PRACTICE_RULE.format(when='{ dpa = "no" }') + '[weights]\ntrains = "x"\n', "the weight must be a number"),
+        (
+            "weight = 5\n",
+            PRACTICE_RULE.format(when='{ dpa = "no" }') + "[weights]\ntrains = 3\n",
+            "3 × the pack's weight 5 is more than 10",
+        ),
+        ("", PRACTICE_RULE.format(when="{ other_model_vendor = 1 }"), "other_model_vendor takes true or false"),
+    ],
+)
+def test_broken_practice_rules_and_weights(tmp_path: Path, extra: str, body: str, fragment: str) -> None:
+    path = write(tmp_path, pack_text("p", body, extra=extra))
     with pytest.raises(RulePackError, match=re.escape(fragment)):
         load_pack(path)
 
@@ -321,3 +391,12 @@ def test_fuzz_a_damaged_pack_loads_or_raises_a_rule_pack_error(tmp_path: Path, d
     path.write_bytes(data)
     pack = bounded(lambda: load_pack(path))
     assert pack is None or pack.rules is not None
+
+
+def test_the_shipped_practice_pack_and_the_example_load() -> None:
+    shipped = load_pack(*find_pack("vendor-data-practices"))
+    assert {"vendor-trains-on-user-content", "stored-outside-declared", "other-model-vendor"} <= {
+        r.id for r in shipped.rules
+    }
+    example = load_pack(Path(__file__).resolve().parents[2] / "rules" / "examples" / "strict-practices.toml")
+    assert example.unknown_is_risk and example.weights["vendor-trains-on-user-content"] == 2

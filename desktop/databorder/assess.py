@@ -211,11 +211,11 @@ class _Run:
                 app = catalog.recognise(self.target.name)
         if self.options.tier != "auto":
             return app, cast(Tier, self.options.tier), "given"
+        if self.target.kind == "path":  # a package, an SDK, a CLI: the vendor's API terms apply
+            return app, "api", "the default for a scanned package or SDK" + (f" ({app.id})" if app else "")
         if app is not None:
             tier: Tier = "consumer" if app.kind in ("chat", "local") else "api"
             return app, tier, f"the default for a {app.kind} app ({app.id})"
-        if self.target.kind == "path":
-            return app, "api", "the default for a scanned package or SDK"
         return app, "consumer", "the default when the kind of app is not known"
 
     def practices(self, endpoints: Sequence[Endpoint], tier: Tier) -> dict[str, VendorPractices]:

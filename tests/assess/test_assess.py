@@ -277,3 +277,48 @@ def test_assess_paths_assesses_each_app_keeps_it_and_stops_starting_more_once_ca
         assert store.count() == 1 and store.get(1).target.name == str(apps[0])
     unkept = assess_paths(apps[1:2], TargetRequest(), AssessOptions(offline=True, history=False))
     assert unkept[0].history_id is None and unkept[0].assessment is not None
+
+
+def test_the_tier_defaults_by_the_kind_of_app_is_shown_and_selects_the_vendors_facts(
+    check_schema: Callable[[object], dict[str, object]],
+) -> None:
+    request = TargetRequest(apps=("claude-code",))
+    packs = ("vendor-data-practices",)
+    coding = assess_request(request, AssessOptions(offline=True, packs=packs))
+    check_schema(coding)
+    assert (coding.tier, coding.tier_basis, coding.app) == ("api", "the default for a coding app (claude-code)",
+                                                            "claude-code")  # fmt: skip
+    [anthropic] = coding.practices
+    assert anthropic.vendor == "Anthropic PBC" and anthropic.tier == "api"
+    assert anthropic.value("trains_on_user_data") == "no" and anthropic.source_file == "practices/anthropic.toml"
+    assert not [f for f in coding.findings if f.rule.startswith("vendor-")]
+    consumer = assess_request(request, AssessOptions(offline=True, packs=packs, tier="consumer"))
+    assert (consumer.tier, consumer.tier_basis) == ("consumer", "given")
+    trains = [f for f in consumer.findings if f.rule == "vendor-trains-on-user-content"]
+    assert len(trains) == 1 and "https://code.claude.com/docs/en/data-usage" in trains[0].fact  # once per vendor
+    chat = assess_request(TargetRequest(apps=("deepseek",)), AssessOptions(offline=True, packs=packs))
+    assert (chat.tier, chat.tier_basis) == ("consumer", "the default for a chat app (deepseek)")
+    hosts = assess(target=TARGET, observations=observations_from_args(["api.chat.test"])[0],
+                   options=AssessOptions(offline=True, packs=packs))  # fmt: skip
+    assert (hosts.tier, hosts.app, hosts.practices) == ("consumer", None, ())
+
+
+def test_a_scanned_package_is_recognised_by_its_file_name_and_compared_with_its_declarations(tmp_path: Path) -> None:
+    package = tmp_path / "qwen-code-qwen-code-9.9.9"
+    (package / "dist").mkdir(parents=True)
+    (package / "dist" / "cli.js").write_text(
+        'const GEMINI = "https://generativelanguage.googleapis.com/v1beta/models";\n'
+        'const QWEN = "https://dashscope.aliyuncs.com/compatible-mode/v1";\n',
+        encoding="utf-8",
+    )
+    request = TargetRequest(paths=(package,), all_names=True)
+    result = assess_request(request, AssessOptions(offline=True, packs=("vendor-data-practices",)))
+    assert (result.app, result.tier, result.tier_basis) == ("qwen", "api", "the default for a scanned package or "
+                                                            "SDK (qwen)")  # fmt: skip
+    other = [f for f in result.findings if f.rule == "other-model-vendor"]
+    assert [f.endpoint for f in other] == ["generativelanguage.googleapis.com"]
+    assert "catalog qwen declares the models of: Alibaba Cloud (Alibaba Group)" in other[0].fact
+    assert "cli.js" in other[0].fact  # the observed side: where the scan saw it
+    given = assess_request(request, AssessOptions(offline=True, packs=("vendor-data-practices",), app="gemini-cli"))
+    flagged = [f.endpoint for f in given.findings if f.rule == "other-model-vendor"]
+    assert given.app == "gemini-cli" and flagged == ["dashscope.aliyuncs.com"]  # now the other side is the other vendor

@@ -537,7 +537,7 @@ def test_an_endpoint_hosted_or_run_outside_the_declared_countries_is_a_finding_w
     hosted = findings["api.vendor.test"]
     assert hosted.message == "api.vendor.test: 203.0.113.10 is hosted in CN (GeoIP)"
     assert hosted.fact.startswith("catalog mistral-le-chat declares: data location 'European Union by default")
-    assert "observed (observed): command line at argument 1: api.vendor.test" in hosted.fact
+    assert "seen (observed): command line at argument 1: api.vendor.test" in hosted.fact
     assert findings["metrics.example.test"].message.endswith(
         "run by Example Beijing Co., Ltd. (CN) (DataBorder's operator knowledge base)"
     )

@@ -118,3 +118,34 @@ def test_the_whole_app_gets_the_strongest_verdict_and_a_traceable_score(assessme
     assert [(f.rule, f.severity, f.points) for f in nope] == [("hosting-unknown", "info", 0)]
     edge = next(f for f in assessments["us-countries-of-concern"].findings if f.endpoint == "us-edge-cn.app.test")
     assert edge.severity == "review" and "anycast/CDN edge" in " ".join(edge.adjustments)
+
+
+def test_declared_storage_and_model_vendors_against_observed_hosting_and_operators(
+    dns_zone: DnsZone, fixture_dbs: FixtureDatabases, tmp_path: Path, check_schema: Callable[[object], object]
+) -> None:
+    """An app declared to keep data in the EU and the US (the catalog's Mistral Le Chat) seen talking to these
+    endpoints: those hosted or run elsewhere, and every other vendor's AI service, are findings with both sides."""
+    services = tmp_path / "services.toml"
+    services.write_text(SERVICES, encoding="utf-8")
+    observations, _ = observations_from_args([f"https://{host}.app.test/v1" for host in HOSTS])
+    options = AssessOptions(
+        nameserver=Nameserver.parse(dns_zone.nameserver),
+        country_db=fixture_dbs.country,
+        asn_db=fixture_dbs.asn,
+        packs=("vendor-data-practices", "eu-gdpr-transfers"),
+        services=(services,),
+        app="mistral-le-chat",
+    )
+    result = assess(target=Target(kind="capture", name="capture"), observations=observations, options=options)
+    check_schema(result)
+    assert result.app == "mistral-le-chat"
+    moved = {(f.pack, f.endpoint): f for f in result.findings if f.rule == "stored-outside-declared"}
+    outside = {"cn-hosted", "cn-company-sg", "ir"}  # hosted or run in CN, SG, IR; the CN edge and FR/DE ones are not
+    assert {endpoint for _, endpoint in moved} == {f"{host}.app.test" for host in outside}
+    assert {pack for pack, _ in moved} == {"vendor-data-practices", "eu-gdpr-transfers"}
+    sg = moved[("vendor-data-practices", "cn-company-sg.app.test")]
+    assert "is hosted in SG (GeoIP)" in sg.message and "run by Example Hangzhou AI Co., Ltd. (CN)" in sg.message
+    assert sg.fact.startswith("catalog mistral-le-chat declares: data location 'European Union by default")
+    assert "seen (observed): command line" in sg.fact and sg.severity == "review"
+    other = {f.endpoint for f in result.findings if f.rule == "other-model-vendor"}
+    assert other == {f"{host}.app.test" for host in ("cn-hosted", "us-edge-cn", "cn-company-sg", "eu", "nope")}

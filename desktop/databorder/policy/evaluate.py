@@ -380,7 +380,7 @@ def _seen(endpoint: Endpoint) -> str:
     first = endpoint.evidence[0]
     where = f"{first.source}" + (f" at {first.location}" if first.location else "")
     excerpt = first.excerpt if len(first.excerpt) <= 120 else first.excerpt[:119] + "…"
-    return f"observed ({endpoint.confidence}): {where}: {excerpt}"
+    return f"seen ({endpoint.confidence}): {where}: {excerpt}"
 
 
 def _endpoint_match(

@@ -155,7 +155,7 @@ def verdict_line(assessment: Assessment) -> Text:
     line = Text("Verdict: ")
     line.append(assessment.verdict.upper(), style=_VERDICT_STYLE[assessment.verdict])
     line.append(f" — score {assessment.score}/100 ({assessment.band}); packs: {packs}")
-    if assessment.tier is not None:
+    if assessment.tier is not None and assessment.practices:  # only when vendor facts were there to test
         line.append(f"; vendor tier: {assessment.tier} ({assessment.tier_basis or 'given'})")
     if not assessment.complete:
         line.append(" [incomplete]", style="yellow")

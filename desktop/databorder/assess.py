@@ -225,7 +225,11 @@ class _Run:
 
         catalog = load_catalog()
         index = load_practices().index({app.id: app.domains for app in catalog.apps.values()})
-        return {domain: vendor.for_tier(tier) for domain, vendor in index.items()}
+        by_vendor: dict[str, VendorPractices] = {}
+        for vendor in dict.fromkeys(index.values()):
+            domains = tuple(d for d, v in index.items() if v is vendor)
+            by_vendor[vendor.file] = dataclasses.replace(vendor.for_tier(tier), domains=domains)
+        return {domain: by_vendor[vendor.file] for domain, vendor in index.items()}
 
     def guarded(
         self, stage: str, work: Callable[[list[Endpoint]], list[Endpoint]], endpoints: list[Endpoint]

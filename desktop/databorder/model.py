@@ -487,6 +487,7 @@ class VendorPractices:
     facts: tuple[PracticeFact, ...]
     apps: tuple[str, ...] = ()  # the catalog apps these facts are about
     source_file: str = ""  # the practices file they were read from
+    domains: tuple[str, ...] = ()  # the domains the vendor runs (an endpoint under one gets these facts)
 
     def value(self, fact: str) -> str:
         """The value of one fact (``unknown`` when it was not read)."""

@@ -68,7 +68,7 @@ _FACT_KEYS = {"value", "source", "checked", "note"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per file: compared and hashed by identity
 class VendorFile:
     """One vendor's facts as written: the operator's own, and each tier's overrides."""
 

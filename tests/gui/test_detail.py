@@ -106,3 +106,13 @@ def test_a_cloud_region_decides_and_geoips_disagreement_is_shown_beside_it() -> 
     assert "hosted in AWS ap-east-1 (Hong Kong, HK), service EC2" in html
     assert "AWS ip-ranges.json via a test feed, 2026-10-26; unverified: city" in html
     assert "GeoIP says CN" in html and "GeoIP places it in CN" in html
+
+
+def test_the_vendors_data_practices_are_a_section_of_the_detail() -> None:
+    from tests.report.test_practices import with_practices
+
+    assessment = with_practices()
+    html = endpoint_html(assessment, assessment.endpoints[0])
+    assert "Vendor&#x27;s data practices: Chat &lt;Ltd&gt;, consumer tier (2 of 4 known)" in html
+    assert "https://docs.chat.test/terms" in html
+    assert "Vendor&#x27;s data practices" not in endpoint_html(sample_assessment(), assessment.endpoints[0])

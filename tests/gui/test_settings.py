@@ -89,3 +89,15 @@ def test_the_cloud_ranges_update_is_offered_beside_the_maxmind_download(qtbot: Q
     assert button is not None and "no account" in button.text()
     with qtbot.waitSignal(dialog.cloud_update_requested, timeout=2000):
         button.click()
+
+
+def test_the_vendor_tier_is_a_choice_of_the_values_the_command_line_takes(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QComboBox
+
+    dialog = SettingsDialog({"tier": "business"}, None, "country: fixture", None)
+    qtbot.addWidget(dialog)
+    tier = dialog.fields["tier"]
+    assert isinstance(tier, QComboBox) and tier.currentText() == "business"
+    assert [tier.itemText(i) for i in range(tier.count())] == list(SPECS["tier"].choices)
+    tier.setCurrentText("api")
+    assert dialog.chosen()["tier"] == "api"

@@ -249,6 +249,7 @@ def full_assessment() -> Assessment:
                 ),
                 apps=("example",),
                 source_file="practices/example.toml",
+                domains=("example.test",),
             ),
         ),
     )

@@ -471,7 +471,11 @@ def practices_pack(tmp_path: Path, *, extra: str = "", weights: str = "") -> Rul
 def vendor_facts(**values: str) -> VendorPractices:
     facts = tuple(
         PracticeFact(
-            fact=name, value=value, source="https://docs.vendor.test/terms", checked="2026-12-03", by_vendor=True
+            fact=name,  # type: ignore[arg-type]
+            value=value,
+            source="https://docs.vendor.test/terms",
+            checked="2026-12-03",
+            by_vendor=True,
         )
         for name, value in values.items()
     )

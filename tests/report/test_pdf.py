@@ -177,3 +177,14 @@ def test_a_section_says_what_changed_since_the_last_assessment(tmp_path: Path) -
     )
     render_pdf(old, path)
     assert "Since the last assessment" not in pdftotext(path)
+
+
+def test_the_vendors_data_practices_are_a_section_with_sources_and_dates(tmp_path: Path) -> None:
+    from tests.report.test_practices import with_practices
+
+    path = tmp_path / "p.pdf"
+    render_pdf(with_practices(), path)
+    content = " ".join(pdftotext(path).split())
+    assert "Vendors' data practices" in content and "Facts read for the consumer tier (given)" in content
+    assert "https://docs.chat.test/terms, checked 2026-12-03" in content
+    assert "Unknown (no source read): data processing agreement (DPA)" in content

@@ -40,7 +40,15 @@ def endpoint_html(assessment: Assessment, endpoint: Endpoint) -> str:
     parts += _service(endpoint)
     parts += _entities(endpoint)
     parts += _evidence(endpoint)
+    parts += _practices(assessment, endpoint)
     return "\n".join(parts)
+
+
+def _practices(assessment: Assessment, endpoint: Endpoint) -> list[str]:
+    from databorder.report.practices import practices_html, practices_of
+
+    vendor = practices_of(assessment, endpoint.host)
+    return [practices_html(vendor)] if vendor is not None else []
 
 
 def _summary(endpoint: Endpoint) -> str:

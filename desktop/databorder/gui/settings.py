@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -151,6 +152,13 @@ class SettingsDialog(QDialog):
             spin.setSingleStep(max(span / 100, 0.05) if span <= 100 else 5.0)
             spin.setValue(float(value))
             return spin
+        if spec.kind == "choice":
+            combo = QComboBox()
+            combo.setObjectName(f"setting:{spec.name}")
+            combo.setAccessibleName(spec.label)
+            combo.addItems(list(spec.choices))  # the values the CLI accepts, from the one declaration
+            combo.setCurrentText(str(value))
+            return combo
         if spec.kind in ("path", "paths"):
             path_field = _PathField(spec, folder=spec.name == "pack_dirs")
             text = "; ".join(str(v) for v in value) if spec.kind == "paths" else (str(value) if value else "")
@@ -172,6 +180,8 @@ class SettingsDialog(QDialog):
                 values[name] = field.isChecked()
             elif isinstance(field, QDoubleSpinBox):
                 values[name] = field.value()
+            elif isinstance(field, QComboBox):
+                values[name] = field.currentText()
             elif isinstance(field, _PathField):
                 text = field.edit.text().strip()
                 if spec.kind == "paths":

@@ -197,6 +197,7 @@ def report_html(assessment: Assessment, *, organisation: str | None = None, logo
     parts = [_header(organisation, logo), _cover(assessment), _summary(assessment), _changes(assessment),
              _endpoints(assessment), _findings(assessment), _method(assessment), _limits(assessment),
              _appendix(assessment)]  # fmt: skip
+    parts.insert(6, _practices(assessment))  # the vendors' data practices, after the findings
     return "<html><body>" + "".join(parts) + "</body></html>"
 
 
@@ -456,3 +457,17 @@ def _changes(a: Assessment) -> str:
         return ""
     items = "".join(f"<li>{text(line, 400)}</li>" for line in changes.in_words())
     return f"<h2>Since the last assessment</h2><p>What changed {text(changes.since(), 200)}:</p><ul>{items}</ul>"
+
+
+def _practices(a: Assessment) -> str:
+    """What the vendors do with the data: each vendor's facts for the tier, with sources and dates."""
+    from databorder.report.practices import practices_html
+
+    if not a.practices:
+        return ""
+    basis = f" ({text(a.tier_basis, 200)})" if a.tier_basis else ""
+    return (
+        "<h2>Vendors' data practices</h2>"
+        f"<p>Facts read for the {text(a.tier or '?')} tier{basis}; unknown means no source was read.</p>"
+        + "".join(practices_html(v) for v in a.practices)
+    )

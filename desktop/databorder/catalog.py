@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from databorder.endpoints import normalise_host
+from databorder.endpoints import normalise_host, registrable_domain
 from databorder.errors import DataBorderError, EndpointSyntaxError, ResourceError
 from databorder.model import DatabaseRef, Evidence, Observation, Role, ServiceAttribution
 from databorder.regions import regions
@@ -62,10 +62,17 @@ class CatalogApp:
     models_from: tuple[str, ...] = ()
 
     def is_own(self, host: str | None) -> bool:
-        """Whether ``host`` is under one of the app's own domains or a declared model vendor's."""
+        """Whether ``host`` is the app's own or a declared model vendor's.
+
+        Own: under one of its domains or ``models_from``, or sharing the registrable domain of one of its domains
+        (``dashscope-intl.aliyuncs.com`` beside ``dashscope.aliyuncs.com``).
+        """
         if host is None:
             return False
-        return any(host == d or host.endswith("." + d) for d in (*self.domains, *self.models_from))
+        if any(host == d or host.endswith("." + d) for d in (*self.domains, *self.models_from)):
+            return True
+        own = {registrable_domain(d) for d in self.domains} - {None}
+        return registrable_domain(host) in own
 
     @property
     def service(self) -> ServiceAttribution:

@@ -548,17 +548,22 @@ def test_an_endpoint_hosted_or_run_outside_the_declared_countries_is_a_finding_w
     assert evaluate(endpoints, [pack], Context(app=declared_app(stored_in=frozenset()))) == []
 
 
+def api(host: str, service: ServiceAttribution) -> Endpoint:
+    return dataclasses.replace(endpoint(host, service=service), roles=("api",))
+
+
 def test_another_vendors_ai_service_than_the_declared_ones_is_a_finding(tmp_path: Path) -> None:
     pack = practices_pack(tmp_path)
     app = declared_app(models_from=("partner.test",))
     genai = ServiceAttribution(operator="Other AI, Inc.", country="FR", source="t", category="genai")
     own = dataclasses.replace(genai, operator=app.vendor)
     endpoints = [
-        endpoint("api.other.test", service=genai),
-        endpoint("api.partner.test", service=genai),
-        endpoint("api.vendor.test", service=genai),
-        endpoint("models.elsewhere.test", service=own),
-        endpoint("telemetry.other.test", service=dataclasses.replace(genai, category="telemetry")),
+        api("api.other.test", service=genai),
+        api("api.partner.test", service=genai),
+        api("api.vendor.test", service=genai),
+        api("models.elsewhere.test", service=own),
+        api("telemetry.other.test", service=dataclasses.replace(genai, category="telemetry")),
+        endpoint("www.other.test", service=genai),  # its web site, not its model API
     ]
     findings = [f for f in evaluate(endpoints, [pack], Context(app=app)) if f.rule == "other"]
     assert [(f.endpoint, f.message) for f in findings] == [("api.other.test", "api.other.test: Other AI, Inc.")]

@@ -147,5 +147,4 @@ def test_declared_storage_and_model_vendors_against_observed_hosting_and_operato
     assert "is hosted in SG (GeoIP)" in sg.message and "run by Example Hangzhou AI Co., Ltd. (CN)" in sg.message
     assert sg.fact.startswith("catalog mistral-le-chat declares: data location 'European Union by default")
     assert "seen (observed): command line" in sg.fact and sg.severity == "review"
-    other = {f.endpoint for f in result.findings if f.rule == "other-model-vendor"}
-    assert other == {f"{host}.app.test" for host in ("cn-hosted", "us-edge-cn", "cn-company-sg", "eu", "nope")}
+    assert not [f for f in result.findings if f.rule == "other-model-vendor"]  # no endpoint has the api role

@@ -364,12 +364,12 @@ def outside_declared(endpoint: Endpoint, app: CatalogApp | None) -> list[str]:
 
 
 def other_vendor(endpoint: Endpoint, app: CatalogApp | None) -> bool:
-    """Whether a data endpoint is another vendor's generative-AI service than the ones ``app`` is declared to use."""
+    """Whether an API endpoint is another vendor's generative-AI service than the ones ``app`` is declared to use."""
     service = endpoint.service
     if app is None or service is None or service.category != "genai" or app.is_own(endpoint.host):
         return False
     names = {n.casefold() for n in (service.operator, *(link.name for link in service.parent_chain))}
-    return app.vendor.casefold() not in names and is_data_endpoint(endpoint)
+    return app.vendor.casefold() not in names and "api" in endpoint.roles  # the model API, not its web or docs
 
 
 def _declared(app: CatalogApp) -> str:

@@ -129,7 +129,7 @@ def _flag(name: str, value: bool) -> str:
         )
     if name == "other_model_vendor":
         return (
-            "it is the generative-AI service of a vendor other than the ones the assessed app is declared to use"
+            "it is the generative-AI API (role api) of a vendor other than the ones the assessed app is declared to use"
             if value
             else "it is not another vendor's generative-AI service"
         )

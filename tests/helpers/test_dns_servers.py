@@ -180,7 +180,7 @@ def test_delay_proxy_delays_each_query_on_its_own_so_concurrent_queries_overlap(
 
         elapsed, answers = asyncio.run(many())
         assert answers == [{"203.0.113.10"}, {"192.0.2.10", "192.0.2.11"}] * 100
-        assert elapsed < 200 * 0.010 / 4, elapsed  # one by one would take at least 2 s
+        assert elapsed < 200 * 0.010 / 2, elapsed  # one by one would take at least 2 s; half that leaves room for load
 
 
 def test_delay_proxy_loses_nothing_in_a_burst_of_a_thousand_queries(dns_zone: DnsZone) -> None:

@@ -201,6 +201,7 @@ def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str], 
         painter.drawPath(path)
     painter.setClipping(False)
     font = QFont("DejaVu Sans")
+    font.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)  # no ligatures: the legend copies out of a PDF true
     font.setPixelSize(max(8, int(legend_height * 0.4)))
     painter.setFont(font)
     x = area.x()

@@ -69,13 +69,15 @@ def test_the_strongest_reasons_are_one_per_rule_and_law_reach_follows_the_chains
         _finding("cn-operator", arm.key, "Chat Pte. Ltd."),
         _finding("cn-operator", "other.chat.test", "Chat Pte. Ltd."),
         _finding("genai", arm.key, "Chat Pte. Ltd.", "review", 10),
+        _finding("genai", "other.chat.test", "Chat Pte. Ltd.", "review", 10),
     )
     assessment = dataclasses.replace(base, findings=findings)
-    reasons = strongest_reasons(assessment)
-    assert reasons == [
+    assert (reasons := strongest_reasons(assessment)) == [
         f"PROHIBIT: {arm.key} is run by Chat Pte. Ltd. (CN): banned; the same rule (cn-operator) hit 1 other endpoint.",
-        f"REVIEW: {arm.key} is run by Chat Pte. Ltd. (CN): banned.",
+        # a reason names an endpoint no earlier one named, where its rule's strongest findings allow
+        "REVIEW: other.chat.test is run by Chat Pte. Ltd. (CN): banned; the same rule (genai) hit 1 other endpoint.",
     ]
+    assert strongest_reasons(assessment, count=1) == reasons[:1]
     assert strongest_reasons(dataclasses.replace(base, findings=())) == []
     reach = law_reach(assessment)
     chain = [arm.service.country, *(link.country for link in arm.service.parent_chain)]

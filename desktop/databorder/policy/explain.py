@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from databorder.model import SEVERITY_ORDER, Assessment, Finding, Severity
+from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding, Severity
 from databorder.policy.evaluate import CLEARTEXT_SCHEMES, LOW_RELEVANCE
 from databorder.policy.packs import Rule, RulePack
 
@@ -201,18 +201,20 @@ def _common_prefix(strings: list[str]) -> str:
     return first[:size]
 
 
-def _strength(f: Finding) -> tuple[int, int, str]:
-    return (-SEVERITY_ORDER.index(f.severity), -f.points, f.endpoint)
-
-
-def findings_by_rule(findings: Iterable[Finding]) -> list[RuleHits]:
+def findings_by_rule(findings: Iterable[Finding], endpoints: Iterable[Endpoint] = ()) -> list[RuleHits]:
     """The findings grouped by (pack, rule), strongest rule first (severity, then points together).
 
     Within a rule, findings whose message, severity and adjustments are the same once their endpoint's name is
-    taken out are one variant: "run by X (CN)" said of ten endpoints is said once, with the ten names.
+    taken out are one variant: "run by X (CN)" said of ten endpoints is said once, with the ten names.  Among
+    equally strong findings the most relevant of ``endpoints`` comes first (an API before its documentation site).
     """
+    relevance = {e.key: e.relevance for e in endpoints}
+
+    def strength(f: Finding) -> tuple[int, int, float, str]:
+        return (-SEVERITY_ORDER.index(f.severity), -f.points, -relevance.get(f.endpoint, 0.0), f.endpoint)
+
     groups: dict[tuple[str, str], list[Finding]] = {}
-    for f in sorted(findings, key=_strength):
+    for f in sorted(findings, key=strength):
         groups.setdefault((f.pack, f.rule), []).append(f)
     result = []
     for (pack, rule), members in groups.items():
@@ -240,8 +242,12 @@ def findings_by_rule(findings: Iterable[Finding]) -> list[RuleHits]:
 def strongest_reasons(assessment: Assessment, count: int = 3) -> list[str]:
     """The ``count`` strongest reasons for the verdict, one sentence per rule (its strongest finding's words)."""
     reasons = []
-    for group in findings_by_rule(assessment.findings)[:count]:
-        first = group.variants[0].example
+    named: set[str] = set()
+    for group in findings_by_rule(assessment.findings, assessment.endpoints)[:count]:
+        # The example: one of the rule's strongest findings, on an endpoint no earlier reason named if there is one.
+        strong = [f for f in group.findings if (f.severity, f.points) == (group.severity, group.findings[0].points)]
+        first = next((f for f in strong if f.endpoint not in named), strong[0])
+        named.add(first.endpoint)
         others = len(group.endpoints) - 1
         sentence = f"{group.severity.upper()}: {first.message.rstrip('.')}"
         if others:

@@ -57,6 +57,7 @@ h3 { font-size: 10pt; margin: 8pt 0 2pt 0; }
 table.data { border-collapse: collapse; width: 100%; }
 table.data { font-size: 8pt; }
 .small { font-size: 7.5pt; color: #4a4a4a; }
+p.evidence { margin: 0 0 4pt 0; font-size: 8pt; }
 .mono { font-family: 'DejaVu Sans Mono', monospace; font-size: 7.5pt; }
 """
 #: The maps' places in the document: an image of this scheme stands where the painter draws the map.
@@ -67,6 +68,7 @@ _MAP_RATIO, _SMALL_MAP_RATIO = 0.43, 0.3
 _HTML_DPI = 96
 _FIRST_PAGE_NAMES = 12  # endpoints named on the first page before "… and N more"
 _FIRST_PAGE_COUNTRIES = 8
+_EVIDENCE_SHOWN = 2  # pieces of evidence per endpoint in the appendix (the JSON holds all)
 
 
 def text(value: object, limit: int = 160) -> str:
@@ -284,8 +286,6 @@ _CLOUD_COLUMNS = (Column("Address", 22), Column("Cloud region", 40), Column("Ser
 _RDAP_COLUMNS = (Column("Address", 18), Column("Registry", 10), Column("Network", 24), Column("Registrant", 22),
                  Column("Registered in", 14), Column("GeoIP", 12))  # fmt: skip
 _VARIANT_COLUMNS = (Column("In place of …", 38), Column("Adjusted", 20), Column("Endpoints", 42))
-_EVIDENCE_COLUMNS = (Column("Endpoint", 24), Column("The facts behind its findings", 38),
-                     Column("Where it was seen", 38))  # fmt: skip
 
 
 def _table(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> str:
@@ -386,7 +386,7 @@ def _law_reach(a: Assessment) -> str:
     if not reach:
         return "<h3>Whose law reaches the data</h3><p>No service operator is known, so no jurisdiction either.</p>"
     rows = [
-        (_severity(r.severity), text(r.country), text("; ".join(r.companies), 260), str(len(r.endpoints)))
+        (_severity(r.severity), text(r.country), _listed(r.companies, 4), str(len(r.endpoints)))
         for r in reach[:_FIRST_PAGE_COUNTRIES]
     ]
     more = len(reach) - _FIRST_PAGE_COUNTRIES
@@ -396,6 +396,12 @@ def _law_reach(a: Assessment) -> str:
         + _table(_LAW_COLUMNS, rows)
         + (f"<p class='small'>… and {more} more countries (see Endpoints).</p>" if more > 0 else "")
     )
+
+
+def _listed(names: Sequence[str], shown: int) -> str:
+    """The first ``shown`` names, and how many more there are."""
+    more = len(names) - shown
+    return text("; ".join(names[:shown]), 80 * shown) + (f" … and {more} more" if more > 0 else "")
 
 
 def _unattributed_names(a: Assessment) -> str:
@@ -466,7 +472,7 @@ def _findings(a: Assessment) -> str:
 
     if not a.findings:
         return "<h2>Findings</h2><p>None.</p>"
-    groups = findings_by_rule(a.findings)
+    groups = findings_by_rule(a.findings, a.endpoints)
     parts = [f"<h2>Findings by rule</h2><p class='small'>{len(a.findings)} findings from {len(groups)} rules, one "
              "entry per rule; the fact behind each finding and where each endpoint was seen are in the appendix."
              "</p>"]  # fmt: skip
@@ -647,23 +653,32 @@ def _limits(a: Assessment) -> str:
 
 
 def _appendix(a: Assessment) -> str:
-    """Per endpoint: the facts behind its findings (each said once, with the rules it triggered) and its evidence."""
-    facts: dict[str, dict[str, list[str]]] = {}  # endpoint → fact → rules
-    for f in a.findings:
-        facts.setdefault(f.endpoint, {}).setdefault(f.fact, []).append(f.rule)
-    rows = []
-    for e in a.endpoints:
-        behind = "<br/>".join(f"<b>{text(', '.join(rules), 200)}</b>: {text(fact, 240)}"
-                              for fact, rules in facts.get(e.key, {}).items())  # fmt: skip
-        seen = "<br/>".join(
-            f"{text(ev.collector)} · {name(ev.source, 90)}" + (f" · {text(ev.location)}" if ev.location else "")
-            + (f"<br/><span class='mono'>{text(ev.excerpt, 140)}</span>" if ev.excerpt else "")
-            for ev in e.evidence[:3]
-        )  # fmt: skip
-        rows.append((name(e.key, 70), behind, seen))
+    """The facts behind the findings, each said once with its rules and endpoints; then where each endpoint was seen."""
+    facts: dict[str, tuple[dict[str, None], dict[str, None]]] = {}  # fact → its rules, its endpoints
+    for f in sorted(a.findings, key=lambda f: (-SEVERITY_ORDER.index(f.severity), -f.points)):
+        rules, endpoints = facts.setdefault(f.fact.replace(f.endpoint, "(endpoint)"), ({}, {}))
+        rules[f.rule] = None
+        endpoints[f.endpoint] = None
+    behind = "".join(
+        f"<li>{text(fact, 300)}<br/><span class='small'><b>{text(', '.join(rules), 200)}</b> on "
+        + ", ".join(name(key, 70) for key in endpoints) + "</span></li>"
+        for fact, (rules, endpoints) in facts.items()
+    )  # fmt: skip
+    # Paragraphs rather than a table: a 500-endpoint table of evidence took five times as long to lay out.
+    seen = "".join(
+        f"<p class='evidence'><b>{name(e.key, 70)}</b>"
+        + "".join(
+            f"<br/>{text(ev.collector)} · {name(ev.source, 90)}" + (f" · {text(ev.location)}" if ev.location else "")
+            + (f"<br/><span class='mono'>{text(ev.excerpt, 120)}</span>" if ev.excerpt else "")
+            for ev in e.evidence[:_EVIDENCE_SHOWN]
+        )
+        + "</p>"
+        for e in a.endpoints
+    )  # fmt: skip
     return (
         "<h2>Appendix: evidence</h2>"
-        + _table(_EVIDENCE_COLUMNS, rows)
-        + "<p class='small'>Up to three pieces of evidence per endpoint; the JSON assessment holds all of them, and "
-        "one finding per endpoint and rule.</p>"
+        + (f"<h3>The facts behind the findings</h3><ul>{behind}</ul>" if behind else "")
+        + f"<h3>Where each endpoint was seen</h3>{seen}"
+        + f"<p class='small'>Up to {_EVIDENCE_SHOWN} pieces of evidence per endpoint; the JSON assessment holds "
+        "all of them, and one finding per endpoint and rule.</p>"
     )

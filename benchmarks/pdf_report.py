@@ -29,7 +29,7 @@ from pathlib import Path
 
 _CODE = Path(__file__).resolve().parents[1] / "desktop"  # this checkout's code, in this process and the commands
 sys.path.insert(0, str(_CODE))
-from databorder.model import Assessment
+from databorder.model import Assessment  # noqa: E402 - after the path to this checkout's code
 
 FLOOR = """
 import sys, time

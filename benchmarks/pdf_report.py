@@ -29,7 +29,7 @@ from pathlib import Path
 
 _CODE = Path(__file__).resolve().parents[1] / "desktop"  # this checkout's code, in this process and the commands
 sys.path.insert(0, str(_CODE))
-from databorder.model import Assessment  # noqa: E402 - after the path to this checkout's code
+from databorder.model import Assessment, Endpoint, Finding  # noqa: E402 - after the path to this checkout's code
 
 FLOOR = """
 import sys, time
@@ -56,15 +56,16 @@ def sized(assessment: Assessment, count: int) -> tuple[Assessment, str]:
         findings = tuple(f for f in assessment.findings if f.endpoint in keys)
         how = f"its {count} most relevant of {real} real endpoints, with their {len(findings)} findings"
         return dataclasses.replace(assessment, endpoints=tuple(kept), findings=findings), how
-    endpoints, findings = [], []
+    endpoints: list[Endpoint] = []
+    repeated: list[Finding] = []
     for i in range(count):
         e = assessment.endpoints[i % real]
         host = e.key if i < real else f"r{i // real}.{e.key}"
         endpoints.append(dataclasses.replace(e, host=host, ip=None if e.host is None and i >= real else e.ip))
-        findings += [dataclasses.replace(f, endpoint=host, message=f.message.replace(e.key, host))
+        repeated += [dataclasses.replace(f, endpoint=host, message=f.message.replace(e.key, host))
                      for f in assessment.findings if f.endpoint == e.key]  # fmt: skip
-    how = f"its {real} real endpoints repeated under renamed hosts to {count}, with {len(findings)} findings"
-    return dataclasses.replace(assessment, endpoints=tuple(endpoints), findings=tuple(findings)), how
+    how = f"its {real} real endpoints repeated under renamed hosts to {count}, with {len(repeated)} findings"
+    return dataclasses.replace(assessment, endpoints=tuple(endpoints), findings=tuple(repeated)), how
 
 
 def measure(source: Path, out: Path, runs: int) -> tuple[list[float], str, str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -10,13 +12,24 @@ from pathlib import Path
 import pytest
 
 from databorder.model import AddressAttribution, Assessment, Endpoint, Evidence, Finding, Resolution
-from databorder.report.pdf import render_pdf, text
+from databorder.report.pdf import name, render_pdf, text
 from tests.model.test_model import sample_assessment
 
 
-def pdftotext(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return unicodedata.normalize("NFKC", out)
+def pdftotext(path: Path, mode: str = "-layout", *pages: str) -> str:
+    """The PDF's text, NFKC-normalised (see :func:`copied` for the characters as they are)."""
+    return unicodedata.normalize("NFKC", copied(path, mode, *pages))
+
+
+def copied(path: Path, mode: str = "-raw", *pages: str) -> str:
+    """The text a reader copying out of the PDF gets, character for character."""
+    command = ["pdftotext", mode, *pages, str(path), "-"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def unwrapped(content: str) -> str:
+    """Text with the line breaks a host name or URL may wrap at (after a dot, slash or hyphen) taken out."""
+    return re.sub(r"(?<=[./-])\n", "", content)
 
 
 def pdfinfo(path: Path, *extra: str) -> str:
@@ -131,7 +144,7 @@ def test_registry_records_and_notes_are_in_the_method_section(tmp_path: Path) ->
     )
     path = tmp_path / "r.pdf"
     render_pdf(assessment, path)
-    content = " ".join(pdftotext(path).split())
+    content = " ".join(pdftotext(path, "-raw").split())
     assert "Registry records (RDAP)" in content
     assert "Chat Networks Ltd" in content and "CHATNET-CN" in content and "HK (differs)" in content
     assert "GeoIP places it in CN" in content  # the note
@@ -146,10 +159,95 @@ def test_the_owner_chain_and_what_could_not_be_attributed_are_in_the_report(tmp_
 
     out = tmp_path / "who.pdf"
     render_pdf(who_runs_it_assessment(), out)
-    words = " ".join(pdftotext(out).split())
+    words = " ".join(unwrapped(copied(out)).split())
     assert "Chat Pte. Ltd. (SG), owned by Chat" in words and "Holdings Ltd. (CN)" in words  # a table cell wraps
     assert "Could not attribute (1)" in words and "api.nobody-knows.example" in words
-    assert "Whose law reaches the operators" in words and "CN (1 endpoints)" in words
+    first = " ".join(unwrapped(copied(out, "-raw", "-l", "1")).split())
+    assert "Whose law reaches the data" in first and "prohibit CN Chat Holdings Ltd. 1" in first  # the owner's law
+    assert "prohibit SG Chat Pte. Ltd. 1" in first
+    assert "they are not counted as allowed: api.nobody-knows.example." in first
+
+
+def _named(hosts: list[str], source: str) -> Assessment:
+    """Endpoints under these names, each with a finding whose words hold "fi", "fl" and "ffi"."""
+    base = sample_assessment()
+    template = base.endpoints[0]
+    evidence = (Evidence(collector="static", source=source, location="offset 1", excerpt="official fixture"),)
+    endpoints = tuple(dataclasses.replace(template, host=h, evidence=evidence) for h in hosts)
+    findings = tuple(dataclasses.replace(base.findings[0], endpoint=h, message=f"{h}: the official file flow")
+                     for h in hosts)  # fmt: skip
+    return dataclasses.replace(base, endpoints=endpoints, findings=findings)
+
+
+def test_text_copies_true_no_ligatures_no_zero_width_characters_names_wrap_only_at_separators(tmp_path: Path) -> None:
+    hosts = [f"cn-hongkong{i}.fluffyfixtures.officialfiles.affinefinder.flowfiles.test" for i in range(3)]
+    source = "package/dist/fixtures-and-files/official-configuration/flowfile-affinity-settings.js"
+    path = tmp_path / "names.pdf"
+    render_pdf(_named(hosts, source), path)
+    raw = copied(path)
+    assert "official" in raw and "fixture" in raw  # the words are there ...
+    assert not re.search("[\ufb00-\ufb06]", raw)  # ... and no ligature stands for their letters
+    assert not re.search("[\u200b-\u200d\u2060\ufeff]", raw)  # the break opportunities are not copied
+    assert any(raw.count(h) < unwrapped(raw).count(h) for h in hosts)  # the names did wrap ...
+    for h in [*hosts, source]:
+        # ... only after a dot, slash or hyphen, with no hyphen added: every line break inside a name is one of those
+        assert unwrapped(raw).count(h) == raw.replace("\n", "").count(h) > 1, h
+    assert name("cn-hk.dash/v1") == "cn-\u200bhk.\u200bdash/\u200bv1"
+    assert name("a.b.") == "a.\u200bb." and name("<x>.test") == "&lt;x&gt;.\u200btest"
+
+
+def test_the_first_page_decides_and_the_maps_follow_with_both_layers(tmp_path: Path) -> None:
+    from tests.helpers.assessments import who_runs_it_assessment
+
+    hosted = tmp_path / "hosted.pdf"
+    render_pdf(who_runs_it_assessment(), hosted)
+    first = " ".join(unwrapped(copied(hosted, "-raw", "-l", "1")).split())
+    for expected in (
+        "PROHIBIT",
+        "Risk score",
+        "Why: the",
+        "The map: Where it is hosted",
+        "Hosted:",
+        "Whose law reaches the data",
+        "Could not attribute (1)",
+        "Rule packs applied: ",
+        "Page 1 of",
+    ):
+        assert expected in first.replace("applied ", "applied: "), expected  # fmt: skip
+    assert "Findings by rule" not in first and "Appendix" not in first  # the rest is evidence
+    second = " ".join(copied(hosted, "-raw", "-f", "2", "-l", "2").split())
+    assert second.startswith("Where the data goes Where it is hosted (the addresses' countries)")
+    assert "Hosted:" in second and "Whose law:" in second  # each map's legend names its layer
+    assert "Whose law reaches it (the service operator's and its owners' countries)" in second
+    base = who_runs_it_assessment()
+    offline = dataclasses.replace(base, endpoints=tuple(dataclasses.replace(e, addresses=()) for e in base.endpoints))
+    law = tmp_path / "law.pdf"
+    render_pdf(offline, law)
+    first = " ".join(copied(law, "-raw", "-l", "1").split())
+    assert "The map: Whose law reaches it" in first and "(no hosting country is known, offline)" in first
+    assert "Whose law:" in first and "Hosted:" not in first
+
+
+def test_findings_are_one_entry_per_rule_and_the_json_keeps_one_per_endpoint(tmp_path: Path) -> None:
+    assessment = many(40)
+    path = tmp_path / "grouped.pdf"
+    render_pdf(assessment, path)
+    content = " ".join(unwrapped(copied(path)).split())
+    assert content.count("r (p) — 40 endpoints, +1600 points") == 1
+    assert content.count("(endpoint) is hosted in CN") == 1  # the rule's words, once
+    assert "Endpoints h0000.chat.test, h0001.chat.test," in content and "h0039.chat.test" in content
+    assert len(json.loads(assessment.to_json())["findings"]) == 40
+
+
+def test_a_column_with_no_value_in_the_whole_table_is_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "full.pdf"
+    render_pdf(sample_assessment(), path)
+    words = " ".join(copied(path).split())
+    assert "Worst Endpoint Hosting Network operator Service operator prohibit" in words  # no endpoint has a role
+    base = sample_assessment()
+    bare = dataclasses.replace(base.endpoints[0], addresses=(), service=None, roles=("api",))
+    render_pdf(dataclasses.replace(base, endpoints=(bare,), offline=True), path)
+    assert "Worst Endpoint Role prohibit api.chat.test api" in " ".join(copied(path).split())  # offline: no hosting
 
 
 def test_cloud_regions_are_listed_beside_geoip(tmp_path: Path) -> None:

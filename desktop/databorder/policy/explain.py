@@ -1,10 +1,15 @@
-"""Explain: a rule pack in plain language, for the compliance officer who signs it off (CLI and GUI share it)."""
+"""Explain: rule packs and their findings in plain language, for the compliance officer who signs off.
+
+What a decision rests on is said here once, for every reader (PDF, console, GUI): a pack as sentences, the
+findings grouped by rule, the strongest reasons for the verdict and the jurisdictions whose law reaches the data.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from databorder.model import SEVERITY_ORDER, Assessment
+from databorder.model import SEVERITY_ORDER, Assessment, Endpoint, Finding, Severity
 from databorder.policy.evaluate import CLEARTEXT_SCHEMES, LOW_RELEVANCE
 from databorder.policy.packs import Rule, RulePack
 from databorder.practices import FACT_WORDS
@@ -162,3 +167,154 @@ def verdict_reason(assessment: Assessment) -> str:
     if not assessment.complete:
         reason += " The assessment is incomplete, so it cannot say 'allow'."
     return reason
+
+
+@dataclass(frozen=True)
+class RuleVariant:
+    """Findings of one rule that say the same thing of different endpoints (the same operator, say)."""
+
+    example: Finding  # the strongest of them; its message names its own endpoint
+    endpoints: tuple[str, ...]  # every endpoint it was said of, the example's first
+
+
+@dataclass(frozen=True)
+class RuleHits:
+    """One rule and every finding it raised: what a reader signs off on, rather than one line per endpoint."""
+
+    rule: str
+    pack: str
+    severity: Severity  # the strongest of its findings (an adjustment can lower one endpoint's)
+    citation: str | None
+    findings: tuple[Finding, ...]  # strongest first
+    variants: tuple[RuleVariant, ...]
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The endpoints the rule hit, in the order of its findings."""
+        return tuple(dict.fromkeys(f.endpoint for f in self.findings))
+
+    @property
+    def points(self) -> int:
+        """The points its findings add to the score, together."""
+        return sum(f.points for f in self.findings)
+
+    def wording(self, endpoint: str = "(endpoint)", elided: str = "…") -> tuple[str, list[str]]:
+        """What the rule says of every endpoint, once, and what it says differently of each variant.
+
+        The words all its variants share stay, ``endpoint`` stands for the endpoint's name and ``elided`` for
+        the words that differ (cut at spaces); the list holds those words, variant by variant ('' where the
+        variants differ only in severity or adjustments).
+        """
+        messages = [v.example.message.replace(v.example.endpoint, "\0") for v in self.variants]
+        if len(set(messages)) == 1:
+            return messages[0].replace("\0", endpoint), ["" for _ in messages]
+        prefix = _common_prefix(messages)
+        prefix = prefix[: prefix.rfind(" ") + 1]
+        shortest = min(len(m) for m in messages) - len(prefix)
+        suffix = _common_prefix([m[::-1] for m in messages])[::-1][-shortest:] if shortest > 0 else ""
+        cut = min((i for i in (suffix.find(" "), suffix.find(",")) if i >= 0), default=len(suffix))
+        suffix = suffix[cut:]
+        middles = [m[len(prefix) : len(m) - len(suffix)].strip() for m in messages]
+        return (prefix + elided + suffix).replace("\0", endpoint), middles
+
+
+def _common_prefix(strings: list[str]) -> str:
+    first, last = min(strings), max(strings)  # the two that differ soonest bound every other's agreement
+    size = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first))
+    return first[:size]
+
+
+def findings_by_rule(findings: Iterable[Finding], endpoints: Iterable[Endpoint] = ()) -> list[RuleHits]:
+    """The findings grouped by (pack, rule), strongest rule first (severity, then points together).
+
+    Within a rule, findings whose message, severity and adjustments are the same once their endpoint's name is
+    taken out are one variant: "run by X (CN)" said of ten endpoints is said once, with the ten names.  Among
+    equally strong findings the most relevant of ``endpoints`` comes first (an API before its documentation site).
+    """
+    relevance = {e.key: e.relevance for e in endpoints}
+
+    def strength(f: Finding) -> tuple[int, int, float, str]:
+        return (-SEVERITY_ORDER.index(f.severity), -f.points, -relevance.get(f.endpoint, 0.0), f.endpoint)
+
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in sorted(findings, key=strength):
+        groups.setdefault((f.pack, f.rule), []).append(f)
+    result = []
+    for (pack, rule), members in groups.items():
+        variants: dict[tuple[object, ...], list[Finding]] = {}
+        for f in members:
+            key = (f.severity, f.message.replace(f.endpoint, "\0"), tuple(a.replace(f.endpoint, "\0")
+                                                                         for a in f.adjustments))  # fmt: skip
+            variants.setdefault(key, []).append(f)
+        result.append(
+            RuleHits(
+                rule=rule,
+                pack=pack,
+                severity=members[0].severity,
+                citation=next((f.citation for f in members if f.citation), None),
+                findings=tuple(members),
+                variants=tuple(
+                    RuleVariant(v[0], tuple(dict.fromkeys(f.endpoint for f in v))) for v in variants.values()
+                ),
+            )
+        )
+    result.sort(key=lambda g: (-SEVERITY_ORDER.index(g.severity), -g.points, g.pack, g.rule))
+    return result
+
+
+def strongest_reasons(assessment: Assessment, count: int = 3) -> list[str]:
+    """The ``count`` strongest reasons for the verdict, one sentence per rule (its strongest finding's words)."""
+    reasons = []
+    named: set[str] = set()
+    for group in findings_by_rule(assessment.findings, assessment.endpoints)[:count]:
+        # The example: one of the rule's strongest findings, on an endpoint no earlier reason named if there is one.
+        strong = [f for f in group.findings if (f.severity, f.points) == (group.severity, group.findings[0].points)]
+        first = next((f for f in strong if f.endpoint not in named), strong[0])
+        named.add(first.endpoint)
+        others = len(group.endpoints) - 1
+        sentence = f"{group.severity.upper()}: {first.message.rstrip('.')}"
+        if others:
+            sentence += f"; the same rule ({group.rule}) hit {others} other endpoint{'s' if others != 1 else ''}"
+        reasons.append(sentence + ".")
+    return reasons
+
+
+@dataclass(frozen=True)
+class LawReach:
+    """A country whose law reaches the data: the companies from there in the operators' chains, and where."""
+
+    country: str
+    companies: tuple[str, ...]  # service operators or owners based there, as the chains name them
+    endpoints: tuple[str, ...]
+    severity: Severity | None  # the worst finding on those endpoints, None when none
+
+
+def law_reach(assessment: Assessment) -> list[LawReach]:
+    """The jurisdictions reaching the data through the service operators' chains (operator, then its owners).
+
+    Worst finding first, then the most endpoints; endpoints whose operator is unknown reach no country here
+    (they are what :func:`databorder.policy.evaluate.could_not_attribute` lists).
+    """
+    worst: dict[str, int] = {}
+    for f in assessment.findings:
+        worst[f.endpoint] = max(worst.get(f.endpoint, -1), SEVERITY_ORDER.index(f.severity))
+    companies: dict[str, dict[str, None]] = {}
+    endpoints: dict[str, dict[str, None]] = {}
+    for e in assessment.endpoints:
+        if e.service is None:
+            continue
+        chain = [
+            (e.service.operator, e.service.country),
+            *((link.name, link.country) for link in e.service.parent_chain),
+        ]
+        for name, country in chain:
+            if country:
+                companies.setdefault(country, {})[name] = None
+                endpoints.setdefault(country, {})[e.key] = None
+    result = []
+    for country, names in companies.items():
+        level = max((worst.get(key, -1) for key in endpoints[country]), default=-1)
+        result.append(LawReach(country, tuple(names), tuple(endpoints[country]),
+                               SEVERITY_ORDER[level] if level >= 0 else None))  # fmt: skip
+    result.sort(key=lambda r: (-(SEVERITY_ORDER.index(r.severity) if r.severity else -1), -len(r.endpoints), r.country))
+    return result

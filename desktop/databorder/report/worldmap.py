@@ -21,7 +21,7 @@ from databorder.resources import resource_path
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QPainter
+    from PySide6.QtGui import QPainter, QPainterPath
 
 SOUTH, NORTH = -58.0, 84.0
 COLOURS = {"prohibit": "#b3261e", "review": "#e0a100", "info": "#6f8fb8", "clean": "#7fb07f", "none": "#e3e6ea"}
@@ -169,24 +169,16 @@ def legend_labels(layer: Layer) -> Mapping[str, str]:
     return LAW_LABELS if layer == "law" else LABELS
 
 
-def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str], layer: Layer = "hosted") -> None:
-    """Draw the map into ``rect`` (vector paths), with a legend along its bottom edge naming the layer shown."""
-    from PySide6.QtCore import QPointF, QRectF, Qt
-    from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
+@functools.cache
+def _outline_paths() -> Mapping[str, QPainterPath]:
+    """Each country's outline as a path in degrees: x = longitude + 180, y = degrees south of the northern edge.
 
-    frame = MapFrame.within(rect.x(), rect.y(), rect.width(), rect.height())
-    legend_height, scale, left = frame.legend_height, frame.scale, frame.left
-    area = QRectF(rect.x(), rect.y(), rect.width(), rect.height() - legend_height)
+    Built once per process (projecting every point took most of a map's drawing time, three maps per PDF).
+    """
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QPainterPath, QPolygonF
 
-    def point(lon: float, lat: float) -> QPointF:
-        return QPointF(left + (lon + 180.0) * scale, area.y() + (NORTH - max(SOUTH, min(NORTH, lat))) * scale)
-
-    painter.save()
-    painter.setRenderHint(painter.RenderHint.Antialiasing, True)
-    pen = QPen(QColor("#ffffff"))
-    pen.setWidthF(max(0.5, scale * 0.08))
-    painter.setPen(pen)
-    painter.setClipRect(QRectF(left, area.y(), 360.0 * scale, (NORTH - SOUTH) * scale))
+    paths = {}
     for code, rings in outlines().items():
         if code == "AQ":
             continue  # below the map's southern edge
@@ -195,12 +187,38 @@ def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str], 
         for ring in rings:
             # One call per ring: PySide6 6.12 on Python 3.11 mis-counts references to None returned by void
             # methods such as lineTo, and ten thousand calls free None itself (the interpreter aborts).
-            path.addPolygon(QPolygonF([point(lon, lat) for lon, lat in _unwrapped(ring)]))
+            points = [QPointF(lon + 180.0, NORTH - max(SOUTH, min(NORTH, lat))) for lon, lat in _unwrapped(ring)]
+            path.addPolygon(QPolygonF(points))
             path.closeSubpath()
+        paths[code] = path
+    return paths
+
+
+def paint_world_map(painter: QPainter, rect: QRectF, levels: Mapping[str, str], layer: Layer = "hosted") -> None:
+    """Draw the map into ``rect`` (vector paths), with a legend along its bottom edge naming the layer shown."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QBrush, QColor, QFont, QPen
+
+    frame = MapFrame.within(rect.x(), rect.y(), rect.width(), rect.height())
+    legend_height, scale, left = frame.legend_height, frame.scale, frame.left
+    area = QRectF(rect.x(), rect.y(), rect.width(), rect.height() - legend_height)
+
+    painter.save()
+    painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+    # The outlines are drawn in degrees (see _outline_paths), scaled into place: one set of paths per process.
+    painter.translate(left, area.y())
+    painter.scale(scale, scale)
+    pen = QPen(QColor("#ffffff"))
+    pen.setWidthF(max(0.5, scale * 0.08) / scale)
+    painter.setPen(pen)
+    painter.setClipRect(QRectF(0, 0, 360.0, NORTH - SOUTH))
+    for code, path in _outline_paths().items():
         painter.setBrush(QBrush(QColor(COLOURS[levels.get(code, "none")])))
         painter.drawPath(path)
-    painter.setClipping(False)
+    painter.restore()
+    painter.save()
     font = QFont("DejaVu Sans")
+    font.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)  # no ligatures: the legend copies out of a PDF true
     font.setPixelSize(max(8, int(legend_height * 0.4)))
     painter.setFont(font)
     x = area.x()

@@ -21,12 +21,12 @@ Printed, per provider:
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import ipaddress
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -79,15 +79,6 @@ def probes(decoded: dict[str, object], provider: str) -> list[tuple[str, str | N
     return result
 
 
-def best_of(runs: int, work: object) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--wheel", type=Path)
@@ -132,11 +123,11 @@ def main() -> None:
     ranges = CloudRanges(embedded_path())
     sample = [ip for provider in ("aws", "gcp") for ip, _ in probes(decoded, provider)]
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from attribution import addresses
+    from attribution import addresses, best_of
 
     mixed = [str(a) for a in addresses(200_000)]
     for label, ips in (("cloud prefixes' addresses", sample), ("random public addresses (80 % IPv4)", mixed)):
-        seconds = best_of(5, lambda ips=ips: ranges.lookups(ips))
+        seconds = best_of(5, functools.partial(ranges.lookups, ips))
         print(f"look-up, {label:<36} {seconds / len(ips) * 1e6:.2f} µs/address ({len(ips):,})")
     with_cloud = best_of(5, lambda: attributor.addresses(mixed))
     attributor.cloud = None

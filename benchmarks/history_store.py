@@ -23,18 +23,10 @@ from pathlib import Path
 
 from tests.helpers.assessments import varied_assessment
 
+from attribution import best_of  # this folder is the script's, so first on the path
 from databorder.cli import main as cli
 from databorder.history import HistoryStore, history_path
 from databorder.model import Target
-
-
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main() -> None:

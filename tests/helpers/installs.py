@@ -119,13 +119,18 @@ def dist_info(site: Path, name: str, version: str, *, requires: tuple[str, ...] 
     return info
 
 
+def _packages(site: Path, package: str, version: str, inside: tuple[tuple[str, str], ...]) -> None:
+    """A tool environment's packages: the app's own, requiring each of ``inside``, and those."""
+    dist_info(site, package, version, requires=tuple(name for name, _ in inside))
+    for name, dep_version in inside:
+        dist_info(site, name, dep_version)
+
+
 def pipx_venv(home: Path, package: str, version: str, *, inside: tuple[tuple[str, str], ...] = ()) -> Path:
     """An app as pipx installs it: ``~/.local/share/pipx/venvs/NAME`` with ``pipx_metadata.json``."""
     venv = home / ".local/share/pipx/venvs" / package
     site = venv / "lib/python3.11/site-packages"
-    dist_info(site, package, version, requires=tuple(name for name, _ in inside))
-    for name, dep_version in inside:
-        dist_info(site, name, dep_version)
+    _packages(site, package, version, inside)
     metadata = {"main_package": {"package": package, "package_or_url": package, "package_version": version},
                 "pipx_metadata_version": "0.5", "python_version": "Python 3.11.7"}  # fmt: skip
     _write(venv / "pipx_metadata.json", json.dumps(metadata))
@@ -136,9 +141,7 @@ def uv_tool(home: Path, package: str, version: str, *, inside: tuple[tuple[str, 
     """An app as ``uv tool install`` leaves it: ``~/.local/share/uv/tools/NAME`` with ``uv-receipt.toml``."""
     venv = home / ".local/share/uv/tools" / package
     site = venv / "lib/python3.12/site-packages"
-    dist_info(site, package, version, requires=tuple(name for name, _ in inside))
-    for name, dep_version in inside:
-        dist_info(site, name, dep_version)
+    _packages(site, package, version, inside)
     _write(venv / "uv-receipt.toml", f'[tool]\nrequirements = [{{ name = "{package}" }}]\nentrypoints = []\n')
     return venv
 

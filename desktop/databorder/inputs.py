@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from databorder.errors import InputFileError
+
 MB = 1 << 20
 #: Limits per kind of input, far above any real file of the kind.
 PACK_LIMIT = 4 * MB
@@ -54,3 +56,16 @@ def read_bounded(path: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"it is more than such a file can be ({limit // MB} MB)")
     return data
+
+
+def read_input(path: Path, limit: int, error: type[InputFileError], what: str) -> bytes:
+    """:func:`read_bounded`, with a missing or unreadable file raised as ``error`` naming it.
+
+    The sentences are "<what> does not exist" and "<what> cannot be read: <why>".
+    """
+    try:
+        return read_bounded(path, limit)
+    except FileNotFoundError:
+        raise error(path, f"{what} does not exist") from None
+    except OSError as exc:
+        raise error(path, f"{what} cannot be read: {exc.strerror or exc}") from None

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from databorder.errors import DataBorderError
-from databorder.inputs import MB, check_regular, read_bounded
+from databorder.errors import DataBorderError, GeoIPDatabaseError
+from databorder.inputs import MB, check_regular, read_bounded, read_input
 
 
 def test_a_regular_file_within_the_limit_is_read_whole(tmp_path: Path) -> None:
@@ -45,3 +45,15 @@ def test_devices_pipes_folders_long_names_and_big_files_are_sentences_not_hangs(
 def test_every_reader_refuses_a_device_with_its_own_sentence(reader: object) -> None:
     with pytest.raises(DataBorderError, match="not a regular file"):
         reader(Path("/dev/zero"))  # type: ignore[operator]
+
+
+def test_read_input_names_the_file_in_the_readers_own_error(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.mmdb"
+    with pytest.raises(GeoIPDatabaseError, match=r"gone\.mmdb: country database does not exist$"):
+        read_input(missing, MB, GeoIPDatabaseError, "country database")
+    fifo = tmp_path / "pipe.mmdb"
+    os.mkfifo(fifo)
+    with pytest.raises(GeoIPDatabaseError, match=r"pipe\.mmdb: cloud range file cannot be read: .+"):
+        read_input(fifo, MB, GeoIPDatabaseError, "cloud range file")
+    (tmp_path / "ok.mmdb").write_bytes(b"data")
+    assert read_input(tmp_path / "ok.mmdb", MB, GeoIPDatabaseError, "country database") == b"data"

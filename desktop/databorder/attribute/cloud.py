@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from databorder.errors import GeoIPDatabaseError, ResourceError
-from databorder.inputs import DATABASE_LIMIT, read_bounded
+from databorder.inputs import DATABASE_LIMIT, read_input
 from databorder.model import CloudRegion, DatabaseRef
 from databorder.regions import cloud_providers
 from databorder.resources import resource_path
@@ -225,12 +225,7 @@ class CloudRanges:
     def __init__(self, path: Path, *, origin: str | None = None, data: bytes | None = None) -> None:
         self.path = path
         if data is None:
-            try:
-                data = read_bounded(path, DATABASE_LIMIT)
-            except FileNotFoundError:
-                raise GeoIPDatabaseError(path, "cloud range file does not exist") from None
-            except OSError as exc:
-                raise GeoIPDatabaseError(path, f"cloud range file cannot be read: {exc.strerror or exc}") from None
+            data = read_input(path, DATABASE_LIMIT, GeoIPDatabaseError, "cloud range file")
         header, self._starts4, self._recs4, self._high6, self._low6, self._recs6 = _decode(data, path)
         self._header = header
         # Where each /12 of IPv4 space starts in ``_starts4``: a look-up bisects a few entries, not ~70,000

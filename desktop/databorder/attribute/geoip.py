@@ -22,7 +22,7 @@ import maxminddb
 from maxminddb.errors import InvalidDatabaseError
 
 from databorder.errors import GeoIPDatabaseError, ResourceError
-from databorder.inputs import DATABASE_LIMIT, read_bounded
+from databorder.inputs import DATABASE_LIMIT, read_input
 from databorder.model import DatabaseKind, DatabaseRef
 from databorder.resources import resource_path
 
@@ -45,12 +45,7 @@ class _MmdbFile:
 
     def __init__(self, path: Path, origin: DatabaseOrigin) -> None:
         self.path = path
-        try:
-            data = read_bounded(path, DATABASE_LIMIT)
-        except FileNotFoundError:
-            raise GeoIPDatabaseError(path, f"{self.kind} database does not exist") from None
-        except OSError as exc:
-            raise GeoIPDatabaseError(path, f"{self.kind} database cannot be read: {exc.strerror or exc}") from None
+        data = read_input(path, DATABASE_LIMIT, GeoIPDatabaseError, f"{self.kind} database")
         try:
             self._reader = maxminddb.open_database(str(path), maxminddb.MODE_AUTO)
         except (InvalidDatabaseError, ValueError, OSError) as exc:

@@ -29,6 +29,7 @@ from databorder.collect import KEEP_PER_ENDPOINT, InputProblem, summary
 from databorder.collect.static.containers import Budget, Capped, archive_kind, scan_stream
 from databorder.collect.static.entities import EntityLinks, best
 from databorder.collect.static.finding import MAP_FROM, Hit, Scanner
+from databorder.collect.static.machine_code import code_ranges
 from databorder.collect.static.ranking import SPREAD, reasons_in_words
 from databorder.collect.static.sea import EXECUTABLE_HEADS, Asset, sea_assets
 from databorder.endpoints import registrable_domain
@@ -217,14 +218,16 @@ def _tasks(root: Path, files: list[tuple[Path, int]], known: Known) -> list[Task
     for path, size in files:
         source = str(Path(label) / path.relative_to(root)) if root.is_dir() else label
         if size >= MAP_FROM:
-            plain, assets = _plain_and_embedded(path)
+            plain, assets, code = _plain_and_embedded(path)
             # An embedded archive is opened by a worker of its own; its compressed bytes are not searched as text.
             # Weighed at three times its size (it is inflated, then scanned), so it is handed out first.
             work += [(3 * asset.size, (Piece(str(path), f"{source}!{asset.name}", asset.offset, asset.end,
                                              embedded=True),)) for asset in assets]  # fmt: skip
-            if plain and (size > SPLIT or assets):
+            if plain and (size > SPLIT or assets or code):
+                # Machine code holds no strings (machine_code): only the rest of an executable is searched.
+                skipped = [(a.offset, a.end) for a in assets] + code
                 work += [(stop - begin, (Piece(str(path), source, begin, stop),))
-                         for begin, stop in _ranges(size, [(a.offset, a.end) for a in assets])]  # fmt: skip
+                         for begin, stop in _ranges(size, skipped)]  # fmt: skip
                 continue
         if size >= _BATCH_BYTES:
             work.append((size, (Piece(str(path), source),)))
@@ -240,22 +243,23 @@ def _tasks(root: Path, files: list[tuple[Path, int]], known: Known) -> list[Task
     return [(pieces, known) for _, pieces in work]
 
 
-def _plain_and_embedded(path: Path) -> tuple[bool, list[Asset]]:
-    """Whether a file is plain bytes (not an archive), and the archives a node executable carries as assets."""
+def _plain_and_embedded(path: Path) -> tuple[bool, list[Asset], list[tuple[int, int]]]:
+    """Whether a file is plain bytes (not an archive), its archives (node SEA assets) and machine code ranges."""
     try:
         with path.open("rb") as handle:
             head = handle.read(512)
             if archive_kind(head) != "file":
-                return False, []
+                return False, [], []
             if not head.startswith(EXECUTABLE_HEADS):  # bundles, data files: nothing to map
-                return True, []
+                return True, [], []
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 assets = sea_assets(data)
-                return True, [
+                archives = [
                     asset for asset in assets if archive_kind(data[asset.offset : asset.offset + 512]) != "file"
                 ]
+                return True, archives, code_ranges(data)
     except (OSError, ValueError):  # gone or cut short since it was listed: the worker reports it as unreadable
-        return False, []
+        return False, [], []
 
 
 def _ranges(size: int, skipped: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:

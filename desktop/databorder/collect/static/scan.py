@@ -18,7 +18,6 @@ import itertools
 import mmap
 import multiprocessing
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -45,16 +44,24 @@ def _files(root: Path) -> list[tuple[Path, int]]:
     if root.is_file():
         return [(root, root.stat().st_size)]
     found: list[tuple[Path, int]] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(folder) / name
+    pending = [str(root)]
+    while pending:  # depth first, names in order, as os.walk gave them; a folder's entries say their own type
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue  # unreadable or gone since its parent was listed
+        subfolders = []
+        for entry in entries:
             try:
-                info = os.lstat(path)
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):  # a symbolic link is not a regular file
+                    found.append((Path(entry.path), entry.stat(follow_symlinks=False).st_size))
             except OSError:
                 continue  # gone since the folder was listed
-            if stat.S_ISREG(info.st_mode):  # lstat: a symbolic link is not a regular file
-                found.append((path, info.st_size))
+        pending += reversed(subfolders)
     return found
 
 
@@ -212,11 +219,12 @@ def _tasks(root: Path, files: list[tuple[Path, int]], known: Known) -> list[Task
     Big plain files are cut into ranges so every core helps; small files are batched.
     """
     label = root.name or str(root)
+    folder = root.is_dir()  # asked once: a stat per file cost 20 ms on 9,000 files
     work: list[tuple[int, tuple[Piece, ...]]] = []  # (bytes, pieces)
     batch: list[Piece] = []
     batch_bytes = 0
     for path, size in files:
-        source = str(Path(label) / path.relative_to(root)) if root.is_dir() else label
+        source = str(Path(label) / path.relative_to(root)) if folder else label
         if size >= MAP_FROM:
             plain, assets, code = _plain_and_embedded(path)
             # An embedded archive is opened by a worker of its own; its compressed bytes are not searched as text.

@@ -23,15 +23,8 @@ from databorder.endpoints import is_local
 from databorder.model import AddressAttribution, AddressScope, DatabaseRef, LegalEntity, Role, ServiceAttribution
 
 # First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
-# IPv6 text in 2000::/3; this lets the hot path skip parsing (see Attributor.address).
+# IPv6 text in global unicast 2000::/3 (not mapped); this lets the hot path skip parsing (see Attributor._addresses).
 _V4_MAYBE_LOCAL = frozenset(["0", "10", "100", "127", "169", "172", "192"] + [str(n) for n in range(224, 256)])
-
-
-def _is_plain_public(text: str) -> bool:
-    """True for IPv4 text outside every local range, and IPv6 text in global unicast 2000::/3 (not mapped)."""
-    if ":" in text:
-        return text[0] in "23" and "." not in text
-    return text[: text.find(".")] not in _V4_MAYBE_LOCAL
 
 
 def unattributed(ip: str) -> AddressAttribution:
@@ -112,12 +105,15 @@ class Attributor:
         positions: list[int] = []
         texts: list[str] = []
         keys: list[str | IPAddress] = []
+        maybe_local = _V4_MAYBE_LOCAL
         for position, ip in enumerate(ips):
             text: str
             key: str | IPAddress
-            if isinstance(ip, str) and _is_plain_public(ip):
-                # Canonical public text needs no parsing here: the C reader parses it itself, and
-                # ipaddress.ip_address would cost more than both database lookups together.
+            # Canonical public text (IPv4 outside the local ranges, IPv6 in 2000::/3) needs no parsing here: the C
+            # reader parses it itself, and ipaddress.ip_address would cost more than both database lookups together.
+            if type(ip) is str and (
+                (ip[0] in "23" and "." not in ip) if ":" in ip else ip[: ip.find(".")] not in maybe_local
+            ):
                 text, key = ip, ip
             else:
                 addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip

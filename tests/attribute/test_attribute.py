@@ -54,7 +54,9 @@ def test_attributor_combines_country_asn_and_operator(fixture_dbs: FixtureDataba
     mapped = attributor.address("::ffff:203.0.113.5")
     assert (mapped.ip, mapped.country) == ("203.0.113.5", "CN")
     kinds = [d.kind for d in attributor.databases()]
-    assert kinds[:5] == ["country", "asn", "cloud", "operators", "catalog"] and set(kinds[5:]) == {"knowledge"}
+    # A MaxMind-format file decides the country; the embedded database is consulted beside it.
+    assert kinds[:6] == ["country", "country", "asn", "cloud", "operators", "catalog"]
+    assert set(kinds[6:]) == {"knowledge"}
     attributor.close()
 
 
@@ -98,6 +100,10 @@ def test_a_cloud_providers_region_decides_the_hosting_country(fixture_dbs: Fixtu
     assert (frankfurt.country, frankfurt.geoip_country, frankfurt.asn) == ("DE", "US", 45102)
     assert frankfurt.network_operator is not None  # the network facet is untouched
     assert edge.anycast and edge.cloud is not None and edge.cloud.edge
-    assert (edge.country, edge.geoip_country, edge.notes, edge.hosting_basis) == ("DE", None, (), "GeoIP")
+    assert (edge.country, edge.geoip_country, edge.hosting_basis) == ("DE", None, "GeoIP")
+    # An edge leaves the country to GeoIP, and the two GeoIP databases disagree there (the embedded one reads the
+    # documentation range 198.51.100.0/24 as AU): uncertain, both kept.
+    assert edge.country_uncertain and edge.possible_countries == ("DE", "AU")
+    assert edge.notes and "the GeoIP databases disagree" in edge.notes[0]
     assert (outside.cloud, outside.country, outside.notes) == (None, "RU", ())
     assert "cloud" in kinds

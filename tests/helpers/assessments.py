@@ -14,6 +14,7 @@ from databorder.model import (
     Endpoint,
     Evidence,
     Finding,
+    GeoipAnswer,
     LegalEntity,
     NetworkOperator,
     PackRef,
@@ -123,6 +124,8 @@ def full_assessment() -> Assessment:
         ),
         geoip_country="CN",
         notes=("GeoIP places it in CN; the provider's published ranges put it in AWS ap-east-1 (Hong Kong, HK)",),
+        # Two GeoIP databases disagreeing (the region decides, so the country is not uncertain).
+        geoip_answers=(GeoipAnswer("user-supplied file GeoLite2-Country.mmdb", "CN"), GeoipAnswer("embedded", "HK")),
     )
     local = AddressAttribution(
         ip="fd00::1",

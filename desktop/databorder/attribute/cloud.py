@@ -40,7 +40,7 @@ from typing import Any
 
 from databorder.errors import GeoIPDatabaseError, ResourceError
 from databorder.inputs import DATABASE_LIMIT, read_input
-from databorder.model import CloudRegion, DatabaseRef
+from databorder.model import CloudRegion, DatabaseRef, GeoipAnswer
 from databorder.regions import cloud_providers
 from databorder.resources import resource_path
 
@@ -383,19 +383,47 @@ def read_info(data: bytes, *, where: str) -> RangeFileInfo:
 # --- which source places an address -------------------------------------------------------------------------
 
 
-def decide(geoip: str | None, cloud: CloudRegion | None) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """The hosting country, GeoIP's country where the cloud region decided, and notes for a reader.
+#: What :func:`decide` returns: the hosting country, GeoIP's country where the cloud region decided, notes for a
+#: reader, whether the hosting country is uncertain, and each GeoIP database's answer where two disagree.
+Decision = tuple[str | None, str | None, tuple[str, ...], bool, tuple[GeoipAnswer, ...]]
 
-    For a provider's own regional range, the region's country decides; GeoIP's answer is kept beside it and a
-    disagreement becomes a note.  For an edge or global range, and for a region whose country is unknown, GeoIP
-    decides (and the edge is marked where the attribution is made).
+
+def decide(geoip: str | None, cloud: CloudRegion | None, answers: tuple[GeoipAnswer, ...] = ()) -> Decision:
+    """Which source gives an address its hosting country, and what a reader should know about the others.
+
+    ``geoip`` is the deciding GeoIP database's answer (a MaxMind file where one is in use, else the embedded
+    database); ``answers`` each GeoIP database's answer, deciding first, where two were consulted and disagree.
+
+    - For a provider's own regional range, the region's country decides; GeoIP's answer is kept beside it and a
+      disagreement becomes a note.
+    - Otherwise (no range, an edge or global range, a region whose country is unknown) GeoIP decides: the
+      deciding database's answer, or where it has none the other's (a note says so; where only the deciding one
+      answers, nothing is added).  Where both answered and differ, the
+      hosting country is *uncertain*: both are kept and the rules test either (docs/rule-packs.md), so an
+      uncertain country never reads as an allowed one.
     """
-    if cloud is None or cloud.edge or cloud.country is None:
-        return geoip, None, ()
-    if geoip is None or geoip == cloud.country:
-        return cloud.country, geoip, ()
-    note = f"GeoIP places it in {geoip}; the provider's published ranges put it in {cloud.in_words()}, which decides"
-    return cloud.country, geoip, (note,)
+    # The other database adds to the deciding one's answer only where it answers differently, or alone.
+    shown = answers if len({a.country for a in answers}) > 1 and answers[1].country is not None else ()
+    if geoip is None:
+        geoip = next((a.country for a in shown if a.country), None)
+    if cloud is not None and not cloud.edge and cloud.country is not None:
+        if geoip is None or geoip == cloud.country:
+            return cloud.country, geoip, (), False, shown
+        note = (
+            f"GeoIP places it in {geoip}; the provider's published ranges put it in {cloud.in_words()}, which decides"
+        )
+        return cloud.country, geoip, (note,), False, shown
+    if not shown:
+        return geoip, None, (), False, ()
+    first, second = shown[0], shown[1]
+    if first.country is None:
+        note = f"{first.database} has no answer; {second.database} places it in {second.country}, which decides"
+        return geoip, None, (note,), False, shown
+    note = (
+        f"the GeoIP databases disagree: {first.database} places it in {first.country}, {second.database} in "
+        f"{second.country}; the hosting country is uncertain and rules test both"
+    )
+    return geoip, None, (note,), True, shown
 
 
 def embedded_path() -> Path:

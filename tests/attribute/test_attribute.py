@@ -205,10 +205,11 @@ def test_the_batch_gives_the_answers_a_plain_reading_of_the_shipped_data_gives()
                 continue
             record = country.get(addr)
             code = _plain_code(record.get("country_code")) if isinstance(record, dict) else None
-            numbers = asn.get(addr) or {}
-            number = numbers.get("autonomous_system_number")
-            number = number if isinstance(number, int) and number >= 0 else None
-            org = numbers.get("autonomous_system_organization")
+            numbers = asn.get(addr)
+            numbers = numbers if isinstance(numbers, dict) else {}
+            raw_number, raw_org = numbers.get("autonomous_system_number"), numbers.get("autonomous_system_organization")
+            number = raw_number if isinstance(raw_number, int) and raw_number >= 0 else None
+            org = raw_org[:200] if isinstance(raw_org, str) else None
             entry = attributor.operators.lookup(number)
             cloud = attributor.cloud.lookup(addr)  # an object: parsed, no /16 shortcut
             if addr.version == 4:  # and against a bisect over every span start, without the /12 buckets

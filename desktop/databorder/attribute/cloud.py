@@ -267,7 +267,8 @@ class CloudRanges:
 
     def _v6_starts(self) -> list[int]:
         if self._starts6 is None:
-            self._starts6 = [h << 64 | lo for h, lo in zip(self._high6, self._low6, strict=True)]
+            starts = [h << 64 | lo for h, lo in zip(self._high6, self._low6, strict=True)]
+            self._starts6 = starts or [0]  # a file without IPv6 spans: every address is outside (record NONE)
         return self._starts6
 
     def lookup(self, ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> CloudRegion | None:
@@ -278,7 +279,7 @@ class CloudRanges:
         """The provider's range holding each address, in order (a batch: this is the hot path of attribution)."""
         starts4, first4, recs4, recs6, regions = self._starts4, self._first4, self._recs4, self._recs6, self._regions
         touched16, touched6 = self._touched16, self._touched6
-        starts6 = self._v6_starts() if self._recs6 else [0]
+        starts6 = self._starts6  # built on the batch's first IPv6 address: an IPv4-only run never needs it
         right = bisect.bisect_right
         pton, from_bytes, v4, v6 = socket.inet_pton, int.from_bytes, socket.AF_INET, socket.AF_INET6
         found: list[CloudRegion | None] = []
@@ -290,6 +291,8 @@ class CloudRanges:
                     if ip[: ip.find(":")] not in touched6:
                         append(None)
                         continue
+                    if starts6 is None:
+                        starts6 = self._v6_starts()
                     record = recs6[right(starts6, from_bytes(pton(v6, ip))) - 1]
                 elif ip[: ip.find(".", ip.find(".") + 1)] not in touched16:
                     append(None)  # canonical text: its first two octets name a /16 no published range reaches
@@ -303,6 +306,8 @@ class CloudRanges:
                 bucket = n >> 20
                 record = recs4[right(starts4, n, first4[bucket], first4[bucket + 1]) - 1]
             else:
+                if starts6 is None:
+                    starts6 = self._v6_starts()
                 record = recs6[right(starts6, int(ip)) - 1]
             region = regions[record]
             if region is None and record != NONE:

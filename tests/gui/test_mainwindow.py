@@ -357,7 +357,9 @@ def test_cli_gui_geoip_status_and_about_name_what_an_assessment_uses(
     for database in gui.databases:
         if database.kind in ("country", "asn"):
             assert database.sha256 in status and database.sha256 in in_use
-    assert str(fixture_dbs.country) in status  # the policy's database, not the embedded one
+    assert str(fixture_dbs.country) in status  # the policy's database decides; the embedded one is read beside it
+    assert "(consulted beside the one above" in status
+    assert "country (read beside the one above)" in window.geoip_status()
 
 
 def test_at_1280_by_800_each_endpoints_verdict_and_name_fit_without_scrolling(qtbot: QtBot, window: MainWindow) -> None:

@@ -363,13 +363,21 @@ class _Run:
             attributed = [unattributed(ip) for ip in unique]
         by_ip = dict(zip(unique, attributed, strict=True))
         self.progress.report("attribute", len(unique), len(unique))
-        disagreeing = [a for a in attributed if a.notes]
+        disagreeing = [a for a in attributed if a.geoip_country is not None and a.notes]
         if disagreeing:
             first = disagreeing[0]
             self.notes.append(
                 f"{len(disagreeing)} address(es) in a cloud provider's published ranges: GeoIP names another country "
                 f"than the provider's region, which decided (e.g. {first.ip}: GeoIP {first.geoip_country}, "
                 f"{first.hosting_in_words()})"
+            )
+        uncertain = [a for a in attributed if a.country_uncertain]
+        if uncertain:
+            first = uncertain[0]
+            deciding = first.geoip_answers[0].database if first.geoip_answers else "the country file"
+            self.notes.append(
+                f"{len(uncertain)} address(es) whose hosting country is uncertain: the two GeoIP databases disagree "
+                f"({deciding} decides; rules test both countries; e.g. {first.ip}: {first.hosting_in_words()})"
             )
         return [
             dataclasses.replace(

@@ -78,7 +78,9 @@ def test_end_to_end_with_real_dns_fixture_databases_and_the_shipped_pack(
     assert result.complete and result.nameserver == dns_zone.nameserver
     assert [p.id for p in result.packs] == ["us-countries-of-concern"]
     kinds = [d.kind for d in result.databases]
-    assert kinds[:5] == ["country", "asn", "cloud", "operators", "catalog"] and set(kinds[5:]) == {"knowledge"}
+    # A MaxMind-format file decides the country; the embedded database is consulted beside it.
+    assert kinds[:6] == ["country", "country", "asn", "cloud", "operators", "catalog"]
+    assert set(kinds[6:]) == {"knowledge"}
     stages = [stage for stage, *_ in progress.events]
     assert list(dict.fromkeys(stages)) == ["collect", "resolve", "attribute", "evaluate"]
     assert ("attribute", 5, 5) in progress.events  # five distinct addresses, each attributed once

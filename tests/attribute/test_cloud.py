@@ -21,6 +21,7 @@ from databorder.attribute.cloud import (
     provenance,
 )
 from databorder.errors import GeoIPDatabaseError
+from databorder.model import GeoipAnswer
 from databorder.regions import cloud_providers
 from tests.helpers.cloudip import database, packed, write_ranges
 
@@ -76,12 +77,49 @@ def test_a_provider_region_decides_the_hosting_country_and_geoip_becomes_a_note(
         "DE", "US",
         ("GeoIP places it in US; the provider's published ranges put it in AWS eu-central-1 (Frankfurt, DE), "
          "which decides",),
+        False, (),
     )  # fmt: skip
-    assert decide("DE", frankfurt) == ("DE", "DE", ())
-    assert decide(None, frankfurt) == ("DE", None, ())
-    assert decide("US", ranges.lookup("198.51.100.130")) == ("US", None, ())  # an edge: GeoIP stays
-    assert decide("US", ranges.lookup("192.0.2.70")) == ("US", None, ())  # a region of unknown country
-    assert decide("FR", None) == ("FR", None, ())
+    assert decide("DE", frankfurt) == ("DE", "DE", (), False, ())
+    assert decide(None, frankfurt) == ("DE", None, (), False, ())
+    assert decide("US", ranges.lookup("198.51.100.130")) == ("US", None, (), False, ())  # an edge: GeoIP stays
+    assert decide("US", ranges.lookup("192.0.2.70")) == ("US", None, (), False, ())  # a region of unknown country
+    assert decide("FR", None) == ("FR", None, (), False, ())
+
+
+MAXMIND, EMBEDDED = "user-supplied file GeoLite2-Country.mmdb", "the embedded database"
+
+
+def answers(first: str | None, second: str | None) -> tuple[GeoipAnswer, GeoipAnswer]:
+    return GeoipAnswer(MAXMIND, first), GeoipAnswer(EMBEDDED, second)
+
+
+def test_two_geoip_databases_that_disagree_make_the_hosting_country_uncertain() -> None:
+    hosting, geoip, notes, uncertain, shown = decide("US", None, answers("US", "DE"))
+    assert (hosting, geoip, uncertain, shown) == ("US", None, True, answers("US", "DE"))
+    assert notes == (
+        f"the GeoIP databases disagree: {MAXMIND} places it in US, {EMBEDDED} in DE; the hosting country is "
+        "uncertain and rules test both",
+    )
+    # Only the other one answered: it decides, not uncertain, and the note says which one had no answer.
+    assert decide(None, None, answers(None, "DE")) == (
+        "DE", None, (f"{MAXMIND} has no answer; {EMBEDDED} places it in DE, which decides",), False,
+        answers(None, "DE"),
+    )  # fmt: skip
+    # Only the deciding one answered: the other adds nothing.
+    assert decide("US", None, answers("US", None)) == ("US", None, (), False, ())
+    # Agreeing answers are not shown twice.
+    assert decide("US", None, answers("US", "US")) == ("US", None, (), False, ())
+
+
+def test_a_provider_region_settles_two_disagreeing_geoip_databases(ranges: CloudRanges) -> None:
+    frankfurt = ranges.lookup("198.51.100.5")
+    hosting, geoip, notes, uncertain, shown = decide("US", frankfurt, answers("US", "DE"))
+    assert (hosting, geoip, uncertain, shown) == ("DE", "US", False, answers("US", "DE"))
+    assert notes and "which decides" in notes[0]
+    # The deciding database has no answer: the other's is GeoIP's, and it agrees with the region.
+    assert decide(None, frankfurt, answers(None, "DE")) == ("DE", "DE", (), False, answers(None, "DE"))
+    # An edge range: GeoIP decides, and the two databases' disagreement stays uncertain.
+    assert decide("US", ranges.lookup("198.51.100.130"), answers("US", "DE"))[3] is True
 
 
 def test_a_rebuild_from_the_same_data_is_byte_identical_whatever_the_feed_order() -> None:

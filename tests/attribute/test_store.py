@@ -67,7 +67,9 @@ def test_databases_in_use_names_each_database_an_assessment_would_open(fixture_d
     assert chosen[0].path == fixture_dbs.country and chosen[0].database_type == "GeoLite2-Country"
     attributor = Attributor.open(country_db=fixture_dbs.country, asn_db=None)
     try:
-        assert [d.ref.sha256 for d in chosen if d.ref] == [r.sha256 for r in attributor.databases()][:3]
+        # The chosen country file, the embedded one consulted beside it, the ASN database and the cloud ranges.
+        assert [d.ref.sha256 for d in chosen if d.ref] == [r.sha256 for r in attributor.databases()][:4]
+        assert [d.consulted for d in chosen] == [False, True, False, False]
     finally:
         attributor.close()
     broken = store.databases_in_use(country_db=None, asn_db=fixture_dbs.country)

@@ -564,3 +564,30 @@ def test_ctrl_c_before_anything_was_gathered_exits_130_and_writes_nothing(tmp_pa
     assert took < 1.0, err
     assert process.returncode == 130, err
     assert "cancelled before anything was gathered" in err.decode() and not out.exists()
+
+
+def test_a_maxmind_file_and_the_embedded_database_disagreeing_are_both_shown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from databorder.attribute.geoip import CountryDatabase, embedded_origins
+    from tests.helpers.mmdb import write_country_db
+
+    embedded = CountryDatabase(*embedded_origins()["country"])
+    said = embedded.country("9.9.9.9")
+    embedded.close()
+    assert said is not None
+    other = "CH" if said != "CH" else "AT"
+    maxmind = write_country_db(tmp_path / "GeoLite2-Country.mmdb", {"9.9.9.0/24": other})
+    code, out, _ = run(capsys, "assess", "9.9.9.9", "--offline", "--no-history", "--country-db", str(maxmind),
+                       "--json", "-")  # fmt: skip
+    assert code == 0
+    check_assessment(out)
+    data = json.loads(out)
+    (address,) = data["endpoints"][0]["addresses"]
+    assert (address["country"], address["country_uncertain"]) == (other, True)
+    assert [a["country"] for a in address["geoip_answers"]] == [other, said]
+    assert [d["kind"] for d in data["databases"]][:2] == ["country", "country"]
+    assert any("hosting country is uncertain" in n for n in data["notes"])
+    code, out, _ = run(capsys, "assess", "9.9.9.9", "--offline", "--no-history", "--country-db", str(maxmind))
+    assert code == 0
+    assert f"{other} or {said} (uncertain: the GeoIP databases disagree)" in " ".join(out.split())

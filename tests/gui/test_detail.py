@@ -116,3 +116,13 @@ def test_the_vendors_data_practices_are_a_section_of_the_detail() -> None:
     assert "Vendor&#x27;s data practices: Chat &lt;Ltd&gt;, consumer tier (2 of 4 known)" in html
     assert "https://docs.chat.test/terms" in html
     assert "Vendor&#x27;s data practices" not in endpoint_html(sample_assessment(), assessment.endpoints[0])
+
+
+def test_two_disagreeing_geoip_databases_are_both_shown() -> None:
+    from tests.helpers.assessments import EMBEDDED_SOURCE, MAXMIND_SOURCE, two_geoip_assessment
+
+    assessment = two_geoip_assessment()
+    html = endpoint_html(assessment, assessment.endpoints[0])
+    assert "hosting country uncertain: US or DE" in html
+    assert f"{MAXMIND_SOURCE} says US" in html and f"{EMBEDDED_SOURCE} says DE" in html
+    assert "the GeoIP databases disagree" in html

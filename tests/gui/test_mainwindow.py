@@ -67,7 +67,8 @@ def test_a_whole_assessment_shows_verdict_table_map_and_detail(
     results.table.selectRow(row)
     html = results.detail.toPlainText()
     assert "www.chat.test → edge.cdn.test → host.cdn.test" in html
-    assert "198.51.100.20" in html and "hosting country US" in html
+    # The fixture's country file says US; the embedded database, read beside it, reads the documentation range AU.
+    assert "198.51.100.20" in html and "hosting country uncertain: US or AU" in html
     assert "list:" in html and "hosts.txt" in html  # evidence: the host list and its line
     assert "AS45102" in html
     saved = Path(qtbot.tmp_path if hasattr(qtbot, "tmp_path") else host_file.parent) / "saved.json"
@@ -356,7 +357,9 @@ def test_cli_gui_geoip_status_and_about_name_what_an_assessment_uses(
     for database in gui.databases:
         if database.kind in ("country", "asn"):
             assert database.sha256 in status and database.sha256 in in_use
-    assert str(fixture_dbs.country) in status  # the policy's database, not the embedded one
+    assert str(fixture_dbs.country) in status  # the policy's database decides; the embedded one is read beside it
+    assert "(consulted beside the one above" in status
+    assert "country (read beside the one above)" in window.geoip_status()
 
 
 def test_at_1280_by_800_each_endpoints_verdict_and_name_fit_without_scrolling(qtbot: QtBot, window: MainWindow) -> None:

@@ -11,9 +11,11 @@ from databorder.model import (
     ChainLink,
     ChangesSince,
     CloudRegion,
+    DatabaseRef,
     Endpoint,
     Evidence,
     Finding,
+    GeoipAnswer,
     LegalEntity,
     NetworkOperator,
     PackRef,
@@ -123,6 +125,8 @@ def full_assessment() -> Assessment:
         ),
         geoip_country="CN",
         notes=("GeoIP places it in CN; the provider's published ranges put it in AWS ap-east-1 (Hong Kong, HK)",),
+        # Two GeoIP databases disagreeing (the region decides, so the country is not uncertain).
+        geoip_answers=(GeoipAnswer("user-supplied file GeoLite2-Country.mmdb", "CN"), GeoipAnswer("embedded", "HK")),
     )
     local = AddressAttribution(
         ip="fd00::1",
@@ -271,3 +275,27 @@ def who_runs_it_assessment() -> Assessment:
         resolution=Resolution(status="skipped", detail="offline: DNS was not used"),
     )
     return dataclasses.replace(base, endpoints=(arm, nobody), offline=True)
+
+
+MAXMIND_SOURCE = "user-supplied file GeoLite2-Country.mmdb"
+EMBEDDED_SOURCE = "embedded geo-whois-asn-country"
+
+
+def two_geoip_assessment() -> Assessment:
+    """The sample assessment read with a MaxMind file (US) beside the embedded database (DE), which disagree."""
+    from databorder.attribute.cloud import decide
+
+    base = sample_assessment()
+    first = base.endpoints[0]
+    answers = (GeoipAnswer(MAXMIND_SOURCE, "US"), GeoipAnswer(EMBEDDED_SOURCE, "DE"))
+    hosting, _, notes, uncertain, shown = decide("US", None, answers)
+    address = dataclasses.replace(
+        first.addresses[0], country=hosting, notes=notes, country_uncertain=uncertain, geoip_answers=shown
+    )
+    country = DatabaseRef(kind="country", source=MAXMIND_SOURCE, build_date="2026-11-24", sha256="b" * 64)
+    embedded = DatabaseRef(kind="country", source=EMBEDDED_SOURCE, build_date="2026-06-17", sha256="c" * 64)
+    return dataclasses.replace(
+        base,
+        endpoints=(dataclasses.replace(first, addresses=(address,)), *base.endpoints[1:]),
+        databases=(country, embedded, *(d for d in base.databases if d.kind != "country")),
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -234,3 +235,31 @@ def test_hosting_reads_as_the_cloud_region_or_geoips_country_with_its_basis() ->
     assert at(None, None, anycast=True).hosting_in_words() == "? (anycast)"
     local = AddressAttribution("10.0.0.1", "local", None, None, None, None, False)
     assert local.hosting_in_words() == "local"
+
+
+def test_public_address_makes_what_the_dataclass_makes() -> None:
+    from databorder.model import NetworkOperator, public_address
+
+    operator = NetworkOperator("Example", "DE")
+    fast = public_address("198.51.100.1", "DE", 64500, "Example AS", operator, True)
+    plain = AddressAttribution("198.51.100.1", "public", "DE", 64500, "Example AS", operator, True)
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    assert [getattr(fast, f.name) for f in dataclasses.fields(plain)] == [
+        getattr(plain, f.name) for f in dataclasses.fields(plain)
+    ]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.country = "US"  # type: ignore[misc]
+
+
+def test_an_uncertain_country_is_each_of_the_geoip_answers() -> None:
+    from databorder.model import GeoipAnswer
+
+    answers = (GeoipAnswer("file", "US"), GeoipAnswer("embedded", "DE"))
+    uncertain = AddressAttribution("198.51.100.1", "public", "US", None, None, None, False, country_uncertain=True,
+                                   geoip_answers=answers)  # fmt: skip
+    assert uncertain.possible_countries == ("US", "DE")
+    assert uncertain.hosting_in_words() == "US or DE (uncertain: the GeoIP databases disagree)"
+    # Answers shown beside a certain country (a cloud region decided, or only one answered) add no country.
+    shown = dataclasses.replace(uncertain, country_uncertain=False)
+    assert shown.possible_countries == ("US",) and shown.hosting_in_words() == "US"
+    assert AddressAttribution("198.51.100.1", "public", None, None, None, None, False).possible_countries == ()

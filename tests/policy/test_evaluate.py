@@ -415,7 +415,7 @@ def in_cloud(
     from databorder.model import CloudRegion
 
     cloud = CloudRegion(provider, region, country, None, "EC2", "test feed", "2026-11-20", edge)
-    hosting, geoip_country, notes = decide(geoip, cloud)
+    hosting, geoip_country, notes, _, _ = decide(geoip, cloud)
     return AddressAttribution(ip, "public", hosting, 16509, "AMAZON-02", None, edge, None, cloud, geoip_country, notes)
 
 
@@ -568,3 +568,45 @@ def test_another_vendors_ai_service_than_the_declared_ones_is_a_finding(tmp_path
     findings = [f for f in evaluate(endpoints, [pack], Context(app=app)) if f.rule == "other"]
     assert [(f.endpoint, f.message) for f in findings] == [("api.other.test", "api.other.test: Other AI, Inc.")]
     assert findings[0].fact.startswith("catalog mistral-le-chat declares the models of: Mistral AI SAS, partner.test")
+
+
+def uncertain(ip: str, deciding: str | None, other: str | None) -> AddressAttribution:
+    """An address two GeoIP databases place differently, as the attributor makes it (through ``decide``)."""
+    from databorder.attribute.cloud import decide
+    from databorder.model import GeoipAnswer
+
+    answers = (GeoipAnswer("user-supplied file GeoLite2-Country.mmdb", deciding), GeoipAnswer("embedded", other))
+    hosting, _, notes, is_uncertain, shown = decide(deciding, None, answers)
+    return AddressAttribution(ip, "public", hosting, 64500, None, None, False, None, None, None, notes, is_uncertain,
+                              shown)  # fmt: skip
+
+
+def test_an_uncertain_hosting_country_meets_a_country_rule_if_either_of_its_countries_does(tmp_path: Path) -> None:
+    path = tmp_path / "countries.toml"
+    path.write_text(
+        '[pack]\nid = "countries"\ntitle = "T"\nversion = "1"\nsources = ["s"]\n'
+        '[sets]\neu = { regions = ["eu"] }\nconcern = { countries = ["CN"] }\n'
+        '[[rules]]\nid = "outside-eu"\nfacet = "hosting"\nwhen = { country_not_in = "eu" }\n'
+        'severity = "review"\npoints = 10\nmessage = "{endpoint} may be hosted in {values}"\n'
+        '[[rules]]\nid = "in-concern"\nfacet = "hosting"\nwhen = { country_in = "concern" }\n'
+        'severity = "prohibit"\npoints = 40\nmessage = "{endpoint} may be hosted in {values}"\n',
+        encoding="utf-8",
+    )
+    pack = load_pack(path)
+    endpoints = [
+        endpoint("de-or-us.test", uncertain("198.51.100.1", "DE", "US")),  # the deciding file says DE
+        endpoint("us-or-cn.test", uncertain("198.51.100.2", "US", "CN")),  # the other database says CN
+        endpoint("de-or-fr.test", uncertain("198.51.100.3", "DE", "FR")),  # both in the EU: nothing to say
+        endpoint("de.test", uncertain("198.51.100.4", "DE", None)),  # only the deciding one answers: certain
+    ]
+    assert endpoints[0].addresses[0].country_uncertain and endpoints[0].addresses[0].country == "DE"
+    found = {(f.endpoint, f.rule): f for f in evaluate(endpoints, [pack])}
+    assert set(found) == {("de-or-us.test", "outside-eu"), ("us-or-cn.test", "outside-eu"),
+                          ("us-or-cn.test", "in-concern")}  # fmt: skip
+    assert found[("de-or-us.test", "outside-eu")].message == "de-or-us.test may be hosted in US"
+    assert found[("us-or-cn.test", "in-concern")].message == "us-or-cn.test may be hosted in CN"
+    fact = found[("us-or-cn.test", "in-concern")].fact
+    assert fact == ("198.51.100.2 is hosted in US or CN (GeoIP, uncertain: user-supplied file GeoLite2-Country.mmdb: "
+                    "US; embedded: CN)")  # fmt: skip
+    # The verdict is not allow for an app whose deciding database places everything in the EU.
+    assert score(evaluate(endpoints[:1], [pack]))[3] == "review"

@@ -40,3 +40,15 @@ def test_the_cloud_region_and_geoips_country_have_columns(tmp_path: Path) -> Non
         rows = list(csv.DictReader(handle))
     clouds = [(r["address"], r["cloud_region"], r["geoip_country"]) for r in rows if r["cloud_region"]]
     assert clouds == [("203.0.113.10", "AWS ap-east-1 (Hong Kong, HK)", "CN")]
+
+
+def test_an_uncertain_hosting_country_has_both_geoip_answers(tmp_path: Path) -> None:
+    from tests.helpers.assessments import EMBEDDED_SOURCE, MAXMIND_SOURCE, two_geoip_assessment
+
+    path = tmp_path / "two.csv"
+    write_csv(two_geoip_assessment(), path)
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    uncertain = [(r["hosting_country"], r["hosting_uncertain"], r["geoip_answers"]) for r in rows if r["geoip_answers"]]
+    assert uncertain == [("US", "yes", f"{MAXMIND_SOURCE}: US; {EMBEDDED_SOURCE}: DE")]
+    assert {r["hosting_uncertain"] for r in rows if r["address"] and r not in rows[:1]} <= {"no"}

@@ -286,3 +286,16 @@ def test_the_vendors_data_practices_are_a_section_with_sources_and_dates(tmp_pat
     assert "Vendors' data practices" in content and "Facts read for the consumer tier (given)" in content
     assert "https://docs.chat.test/terms, checked 2026-12-03" in content
     assert "Unknown (no source read): data processing agreement (DPA)" in content
+
+
+def test_the_method_section_says_which_geoip_database_decided(tmp_path: Path) -> None:
+    from tests.helpers.assessments import EMBEDDED_SOURCE, MAXMIND_SOURCE, two_geoip_assessment
+
+    path = tmp_path / "two.pdf"
+    render_pdf(two_geoip_assessment(), path)
+    content = " ".join(pdftotext(path).split())
+    assert f"Two GeoIP databases were read: {MAXMIND_SOURCE} decided the hosting country" in content
+    assert f"{EMBEDDED_SOURCE} was consulted beside it" in content and "1 address(es) are uncertain" in content
+    assert "US or DE" in content and "(uncertain)" in content  # the endpoints table's hosting (wrapped)
+    render_pdf(sample_assessment(), path)
+    assert "The hosting country is GeoIP's answer from fixture" in " ".join(pdftotext(path).split())

@@ -108,3 +108,10 @@ def test_an_empty_hosted_layer_says_why() -> None:
     lan = dataclasses.replace(failed, endpoints=(dataclasses.replace(bare, addresses=(local,)),))
     assert no_hosting_reason(lan) == "no address has a known country (local addresses, or none in the GeoIP database)"
     assert no_hosting_reason(dataclasses.replace(sample, endpoints=())) == "no endpoint was found"
+
+
+def test_an_uncertain_hosting_country_marks_both_countries_it_may_be_in() -> None:
+    from tests.helpers.assessments import two_geoip_assessment
+
+    levels = country_severities(two_geoip_assessment())
+    assert levels["US"] == levels["DE"] == "prohibit"  # the deciding file says US, the embedded database DE

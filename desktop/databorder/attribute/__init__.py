@@ -16,22 +16,29 @@ from pathlib import Path
 from databorder.attribute.cloud import CloudRanges, decide
 from databorder.attribute.geoip import AsnDatabase, CountryDatabase, IPAddress
 from databorder.attribute.service import ServiceAttributor, service_attributor
-from databorder.attribute.store import open_asn_database, open_cloud_ranges, open_country_database
+from databorder.attribute.store import (
+    open_asn_database,
+    open_cloud_ranges,
+    open_country_database,
+    second_country_database,
+)
 from databorder.attribute.tables import OperatorTable
 from databorder.catalog import Catalog, load_catalog
 from databorder.endpoints import is_local
-from databorder.model import AddressAttribution, AddressScope, DatabaseRef, LegalEntity, Role, ServiceAttribution
+from databorder.model import (
+    AddressAttribution,
+    AddressScope,
+    DatabaseRef,
+    GeoipAnswer,
+    LegalEntity,
+    Role,
+    ServiceAttribution,
+    public_address,
+)
 
 # First octets (as text) of every local IPv4 range above: an IPv4 text starting otherwise is public, and so is
-# IPv6 text in 2000::/3; this lets the hot path skip parsing (see Attributor.address).
+# IPv6 text in global unicast 2000::/3 (not mapped); this lets the hot path skip parsing (see Attributor._addresses).
 _V4_MAYBE_LOCAL = frozenset(["0", "10", "100", "127", "169", "172", "192"] + [str(n) for n in range(224, 256)])
-
-
-def _is_plain_public(text: str) -> bool:
-    """True for IPv4 text outside every local range, and IPv6 text in global unicast 2000::/3 (not mapped)."""
-    if ":" in text:
-        return text[0] in "23" and "." not in text
-    return text[: text.find(".")] not in _V4_MAYBE_LOCAL
 
 
 def unattributed(ip: str) -> AddressAttribution:
@@ -53,10 +60,13 @@ class Attributor:
         services: ServiceAttributor,
         catalog: Catalog | None = None,
         cloud: CloudRanges | None = None,
+        second_country_db: CountryDatabase | None = None,
     ) -> None:
         self.catalog = catalog
         self.cloud = cloud
         self.country_db = country_db
+        # Consulted beside ``country_db`` (which decides): the embedded database, where a MaxMind file is in use.
+        self.second_country_db = second_country_db
         self.asn_db = asn_db
         self.operators = operators
         self.services = services
@@ -70,10 +80,16 @@ class Attributor:
         services: Sequence[Path] = (),
         cloud_ranges: Path | None = None,
     ) -> Attributor:
-        """Open the given databases (the defaults where None), the cloud ranges, the catalog and the tables."""
+        """Open the given databases (the defaults where None), the cloud ranges, the catalog and the tables.
+
+        Where the country database is not the embedded one (``country_db`` given, or one adopted in the store),
+        the embedded one is opened too and consulted beside it (:func:`store.second_country_database`).
+        """
         catalog = load_catalog()
+        country = open_country_database(country_db)
         return cls(
-            country_db=open_country_database(country_db),
+            country_db=country,
+            second_country_db=second_country_database(country),
             asn_db=open_asn_database(asn_db),
             operators=OperatorTable(),
             services=service_attributor(services),
@@ -85,7 +101,16 @@ class Attributor:
         """Every data source this attributor uses, as recorded in an assessment."""
         catalog = (self.catalog.ref,) if self.catalog is not None else ()
         cloud = (self.cloud.ref,) if self.cloud is not None else ()
-        return (self.country_db.ref, self.asn_db.ref, *cloud, self.operators.ref, *catalog, *self.services.refs)
+        second = (self.second_country_db.ref,) if self.second_country_db is not None else ()
+        return (
+            self.country_db.ref,
+            *second,
+            self.asn_db.ref,
+            *cloud,
+            self.operators.ref,
+            *catalog,
+            *self.services.refs,
+        )
 
     def address(self, ip: str | IPAddress) -> AddressAttribution:
         """Hosting country, ASN and network operator of one address (see :meth:`addresses`)."""
@@ -112,12 +137,15 @@ class Attributor:
         positions: list[int] = []
         texts: list[str] = []
         keys: list[str | IPAddress] = []
+        maybe_local = _V4_MAYBE_LOCAL
         for position, ip in enumerate(ips):
             text: str
             key: str | IPAddress
-            if isinstance(ip, str) and _is_plain_public(ip):
-                # Canonical public text needs no parsing here: the C reader parses it itself, and
-                # ipaddress.ip_address would cost more than both database lookups together.
+            # Canonical public text (IPv4 outside the local ranges, IPv6 in 2000::/3) needs no parsing here: the C
+            # reader parses it itself, and ipaddress.ip_address would cost more than both database lookups together.
+            if type(ip) is str and (
+                (ip[0] in "23" and "." not in ip) if ":" in ip else ip[: ip.find(".")] not in maybe_local
+            ):
                 text, key = ip, ip
             else:
                 addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
@@ -132,22 +160,28 @@ class Attributor:
             keys.append(key)
         operator_of = self.operators.lookup
         clouds = self.cloud.lookups(keys) if self.cloud is not None else [None] * len(keys)
-        for position, text, country, (asn, as_org), cloud in zip(
-            positions, texts, self.country_db.countries(keys), self.asn_db.asns(keys), clouds, strict=True
+        countries = self.country_db.countries(keys)
+        second_db = self.second_country_db
+        seconds = second_db.countries(keys) if second_db is not None else countries
+        sources = (self.country_db.ref.source, second_db.ref.source if second_db is not None else "")
+        for position, text, country, second, (asn, as_org), cloud in zip(
+            positions, texts, countries, seconds, self.asn_db.asns(keys), clouds, strict=True
         ):
             entry = operator_of(asn)
-            if cloud is not None:
-                hosting, geoip, notes = decide(country, cloud)
+            if cloud is not None or second != country:
+                answers = (
+                    (GeoipAnswer(sources[0], country), GeoipAnswer(sources[1], second)) if second != country else ()
+                )
+                hosting, geoip, notes, uncertain, shown = decide(country, cloud, answers)
                 operator, anycast = (entry.operator, entry.anycast) if entry is not None else (None, False)
                 results[position] = AddressAttribution(
-                    text, "public", hosting, asn, as_org, operator, anycast or cloud.edge, None, cloud, geoip, notes
-                )
+                    text, "public", hosting, asn, as_org, operator, anycast or (cloud is not None and cloud.edge),
+                    None, cloud, geoip, notes, uncertain, shown,
+                )  # fmt: skip
             elif entry is None:
-                results[position] = AddressAttribution(text, "public", country, asn, as_org, None, False)
+                results[position] = public_address(text, country, asn, as_org, None, False)
             else:
-                results[position] = AddressAttribution(
-                    text, "public", country, asn, as_org, entry.operator, entry.anycast
-                )
+                results[position] = public_address(text, country, asn, as_org, entry.operator, entry.anycast)
         return results  # type: ignore[return-value]  # every position was filled above
 
     def roles(self, host: str | None) -> tuple[Role, ...]:
@@ -166,4 +200,6 @@ class Attributor:
     def close(self) -> None:
         """Release the database files."""
         self.country_db.close()
+        if self.second_country_db is not None:
+            self.second_country_db.close()
         self.asn_db.close()

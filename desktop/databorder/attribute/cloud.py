@@ -40,7 +40,7 @@ from typing import Any
 
 from databorder.errors import GeoIPDatabaseError, ResourceError
 from databorder.inputs import DATABASE_LIMIT, read_input
-from databorder.model import CloudRegion, DatabaseRef
+from databorder.model import CloudRegion, DatabaseRef, GeoipAnswer
 from databorder.regions import cloud_providers
 from databorder.resources import resource_path
 
@@ -267,7 +267,8 @@ class CloudRanges:
 
     def _v6_starts(self) -> list[int]:
         if self._starts6 is None:
-            self._starts6 = [h << 64 | lo for h, lo in zip(self._high6, self._low6, strict=True)]
+            starts = [h << 64 | lo for h, lo in zip(self._high6, self._low6, strict=True)]
+            self._starts6 = starts or [0]  # a file without IPv6 spans: every address is outside (record NONE)
         return self._starts6
 
     def lookup(self, ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> CloudRegion | None:
@@ -278,7 +279,7 @@ class CloudRanges:
         """The provider's range holding each address, in order (a batch: this is the hot path of attribution)."""
         starts4, first4, recs4, recs6, regions = self._starts4, self._first4, self._recs4, self._recs6, self._regions
         touched16, touched6 = self._touched16, self._touched6
-        starts6 = self._v6_starts() if self._recs6 else [0]
+        starts6 = self._starts6  # built on the batch's first IPv6 address: an IPv4-only run never needs it
         right = bisect.bisect_right
         pton, from_bytes, v4, v6 = socket.inet_pton, int.from_bytes, socket.AF_INET, socket.AF_INET6
         found: list[CloudRegion | None] = []
@@ -290,6 +291,8 @@ class CloudRanges:
                     if ip[: ip.find(":")] not in touched6:
                         append(None)
                         continue
+                    if starts6 is None:
+                        starts6 = self._v6_starts()
                     record = recs6[right(starts6, from_bytes(pton(v6, ip))) - 1]
                 elif ip[: ip.find(".", ip.find(".") + 1)] not in touched16:
                     append(None)  # canonical text: its first two octets name a /16 no published range reaches
@@ -303,6 +306,8 @@ class CloudRanges:
                 bucket = n >> 20
                 record = recs4[right(starts4, n, first4[bucket], first4[bucket + 1]) - 1]
             else:
+                if starts6 is None:
+                    starts6 = self._v6_starts()
                 record = recs6[right(starts6, int(ip)) - 1]
             region = regions[record]
             if region is None and record != NONE:
@@ -383,19 +388,47 @@ def read_info(data: bytes, *, where: str) -> RangeFileInfo:
 # --- which source places an address -------------------------------------------------------------------------
 
 
-def decide(geoip: str | None, cloud: CloudRegion | None) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """The hosting country, GeoIP's country where the cloud region decided, and notes for a reader.
+#: What :func:`decide` returns: the hosting country, GeoIP's country where the cloud region decided, notes for a
+#: reader, whether the hosting country is uncertain, and each GeoIP database's answer where two disagree.
+Decision = tuple[str | None, str | None, tuple[str, ...], bool, tuple[GeoipAnswer, ...]]
 
-    For a provider's own regional range, the region's country decides; GeoIP's answer is kept beside it and a
-    disagreement becomes a note.  For an edge or global range, and for a region whose country is unknown, GeoIP
-    decides (and the edge is marked where the attribution is made).
+
+def decide(geoip: str | None, cloud: CloudRegion | None, answers: tuple[GeoipAnswer, ...] = ()) -> Decision:
+    """Which source gives an address its hosting country, and what a reader should know about the others.
+
+    ``geoip`` is the deciding GeoIP database's answer (a MaxMind file where one is in use, else the embedded
+    database); ``answers`` each GeoIP database's answer, deciding first, where two were consulted and disagree.
+
+    - For a provider's own regional range, the region's country decides; GeoIP's answer is kept beside it and a
+      disagreement becomes a note.
+    - Otherwise (no range, an edge or global range, a region whose country is unknown) GeoIP decides: the
+      deciding database's answer, or where it has none the other's (a note says so; where only the deciding one
+      answers, nothing is added).  Where both answered and differ, the
+      hosting country is *uncertain*: both are kept and the rules test either (docs/rule-packs.md), so an
+      uncertain country never reads as an allowed one.
     """
-    if cloud is None or cloud.edge or cloud.country is None:
-        return geoip, None, ()
-    if geoip is None or geoip == cloud.country:
-        return cloud.country, geoip, ()
-    note = f"GeoIP places it in {geoip}; the provider's published ranges put it in {cloud.in_words()}, which decides"
-    return cloud.country, geoip, (note,)
+    # The other database adds to the deciding one's answer only where it answers differently, or alone.
+    shown = answers if len({a.country for a in answers}) > 1 and answers[1].country is not None else ()
+    if geoip is None:
+        geoip = next((a.country for a in shown if a.country), None)
+    if cloud is not None and not cloud.edge and cloud.country is not None:
+        if geoip is None or geoip == cloud.country:
+            return cloud.country, geoip, (), False, shown
+        note = (
+            f"GeoIP places it in {geoip}; the provider's published ranges put it in {cloud.in_words()}, which decides"
+        )
+        return cloud.country, geoip, (note,), False, shown
+    if not shown:
+        return geoip, None, (), False, ()
+    first, second = shown[0], shown[1]
+    if first.country is None:
+        note = f"{first.database} has no answer; {second.database} places it in {second.country}, which decides"
+        return geoip, None, (note,), False, shown
+    note = (
+        f"the GeoIP databases disagree: {first.database} places it in {first.country}, {second.database} in "
+        f"{second.country}; the hosting country is uncertain and rules test both"
+    )
+    return geoip, None, (note,), True, shown
 
 
 def embedded_path() -> Path:

@@ -89,6 +89,7 @@ class CountryDatabase(_MmdbFile):
             raise GeoIPDatabaseError(path, f"is a {self.database_type!r} database, not a country (or city) database")
         # ip-location-db's own record shape is flat; MaxMind's nests the code. Decided once, here.
         self._flat = self.database_type.lower().startswith("country ipv")
+        self._codes: dict[object, str | None] = {None: None}  # a record's raw value → its code, as met
 
     def country(self, ip: str | IPAddress) -> str | None:
         """The country code for ``ip``, or None where the database has no answer."""
@@ -96,19 +97,33 @@ class CountryDatabase(_MmdbFile):
 
     def countries(self, ips: Sequence[str | IPAddress]) -> list[str | None]:
         """The country code of each address, in order (a batch: the loop is the hot path of attribution)."""
-        lookup, flat = self._lookup, self._flat
+        lookup, flat, codes = self._lookup, self._flat, self._codes
         found: list[str | None] = []
+        append = found.append
         ip: str | IPAddress = ""
         try:
             for ip in ips:
                 record = lookup(ip)
-                if not isinstance(record, Mapping) or not record:
-                    found.append(None)
-                else:
-                    found.append(_code(record.get("country_code")) if flat else _maxmind_country(record))
+                # ``type(…) is dict``, not ``isinstance(…, Mapping)``: the readers return plain dicts, and the ABC
+                # check cost more than the look-up itself.  A code is read once per distinct value (``codes``).
+                if type(record) is not dict or not record:
+                    append(None)
+                    continue
+                raw = record.get("country_code") if flat else _maxmind_value(record)
+                try:
+                    append(codes[raw])
+                except (KeyError, TypeError):
+                    append(self._remember(raw))
         except _DAMAGED as exc:
             raise self._corrupt(ip, exc) from None
         return found
+
+    def _remember(self, raw: object) -> str | None:
+        """The code of a record's raw value, kept for the next record with the same value (strings only)."""
+        code = _code(raw)
+        if type(raw) is str and len(self._codes) < _MEMO_LIMIT:
+            self._codes[raw] = code
+        return code
 
 
 class AsnDatabase(_MmdbFile):
@@ -130,30 +145,32 @@ class AsnDatabase(_MmdbFile):
         """ASN and AS organisation of each address, in order (a batch, like CountryDatabase.countries)."""
         lookup = self._lookup
         found: list[tuple[int | None, str | None]] = []
+        append = found.append
         unknown = (None, None)
         ip: str | IPAddress = ""
         try:
             for ip in ips:
                 record = lookup(ip)
-                if not isinstance(record, Mapping) or not record:
-                    found.append(unknown)
+                if type(record) is not dict or not record:
+                    append(unknown)
                     continue
                 number, name = record.get("autonomous_system_number"), record.get("autonomous_system_organization")
-                found.append((
-                    number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else None,
-                    name[:200] if isinstance(name, str) else None,
+                # ``type(…) is int`` keeps out bool (and the readers write nothing else that is an int).
+                append((
+                    number if type(number) is int and number >= 0 else None,
+                    name[:200] if type(name) is str else None,
                 ))  # fmt: skip
         except _DAMAGED as exc:
             raise self._corrupt(ip, exc) from None
         return found
 
 
-def _maxmind_country(record: Mapping[str, Any]) -> str | None:
-    """The country code from a MaxMind-shaped record (Country/City), or another vendor's flat one."""
+def _maxmind_value(record: Mapping[str, Any]) -> object:
+    """The raw country code of a MaxMind-shaped record (Country/City), or of another vendor's flat one."""
     country = record.get("country") or record.get("registered_country")
     if isinstance(country, Mapping):
-        return _code(country.get("iso_code"))
-    return _code(record.get("country_code"))
+        return country.get("iso_code")
+    return record.get("country_code")
 
 
 def _code(value: object) -> str | None:
@@ -161,6 +178,8 @@ def _code(value: object) -> str | None:
     return value.upper() if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha() else None
 
 
+#: Distinct raw country values a database's memo keeps (a country file has ~250; a damaged one may have more).
+_MEMO_LIMIT = 4096
 #: What the MaxMind reader raises on a damaged tree or record (bad UTF-8 in a string, a pointer out of range…).
 _DAMAGED = (InvalidDatabaseError, UnicodeDecodeError, ValueError, TypeError, IndexError, KeyError, RecursionError)
 

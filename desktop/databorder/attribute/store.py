@@ -145,6 +145,23 @@ def open_asn_database(path: Path | None) -> AsnDatabase:
     return AsnDatabase(path, DatabaseOrigin(source=f"user-supplied file {path.name}"))
 
 
+def second_country_database(deciding: CountryDatabase) -> CountryDatabase | None:
+    """The embedded country database, consulted beside ``deciding`` where that is another file, else None.
+
+    A MaxMind file (``--country-db``, or adopted in the store) decides the hosting country; the embedded database
+    is read beside it so that where the two disagree both are shown and the country is marked uncertain
+    (:func:`databorder.attribute.cloud.decide`).  The same file given twice is consulted once.
+    """
+    path, origin = embedded_origins()["country"]
+    if deciding.path.resolve() == path.resolve():
+        return None
+    embedded = CountryDatabase(path, origin)
+    if embedded.ref.sha256 == deciding.ref.sha256:
+        embedded.close()
+        return None
+    return embedded
+
+
 def cloud_file() -> Path:
     """Where the cloud ranges a keyless update adopted live (they replace the embedded ones while present)."""
     return store_dir() / "cloud.bin"
@@ -203,6 +220,7 @@ class DatabaseStatus:
     database_type: str | None = None
     age_days: int | None = None
     problem: str | None = None  # why it cannot be used (then ``ref`` is None)
+    consulted: bool = False  # read beside the deciding database of its kind (the embedded country database)
 
 
 def databases_in_use(*, country_db: Path | None, asn_db: Path | None) -> list[DatabaseStatus]:
@@ -215,12 +233,20 @@ def databases_in_use(*, country_db: Path | None, asn_db: Path | None) -> list[Da
         except DataBorderError as exc:
             found.append(DatabaseStatus(kind=kind, path=path, ref=None, problem=str(exc)))
             continue
+        opened: list[CountryDatabase | AsnDatabase] = [database]
         try:
-            ref = database.ref
-            age = (today - dt.date.fromisoformat(ref.build_date)).days if ref.build_date else None
-            found.append(DatabaseStatus(kind, database.path, ref, database.database_type, age))
+            if isinstance(database, CountryDatabase):
+                second = second_country_database(database)  # consulted beside it, as an assessment does
+                opened += [second] if second is not None else []
+            for each in opened:
+                ref = each.ref
+                age = (today - dt.date.fromisoformat(ref.build_date)).days if ref.build_date else None
+                found.append(
+                    DatabaseStatus(kind, each.path, ref, each.database_type, age, consulted=each is not database)
+                )
         finally:
-            database.close()
+            for each in opened:
+                each.close()
     try:
         ranges = open_cloud_ranges(None)
     except DataBorderError as exc:

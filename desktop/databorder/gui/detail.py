@@ -98,9 +98,9 @@ def _dns(endpoint: Endpoint) -> list[str]:
 def _addresses(assessment: Assessment, endpoint: Endpoint) -> list[str]:
     if not endpoint.addresses:
         return ["<h3>Addresses</h3><p>None known.</p>"]
-    sources = {
-        d.kind: f"{d.source}" + (f", built {d.build_date}" if d.build_date else "") for d in assessment.databases
-    }
+    sources: dict[DatabaseKind, str] = {}
+    for d in assessment.databases:  # the first of a kind decides (a second country database is only consulted)
+        sources.setdefault(d.kind, f"{d.source}" + (f", built {d.build_date}" if d.build_date else ""))
     rows = ["<h3>Addresses</h3><ul>"]
     for a in endpoint.addresses:
         if a.scope == "local":
@@ -115,10 +115,15 @@ def _addresses(assessment: Assessment, endpoint: Endpoint) -> list[str]:
             lines.append(f"hosted in {escape(cloud.in_words())}, service {escape(cloud.service or 'not named')} "
                          f"<i>({escape(feed)})</i>")  # fmt: skip
             lines.append(f"GeoIP says {escape(a.geoip_country or 'unknown')}" + _source(sources, "country"))
+        elif a.country_uncertain:
+            lines.append(f"hosting country uncertain: {escape(' or '.join(a.possible_countries))}")
         else:
             lines.append(f"hosting country {country}" + _source(sources, "country"))
             if cloud is not None:
                 lines.append(f"in {escape(cloud.in_words())} <i>({escape(cloud.source)})</i>")
+        if a.country_uncertain and cloud is not None:
+            lines.append(f"in {escape(cloud.in_words())} <i>({escape(cloud.source)})</i>")
+        lines.extend(f"{escape(g.database)} says {escape(g.country or 'nothing')}" for g in a.geoip_answers)
         lines.extend(escape(note) for note in a.notes)
         if a.asn is not None:
             lines.append(f"AS{a.asn} {escape(a.as_organization or '')}" + _source(sources, "asn"))

@@ -90,7 +90,7 @@ def build_rows(assessment: Assessment) -> list[Row]:
 
 
 def _row(endpoint: Endpoint, findings: list[Finding]) -> Row:
-    countries = sorted({a.country for a in endpoint.addresses if a.country})
+    countries = sorted({c for a in endpoint.addresses for c in a.possible_countries})  # uncertain: either
     operators = sorted({a.network_operator.name for a in endpoint.addresses if a.network_operator})
     if not operators:
         operators = sorted({a.as_organization for a in endpoint.addresses if a.as_organization})

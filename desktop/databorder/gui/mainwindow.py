@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
     def geoip_status(self) -> str:
         """One line per database in use: kind, source, build date."""
         return "\n".join(
-            f"{d.ref.kind}: {d.ref.source}, built {d.ref.build_date}" if d.ref else f"cannot be used: {d.problem}"
+            f"{_kind(d)}: {d.ref.source}, built {d.ref.build_date}" if d.ref else f"cannot be used: {d.problem}"
             for d in self.databases()
         )
 
@@ -529,7 +529,7 @@ class MainWindow(QMainWindow):
         from databorder.gui.settings import AboutDialog, about_html, runtime_versions
 
         databases = [
-            (d.ref.kind, d.ref.source, d.ref.build_date or "unknown", d.ref.attribution or d.ref.licence or "")
+            (_kind(d), d.ref.source, d.ref.build_date or "unknown", d.ref.attribution or d.ref.licence or "")
             if d.ref
             else (d.kind, d.problem or "", "?", "")
             for d in self.databases()
@@ -557,3 +557,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.operations.cancel_all()  # each worker notices within a second; the process then exits
         event.accept()
+
+
+def _kind(status: DatabaseStatus) -> str:
+    """A database's kind as Settings and About show it; the embedded country database read beside a file says so."""
+    return f"{status.kind} (read beside the one above)" if status.consulted else status.kind

@@ -91,6 +91,8 @@ class _Subject(NamedTuple):
     owners: tuple[str, ...] = ()  # the service operator's country and each owner's (the owner chain)
     inferred: str | None = None  # the inference that named the service operator, if it was one
     cloud_region: str | None = None  # "aws:eu-central-1": the provider's region whose published range holds it
+    # Where the hosting country is uncertain (two GeoIP databases disagree): every country it may be in.
+    possible: tuple[str, ...] = ()
 
 
 def evaluate(endpoints: Sequence[Endpoint], packs: Sequence[RulePack], context: Context | None = None) -> list[Finding]:
@@ -217,7 +219,8 @@ def _subjects(facet: Facet, endpoint: Endpoint) -> Iterable[_Subject]:
     if facet in ("hosting", "any"):
         for a in public:
             fact = _hosting_fact(a)
-            yield _Subject("hosting", a.country, a.asn, (), None, a.anycast, fact, cloud_region=_cloud_key(a))
+            yield _Subject("hosting", a.country, a.asn, (), None, a.anycast, fact, cloud_region=_cloud_key(a),
+                           possible=a.possible_countries if a.country_uncertain else ())  # fmt: skip
     if facet in ("network", "any"):
         for a in public:
             asn = f"AS{a.asn} {a.as_organization or ''}".rstrip() if a.asn is not None else "no known AS"
@@ -251,6 +254,9 @@ def _hosting_fact(a: AddressAttribution) -> str:
     GeoIP: US)", or "203.0.113.9 is hosted in CN (GeoIP)".
     """
     edge = " (an anycast/CDN edge)" if a.anycast else ""
+    if a.country_uncertain:
+        said = "; ".join(f"{x.database}: {x.country or 'no answer'}" for x in a.geoip_answers)
+        return f"{a.ip} is hosted in {' or '.join(a.possible_countries)} (GeoIP, uncertain: {said}){edge}"
     country = a.country or "an unknown country"
     cloud = a.cloud
     if cloud is not None and a.hosting_basis != "GeoIP":
@@ -283,6 +289,15 @@ def _subject_match(
         wanted = sets[str(value)]
         negate = condition.endswith("_not_in")
         if condition.startswith("country"):
+            # An uncertain hosting country is each of its possible countries: the condition holds if it holds for
+            # any of them (in: one is in the set; not_in: one is outside it), so uncertainty never reads as allowed.
+            if subject.possible:
+                outside = [c for c in subject.possible if c.casefold() not in wanted and c not in wanted]
+                inside = [c for c in subject.possible if c not in outside]
+                if not (outside if negate else inside):
+                    return None
+                shown.extend(outside if negate else inside)
+                continue
             have = [subject.country] if subject.country else []
         elif condition.startswith("owner_country"):
             have = list(subject.owners)
@@ -352,10 +367,10 @@ def outside_declared(endpoint: Endpoint, app: CatalogApp | None) -> list[str]:
     """
     if app is None or not app.stored_in or not is_data_endpoint(endpoint):
         return []
-    found = [
-        f"{a.ip} is hosted in {a.country} (GeoIP)"
+    found = [  # an uncertain country is outside if either of its possible countries is
+        f"{a.ip} is hosted in {' or '.join(a.possible_countries)} (GeoIP{', uncertain' if a.country_uncertain else ''})"
         for a in endpoint.addresses
-        if a.scope == "public" and not a.anycast and a.country and a.country not in app.stored_in
+        if a.scope == "public" and not a.anycast and any(c not in app.stored_in for c in a.possible_countries)
     ]
     service = endpoint.service
     if service is not None and service.country and service.country not in app.stored_in:

@@ -320,8 +320,9 @@ def database_lines(statuses: Sequence[DatabaseStatus], *, max_age: int) -> tuple
         if ref is None:
             lines.append(f"{status.kind}: cannot be used: {status.problem}")
             continue
+        beside = " (consulted beside the one above: where they disagree, the country is uncertain)"
         lines += [
-            f"{ref.kind}: {ref.source}",
+            f"{ref.kind}: {ref.source}" + (beside if status.consulted else ""),
             f"  file:     {status.path}",
             f"  type:     {status.database_type}",
             f"  built:    {ref.build_date} ({status.age_days} days ago)",
@@ -330,7 +331,9 @@ def database_lines(statuses: Sequence[DatabaseStatus], *, max_age: int) -> tuple
         ]
         if ref.attribution:
             lines.append(f"  credit:   {ref.attribution}")
-        if status.age_days is not None and status.age_days > max_age:
+        if status.age_days is not None and status.age_days > max_age and status.consulted:
+            lines.append(f"  note:     older than {max_age} days; it only adds to the one above")
+        elif status.age_days is not None and status.age_days > max_age:
             stale += 1
             lines.append(f"  warning:  older than {max_age} days; attributions may be out of date")
             if ref.kind == "cloud":

@@ -13,6 +13,7 @@ COLUMNS = (
     "endpoint", "roles", "address", "scope", "hosting_country", "asn", "network_operator", "network_operator_country",
     "anycast", "service_operator", "service_jurisdiction", "worst_finding", "points", "relevance", "confidence",
     "dns_status", "registration_organisation", "registration_country", "cloud_region", "geoip_country",
+    "hosting_uncertain", "geoip_answers",
 )  # fmt: skip
 
 
@@ -59,6 +60,11 @@ def _write_rows(assessment: Assessment, writer: Any) -> int:
                 # "AWS eu-central-1 (Frankfurt, DE)": the provider's published range, whose region decided
                 "cloud_region": address.cloud.in_words() if address and address.cloud else "",
                 "geoip_country": (address.geoip_country or "") if address else "",
+                # Two GeoIP databases disagreeing: "user-supplied file GeoLite2-Country.mmdb: US; npm:…: DE"
+                "hosting_uncertain": ("yes" if address.country_uncertain else "no") if address else "",
+                "geoip_answers": "; ".join(f"{a.database}: {a.country or 'no answer'}" for a in address.geoip_answers)
+                if address
+                else "",
             }
             writer.writerow([_cell(row[c]) for c in COLUMNS])
             rows += 1

@@ -283,6 +283,7 @@ _DATABASE_COLUMNS = (Column("Kind", 10), Column("Source", 50), Column("Built", 1
 _PACK_COLUMNS = (Column("Pack", 22), Column("Version", 10), Column("Origin", 10), Column("sha256", 16),
                  Column("Title", 42))  # fmt: skip
 _CLOUD_COLUMNS = (Column("Address", 22), Column("Cloud region", 40), Column("Service", 20), Column("GeoIP", 18))
+_UNCERTAIN_COLUMNS = (Column("Address", 24), Column("Deciding database says", 38), Column("Consulted beside it", 38))
 _RDAP_COLUMNS = (Column("Address", 18), Column("Registry", 10), Column("Network", 24), Column("Registrant", 22),
                  Column("Registered in", 14), Column("GeoIP", 12))  # fmt: skip
 _VARIANT_COLUMNS = (Column("In place of …", 38), Column("Adjusted", 20), Column("Endpoints", 42))
@@ -510,7 +511,8 @@ def _endpoints(a: Assessment) -> str:
 
     rows = []
     for e in sorted(a.endpoints, key=order):
-        places = [("local" if x.scope == "local" else (x.country or "?")) + (" (edge)" if x.anycast else "")
+        places = [("local" if x.scope == "local" else (" or ".join(x.possible_countries) or "?"))
+                  + (" (uncertain)" if x.country_uncertain else "") + (" (edge)" if x.anycast else "")
                   for x in e.addresses]  # fmt: skip
         failed = e.resolution.status in ("nxdomain", "nodata", "servfail", "timeout")
         hosting = ", ".join(dict.fromkeys(places)) or (f"DNS: {e.resolution.status}" if failed else "")
@@ -562,11 +564,38 @@ def _method(a: Assessment) -> str:
         f"{text(a.nameserver or ('not used (offline)' if a.offline else 'none'))}.</p>"
         "<h3>Data sources</h3>"
         + _table(_DATABASE_COLUMNS, databases)
+        + _deciding(a)
         + "<h3>Rule packs</h3>"
         + _table(_PACK_COLUMNS, packs)
         + _registrations(a)
         + _clouds(a)
         + ("<h3>Notes</h3><ul>" + "".join(f"<li>{text(n, 400)}</li>" for n in a.notes) + "</ul>" if a.notes else "")
+    )
+
+
+def _deciding(a: Assessment) -> str:
+    """Which source decided each address's hosting country, and the addresses two GeoIP databases disagree on."""
+    countries = [d for d in a.databases if d.kind == "country"]
+    if not countries:
+        return ""
+    clouds = " A cloud provider's published region, where one holds the address, decides over GeoIP."
+    first = text(countries[0].source, 120)
+    if len(countries) == 1:
+        return f"<h3>Hosting country</h3><p>The hosting country is GeoIP's answer from {first}.{clouds}</p>"
+    uncertain = {x.ip: x for e in a.endpoints for x in e.addresses if x.country_uncertain}
+    rows = [
+        (f"<span class='mono'>{text(ip)}</span>",
+         *(f"{text(g.country or 'no answer')} <span class='small'>({text(g.database, 80)})</span>"
+           for g in x.geoip_answers[:2]))
+        for ip, x in uncertain.items()
+    ]  # fmt: skip
+    return (
+        f"<h3>Hosting country</h3><p>Two GeoIP databases were read: {first} decided the hosting country, and "
+        f"{text(countries[1].source, 120)} was consulted beside it (it decided only where the first had no "
+        f"answer).{clouds} Where the two disagree, both answers are shown and the hosting country is marked "
+        f"uncertain: a country rule holds if it holds for either, so an uncertain country is never read as an "
+        f"allowed one. {len(uncertain)} address(es) are uncertain.</p>"
+        + (_table(_UNCERTAIN_COLUMNS, rows) if rows else "")
     )
 
 

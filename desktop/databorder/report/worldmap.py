@@ -81,7 +81,8 @@ def no_hosting_reason(assessment: Assessment) -> str | None:
 def _countries(endpoint: Endpoint, layer: Layer) -> tuple[str, ...]:
     if layer == "law":
         return endpoint.service.countries if endpoint.service is not None else ()
-    return tuple(dict.fromkeys(a.country for a in endpoint.addresses if a.country))
+    # An uncertain hosting country (two GeoIP databases disagree) marks each country the address may be in.
+    return tuple(dict.fromkeys(c for a in endpoint.addresses for c in a.possible_countries))
 
 
 def _unwrapped(ring: list[list[float]]) -> list[tuple[float, float]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from databorder.endpoints import ParsedEndpoint, is_web_page
 from databorder.regions import regions
@@ -107,6 +108,7 @@ class Ranking:
     def __init__(self, known_domains: frozenset[str] = frozenset()) -> None:
         self.known = known_domains  # catalog and telemetry-vendor domains: their endpoints are data endpoints
         self.country_codes = regions().countries
+        self._hosts: dict[str, _HostFacts] = {}  # many URLs of a bundle share a host: its facts are worked out once
 
     def name(self, parsed: ParsedEndpoint, url: str | None) -> Name:
         """A found endpoint's share of relevance; ``url`` is the URL it was found in, None for a bare name."""
@@ -118,24 +120,40 @@ class Ranking:
         if url and _DATA_PATHS.search("/" + url.split("://", 1)[-1].partition("/")[2]):
             score += 0.25
             bits |= DATA_PATH
-        if is_web_page(host):
+        facts = self._host_facts(host) if host else _NO_HOST
+        if facts.web_page:
             score -= 0.25  # docs.vendor.com, console.vendor.com: pages for people, under the vendor's API
             bits |= WEB_PAGE
-        known = bool(host and _under(host, self.known))
+        known = facts.known
         if known:
             score += 0.2
             bits |= KNOWN_DOMAIN
-        documentation = bool(host and documentation_host(host))
-        noise = bool(host and (host.rsplit(".", 1)[-1] in RESERVED_TLDS or documentation)) or bool(
-            url and _SCHEMA_PATH.search(url)
-        )
+        documentation = facts.documentation
+        noise = facts.noise or bool(url and _SCHEMA_PATH.search(url))
         # A bare quoted name under an unusual TLD, or shaped like a program identifier, is probably one; unless the
         # catalog knows it as a service's domain (x.ai is shaped like a variable, and is xAI's API).
-        identifier = bool(host and not url and not known and self.identifier_like(host))
+        identifier = not url and facts.identifier
         bits |= (IDENTIFIER if identifier else 0) | (NOISE_NAME if noise else 0)
         if identifier or documentation:
             bits |= NO_ENTITY_TEXT
         return Name(parsed, score, identifier, noise, bits)
+
+    def _host_facts(self, host: str) -> _HostFacts:
+        facts = self._hosts.get(host)
+        if facts is None:
+            known = _under(host, self.known)
+            documentation = documentation_host(host)
+            facts = _HostFacts(
+                web_page=is_web_page(host),
+                known=known,
+                documentation=documentation,
+                noise=host.rsplit(".", 1)[-1] in RESERVED_TLDS or documentation,
+                identifier=not known and self.identifier_like(host),
+            )
+            if len(self._hosts) > 200_000:
+                self._hosts.clear()
+            self._hosts[host] = facts
+        return facts
 
     def identifier_like(self, host: str) -> bool:
         """Whether a bare name is more likely a program identifier than a host: an uncommon TLD or its shape."""
@@ -144,6 +162,19 @@ class Ranking:
     def _common_tld(self, host: str) -> bool:
         tld = host.rsplit(".", 1)[-1]
         return tld in _COMMON_TLDS or (len(tld) == 2 and tld.upper() in self.country_codes)
+
+
+class _HostFacts(NamedTuple):
+    """What a host name alone says of a sighting (the part of ``Ranking.name`` that is the same for all its URLs)."""
+
+    web_page: bool
+    known: bool
+    documentation: bool
+    noise: bool
+    identifier: bool  # for a bare name: shaped like a program identifier, and not a known service's domain
+
+
+_NO_HOST = _HostFacts(False, False, False, False, False)
 
 
 def documentation_host(host: str) -> bool:

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Every host's resolution in an offline assessment, given when its endpoint is made.
+OFFLINE = Resolution(status="skipped", detail="offline: DNS was not used")
+
 
 class Enriched(Protocol):
     """What an online enrichment (RDAP, the probe) hands back: the endpoints, its notes, whether it was cancelled."""
@@ -150,7 +153,7 @@ class _Run:
 
     def run(self, observations: Sequence[Observation], *, notes: Sequence[str] = ()) -> Assessment:
         self.progress.report("collect", len(observations), len(observations))
-        endpoints = build_endpoints(observations)
+        endpoints = build_endpoints(observations, unresolved=OFFLINE if self.options.offline else None)
         findings: list[Finding] = []
         if self.proceed("resolve"):
             endpoints = self.guarded("resolve", self.resolve, endpoints)
@@ -258,8 +261,8 @@ class _Run:
         names = [e.host for e in endpoints if e.host is not None]
         if self.options.offline:
             self.nameserver = None
-            offline = Resolution(status="skipped", detail="offline: DNS was not used")
-            return [dataclasses.replace(e, resolution=offline) if e.host else e for e in endpoints]
+            return [dataclasses.replace(e, resolution=OFFLINE) if e.host and e.resolution != OFFLINE else e
+                    for e in endpoints]  # fmt: skip
         self.progress.report("resolve", 0, len(names))  # shown at once, before the first name comes back
         from databorder.resolve import resolve_names
 

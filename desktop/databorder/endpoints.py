@@ -171,12 +171,14 @@ def registrable_domain(host: str) -> str | None:
     return result
 
 
-def build_endpoints(observations: Iterable[Observation]) -> list[Endpoint]:
+def build_endpoints(observations: Iterable[Observation], *, unresolved: Resolution | None = None) -> list[Endpoint]:
     """Merge sightings of the same host (or bare IP) into one endpoint carrying all their evidence.
 
     Endpoints come out most relevant first, then by name, so the likely data endpoints lead every table.
-    The resolution is a placeholder until the resolve stage fills it in.
+    A host's resolution is ``unresolved`` (by default a placeholder) until the resolve stage fills it in: an
+    offline assessment gives its final one here, rather than replacing every endpoint after.
     """
+    pending = unresolved or _NOT_RESOLVED
     merged: dict[str, _Draft] = {}
     for obs in observations:
         key = obs.host if obs.host is not None else obs.ip
@@ -186,9 +188,12 @@ def build_endpoints(observations: Iterable[Observation]) -> list[Endpoint]:
         if draft is None:
             draft = merged[key] = _Draft(host=obs.host, ip=obs.ip)
         draft.add(obs)
-    endpoints = [d.freeze() for d in merged.values()]
+    endpoints = [d.freeze(pending) for d in merged.values()]
     endpoints.sort(key=lambda e: (-e.relevance, e.key))
     return endpoints
+
+
+_NOT_RESOLVED = Resolution(status="skipped", detail="not resolved yet")
 
 
 class _Draft:
@@ -244,9 +249,9 @@ class _Draft:
             self.evidence.append(evidence)
             self.per_source[key] = count + 1
 
-    def freeze(self) -> Endpoint:
+    def freeze(self, unresolved: Resolution = _NOT_RESOLVED) -> Endpoint:
         if self.host is not None:
-            resolution = Resolution(status="skipped", detail="not resolved yet")
+            resolution = unresolved
             domain = registrable_domain(self.host)
         else:
             resolution = Resolution(status="skipped", detail="a bare IP address needs no DNS lookup")

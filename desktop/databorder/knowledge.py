@@ -159,6 +159,7 @@ class KnowledgeBase:
             self.packages[package.key] = package
         self._domains: dict[str, tuple[Operator, Role]] = {}
         self._registrable: dict[str, set[str]] | None = None  # built on first use (it needs the suffix list)
+        self._found: dict[str, OperatorMatch | None] = {}  # an assessment asks of each host twice (service, role)
         for operator in sorted(self.operators.values(), key=lambda o: _ORIGIN_RANK[o.origin]):
             for domain, role in operator.domains.items():
                 self._domains[domain] = (operator, role)  # a later origin's row wins for a domain
@@ -188,7 +189,14 @@ class KnowledgeBase:
         """Who runs ``host``: exact host, else the nearest listed parent domain, else its registrable domain."""
         if not host:
             return None
-        host = host.lower().rstrip(".")
+        if host in self._found:
+            return self._found[host]
+        found = self._found[host] = self._lookup(host.lower().rstrip("."))
+        if len(self._found) > 100_000:
+            self._found.clear()
+        return found
+
+    def _lookup(self, host: str) -> OperatorMatch | None:
         labels = host.split(".")
         for start in range(len(labels) - 1):
             domain = ".".join(labels[start:])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 from pytest_httpserver import HTTPServer
 
@@ -53,6 +54,6 @@ def serve_release(
             server.expect_request(f"/checksum/{name}.sha256").respond_with_data("Not Found", status=404)
 
 
-def urls(server: HTTPServer) -> dict[str, str]:
+def urls(server: HTTPServer) -> dict[str, Any]:
     """The keyword arguments that point an update at ``server``."""
     return {"base_url": server.url_for("/latest"), "checksum_url": server.url_for("/checksum")}

@@ -1,13 +1,16 @@
-"""Keyless updates of the cloud providers' published ranges, and MaxMind downloads with an account.
+"""Keyless updates of the country and ASN databases and the cloud ranges, and MaxMind downloads with an account.
 
-Keyless (no account, `databorder geoip update` and Settings → Update): cloudip-db publishes, beside its daily
-compilation of the providers' range feeds (``cloudip.msgpack.gz``), a ``version.json`` with the data's date, size
-and sha256. Each download is checked before anything changes: the date is not older than the ranges in use (an
-equal one means up to date) nor in the future, the sizes stay within bounds and match what version.json says,
-the uncompressed data's sha256 is the published one, it decodes, names the same date, and holds at least half as
-many ranges as the data in use. It is then compiled to DataBorder's range file and swapped in atomically by the
-store, the previous file kept for `databorder geoip rollback cloud`. Proxies come from the environment
-(``HTTPS_PROXY``…), as for every download.
+Keyless (no account, `databorder geoip update` and Settings → Update, both through :func:`update_keyless`): the
+country and ASN databases come from ip-location-db's GitHub release, each checked (published sha256 where there is
+one, format, type, probe addresses, build date, size and node-count bounds) before the store adopts it with the
+previous file kept (:func:`update_geoip_database`; docs/geoip-update.md). For the cloud ranges, cloudip-db
+publishes, beside its daily compilation of the providers' range feeds (``cloudip.msgpack.gz``), a ``version.json``
+with the data's date, size and sha256. Each download is checked before anything changes: the date is not older than
+the ranges in use (an equal one means up to date) nor in the future, the sizes stay within bounds and match what
+version.json says, the uncompressed data's sha256 is the published one, it decodes, names the same date, and holds
+at least half as many ranges as the data in use. It is then compiled to DataBorder's range file and swapped in
+atomically by the store, the previous file kept for `databorder geoip rollback cloud`. Proxies come from the
+environment (``HTTPS_PROXY``…), as for every download.
 
 MaxMind (GeoLite2/GeoIP2, with the user's account), the documented way:
 
@@ -257,9 +260,10 @@ class PublicDatabase:
     attribution: str
 
 
-#: What a keyless update fetches. The country database is the embedded one's dataset; the ASN dataset the
-#: embedded file was built from (``asn``, CSV only) has no MMDB in the release, so its successor ``origin-asn``
-#: (GeoLite2-ASN-shaped records) is used, PDDL by its package.json and SOURCES.md.
+#: What a keyless update fetches (docs/geoip-update.md says why). The country database is the embedded one's data
+#: set; the release workflow builds no MMDB of the ``asn`` data set the embedded ASN file came from (its folder
+#: does not match the script's ``*-asn``), so ``origin-asn`` (GeoLite2-ASN-shaped records) is used, PDDL 1.0 by
+#: its package.json and SOURCES.md.
 PUBLIC_DATABASES = (
     PublicDatabase(
         "country",

@@ -155,14 +155,26 @@ def build_parser() -> argparse.ArgumentParser:
     use.add_argument("--licence", metavar="TEXT", help="the file's licence, to show in reports")
     download = geoip_commands.add_parser(
         "update",
-        help="refresh the cloud providers' published ranges (no account); with --maxmind also download MaxMind "
-        "databases (account from the keyring or MAXMIND_ACCOUNT_ID/MAXMIND_LICENSE_KEY)",
+        help="refresh the embedded country and ASN databases (ip-location-db) and the cloud providers' published "
+        "ranges (cloudip-db), no account needed; with --maxmind also download MaxMind databases (account from the "
+        "keyring or MAXMIND_ACCOUNT_ID/MAXMIND_LICENSE_KEY). Exit code 0 when every part is done or up to date, 3 "
+        "when one failed or no server could be reached (that part's data in use is unchanged)",
     )
     download.add_argument(
         "--cloud-url-base",
         default=None,
         metavar="URL",
         help="a mirror of cloudip-db's data folder (version.json and cloudip.msgpack.gz)",
+    )
+    download.add_argument(
+        "--geoip-url-base",
+        default=None,
+        metavar="URL",
+        help="a mirror of ip-location-db's release files (geo-whois-asn-country.mmdb, origin-asn.mmdb, each with "
+        "FILE.sha256 beside it unless --geoip-checksum-url names another folder)",
+    )
+    download.add_argument(
+        "--geoip-checksum-url", default=None, metavar="URL", help="where the mirror keeps the FILE.sha256 checksums"
     )
     download.add_argument(
         "--maxmind", action="store_true", help="also download MaxMind GeoLite2 Country and ASN with the stored account"
@@ -598,17 +610,26 @@ def _geoip(args: argparse.Namespace) -> int:
         print(f"now in use for {ref.kind}: {args.path.name} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
         return EXIT_OK
     if args.geoip_command == "update":
-        from databorder.attribute.update import DEFAULT_EDITIONS, update_cloud_ranges, update_editions
+        from databorder.attribute.update import DEFAULT_EDITIONS, update_editions, update_keyless
 
         with _CliProgress(show=True, graceful=False) as progress:  # a download bar on a terminal
-            print(update_cloud_ranges(base_url=args.cloud_url_base, progress=progress.report).message)
+            keyless = update_keyless(
+                cloud_url=args.cloud_url_base,
+                geoip_url=args.geoip_url_base,
+                geoip_checksum_url=args.geoip_checksum_url,
+                progress=progress.report,
+            )
+            for line in keyless.done:
+                print(line)
+            for problem in keyless.problems:
+                print(f"databorder: error: {problem}", file=sys.stderr)
             if args.maxmind or args.edition:
                 editions = update_editions(
                     args.edition or DEFAULT_EDITIONS, base_url=args.download_url_base, progress=progress.report
                 )
                 for edition, ref in editions:
                     print(f"{edition}: now in use for {ref.kind} (built {ref.build_date}, sha256 {ref.sha256[:16]}…)")
-        return EXIT_OK
+        return EXIT_INPUT if keyless.problems else EXIT_OK
     if args.geoip_command == "rollback":
         print(store.rollback(args.kind))
         return EXIT_OK

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
 import re
 import ssl
 import tarfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from mmdb_writer import MMDBWriter
+from netaddr import IPSet
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from databorder.attribute import store
+from databorder.attribute import update as update_module
 from databorder.attribute.cloud import compile_ranges
-from databorder.attribute.update import update, update_cloud_ranges
+from databorder.attribute.geoip import AsnDatabase, CountryDatabase
+from databorder.attribute.update import (
+    UnreachableError,
+    update,
+    update_cloud_ranges,
+    update_geoip_database,
+    update_keyless,
+)
 from databorder.errors import DataBorderError
+from databorder.model import DatabaseRef
 from tests.conftest import FixtureDatabases
 from tests.helpers.cloudip import RANGES, database, packed, version_json
+from tests.helpers.ip_location_db import ASN, COUNTRY, restamped, serve_release, sha256_line, shipped, urls
 from tests.helpers.tls_servers import TestCA
 
 ACCOUNT, KEY = "123456", "s3cret-licence-key"
@@ -254,3 +268,189 @@ def test_truncated_garbage_too_big_and_too_small_downloads_are_refused(httpserve
 def test_no_internet_is_one_sentence() -> None:
     with pytest.raises(DataBorderError, match=r"cannot reach 127\.0\.0\.1 \(no internet connection, or a proxy"):
         update_cloud_ranges(base_url="http://127.0.0.1:9/data", timeout=5)
+
+
+# --- keyless: the country and ASN databases from ip-location-db --------------------------------------------
+
+NEWER, NEWEST = dt.date(2026, 11, 20), dt.date(2026, 12, 1)
+
+
+def country_in_use() -> DatabaseRef:
+    path, origin = store.default_database("country")
+    database = CountryDatabase(path, origin)
+    database.close()
+    return database.ref
+
+
+def test_a_newer_country_database_is_checked_adopted_and_the_previous_kept(httpserver: HTTPServer) -> None:
+    embedded = shipped("country")
+    newer = restamped(embedded, NEWER)
+    serve_release(httpserver, {COUNTRY: newer})
+    seen: list[tuple[str, int, int]] = []
+    result = update_geoip_database("country", **urls(httpserver), progress=lambda *a: seen.append(a))
+    assert result.changed and (result.build_date, result.previous) == ("2026-11-20", "2026-06-17")
+    assert seen[-1] == ("country database", len(newer), len(newer))
+    ref = country_in_use()
+    assert ref.sha256 == hashlib.sha256(newer).hexdigest() and ref.licence == "CC BY 4.0"
+    assert ref.source == "ip-location-db geo-whois-asn-country, built 2026-11-20 (localhost; checked against the "\
+        "published sha256)"  # fmt: skip
+    assert ref.attribution is not None and "ip-location-db" in ref.attribution and "nro.net" in ref.attribution
+    assert CountryDatabase(*store.default_database("country")).country("8.8.8.8") == "US"
+    downloads = len(httpserver.log)
+    again = update_geoip_database("country", **urls(httpserver))  # the published sha256 is that of the file in use
+    assert not again.changed and "is the newest published" in again.message
+    assert len(httpserver.log) == downloads + 1  # only the checksum was fetched
+    httpserver.clear()
+    serve_release(httpserver, {COUNTRY: restamped(embedded, NEWEST)})
+    assert update_geoip_database("country", **urls(httpserver)).previous == "2026-11-20"
+    assert store.rollback("country") == "the previous country database is back in use"
+    assert country_in_use().build_date == "2026-11-20"
+
+
+def test_the_same_database_is_up_to_date_with_or_without_a_published_checksum(httpserver: HTTPServer) -> None:
+    serve_release(httpserver, {COUNTRY: shipped("country"), ASN: shipped("asn")})
+    for kind in ("country", "asn"):
+        result = update_geoip_database(kind, **urls(httpserver))
+        assert not result.changed and "is the newest published" in result.message
+    assert len(httpserver.log) == 2  # two checksums, no download
+    httpserver.clear()
+    serve_release(httpserver, {COUNTRY: shipped("country")}, signed=False)
+    result = update_geoip_database("country", **urls(httpserver))  # downloaded: its build date is the one in use
+    assert not result.changed and "is the newest published" in result.message and store.active("country") is None
+
+
+def test_a_newer_asn_database_without_a_checksum_is_adopted_and_says_so(httpserver: HTTPServer) -> None:
+    serve_release(httpserver, {ASN: restamped(shipped("asn"), NEWER)}, signed=False)
+    result = update_geoip_database("asn", **urls(httpserver))
+    assert result.changed and "no sha256 published" in result.message and "PDDL" in result.message
+    path, origin = store.default_database("asn")
+    assert AsnDatabase(path, origin).asn("1.1.1.1") == (13335, "Cloudflare, Inc.")
+    assert origin.licence == "PDDL 1.0" and origin.attribution and "origin-asn" in origin.attribution
+
+
+def small_country_db(path: Path, networks: dict[str, str], *, database_type: str = "country ipvAll",
+                     ip_version: int = 6) -> bytes:  # fmt: skip
+    writer = MMDBWriter(ip_version=ip_version, ipv4_compatible=ip_version == 6, database_type=database_type)
+    for network, code in networks.items():
+        writer.insert_network(IPSet([network]), {"country_code": code} if code else {"cc": "US"})
+    writer.to_db_file(str(path))
+    return path.read_bytes()
+
+
+PROBED = {"8.8.8.0/24": "US", "1.1.1.0/24": "AU", "2001:4860::/32": "US"}
+
+
+@pytest.mark.parametrize(
+    ("make", "checksum", "message"),
+    [
+        (lambda t: restamped(shipped("country"), NEWER)[:-5000], None, "not a valid MaxMind-format"),  # truncated
+        (lambda t: restamped(shipped("country"), NEWER), "0" * 64, "does not match the published sha256"),
+        (lambda t: restamped(shipped("country"), dt.date(2026, 5, 1)), None, r"\(built 2026-05-01\) is older than"),
+        (lambda t: restamped(shipped("country"), dt.date(2099, 1, 1)), None, "built on 2099-01-01, in the future"),
+        (lambda t: b"<html><body>Rate limit exceeded</body></html>", None, "not a valid MaxMind-format"),
+        (lambda t: shipped("asn"), None, "not a country"),  # an ASN database where the country one should be
+        (lambda t: small_country_db(t, dict.fromkeys(PROBED, "")), None, r"gives no country code for 8\.8\.8\.8"),
+        (lambda t: small_country_db(t, PROBED), None, "nodes of the database in use; refused as damaged"),
+        (lambda t: small_country_db(t, {"8.8.8.0/24": "US"}, ip_version=4), None, "holds IPv4 only"),
+        (lambda t: restamped(shipped("country"), NEWER), "not a checksum at all", "is not a sha256 checksum file"),
+    ],
+    ids=[
+        "truncated",
+        "wrong-checksum",
+        "older",
+        "future",
+        "not-mmdb",
+        "wrong-type",
+        "wrong-shape",
+        "too-few",
+        "ipv4-only",
+        "bad-checksum-file",
+    ],
+)
+def test_a_broken_or_stale_country_database_changes_nothing(
+    httpserver: HTTPServer, tmp_path: Path, make: Callable[[Path], bytes], checksum: str | None, message: str
+) -> None:
+    body = make(tmp_path / "made.mmdb")
+    serve_release(httpserver, {COUNTRY: body}, checksums={COUNTRY: checksum} if checksum else None)
+    with pytest.raises(DataBorderError, match=message) as caught:
+        update_geoip_database("country", **urls(httpserver))
+    assert str(caught.value).endswith("the country database in use (built 2026-06-17) is unchanged")
+    assert store.active("country") is None and country_in_use().build_date == "2026-06-17"
+
+
+def test_oversized_failing_and_slow_servers_change_nothing(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(update_module, "_MMDB_LIMIT", 1024 * 1024)  # the real file is 7.8 MB: over this bound
+    serve_release(httpserver, {COUNTRY: restamped(shipped("country"), NEWER)})
+    with pytest.raises(DataBorderError, match="is 7,841,291 bytes, more than it can be"):
+        update_geoip_database("country", **urls(httpserver))
+    httpserver.clear()
+    streamed = restamped(shipped("country"), NEWER)
+    httpserver.expect_request(f"/checksum/{COUNTRY}.sha256").respond_with_data(sha256_line(streamed, COUNTRY))
+    httpserver.expect_request(f"/latest/{COUNTRY}").respond_with_handler(
+        lambda request: Response(iter([streamed[i : i + 65536] for i in range(0, len(streamed), 65536)]))
+    )  # no Content-Length: the bound holds while it streams
+    with pytest.raises(DataBorderError, match=r"is larger than it can be \(1,048,576 bytes\)"):
+        update_geoip_database("country", **urls(httpserver))
+    monkeypatch.undo()
+    for path, status in ((f"/checksum/{COUNTRY}.sha256", 503), (f"/latest/{COUNTRY}", 500)):
+        httpserver.clear()
+        serve_release(httpserver, {COUNTRY: streamed}, signed=False)
+        httpserver.clear_all_handlers()
+        httpserver.expect_request(path).respond_with_data("down", status=status)
+        httpserver.expect_request(f"/checksum/{COUNTRY}.sha256").respond_with_data("none", status=404)
+        with pytest.raises(DataBorderError, match=f"answered HTTP {status} for "):
+            update_geoip_database("country", **urls(httpserver))
+    httpserver.clear()
+
+    def slow(request: Request) -> Response:
+        time.sleep(2.5)
+        return Response("late")
+
+    httpserver.expect_request(f"/checksum/{COUNTRY}.sha256").respond_with_handler(slow)
+    with pytest.raises(DataBorderError, match=r"localhost did not answer within 1 s; the country database"):
+        update_geoip_database("country", **urls(httpserver), timeout=1)
+    assert store.active("country") is None
+
+
+def test_a_database_the_user_adopted_is_left_alone(httpserver: HTTPServer, fixture_dbs: FixtureDatabases) -> None:
+    store.adopt(fixture_dbs.country, licence="MaxMind")
+    serve_release(httpserver, {COUNTRY: restamped(shipped("country"), NEWER)})
+    result = update_geoip_database("country", **urls(httpserver))
+    assert not result.changed and "was adopted by you; a keyless update leaves it" in result.message
+    assert not httpserver.log
+
+
+def test_proxies_come_from_the_environment(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mirror's name is never resolved: the request goes to the proxy HTTP_PROXY names (here the server)."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/"))
+    serve_release(httpserver, {COUNTRY: restamped(shipped("country"), NEWER)})
+    mirror = "http://mirror.databorder.invalid"
+    result = update_geoip_database("country", base_url=f"{mirror}/latest", checksum_url=f"{mirror}/checksum")
+    assert result.changed and "(mirror.databorder.invalid; checked against the published sha256)" in \
+        country_in_use().source  # fmt: skip
+
+
+def test_the_keyless_update_does_every_part_and_says_which_failed(httpserver: HTTPServer) -> None:
+    in_use_from("2026-11-01")
+    serve_cloud(httpserver, database(version="2026-11-20"))
+    serve_release(httpserver, {COUNTRY: restamped(shipped("country"), NEWER)})
+    httpserver.expect_request(f"/latest/{ASN}").respond_with_data("gone", status=404)
+    httpserver.expect_request(f"/checksum/{ASN}.sha256").respond_with_data("gone", status=404)
+    result = update_keyless(cloud_url=httpserver.url_for("/data"), geoip_url=httpserver.url_for("/latest"),
+                            geoip_checksum_url=httpserver.url_for("/checksum"))  # fmt: skip
+    assert [line.split(" now in use")[0] for line in result.done] == [
+        "cloud ranges of 2026-11-20", "country database of 2026-11-20"]  # fmt: skip
+    assert result.problems == (f"localhost answered HTTP 404 for {ASN}; the ASN database in use (built 2026-06-17) "
+                               "is unchanged",)  # fmt: skip
+
+
+def test_no_internet_is_one_sentence_for_every_part() -> None:
+    nowhere = "http://127.0.0.1:9"
+    with pytest.raises(UnreachableError) as caught:
+        update_keyless(cloud_url=f"{nowhere}/data", geoip_url=f"{nowhere}/latest", timeout=5)
+    assert str(caught.value) == ("cannot reach 127.0.0.1 (no internet connection, or a proxy is needed: set "
+                                 "HTTPS_PROXY); the country, ASN and cloud data in use are unchanged")  # fmt: skip

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -400,18 +401,27 @@ def test_geoip_use_and_rollback(capsys: pytest.CaptureFixture[str], fixture_dbs:
     assert code == 3 and "not an ASN database" in err
 
 
+def geoip_mirror(server: HTTPServer) -> list[str]:
+    return ["--geoip-url-base", server.url_for("/latest"), "--geoip-checksum-url", server.url_for("/checksum")]
+
+
 def test_geoip_update_needs_an_account_for_maxmind_only_and_never_prints_the_key(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
 ) -> None:
     from tests.helpers.cloudip import database, version_json
+    from tests.helpers.ip_location_db import ASN, COUNTRY, serve_release
+    from tests.helpers.ip_location_db import shipped as shipped_db
 
     shipped = json.loads(resource_path("cloud", "provenance.json").read_text(encoding="utf-8"))["version"]
     httpserver.expect_request("/data/version.json").respond_with_data(version_json(database(version=shipped)))
-    cloud = ["--cloud-url-base", httpserver.url_for("/data")]
+    serve_release(httpserver, {COUNTRY: shipped_db("country"), ASN: shipped_db("asn")})
+    cloud = ["--cloud-url-base", httpserver.url_for("/data"), *geoip_mirror(httpserver)]
     monkeypatch.delenv("MAXMIND_ACCOUNT_ID", raising=False)
     monkeypatch.delenv("MAXMIND_LICENSE_KEY", raising=False)
     code, out, _ = run(capsys, "geoip", "update", *cloud)
     assert code == 0 and f"the cloud ranges in use (dated {shipped}) are the newest published" in out
+    assert "the country database in use (built 2026-06-17) is the newest published" in out
+    assert "the ASN database in use (built 2026-06-17) is the newest published" in out
     code, _, err = run(capsys, "geoip", "update", "--maxmind", *cloud)
     assert code == 3 and "MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY" in err
     monkeypatch.setenv("MAXMIND_ACCOUNT_ID", "1")
@@ -429,19 +439,32 @@ def test_geoip_update_refreshes_the_cloud_ranges_without_an_account_and_rolls_ba
     from databorder.attribute import store
     from databorder.attribute.cloud import compile_ranges
     from tests.helpers.cloudip import database, packed, version_json
+    from tests.helpers.ip_location_db import ASN, COUNTRY, restamped, serve_release, shipped
 
     store.adopt_cloud_ranges(compile_ranges(database(version="2026-11-01"), source="t", where="t"), source="t")
     newer = database(version="2026-11-20")
     httpserver.expect_request("/data/version.json").respond_with_data(version_json(newer))
     httpserver.expect_request("/data/cloudip.msgpack.gz").respond_with_data(packed(newer)[1])
-    code, out, _ = run(capsys, "geoip", "update", "--cloud-url-base", httpserver.url_for("/data"))
+    built = dt.date(2026, 11, 20)
+    serve_release(httpserver, {COUNTRY: restamped(shipped("country"), built), ASN: restamped(shipped("asn"), built)})
+    code, out, _ = run(capsys, "geoip", "update", "--cloud-url-base", httpserver.url_for("/data"),
+                       *geoip_mirror(httpserver))  # fmt: skip
     assert code == 0 and "cloud ranges of 2026-11-20 now in use (12 ranges; before: 2026-11-01)" in out
+    assert "country database of 2026-11-20 now in use (ip-location-db geo-whois-asn-country, CC BY 4.0" in out
+    assert "ASN database of 2026-11-20 now in use (ip-location-db origin-asn, PDDL 1.0" in out
     code, out, _ = run(capsys, "geoip", "status", "--max-age", "100000")
     assert "cloud: cloud providers' published ranges via cloudip-db 2026-11-20" in out
+    assert "ip-location-db geo-whois-asn-country, built 2026-11-20" in out
     code, out, _ = run(capsys, "geoip", "rollback", "cloud")
     assert code == 0 and out.strip() == "the previous cloud ranges database is back in use"
-    code, _, err = run(capsys, "geoip", "update", "--cloud-url-base", "http://127.0.0.1:9/data")
-    assert code == 3 and "cannot reach 127.0.0.1 (no internet connection" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "geoip", "rollback", "country")
+    assert code == 0 and out.strip() == "no previous country database was kept; the embedded one is in use again"
+    nowhere = "http://127.0.0.1:9"
+    code, out, err = run(capsys, "geoip", "update", "--cloud-url-base", f"{nowhere}/data", "--geoip-url-base",
+                         f"{nowhere}/latest")  # fmt: skip
+    assert code == 3 and "Traceback" not in err and not out
+    assert err.strip() == ("databorder: error: cannot reach 127.0.0.1 (no internet connection, or a proxy is needed: "
+                           "set HTTPS_PROXY); the country, ASN and cloud data in use are unchanged")  # fmt: skip
 
 
 def test_operators_show_explains_the_decision_and_status_counts_the_base(capsys: pytest.CaptureFixture[str]) -> None:

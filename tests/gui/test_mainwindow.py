@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -393,21 +394,33 @@ def test_at_1280_by_800_each_endpoints_verdict_and_name_fit_without_scrolling(qt
     assert table.columnWidth(ENDPOINT) > metrics.horizontalAdvance(max(renamed.values(), key=len))
 
 
-def test_the_cloud_ranges_update_from_settings_runs_in_the_background_without_an_account(
+def test_the_keyless_update_from_settings_runs_in_the_background_without_an_account(
     qtbot: QtBot, window: MainWindow, httpserver: HTTPServer
 ) -> None:
     from databorder.attribute import store
     from databorder.attribute.cloud import compile_ranges
     from tests.helpers.cloudip import database, packed, version_json
+    from tests.helpers.ip_location_db import ASN, COUNTRY, restamped, serve_release, shipped
 
     store.adopt_cloud_ranges(compile_ranges(database(version="2026-11-01"), source="t", where="t"), source="t")
     newer = database(version="2026-11-20")
     httpserver.expect_request("/data/version.json").respond_with_data(version_json(newer))
     httpserver.expect_request("/data/cloudip.msgpack.gz").respond_with_data(packed(newer)[1])
-    window.update_cloud_ranges(base_url=httpserver.url_for("/data"))
-    qtbot.waitUntil(lambda: not window.operations.kinds(), timeout=10_000)
-    assert "Cloud ranges of 2026-11-20 now in use" in window.statusBar().currentMessage()
+    built = dt.date(2026, 11, 20)
+    serve_release(httpserver, {COUNTRY: restamped(shipped("country"), built), ASN: shipped("asn")})
+    window.update_keyless(
+        cloud_url=httpserver.url_for("/data"),
+        geoip_url=httpserver.url_for("/latest"),
+        geoip_checksum_url=httpserver.url_for("/checksum"),
+    )
+    qtbot.waitUntil(lambda: not window.operations.kinds(), timeout=20_000)
+    message = window.statusBar().currentMessage()
+    assert "Cloud ranges of 2026-11-20 now in use" in message and "Country database of 2026-11-20 now in use" in message
+    assert "The ASN database in use (built 2026-06-17) is the newest published" in message
     assert any(d.kind == "cloud" and d.ref and "2026-11-20" in d.ref.source for d in window.databases())
+    assert store.default_database("country")[1].source.startswith(
+        "ip-location-db geo-whois-asn-country, built 2026-11-20"
+    )
 
 
 @pytest.mark.parametrize("field", ["roles", "operator", "basis"])

@@ -82,13 +82,23 @@ def test_the_about_box_says_how_much_the_knowledge_base_knows(qtbot: QtBot) -> N
     assert "Operator knowledge base" not in about_html(runtime_versions("9.9"), [])
 
 
-def test_the_cloud_ranges_update_is_offered_beside_the_maxmind_download(qtbot: QtBot) -> None:
+def test_the_keyless_update_is_offered_beside_the_maxmind_download_with_a_progress_bar(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QProgressBar
+
+    from databorder.gui.operations import StageProgress
+
     dialog = SettingsDialog({}, None, "cloud: cloud providers' published ranges")
     qtbot.addWidget(dialog)
-    button = dialog.findChild(QPushButton, "cloudUpdate")
-    assert button is not None and "no account" in button.text()
-    with qtbot.waitSignal(dialog.cloud_update_requested, timeout=2000):
+    button = dialog.findChild(QPushButton, "keylessUpdate")
+    assert button is not None and "country, ASN and cloud data (no account)" in button.text().replace("&", "")
+    with qtbot.waitSignal(dialog.keyless_update_requested, timeout=2000):
         button.click()
+    bar = dialog.findChild(QProgressBar, "downloadProgress")
+    assert bar is not None and bar.isHidden()
+    dialog.show_download(StageProgress("country database", 4_000_000, 8_000_000))
+    assert not bar.isHidden() and bar.value() == 4_000_000 and bar.text() == "country database: 50%"
+    dialog.download_finished()
+    assert bar.isHidden()
 
 
 def test_the_vendor_tier_is_a_choice_of_the_values_the_command_line_takes(qtbot: QtBot) -> None:

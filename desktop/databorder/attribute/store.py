@@ -47,8 +47,19 @@ def active(kind: str) -> tuple[Path, DatabaseOrigin] | None:
     return path, DatabaseOrigin(source=source, licence=note.get("licence"), attribution=note.get("attribution"))
 
 
-def adopt(source: Path, *, kind: str | None = None, licence: str | None = None) -> DatabaseRef:
-    """Check ``source`` and make it the active database of its kind; returns what is now in use."""
+def adopt(
+    source: Path,
+    *,
+    kind: str | None = None,
+    licence: str | None = None,
+    origin: str | None = None,
+    attribution: str | None = None,
+) -> DatabaseRef:
+    """Check ``source`` and make it the active database of its kind; returns what is now in use.
+
+    ``origin`` says where the file came from (shown as the database's source; by default the file's name and
+    today's date) and ``attribution`` the text its licence asks to be shown, as provenance.json has them.
+    """
     checked_kind, ref = _check(source, kind)
     folder = store_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -62,8 +73,9 @@ def adopt(source: Path, *, kind: str | None = None, licence: str | None = None) 
             os.replace(target, folder / f"{checked_kind}.previous.mmdb")
             _move_note(folder, checked_kind, "previous")
         os.replace(staging, target)  # atomic: readers see the old file or the new one, never a mixture
-        note = {"source": f"adopted file {source.name} ({dt.date.today().isoformat()})", "sha256": ref.sha256,
-                "build_date": ref.build_date, "licence": licence}  # fmt: skip
+        note = {"source": origin or f"adopted file {source.name} ({dt.date.today().isoformat()})",
+                "sha256": ref.sha256, "build_date": ref.build_date, "licence": licence,
+                "attribution": attribution}  # fmt: skip
         (folder / f"{checked_kind}.json").write_text(json.dumps(note, indent=2), encoding="utf-8")
     except OSError as exc:
         staging.unlink(missing_ok=True)
@@ -126,9 +138,12 @@ def _move_note(folder: Path, kind: str, to: str, *, source: str = "") -> None:
 # --- the databases in use ------------------------------------------------------------------------------------
 
 
-def _default(kind: str) -> tuple[Path, DatabaseOrigin]:
+def default_database(kind: str) -> tuple[Path, DatabaseOrigin]:
     """The database used when none is named: the one this user adopted, else the embedded one."""
     return active(kind) or embedded_origins()[kind]
+
+
+_default = default_database
 
 
 def open_country_database(path: Path | None) -> CountryDatabase:

@@ -38,6 +38,7 @@ from databorder.options import SPECS
 if TYPE_CHECKING:
     from databorder.attribute.store import DatabaseStatus
     from databorder.configure import Configuration
+    from databorder.gui.settings import SettingsDialog
     from databorder.orgpolicy import OrgPolicy
     from databorder.report.export import ReportKind
 
@@ -443,7 +444,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(values, self.policy, self.geoip_status(), self)
         dialog.maxmind_account_requested.connect(lambda: self.ask_maxmind_account(dialog))
         dialog.maxmind_update_requested.connect(self.update_geoip)
-        dialog.cloud_update_requested.connect(self.update_cloud_ranges)
+        dialog.keyless_update_requested.connect(lambda: self.update_keyless(dialog=dialog))
         if dialog.exec():
             try:
                 save_settings(dialog.chosen())
@@ -505,24 +506,46 @@ class MainWindow(QMainWindow):
         operation = self.operations.run(work, kind=DOWNLOAD)
         operation.success(done).failure(lambda exc: self.report_error(exc, "updating the GeoIP databases"))
 
-    def update_cloud_ranges(self, base_url: str | None = None) -> None:
-        """Refresh the cloud providers' published ranges (no account), in the background, beside any assessment."""
-        from databorder.attribute.update import CloudUpdate, update_cloud_ranges
+    def update_keyless(
+        self,
+        *,
+        cloud_url: str | None = None,
+        geoip_url: str | None = None,
+        geoip_checksum_url: str | None = None,
+        dialog: SettingsDialog | None = None,
+    ) -> None:
+        """Refresh the country, ASN and cloud data (no account) in the background, beside any assessment.
+
+        The same engine function as `databorder geoip update`; ``dialog`` (Settings) shows its progress bar.
+        """
+        from databorder.attribute.update import KeylessUpdate, update_keyless
 
         if self.operations.busy(DOWNLOAD):
             return
 
-        def work(progress: OperationProgress) -> CloudUpdate:
-            return update_cloud_ranges(
-                base_url=base_url, progress=progress.report, cancelled=lambda: progress.cancelled
+        def work(progress: OperationProgress) -> KeylessUpdate:
+            return update_keyless(
+                cloud_url=cloud_url,
+                geoip_url=geoip_url,
+                geoip_checksum_url=geoip_checksum_url,
+                progress=progress.report,
+                cancelled=lambda: progress.cancelled,
             )
 
-        def done(result: CloudUpdate) -> None:
-            self.statusBar().showMessage(result.message[:1].upper() + result.message[1:], 8000)
+        def done(result: KeylessUpdate) -> None:
+            lines = [line[:1].upper() + line[1:] for line in (*result.done, *result.problems)]
+            self.statusBar().showMessage("; ".join(lines), 12000)
+            if result.problems:
+                self.report_error(
+                    DataBorderError("; ".join(result.problems)), "updating the country, ASN and cloud data"
+                )
 
-        self.statusBar().showMessage("Fetching the cloud providers' published ranges…")
+        self.statusBar().showMessage("Fetching the newest country, ASN and cloud data…")
         operation = self.operations.run(work, kind=DOWNLOAD)
-        operation.success(done).failure(lambda exc: self.report_error(exc, "updating the cloud ranges"))
+        if dialog is not None:
+            operation.progress_changed.connect(dialog.show_download)
+            operation.finished.connect(dialog.download_finished)
+        operation.success(done).failure(lambda exc: self.report_error(exc, "updating the country, ASN and cloud data"))
 
     def open_about(self) -> None:
         """Versions, database build dates and the data licences."""

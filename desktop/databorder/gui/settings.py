@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from databorder.options import OPTIONS, SPECS, OptionSpec, spec_help
 
 if TYPE_CHECKING:
+    from databorder.gui.operations import StageProgress
     from databorder.orgpolicy import OrgPolicy
 
 #: Options chosen elsewhere in the window (the picker's pack checkboxes).
@@ -73,7 +75,7 @@ class SettingsDialog(QDialog):
 
     maxmind_update_requested = Signal()
     maxmind_account_requested = Signal()
-    cloud_update_requested = Signal()
+    keyless_update_requested = Signal()
 
     def __init__(
         self, values: dict[str, Any], policy: OrgPolicy | None, geoip_status: str, parent: QWidget | None = None
@@ -125,15 +127,35 @@ class SettingsDialog(QDialog):
             row.addWidget(download)
             row.addStretch(1)
             geoip.addRow("", row)
-            cloud = QPushButton("&Update the cloud ranges (no account)")
-            cloud.setObjectName("cloudUpdate")
-            cloud.setToolTip("Fetch the cloud providers' newest published ranges and regions; checked, then adopted")
-            cloud.clicked.connect(self.cloud_update_requested)
-            geoip.addRow("", cloud)
+            keyless = QPushButton("&Update country, ASN and cloud data (no account)")
+            keyless.setObjectName("keylessUpdate")
+            keyless.setToolTip(
+                "Fetch ip-location-db's newest country and ASN databases and the cloud providers' newest published "
+                "ranges; each is checked, then adopted, and the previous one kept for rollback"
+            )
+            keyless.clicked.connect(self.keyless_update_requested)
+            geoip.addRow("", keyless)
+            self.download_bar = QProgressBar()
+            self.download_bar.setObjectName("downloadProgress")
+            self.download_bar.setAccessibleName("Download progress")
+            self.download_bar.setVisible(False)
+            geoip.addRow("", self.download_bar)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def show_download(self, latest: StageProgress) -> None:
+        """Show how far the running download is (a busy bar while its size is unknown)."""
+        bar = self.download_bar
+        bar.setVisible(True)
+        bar.setRange(0, max(latest.total, 0))
+        bar.setValue(min(latest.done, latest.total) if latest.total else 0)
+        bar.setFormat(f"{latest.stage}: %p%" if latest.total else latest.stage)
+
+    def download_finished(self) -> None:
+        """Hide the progress bar once the download is over."""
+        self.download_bar.setVisible(False)
 
     def _field(self, spec: OptionSpec, value: Any) -> QWidget:
         if spec.kind == "bool":

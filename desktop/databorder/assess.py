@@ -200,6 +200,7 @@ class _Run:
     def declared(self, observations: Sequence[Observation]) -> tuple[CatalogApp | None, Tier, str]:
         """The catalog app compared with what is observed, the tier its vendor's facts are read for, and why."""
         from databorder.catalog import load_catalog
+        from databorder.practices import default_tier
 
         catalog = load_catalog()
         app: CatalogApp | None = None
@@ -217,8 +218,7 @@ class _Run:
         if self.target.kind == "path":  # a package, an SDK, a CLI: the vendor's API terms apply
             return app, "api", "the default for a scanned package or SDK" + (f" ({app.id})" if app else "")
         if app is not None:
-            tier: Tier = "consumer" if app.kind in ("chat", "local") else "api"
-            return app, tier, f"the default for a {app.kind} app ({app.id})"
+            return app, default_tier(app.kind), f"the default for a {app.kind} app ({app.id})"
         return app, "consumer", "the default when the kind of app is not known"
 
     def practices(self, endpoints: Sequence[Endpoint], tier: Tier) -> dict[str, VendorPractices]:

@@ -225,6 +225,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show = catalog_commands.add_parser("show", help="one app in full")
     show.add_argument("app", metavar="ID")
+    from databorder.practices import MAX_AGE_DAYS
+
+    practices = catalog_commands.add_parser(
+        "practices",
+        help="the vendors' data practices: for how many apps each fact is known, from how many pages, how old; "
+        "warns past --max-age",
+    )
+    practices.add_argument(
+        "--max-age",
+        type=int,
+        default=MAX_AGE_DAYS,
+        metavar="DAYS",
+        help=f"warn about facts checked longer ago than this (default {MAX_AGE_DAYS}); exit 4 if any is",
+    )
 
     operators = commands.add_parser("operators", help="who runs a host: the operator knowledge base")
     operators_commands = operators.add_subparsers(dest="operators_command", metavar="ACTION")
@@ -680,6 +694,14 @@ def _catalog(args: argparse.Namespace) -> int:
     if args.catalog_command == "list":
         apps = catalog.search(args.search) if args.search else list(catalog.apps.values())
         print_catalog(apps, len(catalog.apps))
+    elif args.catalog_command == "practices":
+        from databorder.practices import load_practices
+        from databorder.report.console import practices_status_lines
+
+        kinds = {app.id: app.kind for app in catalog.apps.values()}
+        status = load_practices().status(kinds, max_age=args.max_age)
+        print_lines(practices_status_lines(status, max_age=args.max_age))
+        return EXIT_INCOMPLETE if status.stale else EXIT_OK
     else:
         print_lines(app_lines(catalog.get(args.app)))
     return EXIT_OK

@@ -46,7 +46,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _FIELDS = {
     "id", "name", "brand", "country", "incorporated", "parent", "ownership", "category", "kinds", "checked",
-    "sources", "unverified", "notes", "domains", "regions",
+    "sources", "unverified", "notes", "domains", "regions", "categories",
 }  # fmt: skip
 
 
@@ -71,6 +71,13 @@ class Operator:
     notes: str | None = None
     domains: Mapping[str, Role] = field(default_factory=dict)  # domain → its role
     regions: Mapping[str, str] = field(default_factory=dict)  # host → region as the vendor names it
+    #: Listed domains whose service is of another category than the operator's (GitHub's code hosting beside
+    #: Copilot): domain → category.  A domain not here has the operator's category.
+    domain_categories: Mapping[str, str] = field(default_factory=dict)
+
+    def category_of(self, domain: str) -> str:
+        """The category of the service at one of the operator's listed domains."""
+        return self.domain_categories.get(domain, self.category)
 
     @property
     def link(self) -> ChainLink:
@@ -117,6 +124,11 @@ class OperatorMatch:
     role: Role | None
     region: str | None
     chain: tuple[Operator, ...]  # parent first, ultimate parent last
+
+    @property
+    def category(self) -> str:
+        """The category of the service at the matched domain (the operator's, unless the row says otherwise)."""
+        return self.operator.category_of(self.domain)
 
     @property
     def countries(self) -> tuple[str, ...]:
@@ -182,8 +194,8 @@ class KnowledgeBase:
         return frozenset(d for d, (_, role) in self._domains.items() if role in wanted)
 
     def domains_of_category(self, category: str) -> frozenset[str]:
-        """The domains run by operators of ``category`` (``genai``: the AI vendors)."""
-        return frozenset(d for d, (operator, _) in self._domains.items() if operator.category == category)
+        """The domains whose service is of ``category`` (``genai``: the AI vendors' AI services)."""
+        return frozenset(d for d, (operator, _) in self._domains.items() if operator.category_of(d) == category)
 
     def lookup(self, host: str | None) -> OperatorMatch | None:
         """Who runs ``host``: exact host, else the nearest listed parent domain, else its registrable domain."""
@@ -298,6 +310,10 @@ def load_knowledge(folders: Sequence[tuple[Path, KnowledgeOrigin]] | None = None
     return _cached(tuple(files))
 
 
+#: Raised whenever the pickled classes change shape, so a cache written by an older DataBorder is not read.
+_PICKLE_FORMAT = 2
+
+
 @functools.lru_cache(maxsize=4)
 def _cached(files: tuple[tuple[Path, KnowledgeOrigin, int, int], ...]) -> KnowledgeBase:
     """The knowledge base of exactly these files: from the user's cache folder when it was read before.
@@ -306,7 +322,8 @@ def _cached(files: tuple[tuple[Path, KnowledgeOrigin, int, int], ...]) -> Knowle
     key of the files' paths, sizes and modification times, loads in a few milliseconds.  A cache that cannot
     be read or written is simply not used.
     """
-    key = hashlib.sha256(repr([(str(p), o, m, n) for p, o, m, n in files]).encode()).hexdigest()[:24]
+    stamp = [_PICKLE_FORMAT, *((str(p), o, m, n) for p, o, m, n in files)]
+    key = hashlib.sha256(repr(stamp).encode()).hexdigest()[:24]
     cache = Path(platformdirs.user_cache_dir("databorder", appauthor=False)) / f"knowledge-{key}.pickle"
     try:
         with cache.open("rb") as handle:
@@ -510,6 +527,19 @@ class _FileReader:
         regions = row.get("regions", {})
         if not isinstance(regions, dict) or not all(isinstance(v, str) for v in regions.values()):
             raise bad("[operators.regions] must map hosts to region names (texts)")
+        categories: dict[str, str] = {}
+        table = row.get("categories", {})
+        if not isinstance(table, dict):
+            raise bad("[operators.categories] must be a table of category = [domains]")
+        for category, names in table.items():
+            if category not in CATEGORIES:
+                raise bad(f"category {category!r} is not one of {', '.join(CATEGORIES)}", category)
+            for name in _texts(names, bad, f"categories.{category}"):
+                domain = name.lower().rstrip(".")
+                if domain not in domains:
+                    raise bad(f"[operators.categories] names {name!r}, which is not in its [operators.domains]",
+                              category)  # fmt: skip
+                categories[domain] = category
         parent = row.get("parent")
         if parent is not None and (not isinstance(parent, str) or parent == oid):
             raise bad("parent must be another operator's id")
@@ -531,6 +561,7 @@ class _FileReader:
             notes=row.get("notes"),
             domains=domains,
             regions={k.lower(): v for k, v in regions.items()},
+            domain_categories=categories,
         )
 
 

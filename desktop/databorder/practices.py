@@ -9,9 +9,11 @@ api) under ``[tiers.NAME]``, which override ``[facts]`` for that tier.  A fact n
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
+import statistics
 import tomllib
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,6 +65,9 @@ RETENTION_WORDS: Mapping[str, str] = {
     "longer": "longer than a year",
     "unknown": "unknown",
 }
+#: How old (days since checked) a shipped fact may be at release; ``databorder catalog practices`` warns past it
+#: and a release-time test fails (docs/vendor-practices.md).
+MAX_AGE_DAYS = 365
 _FILE_KEYS = {"vendor", "apps", "domains", "vendor_domains", "checked", "facts", "tiers", "notes"}
 _FACT_KEYS = {"value", "source", "checked", "note"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -93,6 +98,41 @@ class VendorFile:
         return {tier: sum(f.value != "unknown" for f in self.for_tier(tier).facts) for tier in TIERS}
 
 
+def default_tier(app_kind: str | None) -> Tier:
+    """The tier whose terms apply to a catalog app of this kind when none is given.
+
+    Chat and local apps are used on the consumer terms, coding tools and APIs on the API terms (``None``: the kind
+    is not known).
+    """
+    return "api" if app_kind in ("coding", "api") else "consumer"
+
+
+@dataclass(frozen=True)
+class FactCoverage:
+    """For one fact: for how many catalog apps it is known, and from how many distinct pages."""
+
+    fact: str
+    apps: int  # known for the tier the app is assessed under by default
+    apps_any_tier: int  # known for at least one tier
+    sources: int  # distinct source addresses of the known values
+    vendor_sources: int  # of those, on the vendor's own domains
+
+
+@dataclass(frozen=True)
+class PracticesStatus:
+    """How much the shipped facts say, and how old they are (``databorder catalog practices``)."""
+
+    apps: int
+    vendors: int
+    known: int  # facts known, counted once per vendor and tier
+    total: int
+    third_party: int  # known facts whose source is not the vendor's own page
+    coverage: tuple[FactCoverage, ...]
+    oldest_days: int | None  # days since the oldest known fact was checked (None: nothing known)
+    median_days: float | None
+    stale: tuple[str, ...]  # known facts checked longer ago than max_age, in words
+
+
 class Practices:
     """Every vendor's facts, by catalog app id and by domain."""
 
@@ -104,6 +144,59 @@ class Practices:
     def of_app(self, app_id: str) -> VendorFile | None:
         """The vendor file naming this catalog app."""
         return self._by_app.get(app_id)
+
+    def status(
+        self, app_kinds: Mapping[str, str], *, today: dt.date | None = None, max_age: int = MAX_AGE_DAYS
+    ) -> PracticesStatus:
+        """Coverage per fact over the catalog apps (``app_kinds``: id → kind) and the facts' ages on ``today``."""
+        today = today or dt.datetime.now(dt.UTC).date()
+        known: list[tuple[VendorFile, Tier, PracticeFact]] = [
+            (vendor, tier, fact)
+            for vendor in self.vendors
+            for tier in TIERS
+            for fact in vendor.for_tier(tier).facts
+            if fact.value != "unknown"
+        ]
+        coverage = []
+        for name in FACTS:
+            of_fact = [(v, f) for v, _, f in known if f.fact == name]
+            sources = {f.source for _, f in of_fact if f.source}
+            coverage.append(
+                FactCoverage(
+                    fact=name,
+                    apps=sum(
+                        1
+                        for vendor in self.vendors
+                        for app in vendor.apps
+                        if app in app_kinds and vendor.for_tier(default_tier(app_kinds[app])).value(name) != "unknown"
+                    ),
+                    apps_any_tier=sum(
+                        1
+                        for vendor in self.vendors
+                        for app in vendor.apps
+                        if app in app_kinds and any(vendor.for_tier(t).value(name) != "unknown" for t in TIERS)
+                    ),
+                    sources=len(sources),
+                    vendor_sources=len({f.source for _, f in of_fact if f.source and f.by_vendor}),
+                )
+            )
+        ages = {(v.file, t, f.fact): (today - dt.date.fromisoformat(f.checked or v.checked)).days for v, t, f in known}
+        stale = tuple(
+            f"{file}: {fact} ({tier}) checked {age} days ago"
+            for (file, tier, fact), age in sorted(ages.items(), key=lambda item: -item[1])
+            if age > max_age
+        )
+        return PracticesStatus(
+            apps=sum(1 for vendor in self.vendors for app in vendor.apps if app in app_kinds),
+            vendors=len(self.vendors),
+            known=len(known),
+            total=len(self.vendors) * len(TIERS) * len(FACTS),
+            third_party=sum(1 for _, _, f in known if not f.by_vendor),
+            coverage=tuple(coverage),
+            oldest_days=max(ages.values()) if ages else None,
+            median_days=statistics.median(ages.values()) if ages else None,
+            stale=stale,
+        )
 
     def index(self, app_domains: Mapping[str, Iterable[str]]) -> dict[str, VendorFile]:
         """Domain → vendor: the file's own domains and those of the catalog apps it names."""

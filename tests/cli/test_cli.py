@@ -479,6 +479,17 @@ def test_operators_show_explains_the_decision_and_status_counts_the_base(capsys:
     assert code == 4 and "warning:" in out
 
 
+def test_catalog_practices_counts_each_fact_over_the_apps_and_warns_past_max_age(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "catalog", "practices")
+    assert code == 0 and f"{len(catalog_app_ids())} catalog apps" in out
+    assert re.search(r"^  trains_on_user_data +\d+ +\d+ +\d+ +\d+$", out, re.MULTILINE)
+    assert re.search(r"^Age: oldest \d+ days since checked, median [\d.]+ days \(limit 365 days\)$", out, re.MULTILINE)
+    code, out, _ = run(capsys, "catalog", "practices", "--max-age", "-1")
+    assert code == 4 and "warning:" in out and "re-read them" in out
+
+
 def test_an_unknown_vendor_offline_is_review_and_listed_as_could_not_attribute(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -75,6 +75,19 @@ def test_hosts_match_exactly_then_by_parent_domain_then_by_a_shared_owner(tmp_pa
     assert kb.domains_with({"api"}) == {"api.intl.example.test", "example-intl.test", "api.cn.example.test"}
 
 
+def test_a_listed_domain_may_be_another_service_than_the_operators_own(tmp_path: Path) -> None:
+    """A model vendor's code hosting or docs are not its AI service: their matches carry the listed category."""
+    text = ROWS.replace("[operators.regions]", '[operators.categories]\ndevtools = ["docs.example-intl.test"]\n'
+                        "[operators.regions]")  # fmt: skip
+    kb = load_knowledge([(folder(tmp_path, text), "shipped")])
+    hosts = ("docs.example-intl.test", "a.docs.example-intl.test", "example-intl.test")
+    docs, under, api = (kb.lookup(h) for h in hosts)
+    assert docs is not None and under is not None and api is not None
+    assert (docs.category, under.category, api.category) == ("devtools", "devtools", "genai")
+    assert "docs.example-intl.test" not in kb.domains_of_category("genai")
+    assert "example-intl.test" in kb.domains_of_category("genai")
+
+
 def test_the_organisations_rows_override_shipped_ones_and_their_domains_win(tmp_path: Path) -> None:
     shipped = folder(tmp_path, ROWS)
     org = tmp_path / "org"
@@ -107,6 +120,14 @@ def test_the_organisations_rows_override_shipped_ones_and_their_domains_win(tmp_
         (('id = "arm"', 'id = "Arm!"'), "lower-case letters"),
         (('id = "mainland"', 'id = "arm"'), "defined again"),
         (("format = 1", "format = 2"), "format must be 1"),
+        (
+            ("[operators.regions]", '[operators.categories]\nbank = ["docs.example-intl.test"]\n[operators.regions]'),
+            "category 'bank' is not one of",
+        ),
+        (
+            ("[operators.regions]", '[operators.categories]\ndevtools = ["git.example.test"]\n[operators.regions]'),
+            "names 'git.example.test', which is not in its [operators.domains]",
+        ),
     ],
 )
 def test_a_broken_file_of_the_users_names_file_line_and_problem(

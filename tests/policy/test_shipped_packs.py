@@ -151,3 +151,28 @@ def test_declared_storage_and_model_vendors_against_observed_hosting_and_operato
     assert sg.fact.startswith("catalog mistral-le-chat declares: data location 'European Union by default")
     assert "seen (observed): command line" in sg.fact and sg.severity == "review"
     assert not [f for f in result.findings if f.rule == "other-model-vendor"]  # no endpoint has the api role
+
+
+def test_an_app_checking_github_for_updates_is_not_using_another_vendors_models() -> None:
+    """GitHub is a model vendor (Copilot) and a code host: an update checker's calls to its REST API and release
+    pages (the shape of a public app's ``UpdateChecker``: ``https://api.github.com/repos/$_owner/$_repo/releases/
+    latest`` and ``https://github.com/$_owner/$_repo/releases.atom``) are not another vendor's model API, while a
+    call to Copilot's is."""
+    update_checks = [
+        "https://api.github.com/repos/ray5378/MusicFlow-client/releases/latest",
+        "https://github.com/ray5378/MusicFlow-client/releases.atom",
+        "https://github.com/ray5378/MusicFlow-client/releases/download/v1.0.0/latest.yml",
+        "https://objects.githubusercontent.com/github-production-release-asset-2e65be/1",
+        "https://raw.githubusercontent.com/ray5378/MusicFlow-client/main/version.json",
+    ]
+    options = AssessOptions(offline=True, packs=("vendor-data-practices",), app="mistral-le-chat", history=False)
+
+    def other_vendors(urls: list[str]) -> list[str]:
+        observations, _ = observations_from_args(urls)
+        result = assess(target=Target(kind="capture", name="capture"), observations=observations, options=options)
+        return [f.endpoint for f in result.findings if f.rule == "other-model-vendor"]
+
+    assert other_vendors(update_checks) == []
+    assert other_vendors([*update_checks, "https://api.githubcopilot.com/chat/completions"]) == [
+        "api.githubcopilot.com"
+    ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,9 @@ from databorder.catalog import load_catalog
 from databorder.errors import ResourceError
 from databorder.practices import (
     FACTS,
+    MAX_AGE_DAYS,
     TIERS,
+    default_tier,
     fact_in_words,
     load_practices,
     practice_lines,
@@ -81,6 +84,41 @@ def test_a_tier_overrides_the_operators_facts_and_what_was_not_read_is_unknown(t
     assert lines[0].startswith("Vendor's data practices (Example AI, Inc.; practices/example.toml")
     assert "  consumer: 4 of 13 facts known" in lines
     assert any(line.startswith("    unknown: training_opt_out, human_review") for line in lines)
+
+
+def test_coverage_counts_apps_under_their_default_tier_and_distinct_pages_and_ages_are_measured(
+    tmp_path: Path,
+) -> None:
+    other = GOOD.replace('apps = ["example"]', 'apps = ["coder", "chatter"]').replace(
+        "[tiers.consumer]", "[tiers.paid]"
+    )
+    practices = load_practices(write(write(tmp_path / "p", GOOD), other, "other.toml"))
+    kinds = {"example": "chat", "coder": "coding", "chatter": "chat", "not-in-any-file": "api"}
+    status = practices.status(kinds, today=dt.date(2026, 12, 31), max_age=30)
+    coverage = {c.fact: c for c in status.coverage}
+    assert (status.apps, status.vendors, status.total) == (3, 2, 2 * len(TIERS) * len(FACTS))
+    assert status.known == 4 + 2 + 2 + 2 + 4 + 2 + 2 + 2
+    trains = coverage["trains_on_user_data"]  # from a vendor page (consumer, paid) and a third party's (the rest)
+    assert (trains.apps, trains.apps_any_tier, trains.sources, trains.vendor_sources) == (3, 3, 2, 1)
+    retention = coverage["retention"]  # consumer in one file, paid in the other: the chat app there has none
+    assert (retention.apps, retention.apps_any_tier, retention.sources) == (1, 3, 1)
+    assert coverage["iso_42001"].apps == coverage["iso_42001"].sources == 0
+    assert status.third_party == 6  # trains_on_user_data from elsewhere.test in the 3 tiers not overriding it, twice
+    assert (status.oldest_days, status.median_days) == (31, 30)
+    assert status.stale == (  # the two facts checked on 2026-11-30, a day before their files
+        "practices/example.toml: trains_on_user_data (consumer) checked 31 days ago",
+        "practices/other.toml: trains_on_user_data (paid) checked 31 days ago",
+    )
+    assert practices.status(kinds, today=dt.date(2026, 12, 31), max_age=31).stale == ()
+    assert default_tier("coding") == default_tier("api") == "api" and default_tier("local") == "consumer"
+    assert default_tier(None) == "consumer"
+
+
+def test_the_shipped_facts_are_young_enough_to_release() -> None:
+    """A release-time check: no shipped fact was checked longer ago than the documented limit (re-read it)."""
+    status = load_practices().status({app.id: app.kind for app in load_catalog().apps.values()})
+    assert status.known > 0 and status.oldest_days is not None
+    assert not status.stale, f"facts older than {MAX_AGE_DAYS} days: {status.stale[:5]}"
 
 
 def test_domains_of_the_file_and_of_its_apps_lead_to_the_vendor(tmp_path: Path) -> None:

@@ -129,7 +129,7 @@ def _from_match(match: OperatorMatch, *, basis: str) -> ServiceAttribution:
         operator=operator.name,
         country=operator.country,
         source=source,
-        category=operator.category,
+        category=match.category,
         parent_chain=match.links(),
         basis=basis,  # type: ignore[arg-type]
         confidence=confidence,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from databorder.attribute.store import DatabaseStatus
     from databorder.catalog import CatalogApp
     from databorder.knowledge import KnowledgeStatus
+    from databorder.practices import PracticesStatus
 
 _VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "prohibit": "bold red"}
 _SEVERITY_STYLE = {"info": "cyan", "review": "yellow", "prohibit": "red"}
@@ -292,6 +293,34 @@ def print_inventory(data: Mapping[str, Any], *, console: Console | None = None) 
     target.print(table)
     if not apps:
         target.print("no AI app was found")
+
+
+def practices_status_lines(status: PracticesStatus, *, max_age: int) -> list[str]:
+    """`catalog practices`: per fact, for how many catalog apps it is known and from how many pages; the ages."""
+    share = f"{status.known / status.total:.0%}" if status.total else "-"
+    lines = [
+        f"Vendors' data practices: {status.vendors} vendor files, {status.apps} catalog apps; {status.known} of "
+        f"{status.total} facts known (vendor × tier × fact, {share}), {status.third_party} of them from a third "
+        "party's page",
+        f"Known for how many of the {status.apps} apps (under the tier each is assessed by default; in any tier), "
+        "and from how many distinct pages (the vendor's own):",
+        f"  {'fact':<20} {'default tier':>12} {'any tier':>9} {'sources':>8} {'vendor':>7}",
+        *[
+            f"  {c.fact:<20} {c.apps:>12} {c.apps_any_tier:>9} {c.sources:>8} {c.vendor_sources:>7}"
+            for c in status.coverage
+        ],
+    ]
+    if status.oldest_days is None or status.median_days is None:
+        lines.append("Age: no fact is known")
+        return lines
+    lines.append(
+        f"Age: oldest {status.oldest_days} days since checked, median {status.median_days:g} days "
+        f"(limit {max_age} days)"
+    )
+    if status.stale:
+        lines.append(f"warning: {len(status.stale)} facts were checked more than {max_age} days ago; re-read them:")
+        lines += [f"  {words}" for words in status.stale]
+    return lines
 
 
 def _practice_lines(app_id: str) -> list[str]:

@@ -10,8 +10,12 @@ installed, all with the ordinary clients, never into this Python:
   (``UV_TOOL_DIR=HOME/.local/share/uv/tools``); pipx and uv themselves are installed with pip --target into the
   work folder first.
 
-Editor and browser extensions are not fetched (their marketplaces are not package registries); the tests lay
-them out as the editors and browsers do.
+- a VS Code extension whose manifest is published to npm as well (``claude-dev``: Cline's extension package,
+  publisher ``saoudrizwan``, engines.vscode), fetched with ``npm pack`` and unpacked where VS Code keeps it
+  (``HOME/.vscode/extensions/PUBLISHER.NAME-VERSION``).
+
+Other editor and browser extensions are not fetched (their marketplaces are not package registries); the tests
+lay them out as the editors and browsers do.
 
     python3 benchmarks/inventory_real.py [--work DIR]   # DIR kept and reused: installs are skipped when present
 """
@@ -22,6 +26,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +41,11 @@ NPM = {
     "@openai/codex": "codex-cli",
     "@github/copilot": "github-copilot",
     "@augmentcode/auggie": "augment-code",
+    "@kilocode/cli": "kilo-code",
+    "@factory/cli": "factory-droid",
+    "@jetbrains/junie": "junie",
+    "groq-sdk": "groq",
+    "cohere-ai": "cohere",
 }
 NVM = {"opencode-ai": "unknown"}
 PIP = {
@@ -45,10 +55,22 @@ PIP = {
     "dashscope": "qwen",
     "zhipuai": "chatglm",
     "ollama": "ollama",
-    "groq": "unknown",
+    "groq": "groq",
+    "cohere": "cohere",
+    "together": "together-ai",
+    "replicate": "replicate",
+    "elevenlabs": "elevenlabs",
+    "huggingface-hub": "hugging-face",
 }
 PIPX = {"llm": "unknown"}
+#: VS Code extensions whose package is on npm: npm name → (the extension's publisher.name, version, catalog id).
+EXTENSIONS = {"claude-dev": ("saoudrizwan.claude-dev", "3.10.10", "cline")}
 UV = {"aider-chat": "unknown"}
+
+
+def _key(name: str) -> str:
+    """A package name as npm and PyPI compare it (``huggingface_hub`` is ``huggingface-hub``)."""
+    return name.lower().replace("_", "-")
 
 
 def run(command: list[str], env: dict[str, str] | None = None) -> None:
@@ -65,6 +87,17 @@ def install(work: Path) -> tuple[Path, Path]:
     nvm = home / ".nvm/versions/node/v22.11.0"
     if not all((nvm / "lib/node_modules" / name).is_dir() for name in NVM):
         run(["npm", "install", "-g", "--prefix", str(nvm), "--ignore-scripts", "--no-audit", "--no-fund", *NVM])
+    for package, (ident, version, _) in EXTENSIONS.items():
+        folder = home / ".vscode/extensions" / f"{ident}-{version}"
+        if not (folder / "package.json").is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            command = ["npm", "pack", f"{package}@{version}", "--pack-destination", str(work)]
+            packed = subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()[-1]
+            with tarfile.open(work / packed) as archive:  # npm's tarballs hold everything under package/
+                for member in archive.getmembers():
+                    if member.isfile() and member.name.startswith("package/"):
+                        member.name = member.name.removeprefix("package/")
+                        archive.extract(member, folder, filter="data")
     site = root / "usr/local/lib/python3.11/dist-packages"
     if not site.is_dir():
         run([sys.executable, "-m", "pip", "install", "-q", "--target", str(site), *PIP])
@@ -95,17 +128,27 @@ def main() -> None:
     started = time.perf_counter()
     inventory = find_apps(home=home, root=root, processes=False)
     elapsed = time.perf_counter() - started
-    found = {a.name: a for a in inventory.apps}
+    found = {_key(a.name): a for a in inventory.apps}
     expected = {**NPM, **NVM, **PIP, **PIPX, **UV}
     hits = 0
     print(f"\n{'package':30} {'expected':16} {'found as':16} how / why")
     for name, wanted in expected.items():
-        app = found.get(name)
+        app = found.get(_key(name))
         got = "MISSED" if app is None else (app.app or "unknown")
         hits += got == wanted
         why = "" if app is None else f"{app.found_by}: {'; '.join(app.signals)[:90]}"
         print(f"{name:30} {wanted:16} {got:16} {why}")
-    extra = sorted(set(found) - set(expected))
+    for package, (ident, version, wanted) in EXTENSIONS.items():
+        folder = str(home / ".vscode/extensions" / f"{ident}-{version}")
+        app = next((a for a in inventory.apps if a.path == folder), None)
+        got = "MISSED" if app is None else (app.app or "unknown")
+        hits += got == wanted
+        why = "" if app is None else f"{app.found_by}: {'; '.join(app.signals)[:90]}"
+        print(f"{package + ' (VS Code)':30} {wanted:16} {got:16} {why}")
+        expected[package] = wanted
+        if app is not None:
+            found.pop(_key(app.name), None)
+    extra = sorted(set(found) - {_key(name) for name in expected})
     print(f"\n{hits}/{len(expected)} found and matched as expected in {elapsed:.2f} s (goal: >= 12 in <= 10 s)")
     print(f"also listed ({len(extra)}): {', '.join(extra) or '-'}")
     print(f"problems: {len(inventory.problems)}; work folder: {work}")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -8,10 +9,12 @@ from databorder.catalog import KINDS, ROLES, load_catalog
 from databorder.errors import DataBorderError, ResourceError
 
 
-def test_catalog_has_twenty_apps_of_every_kind_with_dated_sources() -> None:
+def test_catalog_has_a_hundred_and_sixty_apps_of_every_kind_with_dated_sources() -> None:
     catalog = load_catalog()
-    assert len(catalog.apps) >= 20
-    assert {app.kind for app in catalog.apps.values()} == set(KINDS)
+    assert len(catalog.apps) >= 164
+    kinds = Counter(app.kind for app in catalog.apps.values())
+    assert set(kinds) == set(KINDS) and min(kinds.values()) >= 4, kinds
+    assert sum(1 for app in catalog.apps.values() if any(app.packages.values())) >= 70
     for app in catalog.apps.values():
         assert app.sources and app.checked.startswith("20"), app.id
         assert app.endpoints and set(app.endpoints) <= set(ROLES), app.id
@@ -80,3 +83,24 @@ def test_every_shipped_install_hint_is_sourced_or_marked_unverified() -> None:
     for app in load_catalog().apps.values():
         if any(app.packages.values()):
             assert app.install_sources or app.install_unverified, app.id
+
+
+def test_no_install_hint_names_two_apps() -> None:
+    named: dict[tuple[str, str], str] = {}
+    for app in load_catalog().apps.values():
+        for kind, values in app.packages.items():
+            for value in values:
+                key = (kind, value.lower().replace("_", "-"))
+                assert key not in named, f"{kind} {value} is a hint of both {named[key]} and {app.id}"
+                named[key] = app.id
+
+
+def test_registry_packages_of_the_sdks_name_their_vendors_app() -> None:
+    catalog = load_catalog()
+    groq, cohere = catalog.get("groq"), catalog.get("cohere")
+    assert groq.packages == {"npm": ("groq-sdk",), "pypi": ("groq",)} and groq.kind == "api"
+    assert any("PyPI groq 1.7.0" in source for source in groq.install_sources)
+    assert catalog.recognise("groq-sdk-1.6.0.tgz") is groq
+    assert catalog.recognise("cohere-7.3.1-py3-none-any.whl") is cohere
+    assert catalog.recognise("kilocode-cli-7.8.1.tgz") is catalog.get("kilo-code")
+    assert catalog.get("roo-code").packages["vscode"] == ("RooVeterinaryInc.roo-cline",)

@@ -63,7 +63,7 @@ def test_this_computer_finds_the_apps_and_assesses_each_into_the_history(
     assert isinstance(computer, ComputerWindow)
     computer.find_apps(home=home, root=root)
     qtbot.waitUntil(lambda: computer.model.rowCount() > 0 and computer.find_button.isEnabled(), timeout=10_000)
-    assert computer.status.text() == "11 known AI apps and 12 unknown ones."
+    assert computer.status.text() == "12 known AI apps and 11 unknown ones."
     apps = {computer.model.item(r, 0).text() for r in range(computer.model.rowCount())}
     assert {"claude-code", "github-copilot", "qwen", "unknown"} <= apps
     qtbot.mouseClick(computer.assess_button, Qt.MouseButton.LeftButton)

@@ -42,6 +42,7 @@ def test_every_planted_ai_app_is_found_and_matched_and_nothing_else(planted: tup
         ("gemini-cli", "npm-global", "0.61.0"),
         ("qwen", "npm-global", "0.24.4"),  # in an nvm tree
         ("openai-api", "python-package", "1.54.0"),
+        ("groq", "python-package", "0.13.0"),  # an AI SDK the catalog names (it was an unknown one before)
         ("cursor", "desktop-entry", None),
         ("lm-studio", "appimage", "0.3.5"),
         ("claude", "opt", None),
@@ -63,7 +64,6 @@ def test_every_planted_ai_app_is_found_and_matched_and_nothing_else(planted: tup
         "acme-code": (unknown["acme-code"][0],),
         "acme-native": unknown["acme-native"],
         "langchain-openai": ("depends on the AI SDK openai (pypi, calls api.openai.com)",),
-        "groq": ("is the AI SDK groq (pypi, calls api.groq.com)",),
         "llm": ("holds the AI SDK openai (pypi, calls api.openai.com)",),
         "aider-chat": ("holds the AI SDK anthropic (pypi, calls api.anthropic.com)",),
         "Chat Sidebar": (unknown["Chat Sidebar"][0],),
@@ -132,7 +132,7 @@ def test_damaged_files_are_named_and_skipped_and_the_rest_is_found(planted: tupl
     assert "broken/package.json: cannot be read as JSON" in problems
     assert "bad.one-1.0.0/package.json: cannot be read as JSON" in problems
     assert "broken.jar: cannot be read as a jar" in problems
-    assert len(inventory.known) == 11
+    assert len(inventory.known) == 12
 
 
 def test_a_cancelled_inventory_says_it_is_partial(planted: tuple[Path, Path]) -> None:
@@ -174,7 +174,7 @@ def test_the_cli_writes_what_it_found_and_assesses_each_app_with_its_history_id(
     code = main(["inventory", "--home", str(home), "--root", str(root), "--json", str(out)])
     printed = capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert code == 0 and "11 known, 12 unknown" in printed
+    assert code == 0 and "12 known, 11 unknown" in printed
     entry = next(a for a in data["apps"] if a["app"] == "claude-code")
     assert entry == {
         "app": "claude-code",
@@ -185,7 +185,7 @@ def test_the_cli_writes_what_it_found_and_assesses_each_app_with_its_history_id(
         "where": "npm global (/usr/local)",
         "signals": ["npm @anthropic-ai/claude-code"],
     }
-    assert sum(a["app"] == "unknown" for a in data["apps"]) == 12
+    assert sum(a["app"] == "unknown" for a in data["apps"]) == 11
 
     code = main(["inventory", "--home", str(home), "--root", str(root), "--assess", "--json", str(out)])
     capsys.readouterr()
@@ -217,7 +217,7 @@ def test_a_scheduled_run_does_nothing_unless_the_policy_asks_for_it(
     assert "does not ask for scheduled inventories; nothing done" in capsys.readouterr().out
     write_policy("[inventory]\nscheduled = true\n")
     assert main(args) == 0
-    assert "11 known" in capsys.readouterr().out
+    assert "12 known" in capsys.readouterr().out
 
 
 def test_the_packaged_timer_runs_the_scheduled_inventory() -> None:

@@ -266,6 +266,70 @@ def _gui_inputs(count: int, rng: random.Random, folder: Path) -> list[tuple[str,
     return jobs
 
 
+class StallWatch:
+    """Why the UI thread stalled: a watchdog thread samples every thread's stack while the event loop is silent.
+
+    ``tick()`` runs on the UI thread (the heartbeat). When it has not run for ``FREEZE`` seconds, the watchdog
+    records the stacks of the UI thread and of every other thread, every 0.25 s. The next ``tick()`` closes the
+    stall with its wall time, the UI thread's CPU time over it (``time.thread_time``, read on that thread) and the
+    process's CPU time (all threads): UI CPU near wall is work on the UI thread; process CPU near wall with little
+    UI CPU is another thread holding the GIL; both far below wall is the machine busy with other processes.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._main = threading.main_thread().ident
+        self._last = time.perf_counter()
+        self._ui_cpu = time.thread_time()
+        self._process_cpu = time.process_time()
+        self._samples: list[dict[str, list[str]]] = []
+        self.stalls: list[dict[str, object]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+        self._thread.start()
+
+    def tick(self) -> None:
+        now, ui_cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
+        with self._lock:
+            wall = now - self._last
+            if wall > FREEZE:
+                self.stalls.append({"wall_s": round(wall, 3), "ui_cpu_s": round(ui_cpu - self._ui_cpu, 3),
+                                    "process_cpu_s": round(process_cpu - self._process_cpu, 3),
+                                    "load": os.getloadavg()[0], "samples": self._samples[:6]})  # fmt: skip
+            self._last, self._ui_cpu, self._process_cpu, self._samples = now, ui_cpu, process_cpu, []
+
+    def reset(self) -> None:
+        self.tick()
+        self.stalls = []
+
+    def _watch(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.25):
+            with self._lock:
+                if time.perf_counter() - self._last <= FREEZE or len(self._samples) >= 12:
+                    continue
+                frames = sys._current_frames()
+                sample = {}
+                for ident, frame in frames.items():
+                    if ident == threading_ident():
+                        continue
+                    stack = traceback.format_list(traceback.extract_stack(frame)[-8:])
+                    sample["ui" if ident == self._main else str(ident)] = [line.strip() for line in stack]
+                self._samples.append(sample)
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def threading_ident() -> int | None:
+    import threading
+
+    return threading.get_ident()
+
+
 def gui_child(jobs_file: Path, results_file: Path) -> int:
     """Open each input in one window; a line per input in ``results_file`` (a 'start' line first)."""
     import shutil
@@ -285,9 +349,11 @@ def gui_child(jobs_file: Path, results_file: Path) -> int:
     app.processEvents()
     clock = QElapsedTimer()
     worst = [0.0]
+    watch = StallWatch()
 
     def beat() -> None:
         worst[0] = max(worst[0], clock.restart() / 1000)
+        watch.tick()
 
     heartbeat = QTimer()
     heartbeat.timeout.connect(beat)
@@ -302,6 +368,7 @@ def gui_child(jobs_file: Path, results_file: Path) -> int:
             outcome = "fine"
             clock.restart()
             worst[0] = 0.0
+            watch.reset()
             try:
                 if kind == "assessment":
                     window.open_path(path, assess_now=False)
@@ -339,7 +406,8 @@ def gui_child(jobs_file: Path, results_file: Path) -> int:
                 box.deleteLater()
             if outcome == "fine" and worst[0] > FREEZE:
                 outcome = "freeze"
-            out.write(json.dumps({"done": path_text, "outcome": outcome, "busy_s": round(worst[0], 3)}) + "\n")
+            record = {"done": path_text, "outcome": outcome, "busy_s": round(worst[0], 3), "stalls": watch.stalls}
+            out.write(json.dumps(record) + "\n")
             out.flush()
             settings_file().unlink(missing_ok=True)
             window.assessment = None
@@ -347,9 +415,24 @@ def gui_child(jobs_file: Path, results_file: Path) -> int:
     return 0
 
 
-def gui_campaign(count: int, rng: random.Random) -> collections.Counter[str]:
-    """Run the GUI child over ``count`` inputs, restarting it after a death; the outcome of each input."""
+def stall_cause(stall: dict[str, float]) -> str:
+    """Whose time a stall was: the UI thread's own work, another thread holding the GIL, or other processes."""
+    wall, ui, process = stall["wall_s"], stall["ui_cpu_s"], stall["process_cpu_s"]
+    if ui >= 0.5 * wall:
+        return "UI thread work"
+    if process - ui >= 0.5 * wall:
+        return "another thread held the GIL"
+    return "CPU contention (other processes)"
+
+
+def gui_campaign(count: int, rng: random.Random, keep: Path | None = None) -> collections.Counter[str]:
+    """Run the GUI child over ``count`` inputs, restarting it after a death; the outcome of each input.
+
+    Every stall over ``FREEZE`` is classified (:func:`stall_cause`); with ``keep``, its input and the stall's
+    stack samples (``stalls.jsonl``) are kept there.
+    """
     outcomes: collections.Counter[str] = collections.Counter()
+    causes: collections.Counter[str] = collections.Counter()
     busiest = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -394,9 +477,19 @@ def gui_campaign(count: int, rng: random.Random) -> collections.Counter[str]:
                 record = finished.get(str(path))
                 if record is not None:
                     outcomes[f"{kind}: {record['outcome']}"] += 1
+                    for stall in record.get("stalls", []):
+                        causes[f"{kind}: {stall_cause(stall)}"] += 1
+                        if keep is not None:
+                            keep.mkdir(parents=True, exist_ok=True)
+                            if path.exists() and not (keep / path.name).exists():
+                                (keep / path.name).write_bytes(path.read_bytes())
+                            with (keep / "stalls.jsonl").open("a", encoding="utf-8") as out:
+                                out.write(json.dumps({"kind": kind, "input": path.name, **stall}) + "\n")
             results.write_text("", encoding="utf-8")
             remaining = left
     print(f"    the UI thread was busy at most {busiest:.2f} s at once")
+    for cause, number in sorted(causes.items()):
+        print(f"    stalls over {FREEZE:.0f} s: {cause} x{number}")
     return outcomes
 
 
@@ -414,7 +507,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     if args.gui:
         started = time.perf_counter()
-        seen = gui_campaign(args.count, rng)
+        seen = gui_campaign(args.count, rng, args.keep)
         print(f"{args.count} GUI inputs in {time.perf_counter() - started:.0f} s (seed {args.seed}): "
               + ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())))  # fmt: skip
         return 0 if all(k.endswith(": fine") for k in seen) else 1

@@ -173,37 +173,46 @@ def _fetch(
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """The body of ``url``, at most ``limit`` bytes, or a sentence saying why not (the ranges in use stay)."""
-    name = url.rsplit("/", 1)[-1]
     unchanged = f"the cloud ranges in use (dated {in_use}) are unchanged"
-    try:
-        response = session.get(url, timeout=timeout, stream=True)
-    except requests.exceptions.SSLError:
-        raise DataBorderError(f"{host}: its TLS certificate could not be verified; {unchanged}") from None
-    except requests.Timeout:
-        raise DataBorderError(f"{host} did not answer within {timeout:g} s; {unchanged}") from None
-    except requests.RequestException:
-        raise UnreachableError(host, unchanged) from None
-    with response:
-        if response.status_code != 200:
-            raise DataBorderError(f"{host} answered HTTP {response.status_code} for {name}; {unchanged}")
-        announced = int(response.headers.get("Content-Length") or 0)
-        if announced > limit:
-            raise DataBorderError(f"{host}: {name} is {announced:,} bytes, more than it can be; {unchanged}")
-        chunks: list[bytes] = []
+    with _get_public(session, url, timeout, unchanged) as response:
+        return b"".join(_body(response, url, limit, unchanged, progress)[1])
+
+
+def _body(
+    response: requests.Response,
+    url: str,
+    limit: int,
+    unchanged: str,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[int, Iterator[bytes]]:
+    """A download's announced size and its body in blocks.
+
+    Refused at once when not HTTP 200 or announced over ``limit``; while streaming, when over ``limit`` or
+    when it breaks off.
+    """
+    host, name = urlsplit(url).hostname or url, url.rsplit("/", 1)[-1]
+    if response.status_code != 200:
+        raise DataBorderError(f"{host} answered HTTP {response.status_code} for {name}; {unchanged}")
+    announced = int(response.headers.get("Content-Length") or 0)
+    if announced > limit:
+        raise DataBorderError(f"{host}: {name} is {announced:,} bytes, more than it can be; {unchanged}")
+
+    def blocks() -> Iterator[bytes]:
         done = 0
         try:
             for chunk in response.iter_content(chunk_size=1 << 16):
                 done += len(chunk)
                 if done > limit:
                     raise DataBorderError(f"{host}: {name} is larger than it can be ({limit:,} bytes); {unchanged}")
-                chunks.append(chunk)
                 if progress is not None:
                     progress(done, announced)
+                yield chunk
         except requests.RequestException as exc:
             raise DataBorderError(
                 f"{host}: the download of {name} broke off ({type(exc).__name__}); {unchanged}"
             ) from None
-    return b"".join(chunks)
+
+    return announced, blocks()
 
 
 def _version_info(data: bytes, host: str) -> dict[str, Any]:
@@ -529,32 +538,17 @@ def _download_to(
 ) -> str | None:
     """Stream ``url`` into ``target`` within the size limit; its sha256, or None when cancelled."""
     host, name = urlsplit(url).hostname or url, url.rsplit("/", 1)[-1]
-    response = _get_public(session, url, timeout, unchanged)
     digest = hashlib.sha256()
-    with response:
-        if response.status_code != 200:
-            raise DataBorderError(f"{host} answered HTTP {response.status_code} for {name}; {unchanged}")
-        announced = int(response.headers.get("Content-Length") or 0)
-        if announced > _MMDB_LIMIT:
-            raise DataBorderError(f"{host}: {name} is {announced:,} bytes, more than it can be; {unchanged}")
-        done = 0
-        try:
-            with target.open("wb") as handle:
-                for chunk in response.iter_content(chunk_size=1 << 16):
-                    done += len(chunk)
-                    if done > _MMDB_LIMIT:
-                        raise DataBorderError(
-                            f"{host}: {name} is larger than it can be ({_MMDB_LIMIT:,} bytes); {unchanged}"
-                        )
-                    handle.write(chunk)
-                    digest.update(chunk)
-                    progress(done, announced)
-                    if cancelled():
-                        return None
-        except requests.RequestException as exc:
-            raise DataBorderError(
-                f"{host}: the download of {name} broke off ({type(exc).__name__}); {unchanged}"
-            ) from None
+    done = 0
+    with _get_public(session, url, timeout, unchanged) as response:
+        announced, blocks = _body(response, url, _MMDB_LIMIT, unchanged, progress)
+        with target.open("wb") as handle:
+            for chunk in blocks:
+                handle.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                if cancelled():
+                    return None
     if announced and done != announced:
         raise DataBorderError(f"{host}: {name} is {done:,} bytes, not the {announced:,} announced; {unchanged}")
     return digest.hexdigest()

@@ -35,6 +35,7 @@ from typing import Any
 import orjson
 
 from databorder.errors import InputFileError
+from databorder.inputs import decode_utf8
 from databorder.model import (
     Assessment,
     ChangesSince,
@@ -127,7 +128,7 @@ def _encode(assessment: Assessment) -> bytes:
 
 
 def _decode(document: bytes) -> Assessment:
-    return Assessment.from_json(zlib.decompress(document).decode("utf-8"))
+    return Assessment.from_json(decode_utf8(zlib.decompress(document)))
 
 
 def _insert_endpoints(db: sqlite3.Connection, row_id: int, assessment: Assessment) -> None:

@@ -743,7 +743,7 @@ class Assessment:
     def from_json(cls, text: str) -> Assessment:
         """Read an assessment back from its JSON text (as written by :meth:`to_json`)."""
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_hook=_as_read)
         except RecursionError:
             raise ValueError("it is nested far deeper than an assessment is") from None
         if not isinstance(data, dict):
@@ -753,6 +753,15 @@ class Assessment:
             shown = repr(version)[:40]
             raise ValueError(f"unsupported assessment schema_version {shown} (this build reads {SCHEMA_VERSION})")
         return from_jsonable(cls, data)
+
+
+def _as_read(obj: dict[str, Any]) -> dict[str, Any]:
+    """Every JSON object as parsed, unchanged.
+
+    Being a Python call, it lets other threads run: the C parser alone holds the interpreter lock to the end,
+    and the GUI froze while its worker parsed a saved assessment of hundreds of MB.
+    """
+    return obj
 
 
 def to_jsonable(value: Any) -> Any:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from databorder.errors import DataBorderError, GeoIPDatabaseError
-from databorder.inputs import MB, check_regular, read_bounded, read_input
+from databorder.inputs import MB, check_regular, decode_utf8, read_bounded, read_input
 
 
 def test_a_regular_file_within_the_limit_is_read_whole(tmp_path: Path) -> None:
@@ -57,3 +60,29 @@ def test_read_input_names_the_file_in_the_readers_own_error(tmp_path: Path) -> N
         read_input(fifo, MB, GeoIPDatabaseError, "cloud range file")
     (tmp_path / "ok.mmdb").write_bytes(b"data")
     assert read_input(tmp_path / "ok.mmdb", MB, GeoIPDatabaseError, "country database") == b"data"
+
+
+@given(st.text(), st.integers(min_value=1, max_value=7))
+def test_text_decoded_in_blocks_is_the_text(text: str, block: int) -> None:
+    assert decode_utf8(text.encode("utf-8"), block) == text  # a character cut by a block's end is not lost
+
+
+@given(st.binary(max_size=64), st.integers(min_value=1, max_value=7))
+def test_bytes_that_are_not_utf8_name_the_offset_the_codec_names(data: bytes, block: int) -> None:
+    try:
+        expected = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        with pytest.raises(ValueError, match=f"not UTF-8 text at byte {exc.start:,}"):
+            decode_utf8(data, block)
+    else:
+        assert decode_utf8(data, block) == expected
+
+
+def test_the_documented_limits_are_the_limits_in_force() -> None:
+    from databorder import inputs
+
+    doc = (Path(__file__).parents[2] / "docs" / "input-limits.md").read_text(encoding="utf-8")
+    documented = [int(cell) for cell in re.findall(r"\| (\d+) MB \|", doc)]
+    names = ("PACK", "POLICY", "SETTINGS", "TABLE", "HOST_LIST", "DECOMPRESSED", "ASSESSMENT", "DATABASE")
+    limits = [getattr(inputs, f"{name}_LIMIT") for name in names]
+    assert documented == [limit // MB for limit in limits]

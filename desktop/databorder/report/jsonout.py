@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from databorder.errors import DataBorderError
-from databorder.inputs import ASSESSMENT_LIMIT, read_bounded
+from databorder.inputs import ASSESSMENT_LIMIT, decode_utf8, read_bounded
 from databorder.model import Assessment
 from databorder.report.output import replacing
 
@@ -29,11 +29,11 @@ def write_json(assessment: Assessment, path: Path) -> None:
 def read_json(path: Path) -> Assessment:
     """A saved assessment; raises :class:`DataBorderError` naming the file if it is not one."""
     try:
-        text = read_bounded(path, ASSESSMENT_LIMIT).decode("utf-8")
+        text = decode_utf8(read_bounded(path, ASSESSMENT_LIMIT))
     except OSError as exc:
         raise DataBorderError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise DataBorderError(f"{path}: is not a DataBorder assessment (not UTF-8 text)") from None
+    except ValueError as exc:
+        raise DataBorderError(f"{path}: is not a DataBorder assessment ({exc})") from None
     try:
         return Assessment.from_json(text)
     except (ValueError, TypeError, KeyError) as exc:

@@ -24,6 +24,7 @@ from tests.helpers.packets import app_session, ethernet, write_pcap
         ("dns.log", ZEEK_DNS, "zeek"),
         ("ssl.json", '{"ts": 1, "uid": "C1", "server_name": "x.test"}\n', "zeek"),
         ("export.csv", "host,count\napi.chat.test,3\n", "csv"),
+        ("urls.csv", "\ufeffURL\nhttps://api.chat.test/v1\n", "csv"),  # one column: its header is no host
         ("hosts.txt", "# list\napi.chat.test\n", "hosts"),
     ],
 )

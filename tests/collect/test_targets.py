@@ -19,6 +19,17 @@ def test_free_arguments_are_sorted_into_catalog_ids_paths_and_hosts(tmp_path: Pa
     assert TargetRequest().empty
 
 
+def test_arguments_written_as_paths_that_name_nothing_are_missing_files_not_hosts(tmp_path: Path) -> None:
+    written = [str(tmp_path / "gone"), "./app.zip", "Tool.app", "~/x", "C:\\Apps\\x", "https://app.zip", "a.test/v1"]
+    request = split_arguments(written)
+    assert request.missing == tuple(written[:5])
+    assert request.hosts == ("https://app.zip", "a.test/v1")  # a scheme makes it a host; so does a host's path
+    assert not request.empty
+    collected = collect_target(request)
+    assert collected.observations[0].host == "app.zip" and len(collected.observations) == 2
+    assert f"{written[0]}: no such file or folder" in collected.problems
+
+
 def test_a_mixed_request_collects_from_every_source_and_keeps_problems(tmp_path: Path) -> None:
     hosts = tmp_path / "hosts.txt"
     hosts.write_text("upload.example.test\nnot a host at all\n", encoding="utf-8")

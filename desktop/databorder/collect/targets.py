@@ -36,13 +36,13 @@ class TargetRequest:
     duration: float = DEFAULT_WATCH_SECONDS
     min_relevance: float = DEFAULT_MIN_RELEVANCE
     all_names: bool = False  # assess every name a scan found, whatever its relevance
+    missing: tuple[str, ...] = ()  # arguments written as paths that name nothing on disk (never sent to DNS)
 
     @property
     def empty(self) -> bool:
         """True when nothing at all was asked for."""
-        return (
-            not (self.apps or self.paths or self.hosts or self.host_files or self.captures or self.pids)
-            and not self.process_names
+        return not (self.apps or self.paths or self.hosts or self.host_files or self.captures or self.pids) and not (
+            self.process_names or self.missing
         )
 
 
@@ -63,10 +63,31 @@ def split_arguments(values: list[str]) -> TargetRequest:
     apps = load_catalog().apps
     ids = tuple(v.lower() for v in values if v.lower() in apps)
     rest = [v for v in values if v.lower() not in apps]
+    absent = [v for v in rest if not _exists(v)]
     return TargetRequest(
         apps=ids,
         paths=tuple(Path(v) for v in rest if _exists(v)),
-        hosts=tuple(v for v in rest if not _exists(v)),
+        hosts=tuple(v for v in absent if not looks_like_path(v)),
+        missing=tuple(v for v in absent if looks_like_path(v)),
+    )
+
+
+#: Endings of the files people scan: a missing ``app.zip`` or ``Tool.app`` is a path mistyped, not a host under
+#: the .zip or .app top-level domain (written ``https://app.zip`` it is a host).
+_FILE_ENDINGS = (".zip", ".tgz", ".tar", ".tar.gz", ".gz", ".asar", ".vsix", ".whl", ".crx", ".xpi", ".appimage",
+                 ".deb", ".rpm", ".dmg", ".pkg", ".exe", ".msi", ".jar", ".app", ".har", ".pcap", ".pcapng",
+                 ".log", ".csv", ".json", ".txt")  # fmt: skip
+
+
+def looks_like_path(value: str) -> bool:
+    r"""Whether an argument is written as a file or folder (``./app``, ``/opt/x``, ``~/x``, ``C:\x``, ``app.zip``)."""
+    if "://" in value:
+        return False
+    return (
+        value.startswith(("/", "./", "../", "~", ".\\", "..\\"))
+        or "\\" in value
+        or (len(value) > 2 and value[1] == ":" and value[0].isalpha() and value[2] in "/\\")
+        or value.lower().endswith(_FILE_ENDINGS)
     )
 
 
@@ -99,6 +120,7 @@ def collect_target(
     catalog = load_catalog()
     observations, problems = observations_from_args(list(request.hosts))
     gathered = _Gathered(observations, list(problems))
+    gathered.problems += [f"{value}: no such file or folder" for value in request.missing]
     if request.hosts:
         gathered.source("command line", "hosts")
     for app_id in request.apps:

@@ -473,6 +473,21 @@ def test_proxies_come_from_the_environment(httpserver: HTTPServer, monkeypatch: 
         country_in_use().source  # fmt: skip
 
 
+def test_the_cloud_and_fastly_downloads_use_the_proxy_too(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/"))
+    in_use_from("2026-11-01")
+    serve_cloud(httpserver, database(version="2026-11-20"))
+    mirror = "http://mirror.databorder.invalid"
+    assert update_cloud_ranges(base_url=f"{mirror}/data", fastly_url=f"{mirror}/fastly/public-ip-list").changed
+    assert looked_up("151.101.1.195") == "Fastly (global/edge range: no evidence of where data rests)"
+    assert {request.path for request, _ in httpserver.log} == {
+        "/data/version.json", "/data/cloudip.msgpack.gz", "/fastly/public-ip-list"}  # fmt: skip
+
+
 def test_the_keyless_update_does_every_part_and_says_which_failed(httpserver: HTTPServer) -> None:
     in_use_from("2026-11-01")
     serve_cloud(httpserver, database(version="2026-11-20"))

@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cloud-url-base",
         default=None,
         metavar="URL",
-        help="a mirror of cloudip-db's data folder (version.json and cloudip.msgpack.gz)",
+        help="a mirror of cloudip-db's data folder (version.json and cloudip.msgpack.gz) with Fastly's public-ip-list",
     )
     download.add_argument(
         "--geoip-url-base",

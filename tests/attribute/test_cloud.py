@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,12 @@ from databorder.attribute.cloud import (
     NONE,
     CloudRanges,
     _flatten,
+    add_fastly,
     compile_ranges,
     decide,
     decode_cloudip,
     embedded_path,
+    parse_fastly,
     provenance,
 )
 from databorder.errors import GeoIPDatabaseError
@@ -184,7 +187,7 @@ def test_the_shipped_ranges_cover_every_provider_and_name_a_known_region_for_nea
     facts = provenance()
     assert facts["sha256"] == hashlib.sha256(embedded_path().read_bytes()).hexdigest()
     assert shipped.info.date == facts["version"] and shipped.ref.kind == "cloud"
-    assert set(shipped.info.providers) == {"aws", "gcp", "azure", "oracle", "digitalocean", "cloudflare"}
+    assert set(shipped.info.providers) == {"aws", "gcp", "azure", "oracle", "digitalocean", "cloudflare", "fastly"}
     records = shipped._header["records"]
     table = cloud_providers()
     regional = [(p, r) for p, r, _ in records if r and r not in table[p].edge]
@@ -195,6 +198,53 @@ def test_the_shipped_ranges_cover_every_provider_and_name_a_known_region_for_nea
 
 
 SHIPPED = CloudRanges(embedded_path())
+
+#: Fastly's public-ip-list in its own shape, documentation ranges (192.0.2.96–.191 is in no range of the fixture).
+FASTLY_LIST = {"addresses": ["192.0.2.160/27", " 192.0.2.128/27"], "ipv6_addresses": ["2001:db8:2::/48"]}
+
+
+def test_fastly_ranges_are_attributed_to_fastly_and_flagged_as_edge(tmp_path: Path) -> None:
+    cidrs = parse_fastly(json.dumps(FASTLY_LIST).encode(), where="public-ip-list")
+    assert cidrs == ["192.0.2.128/27", "192.0.2.160/27", "2001:db8:2::/48"]
+    twice = add_fastly(add_fastly(database(), cidrs), cidrs[1:])  # a later list replaces the earlier one
+    ranges = CloudRanges(tmp_path / "c.bin", data=compile_ranges(twice, source="t", where="t"))
+    for ip in ("192.0.2.170", ipaddress.ip_address("192.0.2.170"), "2001:db8:2::5"):
+        fastly = ranges.lookup(ip)
+        assert fastly is not None and fastly.provider == "Fastly" and fastly.service == "CDN"
+        assert fastly.edge and fastly.country is None and fastly.region is None
+        assert fastly.in_words() == "Fastly (global/edge range: no evidence of where data rests)"
+        assert decide("US", fastly) == ("US", None, (), False, ())  # an edge range: GeoIP keeps deciding
+    assert ranges.lookup("192.0.2.130") is None  # dropped from the later list
+    assert ranges.lookup("192.0.2.1").provider == "Cloudflare"  # type: ignore[union-attr]  # the rest untouched
+    assert ranges.info.providers == ("aws", "azure", "cloudflare", "digitalocean", "fastly", "gcp", "oracle")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html>no</html>", "is not Fastly's public IP list"),
+        (b'["151.101.0.0/16"]', "not an object with addresses and ipv6_addresses"),
+        (b'{"addresses": [], "ipv6_addresses": ["2001:db8::/32"]}', "addresses is not a non-empty list"),
+        (b'{"addresses": ["192.0.2.0/24"], "ipv6_addresses": [7]}', "ipv6_addresses is not a non-empty list"),
+        (b'{"addresses": ["2001:db8::/32"], "ipv6_addresses": ["2001:db8::/32"]}', "is listed under addresses"),
+        (b'{"addresses": ["192.0.2.0/33"], "ipv6_addresses": ["2001:db8::/32"]}', "192.0.2.0/33"),
+        (b"\xff\xfe", "is not Fastly's public IP list"),
+    ],
+)
+def test_a_broken_fastly_list_is_refused_with_a_sentence(body: bytes, message: str) -> None:
+    with pytest.raises(GeoIPDatabaseError, match=message):
+        parse_fastly(body, where="public-ip-list")
+
+
+def test_the_shipped_fastly_ranges_are_fastly_s_published_list_all_edge() -> None:
+    facts = provenance()
+    assert facts["fastly_ranges"] == 19 and facts["fastly_date"] == "2026-09-01"
+    # Addresses in Fastly's published 151.101.0.0/16, 199.232.0.0/16 and 2a04:4e42::/32 (a look-up sends nothing).
+    for ip in ("151.101.1.195", "199.232.64.1", "2a04:4e42::1"):
+        found = SHIPPED.lookup(ip)
+        assert found is not None and found.provider == "Fastly" and found.edge and found.country is None
+    regions = [r for p, r, _ in SHIPPED._header["records"] if p == "fastly"]
+    assert regions == [None]  # one record: no region, service CDN
 
 
 @settings(max_examples=300, deadline=None)

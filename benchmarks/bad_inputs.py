@@ -54,6 +54,7 @@ PACK = """[pack]
 id = "fuzz"
 version = "1.0.0"
 title = "Fuzz"
+sources = [{ cite = "bad-input campaign" }]
 
 [[rules]]
 id = "r"
@@ -334,7 +335,7 @@ def gui_child(jobs_file: Path, results_file: Path) -> int:
     """Open each input in one window; a line per input in ``results_file`` (a 'start' line first)."""
     import shutil
 
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QTimer
     from PySide6.QtWidgets import QApplication
 
     from databorder.collect.targets import TargetRequest
@@ -403,7 +404,8 @@ def gui_child(jobs_file: Path, results_file: Path) -> int:
                 outcome = "bug dialog"
             if box is not None:
                 box.close()
-                box.deleteLater()
+            # what the event loop of app.exec() does between events: widgets let go with deleteLater go now
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             if outcome == "fine" and worst[0] > FREEZE:
                 outcome = "freeze"
             record = {"done": path_text, "outcome": outcome, "busy_s": round(worst[0], 3), "stalls": watch.stalls}

@@ -187,6 +187,23 @@ def test_a_broken_rule_pack_gives_a_dialog_naming_file_and_line(
     assert window.picker.assess_button.isEnabled()
 
 
+def test_dismissed_dialogs_do_not_pile_up_in_a_long_session(qtbot: QtBot, window: MainWindow) -> None:
+    """Each error dialog stayed a hidden child of the window; after 2,000 inputs painting took 1.7 s instead of 1."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QMessageBox
+
+    from databorder.errors import DataBorderError
+
+    for n in range(5):
+        window.report_error(DataBorderError(f"refused {n}"), "assessing")
+        box = window.last_error
+        assert box is not None and f"refused {n}" in box.text()
+        box.close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # what the event loop does next
+        assert window.last_error is None  # forgotten with the dialog, never a dangling reference
+    assert window.findChildren(QMessageBox) == []
+
+
 def test_a_corrupt_database_gives_a_dialog(
     qtbot: QtBot, window: MainWindow, host_file: Path, tmp_path: Path, dns_zone: DnsZone
 ) -> None:

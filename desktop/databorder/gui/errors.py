@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from databorder.errors import DataBorderError
@@ -42,5 +43,6 @@ def show_error(parent: QWidget | None, exc: BaseException, *, doing: str, log_fi
     box.setDetailedText(details)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setAccessibleName("Error")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a dismissed dialog is gone, not kept hidden for ever
     box.open()
     return box

@@ -306,8 +306,18 @@ class MainWindow(QMainWindow):
         first = assessment.warnings[0] if assessment.warnings else "some stages did not finish"
         box.setText(f"This assessment is incomplete: {first}.\n\nWhat was gathered is shown; it cannot say 'allow'.")
         box.setDetailedText("\n".join(assessment.warnings))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+        self.keep_dialog(box)
+
+    def keep_dialog(self, box: QMessageBox) -> None:
+        """Remember the dialog on show until it is dismissed (deleted on close, so none pile up in a long session)."""
         self.last_error = box
+        box.destroyed.connect(lambda: self._forget_dialog(box))
+
+    def _forget_dialog(self, box: QMessageBox) -> None:
+        if self.last_error is box:
+            self.last_error = None
 
     def open_history(self) -> None:
         """The History window: the assessments kept here and what changed (databorder.gui.fleet)."""
@@ -575,7 +585,7 @@ class MainWindow(QMainWindow):
     def report_error(self, exc: BaseException, doing: str) -> None:
         """A dialog with a sentence and details; never a traceback."""
         self.statusBar().showMessage(f"Could not finish {doing}", 8000)
-        self.last_error = show_error(self, exc, doing=doing, log_file=self.log_file)
+        self.keep_dialog(show_error(self, exc, doing=doing, log_file=self.log_file))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.operations.cancel_all()  # each worker notices within a second; the process then exits

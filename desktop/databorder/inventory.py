@@ -147,6 +147,10 @@ class Inventory:
 # --- the catalog's install hints ------------------------------------------------------------------------------
 
 
+#: The key of :attr:`Hints.by_kind` holding process names exactly as the catalog writes them.
+EXACT_PROCESSES = "processes (exact case)"
+
+
 @dataclass(frozen=True)
 class Hints:
     """The catalog's install hints, by kind, each mapped to its app id (keys normalised as they are looked up)."""
@@ -157,7 +161,16 @@ class Hints:
     linux_paths: tuple[tuple[str, str], ...]
 
     def match(self, kind: str, value: str) -> str | None:
-        """The catalog app a hint of ``kind`` names, if any."""
+        """The catalog app a hint of ``kind`` names, if any.
+
+        A process name is looked up as written first: Linux and macOS names are case-sensitive, and two apps may
+        differ only in case (the Claude desktop app runs as ``Claude``, Claude Code as ``claude``). Only a name no
+        app writes that way is matched ignoring case (Windows' ``CLAUDE.EXE``).
+        """
+        if kind == "processes":
+            exact = self.by_kind.get(EXACT_PROCESSES, {}).get(value.strip().removesuffix(".exe"))
+            if exact is not None:
+                return exact
         return self.by_kind.get(kind, {}).get(_normalise(kind, value))
 
 
@@ -185,7 +198,8 @@ def catalog_hints(catalog: Catalog | None = None) -> Hints:
                 else:
                     by_kind.setdefault(kind, {})[_normalise(kind, value)] = app.id
         for process in app.processes:
-            by_kind.setdefault("processes", {})[_normalise("processes", process)] = app.id
+            by_kind.setdefault("processes", {}).setdefault(_normalise("processes", process), app.id)
+            by_kind.setdefault(EXACT_PROCESSES, {})[process.strip().removesuffix(".exe")] = app.id
         linux += [(p, app.id) for p in app.paths.get("linux", ())]
     names = {app.name.lower(): app.id for app in catalog.apps.values()}
     return Hints(by_kind, names, tuple(appimage), tuple(linux))

@@ -162,6 +162,32 @@ def test_a_running_process_is_matched_by_its_name(tmp_path: Path) -> None:
             child.kill()
 
 
+def test_process_names_that_differ_only_in_case_name_different_apps(tmp_path: Path) -> None:
+    hints = catalog_hints()
+    assert hints.match("processes", "Claude") == "claude"  # the desktop app
+    assert hints.match("processes", "claude") == "claude-code"
+    assert hints.match("processes", "Claude.exe") == "claude"
+    assert hints.match("processes", "OLLAMA.EXE") == "ollama"  # no app writes it so: matched ignoring case
+    children = []
+    for folder, name in (("desktop", "Claude"), ("cli", "claude")):
+        program = tmp_path / folder / name
+        program.parent.mkdir()
+        shutil.copy(shutil.which("sleep") or "/bin/sleep", program)
+        children.append(subprocess.Popen([str(program), "30"]))
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            inventory = find_apps(home=tmp_path, root=tmp_path, processes=True)
+            running = sorted((a.app, a.name) for a in inventory.apps if a.found_by == "process")
+            if len(running) == 2 or time.monotonic() > deadline:
+                break
+        assert running == [("claude", "Claude"), ("claude-code", "claude")]
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
+
+
 def test_the_cli_writes_what_it_found_and_assesses_each_app_with_its_history_id(
     planted: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

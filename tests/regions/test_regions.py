@@ -64,7 +64,9 @@ def test_every_cloud_region_row_has_a_dated_source_and_a_known_country_or_says_i
     assert not table["fastly"].regions  # every Fastly range is an edge: no evidence of where data rests
     frankfurt = table["aws"].regions["eu-central-1"]
     assert (frankfurt.country, frankfurt.city, frankfurt.unverified) == ("DE", "Frankfurt", ())
-    assert "endpoints.json" in frankfurt.source and frankfurt.checked == "2026-12-03"
+    assert "partitions.json" in frankfurt.source and frankfurt.checked == "2026-12-04"
+    saudi = table["aws"].regions["me-west-1"]  # described in the SDK as "Middle East (Saudi Arabia)"
+    assert (saudi.country, saudi.city, saudi.unverified) == ("SA", None, ())
     assert table["aws"].edge == {"GLOBAL"} and table["gcp"].edge == {"global"}
     for provider in table.values():
         assert provider.source and provider.checked

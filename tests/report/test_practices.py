@@ -39,3 +39,13 @@ def test_the_facts_read_with_their_source_date_and_whose_page_and_the_unknown_ar
     assert "keeps prompts and content: longer than a year</b> <i>(third party" in html.replace("&#x27;", "'")
     assert "Unknown (no source read): data processing agreement (DPA), ISO/IEC 42001 certification." in html
     assert practices_html(VENDOR, heading="h2").startswith("<h2>")
+
+
+def test_a_long_note_is_cut_at_a_word_with_an_ellipsis() -> None:
+    note = "the vendor's terms say " + "word " * 100
+    long = dataclasses.replace(VENDOR, facts=(dataclasses.replace(VENDOR.facts[0], note=note),))
+    html = practices_html(long, limit=60)
+    shown = html.split("</b>; ")[1].split(" <i>")[0].replace("&#x27;", "'")
+    assert shown == "the vendor's terms say word word word word word word word…"
+    assert len(shown) <= 60
+    assert "; by default <i>" in practices_html(VENDOR, limit=60)  # a short note is whole

@@ -30,7 +30,7 @@ def practices_html(vendor: VendorPractices, *, heading: str = "h3", limit: int =
         for fact in known:
             value = RETENTION_WORDS.get(fact.value, fact.value) if fact.fact == "retention" else fact.value
             whose = "vendor's page" if fact.by_vendor else "third party's page"
-            note = f"; {fact.note[:limit]}" if fact.note else ""
+            note = f"; {_clip(fact.note, limit)}" if fact.note else ""
             rows.append(
                 f"<li><b>{escape(FACT_WORDS.get(fact.fact, fact.fact))}: {escape(value[:limit])}</b>{escape(note)} "
                 f"<i>({whose} {escape((fact.source or '')[:limit])}, checked {escape(fact.checked or '?')})</i></li>"
@@ -40,3 +40,12 @@ def practices_html(vendor: VendorPractices, *, heading: str = "h3", limit: int =
         names = ", ".join(FACT_WORDS.get(f.fact, f.fact) for f in unknown)
         rows.append(f"<p>Unknown (no source read): {escape(names)}.</p>")
     return "".join(rows)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` whole if it fits in ``limit`` characters, else cut at the last word that fits, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"

@@ -104,7 +104,9 @@ def main() -> None:
         flagged = sum(1 for ip, _ in edge if (a := attributor.address(ip)).cloud and a.cloud.edge and a.anycast)
         print(f"{provider:6} {len(points):>8,} {len(edge):>6,} {len(regional):>7,} {named / len(regional):>7.1%} "
               f"{reported / len(known):>16.2%} {by_geoip / len(known):>13.1%} {BASELINE[provider]:>8.1f}%")  # fmt: skip
-        placed = sum(1 for _, r in regional if r in rows and rows[r].country)  # per prefix: addresses can repeat
+        placed = sum(
+            1 for _, r in regional if r is not None and r in rows and rows[r].country is not None
+        )  # per prefix
         print(f"       edge prefixes flagged as edges: {flagged:,} of {len(edge):,}; prefixes whose region has a "
               f"country: {placed:,} of {len(regional):,} ({placed / len(regional):.2%})")  # fmt: skip
         misses = Counter((stated[ip], geoip.country(ip)) for ip in known if geoip.country(ip) != stated[ip])

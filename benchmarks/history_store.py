@@ -16,17 +16,19 @@ import dataclasses
 import io
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.helpers.assessments import varied_assessment
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
+from tests.helpers.assessments import varied_assessment  # noqa: E402
 
-from attribution import best_of  # this folder is the script's, so first on the path
-from databorder.cli import main as cli
-from databorder.history import HistoryStore, history_path
-from databorder.model import Target
+from attribution import best_of  # noqa: E402  (benchmarks/attribution.py)
+from databorder.cli import main as cli  # noqa: E402
+from databorder.history import HistoryStore, history_path  # noqa: E402
+from databorder.model import Target  # noqa: E402
 
 
 def main() -> None:

@@ -168,10 +168,15 @@ class Hints:
         app writes that way is matched ignoring case (Windows' ``CLAUDE.EXE``).
         """
         if kind == "processes":
-            exact = self.by_kind.get(EXACT_PROCESSES, {}).get(value.strip().removesuffix(".exe"))
+            exact = self.by_kind.get(EXACT_PROCESSES, {}).get(_exact_process(value))
             if exact is not None:
                 return exact
         return self.by_kind.get(kind, {}).get(_normalise(kind, value))
+
+
+def _exact_process(name: str) -> str:
+    """A process name as written, without a Windows ``.exe``: the key of the case-sensitive look-up."""
+    return name.strip().removesuffix(".exe")
 
 
 def _normalise(kind: str, value: str) -> str:
@@ -199,7 +204,7 @@ def catalog_hints(catalog: Catalog | None = None) -> Hints:
                     by_kind.setdefault(kind, {})[_normalise(kind, value)] = app.id
         for process in app.processes:
             by_kind.setdefault("processes", {}).setdefault(_normalise("processes", process), app.id)
-            by_kind.setdefault(EXACT_PROCESSES, {})[process.strip().removesuffix(".exe")] = app.id
+            by_kind.setdefault(EXACT_PROCESSES, {})[_exact_process(process)] = app.id
         linux += [(p, app.id) for p in app.paths.get("linux", ())]
     names = {app.name.lower(): app.id for app in catalog.apps.values()}
     return Hints(by_kind, names, tuple(appimage), tuple(linux))

@@ -144,18 +144,23 @@ def test_a_cancelled_inventory_says_it_is_partial(planted: tuple[Path, Path]) ->
     assert {a.found_by for a in inventory.apps} == {"editor-extension", "jetbrains-plugin"}
 
 
+def _running_programs(folder: Path, count: int) -> list[FoundApp]:
+    """The apps an inventory finds running from ``folder`` (only this test's programs: other workers may run
+    programs of the same names), polled until ``count`` are seen or 5 s have passed."""
+    deadline = time.monotonic() + 5
+    while True:
+        inventory = find_apps(home=folder, root=folder, processes=True)
+        running = [a for a in inventory.apps if a.found_by == "process" and a.path.startswith(str(folder))]
+        if len(running) >= count or time.monotonic() > deadline:
+            return running
+
+
 def test_a_running_process_is_matched_by_its_name(tmp_path: Path) -> None:
     program = tmp_path / "ollama"
     shutil.copy(shutil.which("sleep") or "/bin/sleep", program)
     with subprocess.Popen([str(program), "30"]) as child:
         try:
-            deadline = time.monotonic() + 5
-            while True:
-                inventory = find_apps(home=tmp_path, root=tmp_path, processes=True)
-                # only this test's process: other tests (other workers) may run programs of the same names
-                running = [a for a in inventory.apps if a.found_by == "process" and a.path.startswith(str(tmp_path))]
-                if running or time.monotonic() > deadline:
-                    break
+            running = _running_programs(tmp_path, 1)
             assert [(a.app, a.path) for a in running] == [("ollama", str(program))]
             assert running[0].where == f"running process {child.pid}"
             assert not [a for a in find_apps(home=tmp_path, root=tmp_path).apps if a.found_by == "process"]
@@ -176,14 +181,7 @@ def test_process_names_that_differ_only_in_case_name_different_apps(tmp_path: Pa
         shutil.copy(shutil.which("sleep") or "/bin/sleep", program)
         children.append(subprocess.Popen([str(program), "30"]))
     try:
-        deadline = time.monotonic() + 5
-        while True:
-            inventory = find_apps(home=tmp_path, root=tmp_path, processes=True)
-            running = sorted(
-                (a.app, a.name) for a in inventory.apps if a.found_by == "process" and a.path.startswith(str(tmp_path))
-            )
-            if len(running) == 2 or time.monotonic() > deadline:
-                break
+        running = sorted((a.app, a.name) for a in _running_programs(tmp_path, 2))
         assert running == [("claude", "Claude"), ("claude-code", "claude")]
     finally:
         for child in children:
